@@ -1,0 +1,61 @@
+# dossier: every install step lives here, so a fresh clone needs nothing but Python 3.11+.
+#   make run   set up, then run the main job on the embedded default
+#   make test  set up, then run the whole test suite
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= out/demo
+
+# Debian packages the project needs, each beside the command or file that shows it is present.
+SYSTEM_PACKAGES := \
+	soffice:libreoffice-writer-nogui \
+	/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc:fonts-noto-cjk \
+	fc-match:fontconfig
+
+.PHONY: run test setup sysdeps lint bench clean
+
+setup: sysdeps $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+# Installs only what is missing, and only where apt-get exists; elsewhere it says what to install.
+sysdeps:
+	@missing=""; \
+	for pair in $(SYSTEM_PACKAGES); do \
+		probe=$${pair%%:*}; pkg=$${pair#*:}; \
+		case $$probe in /*) [ -e "$$probe" ] || missing="$$missing $$pkg";; \
+		*) command -v $$probe >/dev/null 2>&1 || missing="$$missing $$pkg";; esac; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
+			echo "installing system packages:$$missing"; \
+			$$SUDO apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+		else \
+			echo "missing system packages (install them by hand):$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+run: setup
+	$(BIN)/dossier demo --out $(OUT)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check src indexer tests bench templates
+	$(BIN)/ruff format --check src indexer tests bench templates
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Full-text indexing: extraction, Chinese analysis, engines. Knows nothing of loans."""

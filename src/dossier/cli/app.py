@@ -1,0 +1,83 @@
+"""The `dossier` command line: one typer app, one module per command group."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dossier import __version__
+from dossier.cli import calc, check, demo, documents
+from dossier.cli.args import BadArgument
+from dossier.config import ENV_CONFIG, default_config
+from dossier.errors import DossierError
+
+app = typer.Typer(
+    name="dossier",
+    help="dossier: credit documents generated, filed, searched and reviewed.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(calc.app, name="calc")
+app.add_typer(check.app, name="check")
+app.command("kinds")(documents.kinds)
+app.command("example")(documents.example)
+app.command("schema")(documents.schema)
+app.command("generate")(documents.generate)
+app.command("demo")(demo.demo)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dossier {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="A TOML file overriding the shipped rule tables.", envvar=ENV_CONFIG),
+    ] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
+) -> None:
+    if config is not None:
+        # The rule functions read the configuration in force through default_config(), which honours
+        # DOSSIER_CONFIG; setting it here makes --config reach them without threading it through.
+        os.environ[ENV_CONFIG] = str(config)
+        default_config()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; bad input ends with one line naming the argument and exit code 2."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="dossier", standalone_mode=False)
+    except BadArgument as exc:
+        _fail(f"{exc.name}: {exc.problem}")
+        return 2
+    except typer.TyperException as exc:
+        # Usage errors (exit code 2) and other parser errors, on one line with a pointer to --help.
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        _fail(exc.format_message() + hint)
+        return exc.exit_code
+    except typer.Abort:
+        _fail("aborted (已取消)")
+        return 130
+    except DossierError as exc:
+        _fail(str(exc))
+        return 2
+    return code if isinstance(code, int) else 0
+
+
+def _fail(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
+
+
+def run() -> None:
+    sys.exit(main())

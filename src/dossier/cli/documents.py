@@ -1,0 +1,130 @@
+"""`dossier kinds | example | schema | generate`: the document kinds and their generation."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from dossier.batch import BatchResult, generate_batch
+from dossier.cli.args import BadArgument, positive_int
+from dossier.cli.output import console, emit
+from dossier.domain.categories import get_category
+from dossier.kinds.registry import UnknownKind, all_kinds, get_kind
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _kind(name: str):
+    try:
+        return get_kind(name)
+    except UnknownKind as exc:
+        raise BadArgument("KIND", str(exc)) from None
+
+
+def kinds(as_json: JsonFlag = False) -> None:
+    """List the document kinds: name, Chinese title, archive category."""
+    rows = []
+    for kind in all_kinds().values():
+        category = get_category(kind.category)
+        rows.append(
+            {"name": kind.name, "title": kind.title, "category": kind.category, "category_label": category.label,
+             "doc_type": kind.doc_type}
+        )
+
+    def human(c: Console) -> None:
+        table = Table(title="文书种类")
+        for heading in ("name", "文书", "档案类别", "doc_type"):
+            table.add_column(heading)
+        for r in rows:
+            table.add_row(r["name"], r["title"], f"{r['category_label']} ({r['category']})", r["doc_type"])
+        c.print(table)
+
+    emit(rows, as_json, human)
+
+
+def example(kind: Annotated[str, typer.Argument(help="Kind name, e.g. loan-contract.")]) -> None:
+    """Print a complete, valid, realistic input for KIND in YAML."""
+    sys.stdout.write(_kind(kind).example_text())
+
+
+def schema(kind: Annotated[str, typer.Argument(help="Kind name, e.g. loan-contract.")]) -> None:
+    """Print the JSON Schema of KIND's input."""
+    k = _kind(kind)
+    document = k.schema.model_json_schema()
+    document["title"] = f"{k.title} ({k.name})"
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def generate(
+    kind: Annotated[str, typer.Argument(help="Kind name, e.g. collection.")],
+    inputs: Annotated[list[Path], typer.Argument(help="Input files (YAML or JSON), one document each.")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
+    template: Annotated[Path | None, typer.Option(help="A DOCX template of your own for this kind.")] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also convert each document to PDF (LibreOffice).")] = False,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Worker processes.")] = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Validate, derive and render one document per input. Exit 0 if all succeed, 2 if any input is invalid."""
+    k = _kind(kind)
+    positive_int("--jobs", jobs, maximum=64)
+    if template is not None and not template.is_file():
+        raise BadArgument("--template", f"file not found (模板文件不存在): {template}")
+    if pdf:
+        from dossier.render.pdf import PdfUnavailable, find_soffice
+
+        if find_soffice() is None:
+            raise PdfUnavailable(
+                "--pdf needs LibreOffice, which is not installed (未安装LibreOffice): "
+                "apt-get install libreoffice-writer-nogui fonts-noto-cjk, or run `make setup`"
+            )
+    c = console()
+    show_bar = not as_json and len(inputs) > 1 and sys.stderr.isatty()
+    if show_bar:
+        with Progress(
+            TextColumn(f"生成 {k.title}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True),
+        ) as bar:
+            task = bar.add_task("generate", total=len(inputs))
+            results = generate_batch(
+                k.name, inputs, out, jobs=jobs, pdf=pdf, template=template, progress=lambda _: bar.advance(task)
+            )
+    else:
+        results = generate_batch(k.name, inputs, out, jobs=jobs, pdf=pdf, template=template)
+    if as_json:
+        emit([_result_json(r) for r in results], True, lambda _: None)
+    else:
+        for r in results:
+            _print_result(c, r)
+    if any(r.status == "invalid" for r in results):
+        raise typer.Exit(2)
+    if any(r.status != "ok" for r in results):
+        raise typer.Exit(1)
+
+
+def _result_json(r: BatchResult) -> dict:
+    return {
+        "input": r.input,
+        "status": r.status,
+        "outputs": [str(p) for p in r.outputs],
+        "errors": [{"path": e.path, "label": e.label, "reason": e.reason} for e in r.errors],
+        "warnings": r.warnings,
+    }
+
+
+def _print_result(c: Console, r: BatchResult) -> None:
+    if r.status == "ok":
+        c.print(f"[green]✓[/green] {r.input} → {', '.join(str(p) for p in r.outputs)}")
+    else:
+        err = Console(stderr=True, highlight=False)
+        err.print(f"[red]✗[/red] {r.input}: {'输入有误 invalid input' if r.status == 'invalid' else '失败 failed'}")
+        for e in r.errors:
+            err.print(f"    {e}", markup=False)
+    for w in r.warnings:
+        Console(stderr=True, highlight=False).print(f"    注意 warning: {w}", markup=False)

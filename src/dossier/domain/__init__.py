@@ -1,0 +1,1 @@
+"""Domain rules of Chinese bank credit work: money, identifiers, models."""

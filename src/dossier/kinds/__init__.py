@@ -1,0 +1,1 @@
+"""Document kinds: one module per kind, found by the registry (see base.py)."""

@@ -1,0 +1,51 @@
+"""What a document kind is: one small unit that the registry finds on its own.
+
+A kind module defines ``KIND = Kind(...)``: its input schema, a function deriving every computed value,
+its template, the archive category and document type it files under, and its output file name. Adding a
+kind means adding one module (and its example and template); nothing else is edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Generic, TypeVar
+
+import yaml
+from pydantic import BaseModel
+
+from dossier.config import Config
+
+S = TypeVar("S", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Kind(Generic[S]):
+    name: str
+    """Command-line and API name, e.g. ``loan-contract``."""
+    title: str
+    """Chinese title of the document, e.g. 借款合同."""
+    schema: type[S]
+    derive: Callable[[S, Config], Mapping[str, Any]]
+    """Every computed value, keyed by the name the template uses. Keys must not shadow input fields."""
+    category: str
+    """Archive category key (see [archive.categories] in the configuration)."""
+    doc_type: str
+    """Document type key the archive and the checklists know it by."""
+    filename: Callable[[S], str]
+    """Output file name without extension, e.g. ``借款合同-JK2026-000123``."""
+
+    @property
+    def template(self) -> str:
+        return f"{self.name}.docx"
+
+    def example_text(self) -> str:
+        """The shipped example input in YAML: complete, valid, realistic, fictional."""
+        path = resources.files("dossier.kinds").joinpath(f"examples/{self.name}.yaml")
+        return path.read_text(encoding="utf-8")
+
+    def example(self) -> dict[str, Any]:
+        data = yaml.safe_load(self.example_text())
+        assert isinstance(data, dict)
+        return data
