@@ -72,7 +72,7 @@ class Generator:
         self.config = config or default_config()
         self._settings = self.config.section("templates", _TemplateSettings)
         self._template_override = template
-        self._engine = TemplateEngine(filters=template_filters())
+        self.engine = TemplateEngine(filters=template_filters())
 
     def template_path(self, kind: Kind) -> tuple[Path, bool]:
         """The template for ``kind`` and whether it is one a user supplied (not shipped)."""
@@ -127,7 +127,7 @@ class Generator:
                 memory_mb=self._settings.memory_mb,
             )
         else:
-            content = self._engine.load(path).render(context)
+            content = self.engine.load(path).render(context)
         return Document(
             kind=kind,
             data=model,

@@ -6,6 +6,7 @@ import os
 import re
 import stat
 import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -220,20 +221,41 @@ def test_profile_is_reused_across_calls_and_removed_on_close(tmp_path: Path) -> 
         converter.convert([doc], tmp_path)
 
 
-def test_hung_soffice_is_killed_after_timeout(tmp_path: Path) -> None:
-    child_pid = tmp_path / "child.pid"
+FAKE_SOFFICE = """#!{python}
+# Stands in for LibreOffice hanging on its second document: converts the first file given, then never
+# finishes, with a child process like soffice.bin under oosplash.
+import subprocess, sys, urllib.parse, urllib.request
+from pathlib import Path
+from pypdf import PdfWriter
+
+args = sys.argv[1:]
+out = Path(args[args.index("--outdir") + 1])
+url = next(a for a in args if a.startswith("file:"))
+first = Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
+writer = PdfWriter()
+writer.add_blank_page(width=595, height=842)
+writer.write(out / (first.stem + ".pdf"))
+child = subprocess.Popen(["sleep", "300"])
+with open({pids!r}, "a") as f:
+    f.write(f"{{child.pid}}\\n")
+child.wait()
+"""
+
+
+def test_hung_soffice_is_killed_and_the_rest_retried(tmp_path: Path) -> None:
+    pids = tmp_path / "children.pid"
     fake = tmp_path / "soffice"
-    # Stands in for LibreOffice hanging: a child that never finishes, like soffice.bin under oosplash.
-    fake.write_text(f'#!/bin/sh\nsleep 300 &\necho $! > "{child_pid}"\nwait\n')
+    fake.write_text(FAKE_SOFFICE.format(python=sys.executable, pids=str(pids)))
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    docs = [_paragraphs_docx(tmp_path / f"d{i}.docx", [(SONG_TEXT, "宋体")]) for i in range(2)]
+    docs = [_paragraphs_docx(tmp_path / f"d{i}.docx", [(SONG_TEXT, "宋体")]) for i in range(3)]
     with PdfConverter(soffice=str(fake), timeout_s=1) as converter:
-        results = converter.convert(docs, tmp_path / "out")
-    assert all(r.pdf is None and "was killed" in r.error for r in results)
-    pid = int(child_pid.read_text())
-    state = Path(f"/proc/{pid}/stat")
-    # gone, or a zombie waiting for init to reap it: either way no longer running
-    assert not state.exists() or state.read_text().split(") ")[1].startswith("Z")
+        first, hung, retried = converter.convert(docs, tmp_path / "out")
+    assert first.ok and retried.ok
+    assert hung.pdf is None and "was killed" in hung.error
+    for pid in pids.read_text().split():
+        state = Path(f"/proc/{pid}/stat")
+        # gone, or a zombie waiting for init to reap it: either way no longer running
+        assert not state.exists() or state.read_text().split(") ")[1].startswith("Z")
 
 
 def test_missing_soffice_raises_pdf_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from dossier import __version__
-from dossier.cli import calc, check, demo, documents
+from dossier.cli import calc, check, demo, documents, templates
 from dossier.cli.args import BadArgument
 from dossier.config import ENV_CONFIG, default_config
 from dossier.errors import DossierError
@@ -24,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(calc.app, name="calc")
 app.add_typer(check.app, name="check")
+app.add_typer(templates.app, name="templates")
 app.command("kinds")(documents.kinds)
 app.command("example")(documents.example)
 app.command("schema")(documents.schema)

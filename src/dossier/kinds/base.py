@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Generic, TypeVar
 
-import yaml
 from pydantic import BaseModel
 
 from dossier.config import Config
+from dossier.inputs import parse_text
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -46,6 +46,4 @@ class Kind(Generic[S]):
         return path.read_text(encoding="utf-8")
 
     def example(self) -> dict[str, Any]:
-        data = yaml.safe_load(self.example_text())
-        assert isinstance(data, dict)
-        return data
+        return parse_text(self.example_text(), source=f"examples/{self.name}.yaml")

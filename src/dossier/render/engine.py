@@ -75,9 +75,7 @@ class TemplateError(DossierError):
         self.kind = kind
         where = f" in paragraph «{paragraph}»" if paragraph else ""
         where_zh = f"（段落「{paragraph}」）" if paragraph else ""
-        super().__init__(
-            f"template {template}: {reason}{where} (模板 {template}：{reason_zh}{where_zh})"
-        )
+        super().__init__(f"template {template}: {reason}{where} (模板 {template}：{reason_zh}{where_zh})")
 
     def __reduce__(self) -> tuple[Any, ...]:
         # isolation sends these back from the worker process
@@ -146,9 +144,7 @@ def read_parts(data: bytes, name: str = "<template>") -> list[TemplatePart]:
 def _read_parts(tpl: DocxTemplate) -> list[TemplatePart]:
     body = tpl.docx._element.body
     parts = [
-        TemplatePart(
-            "body", "", "body", _to_source(tpl, tpl.get_xml()), "utf-8", _paragraph_texts(body)
-        )
+        TemplatePart("body", "", "body", _to_source(tpl, tpl.get_xml()), "utf-8", _paragraph_texts(body))
     ]
     for kind, uri in (("header", tpl.HEADER_URI), ("footer", tpl.FOOTER_URI)):
         for rel_id, part in tpl.get_headers_footers(uri):
@@ -373,9 +369,11 @@ def _render_error(name: str, exc: BaseException, part: TemplatePart | None) -> T
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return TemplateError(name, f"syntax error: {message}", "模板语法错误", paragraph, "syntax")
     if isinstance(exc, SecurityError):
-        return TemplateError(name, f"not allowed: {message}", "模板试图访问不允许的内容", paragraph, "security")
+        return TemplateError(name, f"not allowed: {message}", "模板执行了不允许的操作", paragraph, "security")
     if isinstance(exc, jinja2.UndefinedError):
-        return TemplateError(name, f"undefined value: {message}", "模板使用了未定义的数据", paragraph, "undefined")
+        return TemplateError(
+            name, f"undefined value: {message}", "模板使用了未定义的数据", paragraph, "undefined"
+        )
     if isinstance(exc, _BadXml):
         return TemplateError(
             name, f"the rendered document XML is broken ({message})", "生成的文档 XML 格式错误", None, "xml"
@@ -389,7 +387,9 @@ def _render_error(name: str, exc: BaseException, part: TemplatePart | None) -> T
 
 _NOT_A_PATH = object()
 # filters whose result holds the same elements as their input
-_SAME_ELEMENTS = frozenset({"sort", "reverse", "list", "unique", "select", "reject", "selectattr", "rejectattr"})
+_SAME_ELEMENTS = frozenset(
+    {"sort", "reverse", "list", "unique", "select", "reject", "selectattr", "rejectattr"}
+)
 # filters returning one element of their input
 _ONE_ELEMENT = frozenset({"first", "last", "min", "max"})
 # filters returning their input (or a fallback)
@@ -399,7 +399,9 @@ _FIELD_BY_ARG = frozenset({"selectattr", "rejectattr", "groupby"})
 _FIELD_BY_KWARG = frozenset({"sort", "unique", "map", "sum", "groupby", "min", "max"})
 
 
-def field_uses(ast: nodes.Template, part: str = "body", global_names: frozenset[str] = frozenset()) -> list[FieldUse]:
+def field_uses(
+    ast: nodes.Template, part: str = "body", global_names: frozenset[str] = frozenset()
+) -> list[FieldUse]:
     """Data paths read by a parsed template, loop variables resolved to their collection.
 
     ``{% for row in schedule %}{{ row.principal }}`` reads ``schedule`` and ``schedule[].principal``;
@@ -527,7 +529,11 @@ class _FieldWalker:
         if node.name in _FIELD_BY_ARG and node.args and isinstance(node.args[0], nodes.Const):
             fields.append(node.args[0].value)
         if node.name in _FIELD_BY_KWARG:
-            fields += [k.value.value for k in node.kwargs if k.key == "attribute" and isinstance(k.value, nodes.Const)]
+            fields += [
+                k.value.value
+                for k in node.kwargs
+                if k.key == "attribute" and isinstance(k.value, nodes.Const)
+            ]
         for name in fields:
             field_path = _extend(base, "[]." + str(name))
             if isinstance(field_path, str):

@@ -119,7 +119,12 @@ def _outcome(name: str, message: Any, worker: Any, memory_mb: int) -> bytes:
 
 
 def _worker(
-    conn: Connection, template_path: str, context: Mapping[str, Any], factory: str, timeout_s: float, memory_mb: int
+    conn: Connection,
+    template_path: str,
+    context: Mapping[str, Any],
+    factory: str,
+    timeout_s: float,
+    memory_mb: int,
 ) -> None:
     try:
         try:

@@ -220,31 +220,25 @@ class PdfConverter:
             stage = Path(tempfile.mkdtemp(prefix=f"out-{index}-{round_no}-", dir=self._root))
             try:
                 outcome = self._call(profile, stage, pending)
-                missing: list[Path] = []
+                failed: dict[Path, str] = {}
                 for src in pending:
                     staged = stage / pdf_name(src)
-                    if not staged.exists():
-                        missing.append(src)
-                        continue
-                    problem = _pdf_problem(staged)
+                    problem = _pdf_problem(staged) if staged.exists() else _load_error(outcome.log)
                     if problem:
-                        results[src] = PdfResult(src, None, problem)
-                        continue
-                    target = out_dir / staged.name
-                    shutil.move(staged, target)
-                    results[src] = PdfResult(src, target, None)
+                        failed[src] = problem
+                    else:
+                        target = out_dir / staged.name
+                        shutil.move(staged, target)
+                        results[src] = PdfResult(src, target, None)
                 pending = []
-                if not missing:
-                    continue
-                if outcome.timed_out or outcome.returncode != 0:
-                    # LibreOffice works through its arguments in order: the first file without output is
-                    # the one it hung or crashed on; the rest were never tried.
-                    culprit, *rest = missing
+                if failed and (outcome.timed_out or outcome.returncode != 0):
+                    # LibreOffice works through its arguments in order: the first file without a good PDF
+                    # is the one it hung or crashed on (its PDF may be half-written); the rest were never
+                    # tried and go to a fresh call.
+                    culprit, *pending = failed
                     results[culprit] = PdfResult(culprit, None, outcome.describe(self.timeout_s))
-                    pending = rest
                 else:
-                    for src in missing:
-                        results[src] = PdfResult(src, None, _load_error(outcome.log))
+                    results.update((src, PdfResult(src, None, why)) for src, why in failed.items())
             finally:
                 shutil.rmtree(stage, ignore_errors=True)
         return results
@@ -371,17 +365,17 @@ def _reject_duplicate_names(sources: Sequence[Path]) -> None:
 
 
 def _split(files: list[Path], workers: int) -> list[list[Path]]:
-    """Balance files over at most ``workers`` shares by size (largest first onto the lightest share)."""
+    """Balance files over at most ``workers`` shares by size; each share keeps the input order."""
     n = min(workers, len(files))
     if n == 0:
         return []
-    shares: list[list[Path]] = [[] for _ in range(n)]
+    owner: dict[Path, int] = {}
     loads = [0] * n
     for f in sorted(files, key=lambda p: p.stat().st_size, reverse=True):
-        i = loads.index(min(loads))
-        shares[i].append(f)
+        i = loads.index(min(loads))  # largest first onto the lightest share
+        owner[f] = i
         loads[i] += f.stat().st_size + 20_000  # fixed per-document overhead dominates small files
-    return shares
+    return [[f for f in files if owner[f] == i] for i in range(n)]
 
 
 def _size(path: Path) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import inspect
 import operator
 import re
 import types
@@ -107,9 +108,12 @@ _DATETIME_ATTRIBUTES = _DATE_ATTRIBUTES | {"hour", "minute", "second", "microsec
 _TIME_ATTRIBUTES = frozenset({"hour", "minute", "second", "microsecond"})
 _ENUM_ATTRIBUTES = frozenset({"name", "value"})
 _NO_ATTRIBUTES: frozenset[str] = frozenset()
+_MISSING = object()
 
 # Line separators that mean "new line" in data pasted from Word, Excel or the web.
 _LINE_BREAKS = re.compile(r"\r\n|[\r\x0b\u2028\u2029\x85]")
+# Anything clean_text changes: every control character except \t and \n, and the separators above.
+_TEXT_SPECIAL = re.compile("[\x00-\x08\x0b-\x1f\x85\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 # Characters XML 1.0 cannot carry, plus \a and \f which docxtpl turns into paragraph and page
 # breaks: data must not restructure the document.
 _TEXT_FORBIDDEN = re.compile("[\x00-\x08\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -120,6 +124,8 @@ _MARKUP_FORBIDDEN = re.compile("[\x00-\x06\x08\x0b\x0e-\x1f\ud800-\udfff\ufffe\u
 def clean_text(value: str) -> str:
     """User text as it will appear: line separators become ``\\n`` (a line break in Word), characters
     XML cannot hold and docxtpl's paragraph/page-break controls are dropped."""
+    if not _TEXT_SPECIAL.search(value):  # the common case, and one fast scan
+        return value
     return _TEXT_FORBIDDEN.sub("", _LINE_BREAKS.sub("\n", value))
 
 
@@ -174,7 +180,9 @@ def _checked_multiply(left: Any, right: Any) -> Any:
     for seq, times in ((left, right), (right, left)):
         if isinstance(seq, str | list | tuple) and isinstance(times, int) and not isinstance(times, bool):
             if len(seq) * times > MAX_REPEAT:
-                raise SecurityError(f"repetition of {len(seq)} items {times} times exceeds {MAX_REPEAT}")
+                raise SecurityError(
+                    f"repeating {len(seq)} characters or items {times} times exceeds {MAX_REPEAT}"
+                )
     return operator.mul(left, right)
 
 
@@ -208,11 +216,20 @@ class DocumentSandbox(ImmutableSandboxedEnvironment):
         return attr in data_attributes(obj)
 
     def is_safe_callable(self, obj: Any) -> bool:
-        if isinstance(obj, Macro | LoopContext):
+        if isinstance(obj, Macro | LoopContext | Undefined):
+            # calling an Undefined raises its own, more precise error ("'x' is undefined")
             return True
         if isinstance(obj, types.MethodType) and isinstance(obj.__self__, LoopContext):
             return obj.__name__ in _LOOP_ATTRIBUTES
         return any(obj is value for value in self.globals.values())
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if not __self.is_safe_callable(__obj):
+            raise SecurityError(
+                f"a template may only call registered functions; a {type(__obj).__name__!r} object is not one"
+                " (模板只能调用已注册的函数)"
+            )
+        return __context.call(__obj, *args, **kwargs)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, Mapping):
@@ -244,6 +261,9 @@ class DocumentSandbox(ImmutableSandboxedEnvironment):
                 return getattr(obj, attribute)
             except AttributeError:
                 return self.undefined(obj=obj, name=attribute)
+        if not attribute.startswith("_") and inspect.getattr_static(obj, attribute, _MISSING) is _MISSING:
+            # a plain typo (loan.amout): report it as undefined, not as an attack
+            return self.undefined(obj=obj, name=attribute)
         return self.unsafe_undefined(obj, attribute)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:

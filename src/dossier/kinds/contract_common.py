@@ -1,0 +1,232 @@
+"""Blocks every contract shares: the header (number, signing date and place), the contracting parties,
+the 送达地址确认 (where notices and court papers go), the dispute forum, and the term of a debt in words.
+
+Cross-field rules report the exact field they are about (``borrower.address``, not just ``borrower``):
+:class:`Problems` collects them and raises one pydantic ValidationError carrying every location.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from dossier.domain.dates import add_months
+from dossier.domain.enums import LabeledEnum, PartyKind
+from dossier.domain.identifiers.types import ContractNumber
+from dossier.domain.models import DomainModel, Lender, Party, labelled
+
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
+_RATE_QUANTUM = Decimal("0.000001")
+# Landlines (0592-5550123, (0592)5550123, 400-800-1234), mobiles and extensions.
+_PHONE_RE = re.compile(r"^\+?[0-9(][0-9\-() ]{5,24}[0-9](转[0-9]{1,6})?$")
+
+
+class Problems:
+    """Cross-field problems found by a model validator, each at its own location in the input."""
+
+    def __init__(self) -> None:
+        self._items: list[InitErrorDetails] = []
+
+    def add(self, loc: tuple[str | int, ...], message: str, value: Any = None) -> None:
+        self._items.append(
+            InitErrorDetails(type=PydanticCustomError("contract_rule", message), loc=loc, input=value)
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+    def raise_if_any(self, title: str) -> None:
+        # A ValidationError raised inside a validator keeps its locations; pydantic prefixes the path of
+        # the enclosing field, so a nested model reports ``guarantor.address``, not ``(input)``.
+        if self._items:
+            raise ValidationError.from_exception_data(title, self._items)
+
+
+def _email(value: str) -> str:
+    if not _EMAIL_RE.fullmatch(value):
+        raise ValueError(f"not an e-mail address (电子邮箱格式错误): {value!r}")
+    return value
+
+
+def _phone(value: str) -> str:
+    if not _PHONE_RE.fullmatch(value):
+        raise ValueError(f"not a telephone number (联系电话格式错误): {value!r}")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+Phone = Annotated[str, AfterValidator(_phone)]
+
+
+class ServiceAddress(DomainModel):
+    """送达地址确认: where a party accepts notices, including court papers (民事诉讼法 送达)."""
+
+    address: str = labelled("送达地址", min_length=1, max_length=200)
+    recipient: str | None = labelled("收件人", default=None, max_length=50)
+    phone: Phone | None = labelled("联系电话", default=None, max_length=40)
+    email: Email | None = labelled("电子邮箱", default=None, max_length=100)
+
+
+class ContractParty(Party):
+    """A party signing a contract: an address is required, an enterprise also names its legal representative."""
+
+    service: ServiceAddress | None = labelled("送达地址确认", default=None)
+
+    @model_validator(mode="after")
+    def _complete_for_contract(self) -> ContractParty:
+        problems = Problems()
+        if not self.address:
+            problems.add(("address",), "a contracting party needs an address (合同当事人须填写住所/地址)")
+        if self.kind is PartyKind.ENTERPRISE and not self.legal_representative:
+            problems.add(
+                ("legal_representative",),
+                "an enterprise party needs its legal representative (企业当事人须填写法定代表人)",
+            )
+        problems.raise_if_any(type(self).__name__)
+        return self
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.kind is PartyKind.ENTERPRISE
+
+
+class DisputeMethod(LabeledEnum):
+    LITIGATION = ("litigation", "诉讼")
+    ARBITRATION = ("arbitration", "仲裁")
+
+
+class DisputeForum(DomainModel):
+    """争议解决: a court, or an arbitration commission (then the award is final)."""
+
+    method: DisputeMethod = labelled("争议解决方式", default=DisputeMethod.LITIGATION)
+    court: str = labelled("管辖法院", default="贷款人住所地有管辖权的人民法院", min_length=1, max_length=200)
+    arbitration_commission: str | None = labelled("仲裁委员会", default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _commission_for_arbitration(self) -> DisputeForum:
+        if self.method is DisputeMethod.ARBITRATION and not self.arbitration_commission:
+            problems = Problems()
+            problems.add(
+                ("arbitration_commission",),
+                "arbitration needs the name of the commission (选择仲裁须写明仲裁委员会名称)",
+            )
+            problems.raise_if_any(type(self).__name__)
+        return self
+
+
+class ContractBase(DomainModel):
+    """The header every contract has. Subclasses relabel ``lender`` (贷款人 / 抵押权人 / 债权人)."""
+
+    contract_number: ContractNumber = labelled("合同编号")
+    lender: Lender = labelled("贷款人")
+    lender_service: ServiceAddress | None = labelled("贷款人送达地址", default=None)
+    signing_date: date = labelled("签订日期")
+    signing_place: str = labelled("签订地点", min_length=1, max_length=100)
+    dispute: DisputeForum = labelled("争议解决", default_factory=DisputeForum)
+
+    @model_validator(mode="after")
+    def _lender_reachable(self) -> ContractBase:
+        if not self.lender.address and self.lender_service is None:
+            problems = Problems()
+            problems.add(
+                ("lender", "address"),
+                "the bank's address is needed for the service clause (须填写银行地址或送达地址)",
+            )
+            problems.raise_if_any(type(self).__name__)
+        return self
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    """One line of the 送达地址确认 table."""
+
+    role: str
+    name: str
+    address: str
+    recipient: str
+    phone: str
+    email: str
+
+
+def lender_service_row(role: str, lender: Lender, service: ServiceAddress | None) -> ServiceRow:
+    if service is not None:
+        return ServiceRow(
+            role,
+            lender.name,
+            service.address,
+            service.recipient or lender.principal or "",
+            service.phone or lender.phone or "",
+            service.email or "",
+        )
+    return ServiceRow(role, lender.name, lender.address or "", lender.principal or "", lender.phone or "", "")
+
+
+def party_service_row(role: str, party: ContractParty) -> ServiceRow:
+    """The party's confirmed service address, falling back to its address and mobile."""
+    default_recipient = party.legal_representative if party.is_enterprise else party.name
+    service = party.service
+    if service is not None:
+        return ServiceRow(
+            role,
+            party.name,
+            service.address,
+            service.recipient or default_recipient or party.name,
+            service.phone or party.mobile or "",
+            service.email or "",
+        )
+    return ServiceRow(role, party.name, party.address or "", default_recipient or party.name, party.mobile or "", "")
+
+
+def service_warnings(rows: list[ServiceRow]) -> list[str]:
+    """A notice that can only go by post is slow to prove; ask for a phone or e-mail too."""
+    return [
+        f"{row.role} {row.name} has no phone or e-mail for notices (送达地址确认缺少{row.role}的联系电话或电子邮箱)"
+        for row in rows
+        if not row.phone and not row.email
+    ]
+
+
+def whole_months_between(start: date, end: date) -> int:
+    """The largest m with ``add_months(start, m) <= end`` (month ends clamp as in the schedule)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    while months > 0 and add_months(start, months) > end:
+        months -= 1
+    return max(months, 0)
+
+
+def term_text(start: date, end: date) -> str:
+    """A term in words as contracts print it: ``12个月``, ``6个月零15天``, ``20天``."""
+    months = whole_months_between(start, end)
+    days = (end - add_months(start, months)).days
+    if months and days:
+        return f"{months}个月零{days}天"
+    if months:
+        return f"{months}个月"
+    return f"{days}天"
+
+
+def dispute_values(dispute: DisputeForum) -> dict[str, Any]:
+    """What the dispute clause prints: whether it is arbitration, and the forum's name."""
+    arbitration = dispute.method is DisputeMethod.ARBITRATION
+    return {
+        "arbitration": arbitration,
+        "forum": dispute.arbitration_commission if arbitration else dispute.court,
+    }
+
+
+def percent_text(value: Decimal) -> str:
+    """An annual rate as a contract prints it: exact, at least two decimals (3.45%, 5.175%, 6.525%).
+
+    The ``pct`` filter rounds to a fixed number of places; a penalty rate of 5.175 % must not print
+    as 5.18 %, since the contract binds the exact figure.
+    """
+    exact = value.quantize(_RATE_QUANTUM, rounding=ROUND_HALF_UP).normalize()
+    if exact.as_tuple().exponent > -2:  # type: ignore[operator]
+        exact = exact.quantize(Decimal("0.01"))
+    return f"{exact:f}%"

@@ -1,0 +1,121 @@
+"""Every registered kind, end to end through the command line: example → DOCX and PDF → read back."""
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import docx
+import pytest
+from pypdf import PdfReader
+
+from dossier.cli.app import main
+from dossier.kinds.registry import all_kinds
+
+KINDS = sorted(all_kinds())
+EXPECTED_KINDS = {
+    "investigation", "credit", "inspection", "collection", "public-notice", "reminder",
+    "loan-contract", "mortgage-contract", "guarantee-contract",
+}
+
+
+def docx_text(path: Path) -> str:
+    document = docx.Document(io.BytesIO(path.read_bytes()))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_the_nine_kinds_are_registered():
+    assert EXPECTED_KINDS <= set(KINDS)
+
+
+def test_kinds_lists_name_title_and_category(capsys):
+    assert main(["kinds", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["name"] for r in rows} == set(KINDS)
+    assert all(r["title"] and r["category_label"] for r in rows)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_example_and_schema_print(kind, capsys):
+    assert main(["example", kind]) == 0
+    assert capsys.readouterr().out.strip()
+    assert main(["schema", kind]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["type"] == "object" and schema["properties"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_generate_from_the_example(kind, tmp_path, capsys):
+    source = tmp_path / f"{kind}.yaml"
+    assert main(["example", kind]) == 0
+    source.write_text(capsys.readouterr().out, encoding="utf-8")
+    code = main(["generate", kind, str(source), "-o", str(tmp_path / "out"), "--json"])
+    result = json.loads(capsys.readouterr().out)[0]
+    assert code == 0, result
+    assert result["status"] == "ok" and result["errors"] == []
+    output = Path(result["outputs"][0])
+    assert output.suffix == ".docx"
+    text = docx_text(output)
+    assert "{{" not in text and "{%" not in text
+    assert all_kinds()[kind].title.split("/")[0][:4] in text
+
+
+def test_shipped_templates_pass_the_template_check(capsys):
+    code = main(["templates", "check", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    errors = [(r["kind"], p) for r in report for p in r["problems"] if p["severity"] == "error"]
+    assert code == 0 and errors == []
+    assert {r["kind"] for r in report} == set(KINDS)
+
+
+def test_every_kind_converts_to_pdf_in_one_batch(tmp_path, capsys):
+    assert shutil.which("soffice"), "LibreOffice must be installed (make setup installs it)"
+    results = []
+    for kind in KINDS:
+        source = tmp_path / f"{kind}.yaml"
+        main(["example", kind])
+        source.write_text(capsys.readouterr().out, encoding="utf-8")
+        code = main(["generate", kind, str(source), "-o", str(tmp_path / "out"), "--pdf", "--json"])
+        results.append((kind, code, json.loads(capsys.readouterr().out)[0]))
+    for kind, code, result in results:
+        assert code == 0, result
+        pdf = next(Path(p) for p in result["outputs"] if p.endswith(".pdf"))
+        reader = PdfReader(pdf)
+        text = "".join(page.extract_text() for page in reader.pages)
+        assert len(reader.pages) >= 1
+        assert all_kinds()[kind].title.split("/")[0][:4] in text.replace(" ", ""), kind
+
+
+def test_a_batch_with_one_bad_input_generates_the_rest_and_exits_2(tmp_path, capsys):
+    main(["example", "reminder"])
+    good = capsys.readouterr().out
+    inputs = []
+    for i in range(4):
+        path = tmp_path / f"in{i}.yaml"
+        text = good.replace("JK2025-000123", f"JK2025-00012{i}")
+        if i == 2:
+            text = text.replace("amount: 300000.00", "amount: -1")
+        path.write_text(text, encoding="utf-8")
+        inputs.append(str(path))
+    out = tmp_path / "out"
+    code = main(["generate", "reminder", *inputs, "-o", str(out), "-j", "2", "--json"])
+    results = json.loads(capsys.readouterr().out)
+    assert code == 2
+    assert [r["status"] for r in results] == ["ok", "ok", "invalid", "ok"]
+    bad = results[2]["errors"]
+    assert bad[0]["path"] == "loan.amount" and bad[0]["label"] == "贷款金额"
+    assert len(list(out.glob("*.docx"))) == 3
+    assert not list(out.glob(".tmp-*")) and not list(out.glob("*JK2025-000122*"))
+
+
+def test_invalid_input_lists_every_problem_with_path_and_label(tmp_path, capsys):
+    path = tmp_path / "bad.yaml"
+    path.write_text("doc_no: X\nlender: {name: 某银行}\nborrower: {name: 张三, id_number: '110105194912310021'}\n",
+                    encoding="utf-8")
+    code = main(["generate", "reminder", str(path), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "borrower.id_number (身份证号)" in err
+    assert "loan (贷款信息)" in err and "balance (贷款余额)" in err
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
