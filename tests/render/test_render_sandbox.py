@@ -61,12 +61,17 @@ def render(tmp_path: Path, text: str, context: dict[str, Any], engine: TemplateE
     return Document(io.BytesIO(out)).paragraphs[0].text
 
 
-def hostile_context(tmp_path: Path) -> dict[str, Any]:
-    victim = make_docx(tmp_path / "victim.docx", "victim")
+@pytest.fixture(scope="module")
+def victim(tmp_path_factory: pytest.TempPathFactory) -> DocxTemplate:
+    """A live DocxTemplate reachable through InlineImage.tpl: its save() would write any file."""
+    return DocxTemplate(make_docx(tmp_path_factory.mktemp("victim") / "victim.docx", "victim"))
+
+
+def hostile_context(tmp_path: Path, victim: DocxTemplate) -> dict[str, Any]:
     target = tmp_path / "pwned.docx"
     return {
         "target": str(target),
-        "img": InlineImage(DocxTemplate(victim), image_descriptor=str(victim)),
+        "img": InlineImage(victim, image_descriptor="seal.png"),
         "rt": RichText("x"),
         "listing": Listing("x"),
         "loan": Loan(amount=Decimal("100.00"), borrower=Borrower(name="张三", id_number="1")),
@@ -119,15 +124,17 @@ ATTACKS = [
 
 
 @pytest.mark.parametrize("template", ATTACKS)
-def test_attacks_fail_without_rendering_or_writing(tmp_path: Path, template: str) -> None:
-    context = hostile_context(tmp_path)
+def test_attacks_fail_without_rendering_or_writing(
+    tmp_path: Path, victim: DocxTemplate, template: str
+) -> None:
+    context = hostile_context(tmp_path, victim)
     path = make_docx(tmp_path / "attack.docx", "before", template, "after")
     with pytest.raises(TemplateError) as info:
         TemplateEngine().load(path).render(context)
     assert info.value.kind in ("security", "undefined", "syntax")
     assert str(path) in str(info.value) and "模板" in str(info.value)
     assert not (tmp_path / "pwned.docx").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["attack.docx", "victim.docx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["attack.docx"]
 
 
 def test_data_of_every_plain_kind_is_readable(tmp_path: Path) -> None:

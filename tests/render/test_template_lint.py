@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import enum
+import io
 from decimal import Decimal
 from pathlib import Path
 

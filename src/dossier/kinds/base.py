@@ -8,7 +8,7 @@ kind means adding one module (and its example and template); nothing else is edi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Generic, TypeVar
 
@@ -18,6 +18,57 @@ from dossier.config import Config
 from dossier.inputs import parse_text
 
 S = TypeVar("S", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whose archive a generated document files into, and under which loan."""
+
+    borrower_key: str
+    borrower_name: str
+    customer_type: str = "自然人"
+    contract_number: str | None = None
+    loan: Mapping[str, Any] = field(default_factory=dict)
+    """Loan facts to register or update: product, amount, term_months, start_date, maturity_date,
+    guarantee_methods, receipt_numbers, officer — whatever the input knows."""
+
+
+def default_subjects(data: BaseModel) -> list[Subject]:
+    """The ``borrower`` and ``loan`` fields most kinds have; kinds shaped otherwise pass their own."""
+    borrower = getattr(data, "borrower", None)
+    if borrower is None:
+        raise TypeError(f"{type(data).__name__} has no borrower field; its kind must define subjects()")
+    kind = getattr(borrower, "customer_type", None) or getattr(borrower, "kind", None)
+    loan = getattr(data, "loan", None)
+    facts: dict[str, Any] = {}
+    contract = None
+    if loan is not None:
+        contract = getattr(loan, "contract_number", None)
+        for name in (
+            "product",
+            "amount",
+            "term_months",
+            "start_date",
+            "maturity_date",
+            "guarantee_methods",
+            "receipt_numbers",
+            "officer",
+        ):
+            value = getattr(loan, name, None)
+            if value not in (None, [], ""):
+                facts[name] = value
+        receipt = getattr(loan, "receipt_number", None)
+        if receipt:
+            facts["receipt_numbers"] = [receipt]
+    return [
+        Subject(
+            borrower_key=borrower.key,
+            borrower_name=borrower.name,
+            customer_type=getattr(kind, "label", str(kind or "自然人")),
+            contract_number=contract,
+            loan=facts,
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -35,6 +86,8 @@ class Kind(Generic[S]):
     """Document type key the archive and the checklists know it by."""
     filename: Callable[[S], str]
     """Output file name without extension, e.g. ``借款合同-JK2026-000123``."""
+    subjects: Callable[[S], list[Subject]] = default_subjects
+    """Whose archive the document files into (a public notice names many debtors)."""
 
     @property
     def template(self) -> str:

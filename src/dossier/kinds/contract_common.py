@@ -180,7 +180,9 @@ def party_service_row(role: str, party: ContractParty) -> ServiceRow:
             service.phone or party.mobile or "",
             service.email or "",
         )
-    return ServiceRow(role, party.name, party.address or "", default_recipient or party.name, party.mobile or "", "")
+    return ServiceRow(
+        role, party.name, party.address or "", default_recipient or party.name, party.mobile or "", ""
+    )
 
 
 def service_warnings(rows: list[ServiceRow]) -> list[str]:

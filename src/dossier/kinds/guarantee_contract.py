@@ -65,7 +65,9 @@ class GuaranteeContractInput(ContractBase):
         problems = Problems()
         if self.debt_end <= self.debt_start:
             problems.add(
-                ("debt_end",), "must be after the start of the debt (债务履行期限届满日须晚于起始日)", self.debt_end
+                ("debt_end",),
+                "must be after the start of the debt (债务履行期限届满日须晚于起始日)",
+                self.debt_end,
             )
         if self.guarantee_period_end is not None and self.guarantee_period_months is not None:
             problems.add(
@@ -111,7 +113,9 @@ class GuaranteePeriod:
     agreed_end: date | None
 
 
-def guarantee_period(debt_due: date, agreed_end: date | None = None, agreed_months: int | None = None) -> GuaranteePeriod:
+def guarantee_period(
+    debt_due: date, agreed_end: date | None = None, agreed_months: int | None = None
+) -> GuaranteePeriod:
     """The guarantee period after art. 692.
 
     ``agreed_months`` counts from the due date. A missing agreement, or one ending on or before the due

@@ -118,9 +118,15 @@ def _secured(methods: list[GuaranteeMethod]) -> bool:
 def _check_rate(rate: RateTerms, signed: date, reprice_day: RepriceDay, problems: Problems) -> None:
     if rate.rate_type is not RateType.FLOATING:
         return
-    for name, label in (("lpr_tenor", "LPR期限品种"), ("lpr_date", "LPR报价日"), ("reprice_months", "重定价周期")):
+    for name, label in (
+        ("lpr_tenor", "LPR期限品种"),
+        ("lpr_date", "LPR报价日"),
+        ("reprice_months", "重定价周期"),
+    ):
         if getattr(rate, name) is None:
-            problems.add(("loan", "rate", name), f"a floating-rate contract needs {name} (浮动利率须约定{label})")
+            problems.add(
+                ("loan", "rate", name), f"a floating-rate contract needs {name} (浮动利率须约定{label})"
+            )
     if rate.lpr_date is not None and rate.lpr_date > signed:
         problems.add(
             ("loan", "rate", "lpr_date"),
@@ -176,7 +182,9 @@ def _settlement_text(method: RepaymentMethod, day: int) -> str:
     if method is RepaymentMethod.BULLET:
         return "利随本清，借款人于借款到期日一次性偿还全部本金和利息"
     if method is RepaymentMethod.QUARTERLY_INTEREST:
-        return f"按季结息，结息日为每季末月的{day}日，借款人应于结息日支付当期利息，最后一期利息随本金一并结清"
+        return (
+            f"按季结息，结息日为每季末月的{day}日，借款人应于结息日支付当期利息，最后一期利息随本金一并结清"
+        )
     if method is RepaymentMethod.MONTHLY_INTEREST:
         return f"按月结息，结息日为每月{day}日，借款人应于结息日支付当期利息，最后一期利息随本金一并结清"
     return f"按月结息，结息日为每月{day}日；借款人按附件《还款计划表》所列还款日和金额分期偿还本金和利息"

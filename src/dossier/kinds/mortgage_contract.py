@@ -8,7 +8,7 @@ registration (art. 402), so the contract fixes a registration deadline.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -58,7 +58,9 @@ class MortgageContractInput(ContractBase):
         problems = Problems()
         if self.debt_end <= self.debt_start:
             problems.add(
-                ("debt_end",), "must be after the start of the debt (债务履行期限届满日须晚于起始日)", self.debt_end
+                ("debt_end",),
+                "must be after the start of the debt (债务履行期限届满日须晚于起始日)",
+                self.debt_end,
             )
         if self.max_amount:
             self._check_max_amount(problems)
@@ -87,7 +89,9 @@ class MortgageContractInput(ContractBase):
 
     def _check_max_amount(self, problems: Problems) -> None:
         if self.max_claim_amount is None:
-            problems.add(("max_claim_amount",), "a maximum-amount mortgage needs it (最高额抵押须填写最高债权额)")
+            problems.add(
+                ("max_claim_amount",), "a maximum-amount mortgage needs it (最高额抵押须填写最高债权额)"
+            )
         elif self.claim_amount > self.max_claim_amount:
             problems.add(
                 ("claim_amount",),
@@ -96,9 +100,13 @@ class MortgageContractInput(ContractBase):
             )
         start, end = self.determination_start, self.determination_end
         if start is None:
-            problems.add(("determination_start",), "a maximum-amount mortgage needs it (最高额抵押须约定债权确定期间)")
+            problems.add(
+                ("determination_start",), "a maximum-amount mortgage needs it (最高额抵押须约定债权确定期间)"
+            )
         if end is None:
-            problems.add(("determination_end",), "a maximum-amount mortgage needs it (最高额抵押须约定债权确定期间)")
+            problems.add(
+                ("determination_end",), "a maximum-amount mortgage needs it (最高额抵押须约定债权确定期间)"
+            )
         if start is not None and end is not None and end <= start:
             problems.add(
                 ("determination_end",), "must be after its start (债权确定期间届满日须晚于起始日)", end
@@ -159,8 +167,9 @@ def derive(data: MortgageContractInput, config: Config) -> dict[str, Any]:
         lender_service_row("抵押权人", data.lender, data.lender_service),
         party_service_row("抵押人", data.mortgagor),
     ]
+    # Claims may arise on both the first and the last day of the 债权确定期间, so its length counts both.
     determination = (
-        term_text(data.determination_start, data.determination_end)
+        term_text(data.determination_start, data.determination_end + timedelta(days=1))
         if data.max_amount and data.determination_start and data.determination_end
         else ""
     )

@@ -209,8 +209,8 @@ class _RenderRun(DocxTemplate):
         xml = compiled.template.render(context)
         xml = _PARAGRAPH_LINE.sub(r"<w:p\1", xml)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-        # resolve_listing only rewrites these characters; its regexes cost more than the rest of a
-        # render, so skip it when there is nothing to rewrite.
+        # resolve_listing only rewrites these characters (a regex callback per paragraph and run):
+        # skip it when there is nothing to rewrite.
         return self.resolve_listing(xml) if _LISTING_CHARS.search(xml) else xml
 
 
@@ -275,8 +275,10 @@ class CompiledTemplate:
         """Render and write ``path`` atomically: the file is either complete or untouched."""
         data = self.render(context)
         path = Path(path)
+        mode = _file_mode(path)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
+            os.fchmod(fd, mode)  # mkstemp makes it 0600
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
                 fh.flush()
@@ -341,6 +343,23 @@ class TemplateEngine:
             except jinja2.TemplateSyntaxError as exc:
                 raise _render_error(name, exc, part) from exc
         return CompiledTemplate(name, data, compiled, self.environment)
+
+
+def _file_mode(path: Path) -> int:
+    """Mode for a new output file: the replaced file's, else what open() would give under the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        pass
+    umask = 0o022
+    try:  # read, never set: os.umask() would change it for every thread for a moment
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    umask = int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o666 & ~umask
 
 
 def _check_xml(xml: str) -> None:

@@ -6,6 +6,12 @@ parts, loop counters), calls are limited to registered globals, macros and the l
 default globals (``cycler``, ``joiner``, ``namespace``, ``lipsum``, ``dict``) are gone.  Output is
 autoescaped so user text such as ``华信&合创<集团>`` cannot break the document XML.
 
+User text is text. A newline in a value becomes a line break (``<w:br/>``) in the same paragraph and
+a tab a tab (docxtpl's ``resolve_listing`` does this for every value); ``\r\n``, ``\r``, ``\v``
+(Excel's in-cell break) and U+2028/U+2029 count as newlines. ``\a`` and ``\f``, which docxtpl turns
+into a new paragraph and a page break, and characters XML cannot hold are dropped from data; a
+``RichText`` or ``Listing`` built by code may still use ``\a`` and ``\f``. ``None`` prints as nothing.
+
 The sandbox stops attribute tricks and the cheapest bombs (huge ``range``, string repetition, huge
 powers); it does not bound time or memory in general -- run untrusted templates through
 :func:`dossier.render.isolation.render_isolated` for that.
