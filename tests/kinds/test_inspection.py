@@ -135,7 +135,7 @@ def test_template_shows_every_required_field_and_knows_every_path(generator: Gen
         SHIPPED_TEMPLATES / KIND.template,
         known_fields=known,
         required_fields=_required_paths(type(data)),
-        engine=generator._engine,
+        engine=generator.engine,
     )
     assert problems == []
 

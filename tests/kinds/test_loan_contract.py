@@ -175,8 +175,8 @@ def test_schedule_appendix_rows_sum_to_the_principal(generator: Generator) -> No
     ]
     assert [row[0] for row in body] == [str(n) for n in range(1, 25)]
     assert sum(money(row[2]) for row in body) == Decimal("1250000.00")
-    assert body[0][:3] == ["1", "2026年4月20日", "52,083.33"]
-    assert body[-1][1] == "2028年3月20日" and body[-1][5] == "0.00"
+    assert body[0][:3] == ["1", "2026-04-20", "52,083.33"]
+    assert body[-1][1] == "2028-03-20" and body[-1][5] == "0.00"
     # 等额本金 total interest = P·i·(n+1)/2 = 1,250,000 × 3.45 %/12 × 12.5 = 44,921.875
     assert total == ["合计", "24期", "1,250,000.00", "44,921.88", "1,294,921.88", "—"]
     assert sum(money(row[3]) for row in body) == Decimal("44921.88")

@@ -258,6 +258,10 @@ def test_save_writes_atomically(tmp_path: Path) -> None:
     assert compiled.save({"name": COMPANY}, target) == target
     assert [p.text for p in Document(target).paragraphs] == [f"你好 {COMPANY}"]
 
+    target.chmod(0o640)
+    compiled.save({"name": "再次"}, target)
+    assert target.stat().st_mode & 0o777 == 0o640  # replacing keeps the mode, not mkstemp's 0600
+
     target.write_bytes(b"old")
     with pytest.raises(TemplateError):
         compiled.save({}, target)

@@ -164,6 +164,13 @@ def test_unknown_field_in_split_runs_suggests_the_right_one(tmp_path: Path) -> N
     assert "借款人：{{ borrower.nmae }}。" in problem.location
 
 
+def test_problem_in_a_paragraph_tag_points_at_that_paragraph(tmp_path: Path) -> None:
+    path = make_docx(tmp_path / "t.docx", "第一段", "{%p if borrower.nmae %}", "有名称", "{%p endif %}")
+    [problem] = lint_template(path, known_fields=KNOWN)
+    assert (problem.code, problem.paragraph_index) == ("unknown-field", 1)
+    assert "{%p if borrower.nmae %}" in problem.location
+
+
 def test_loop_variables_resolve_to_the_collection(tmp_path: Path) -> None:
     doc = Document()
     table = doc.add_table(rows=3, cols=2)

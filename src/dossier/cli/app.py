@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from dossier import __version__
-from dossier.cli import calc, check, demo, documents, templates
+from dossier.cli import archive, calc, check, demo, documents, templates
 from dossier.cli.args import BadArgument
 from dossier.config import ENV_CONFIG, default_config
 from dossier.errors import DossierError
@@ -23,13 +23,26 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(calc.app, name="calc")
-app.add_typer(check.app, name="check")
+# `dossier check` alone repairs the archive home; `dossier check id|uscc` validates identifiers.
+app.add_typer(
+    check.app,
+    name="check",
+    callback=archive.check_archive,
+    invoke_without_command=True,
+    no_args_is_help=False,
+    help="Repair the archive home (no subcommand), or validate an identifier (id, uscc).",
+)
+app.add_typer(archive.audit_app, name="audit")
 app.add_typer(templates.app, name="templates")
 app.command("kinds")(documents.kinds)
 app.command("example")(documents.example)
 app.command("schema")(documents.schema)
 app.command("generate")(documents.generate)
 app.command("demo")(demo.demo)
+app.command("init")(archive.init)
+app.command("ingest")(archive.ingest)
+app.command("borrowers")(archive.borrowers)
+app.command("docs")(archive.docs)
 
 
 def _version(value: bool) -> None:
@@ -56,6 +69,7 @@ def root(
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; bad input ends with one line naming the argument and exit code 2."""
     command = typer.main.get_command(app)
+    saved_config = os.environ.get(ENV_CONFIG)
     try:
         code = command.main(args=argv, prog_name="dossier", standalone_mode=False)
     except BadArgument as exc:
@@ -73,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     except DossierError as exc:
         _fail(str(exc))
         return 2
+    finally:
+        # --config applies to this invocation only, also when main() runs inside another program.
+        if saved_config is None:
+            os.environ.pop(ENV_CONFIG, None)
+        else:
+            os.environ[ENV_CONFIG] = saved_config
     return code if isinstance(code, int) else 0
 
 

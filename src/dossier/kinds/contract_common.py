@@ -74,7 +74,7 @@ class ServiceAddress(DomainModel):
 
 
 class ContractParty(Party):
-    """A party signing a contract: an address is required, an enterprise also names its legal representative."""
+    """A party signing a contract: it needs an address; an enterprise also its legal representative."""
 
     service: ServiceAddress | None = labelled("送达地址确认", default=None)
 
@@ -188,7 +188,8 @@ def party_service_row(role: str, party: ContractParty) -> ServiceRow:
 def service_warnings(rows: list[ServiceRow]) -> list[str]:
     """A notice that can only go by post is slow to prove; ask for a phone or e-mail too."""
     return [
-        f"{row.role} {row.name} has no phone or e-mail for notices (送达地址确认缺少{row.role}的联系电话或电子邮箱)"
+        f"{row.role} {row.name} has no phone or e-mail for notices "
+        f"(送达地址确认缺少{row.role}的联系电话或电子邮箱)"
         for row in rows
         if not row.phone and not row.email
     ]

@@ -469,33 +469,51 @@ class CreditFile(DomainModel):
 
 
 def borrower_facts(borrower: Any, on: date) -> dict[str, Any]:
-    """What the ID number and registration dates tell: sex, birth date, age, years in business."""
+    """What the ID number and registration dates tell: sex, birth date, age, years in business.
+
+    Every key is present for every customer type (None where it does not apply), so a template reads
+    the same fields whatever the borrower is.
+    """
+    facts: dict[str, Any] = dict.fromkeys(
+        (
+            "sex",
+            "birth_date",
+            "age",
+            "spouse_sex",
+            "spouse_age",
+            "years_in_business",
+            "share_total",
+            "contribution_total",
+            "representative_sex",
+            "representative_age",
+        )
+    )
     if isinstance(borrower, EnterpriseBorrower):
-        shares = sum((s.share_percent for s in borrower.shareholders), Decimal(0))
-        contributions = sum((s.contribution for s in borrower.shareholders), ZERO)
         rep = borrower.legal_representative
-        return {
+        facts |= {
             "id_label": "统一社会信用代码",
             "id_value": borrower.credit_code,
             "years_in_business": borrower.years_in_business(on),
-            "share_total": shares if borrower.shareholders else None,
-            "contribution_total": contributions if borrower.shareholders else None,
             "representative_sex": rep.sex,
             "representative_age": rep.age(on),
         }
+        if borrower.shareholders:
+            facts["share_total"] = sum((s.share_percent for s in borrower.shareholders), Decimal(0))
+            facts["contribution_total"] = sum((s.contribution for s in borrower.shareholders), ZERO)
+        return facts
     established = getattr(borrower, "established", None)
-    years = None
     if established is not None:
-        years = on.year - established.year - ((on.month, on.day) < (established.month, established.day))
-    return {
+        before_anniversary = (on.month, on.day) < (established.month, established.day)
+        facts["years_in_business"] = on.year - established.year - before_anniversary
+    spouse = borrower.spouse
+    return facts | {
         "id_label": "身份证号",
         "id_value": borrower.id_number,
         "sex": borrower.sex,
         "birth_date": borrower.birth_date,
         "age": borrower.age(on),
-        "spouse_sex": borrower.spouse.sex if borrower.spouse else None,
-        "spouse_age": borrower.spouse.age(on) if borrower.spouse else None,
-        "years_in_business": years,
+        "spouse_sex": spouse.sex if spouse else None,
+        "spouse_age": spouse.age(on) if spouse else None,
     }
 
 
@@ -508,7 +526,7 @@ def spread_text(rate: RateTerms) -> str:
     return f"加{rate.spread_bp}个基点"
 
 
-def terms_facts(terms: Terms | Any) -> dict[str, Any]:
+def terms_facts(terms: Terms) -> dict[str, Any]:
     """Rate and guarantee of a set of terms as printed: the computed annual rate, the spread, 组合（…）."""
     return {
         "annual_rate": terms.rate.annual_percent,
@@ -618,7 +636,22 @@ def monthly_payment(terms: Terms, start: date, config: Config) -> Decimal | None
     return rows[0].payment
 
 
-def household_facts(household: HouseholdFinances, terms: Terms, on: date, config: Config) -> dict[str, Any]:
+_HOUSEHOLD_KEYS = (
+    "net_assets",
+    "monthly_surplus",
+    "debt_to_income",
+    "new_monthly_payment",
+    "debt_to_income_with_loan",
+)
+
+
+def household_facts(
+    household: HouseholdFinances | None, terms: Terms, on: date, config: Config
+) -> dict[str, Any]:
+    """Net assets, monthly surplus and 负债收入比, before and with the new loan's monthly payment;
+    all None when the file has no household figures (an enterprise)."""
+    if household is None:
+        return dict.fromkeys(_HOUSEHOLD_KEYS)
     new_payment = monthly_payment(terms, on, config)
     with_loan = (
         None
@@ -750,7 +783,7 @@ def derive_file(data: CreditFile, terms: Terms, on: date, config: Config) -> dic
         "guarantee_facts": guarantee_facts(data.guarantee, terms.amount),
         "risk_facts": risk_facts(data.risk, terms, config),
         "statements": statement_facts(data.financials, config) if data.financials else None,
-        "household_facts": household_facts(data.household, terms, on, config) if data.household else None,
+        "household_facts": household_facts(data.household, terms, on, config),
     }
     facts["warnings"] = file_warnings(data, facts, terms, on)
     return facts

@@ -72,7 +72,8 @@ class GuaranteeContractInput(ContractBase):
         if self.guarantee_period_end is not None and self.guarantee_period_months is not None:
             problems.add(
                 ("guarantee_period_months",),
-                "give the guarantee period as an end date or in months, not both (保证期间只能按届满日或月数约定其一)",
+                "give the guarantee period as an end date or in months, not both "
+                "(保证期间只能按届满日或月数约定其一)",
                 self.guarantee_period_months,
             )
         if self.debtor.key and self.guarantor.key == self.debtor.key:

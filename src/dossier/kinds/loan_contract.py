@@ -72,7 +72,8 @@ class LoanContractInput(ContractBase):
         if loan.contract_number is not None and loan.contract_number != self.contract_number:
             problems.add(
                 ("loan", "contract_number"),
-                f"differs from the contract number {self.contract_number} (与合同编号 {self.contract_number} 不一致)",
+                f"differs from the contract number {self.contract_number} "
+                f"(与合同编号 {self.contract_number} 不一致)",
                 loan.contract_number,
             )
         expected_maturity = add_months(loan.start_date, loan.term_months)

@@ -145,7 +145,8 @@ def _warnings(data: MortgageContractInput, rate: Decimal | None, notices: list[A
     if data.max_amount and start and end and not start <= data.debt_start <= end:
         warnings.append(
             "the main contract's debt starts outside the determination period; an existing claim is covered "
-            "only if the parties agree (art. 420) (主合同债务起始日不在债权确定期间内，最高额抵押设立前已存在的"
+            "only if the parties agree (art. 420) (主合同债务起始日不在债权确定期间内，"
+            "最高额抵押设立前已存在的"
             "债权须经当事人同意方可转入担保范围)"
         )
     return warnings

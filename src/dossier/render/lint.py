@@ -52,6 +52,7 @@ _STRING_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
 _FULLWIDTH_IN_TAG = re.compile("[（）｜，．。：；＂＇＝！＜＞［］＋－＊／\u3000]")
 _PATH_PREFIX = re.compile(r"\.|\[\]")
 _XML_OFFSET = re.compile(r" at \d+$")
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
 
 
 @dataclass(frozen=True)
@@ -133,11 +134,25 @@ def _problem(
 
 
 def _at(
-    part: TemplatePart, lineno: int | None, severity: Severity, code: str, message: str, message_zh: str
+    part: TemplatePart,
+    lineno: int | None,
+    severity: Severity,
+    code: str,
+    message: str,
+    message_zh: str,
+    hint: str | None = None,
 ) -> LintProblem:
-    """A problem located at a line of the part's Jinja source (one paragraph per line)."""
+    """A problem located at a line of the part's Jinja source (one paragraph per line).
+
+    ``hint`` is a word the paragraph must contain; a ``{%p ...%}`` paragraph's tag ends up on the
+    previous paragraph's line, so the paragraph found by line may be one too early.
+    """
     text = part.line_text(lineno) if lineno else ""
     index = _paragraph_index(part, text)
+    if hint and (index is None or hint not in part.paragraphs[index]):
+        start = index or 0
+        order = [*range(start, len(part.paragraphs)), *range(start)]
+        index = next((i for i in order if hint in part.paragraphs[i]), index)
     if index is not None:
         text = _short(part.paragraphs[index])
     return _problem(
@@ -294,6 +309,7 @@ def _unknown_fields(
                 "unknown-field",
                 f"{use.path!r} is not a field of this document kind{hint}",
                 f"{use.path} 不是本文书的字段{hint_zh}",
+                hint=_IDENTIFIER.findall(use.path)[-1],
             )
         )
     return problems

@@ -1,0 +1,225 @@
+"""The audit log: append-only events chained by SHA-256, and the walk that proves the chain whole.
+
+Each event's hash is SHA-256 over the previous event's hash followed by the canonical JSON of its own
+content (seq, at, actor, action, target, borrower_key, details; sorted keys, UTF-8, decimals and dates as
+strings). The ``audit_head`` row holds the newest seq and hash: writers lock it, so appends serialize
+across processes, and it anchors the end of the chain, so a deleted tail shows.
+
+What the chain cannot show: someone with write access to the catalog who rewrites every later event
+*and* the head. Exporting or publishing the head hash now and then closes that gap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier.archive.catalog.models import AuditHead, Event
+
+GENESIS = "0" * 64
+HEAD_ID = 1
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data: decimals, dates and enums as strings, tuples as lists."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return value.as_posix()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def event_hash(prev_hash: str, event: Event) -> str:
+    content = {
+        "seq": event.seq,
+        "at": event.at.astimezone(UTC).isoformat(),
+        "actor": event.actor,
+        "action": event.action,
+        "target": event.target,
+        "borrower_key": event.borrower_key,
+        "details": event.details,
+    }
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical(content)).hexdigest()
+
+
+def append_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    target: str,
+    borrower_key: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> Event:
+    """Add the next event to the chain in ``session``'s transaction (committed with it)."""
+    head = session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).scalar_one_or_none()
+    if head is None:
+        # A catalog migrated by revision 0001 always has the row; one made another way gets it now.
+        head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
+        session.add(head)
+    event = Event(
+        seq=head.seq + 1,
+        # Microseconds survive every backend; the hash is computed on what will be read back.
+        at=datetime.now(UTC),
+        actor=actor[:50],
+        action=action,
+        target=target[:300],
+        borrower_key=borrower_key,
+        details=plain(details or {}),
+        prev_hash=head.hash,
+    )
+    event.hash = event_hash(head.hash, event)
+    session.add(event)
+    head.seq, head.hash = event.seq, event.hash
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    """Where the chain first breaks: the first event that is wrong or missing."""
+    kind: str
+    """``edited``, ``deleted``, ``inserted``, ``tail-deleted`` or ``head-missing``."""
+    message: str
+
+
+@dataclass
+class ChainReport:
+    events: int = 0
+    head_seq: int = 0
+    problem: ChainProblem | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Walk the chain from the first event and name the first broken link."""
+    head = session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID)).scalar_one_or_none()
+    report = ChainReport(head_seq=head.seq if head else 0)
+    if head is None:
+        report.problem = ChainProblem(0, "head-missing", "the audit head anchor is missing (审计日志锚点缺失)")
+        return report
+    expected, prev = 1, GENESIS
+    seen: dict[str, int] = {GENESIS: 0}
+    last: Event | None = None
+    for event in session.execute(select(Event).order_by(Event.seq)).scalars():
+        report.events += 1
+        problem = _check_link(event, expected, prev, seen)
+        if problem is not None:
+            report.problem = problem
+            return report
+        seen[event.hash] = event.seq
+        expected, prev, last = event.seq + 1, event.hash, event
+    last_seq = last.seq if last is not None else 0
+    if last_seq < head.seq:
+        report.problem = ChainProblem(
+            last_seq + 1,
+            "tail-deleted",
+            f"events {last_seq + 1}…{head.seq} are missing from the end of the log; the head anchor "
+            f"says {head.seq} (日志末尾的事件被删除)",
+        )
+    elif last_seq > head.seq:
+        report.problem = ChainProblem(
+            head.seq + 1,
+            "inserted",
+            f"event {head.seq + 1} was added after the head anchor ({head.seq}) outside the audit log "
+            f"(锚点之后被插入事件)",
+        )
+    elif last is not None and last.hash != head.hash:
+        report.problem = ChainProblem(
+            last_seq, "edited", f"event {last_seq} does not match the head anchor (末条事件被篡改)"
+        )
+    return report
+
+
+def _check_link(event: Event, expected: int, prev: str, seen: dict[str, int]) -> ChainProblem | None:
+    seq = event.seq
+    if seq > expected:
+        missing = f"{expected}" if seq == expected + 1 else f"{expected}…{seq - 1}"
+        return ChainProblem(expected, "deleted", f"event {missing} is missing before event {seq} (事件被删除)")
+    if event_hash(event.prev_hash, event) != event.hash:
+        if _hashes_as(event, seq - 1):
+            return ChainProblem(
+                seq,
+                "inserted",
+                f"event {seq} was renumbered from {seq - 1}: an event was inserted before it (事件被插入)",
+            )
+        if _hashes_as(event, seq + 1):
+            return ChainProblem(
+                seq,
+                "deleted",
+                f"event {seq} was renumbered from {seq + 1}: an event was deleted before it (事件被删除)",
+            )
+        return ChainProblem(
+            seq, "edited", f"event {seq} ({event.action} {event.target}) does not match its hash (事件内容被篡改)"
+        )
+    if event.prev_hash != prev:
+        if event.prev_hash in seen and seen[event.prev_hash] < seq - 1:
+            first = seen[event.prev_hash] + 1
+            return ChainProblem(
+                first,
+                "inserted",
+                f"events {first}…{seq - 1} do not belong: event {seq} follows event {first - 1} (事件被插入)",
+            )
+        return ChainProblem(
+            seq - 1,
+            "edited",
+            f"event {seq - 1} was changed (its hash no longer links to event {seq}) (事件被篡改后重算哈希)",
+        )
+    return None
+
+
+def _hashes_as(event: Event, seq: int) -> bool:
+    """Whether ``event`` hashes correctly under another seq: renumbered to hide an insert or a delete."""
+    original = Event(
+        seq=seq,
+        at=event.at,
+        actor=event.actor,
+        action=event.action,
+        target=event.target,
+        borrower_key=event.borrower_key,
+        details=event.details,
+    )
+    return seq > 0 and event_hash(event.prev_hash, original) == event.hash
+
+
+def events_for(
+    session: Session, *, borrower_key: str | None = None, since: datetime | None = None, limit: int | None = None
+) -> list[Event]:
+    """Events in order, optionally one borrower's and only those at or after ``since``."""
+    query = select(Event).order_by(Event.seq)
+    if borrower_key is not None:
+        query = query.where(Event.borrower_key == borrower_key)
+    if since is not None:
+        query = query.where(Event.at >= since)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())

@@ -1,0 +1,142 @@
+"""The catalog's engine and migrations.
+
+SQLite (the default) is opened so that several processes can write: WAL journal, a long busy timeout,
+and ``BEGIN IMMEDIATE`` for every writing transaction, so a writer takes the write lock when it starts
+rather than failing to upgrade a read lock half-way (which SQLite reports at once, without waiting).
+Readers use a plain ``BEGIN`` and never block writers. Migrations run through Alembic's API with the
+scripts shipped inside this package; no ``alembic.ini`` is needed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_S = 60.0
+WRITE_OPTION = "dossier_write"
+"""Execution option read by the ``begin`` hook: False for read-only sessions."""
+
+T = TypeVar("T")
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets the multi-process settings described above."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin hook issue BEGIN itself; pysqlite would otherwise defer it.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        # FULL: a committed catalog row survives a power cut, which the filing protocol relies on.
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get(WRITE_OPTION, True)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def use_wal(engine: Engine) -> None:
+    """Switch a SQLite catalog to write-ahead logging (persistent; readers then never block writers)."""
+    if engine.dialect.name != "sqlite":
+        return
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+    finally:
+        raw.close()
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is lock contention worth retrying (SQLite busy/locked, PostgreSQL serialization)."""
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
+    return "locked" in text or "busy" in text or "could not serialize" in text or "deadlock" in text
+
+
+def retrying(fn: Callable[[], T], *, attempts: int = 8) -> T:
+    """Run ``fn`` (one whole transaction) again when the catalog is busy; the busy timeout waits first."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except OperationalError as exc:
+            if not is_busy(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(min(2.0, 0.05 * 2**attempt))
+    raise AssertionError("unreachable")
+
+
+def alembic_config(url: str) -> AlembicConfig:
+    """An Alembic configuration pointing at the migrations shipped in this package."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, lock_file: Path) -> bool:
+    """Migrate the catalog to the newest revision; True if anything ran.
+
+    Several processes open the same catalog at once (batch workers); a file lock beside the catalog
+    lets one of them migrate while the others wait, then find nothing to do.
+    """
+    head = head_revision()
+    if current_revision(engine) == head:
+        return False
+    with _file_lock(lock_file):
+        if current_revision(engine) == head:
+            return False
+        cfg = alembic_config(str(engine.url))
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+    return True
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the catalog, shipped with the package and run by ``db.upgrade``."""

@@ -1,0 +1,1 @@
+"""One module per catalog revision; Alembic skips this file."""

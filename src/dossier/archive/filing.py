@@ -1,0 +1,472 @@
+"""Filing one document into a borrower's credit file, so that a crash at any instant is harmless.
+
+The protocol, in order:
+
+1. copy the content to ``.dossier-tmp-<random>.part`` in the target folder, hashing as it goes; fsync;
+   read it back and check the hash;
+2. in one catalog transaction: a document with the same SHA-256 for this borrower makes this a
+   duplicate (an event, no copy); otherwise choose a final name no file and no catalog row uses, and
+   commit a ``pending`` row naming it and the temporary file;
+3. hard-link the temporary file to the final name (a link never replaces an existing file), remove the
+   temporary name, fsync the folder;
+4. flip the row to ``filed`` and append the audit event, in one transaction.
+
+A crash before 2 leaves only a temporary file; after 2, a pending row that `dossier check` finishes
+(the verified content is on disk) or rolls back. So there is never a filed row without its file, and
+never a file under a real name that is not the complete, verified content.
+
+Names: the same file name in the same category folder with other content becomes the next version
+(``-v2``), linked to the first; the same content again is recorded once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import os
+import unicodedata
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from dossier.archive.audit import append_event, plain
+from dossier.archive.catalog.models import Borrower, Document, Loan
+from dossier.archive.home import TEMP_PREFIX, Archive
+from dossier.archive.names import (
+    check_file_name,
+    check_name,
+    document_file_name,
+    ensure_inside,
+    split_suffix,
+)
+from dossier.archive.registry import find_borrower, normalize_key
+from dossier.domain.categories import get_category
+from dossier.domain.document_types import get_document_type
+from dossier.errors import DossierError
+
+CHUNK = 1 << 20
+SOURCES = ("generated", "ingested", "uploaded")
+INPUT_SUFFIX = ".input.json"
+_NAME_ATTEMPTS = 5
+
+_MEDIA_TYPES = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ofd": "application/ofd",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".json": "application/json",
+    ".txt": "text/plain",
+}
+
+
+@dataclass(frozen=True)
+class FilingResult:
+    document_id: int
+    status: str
+    """``filed`` (a new document), ``version`` (a later version of a name) or ``duplicate``."""
+    path: Path
+    sha256: str
+    version: int = 1
+    input_path: Path | None = None
+    """The sidecar holding the input a generated document was made from, if any."""
+
+
+@dataclass(frozen=True)
+class _Temp:
+    path: Path
+    sha256: str
+    size: int
+
+
+def file_document(
+    archive: Archive,
+    content: bytes | Path,
+    *,
+    borrower_key: str,
+    category: str,
+    doc_type: str,
+    title: str,
+    original_name: str | None = None,
+    contract_number: str | None = None,
+    doc_date: date | None = None,
+    source: str = "ingested",
+    actor: str = "system",
+    details: Mapping[str, Any] | None = None,
+    filename: str | None = None,
+    input_data: Mapping[str, Any] | None = None,
+) -> FilingResult:
+    """File ``content`` (bytes, or a file streamed in chunks) into the borrower's credit file.
+
+    ``input_data``, for generated documents, is kept beside the document as ``<name>.input.json`` so it
+    can be regenerated; its hash is recorded in the document's details, so integrity checks cover it.
+    """
+    if source not in SOURCES:
+        raise DossierError(f"source must be one of {', '.join(SOURCES)} (来源不正确): {source!r}")
+    if doc_date is not None and not isinstance(doc_date, date):
+        raise DossierError(f"document date must be a date (文档日期应为日期): {doc_date!r}")
+    key = normalize_key(borrower_key, archive.config)
+    title = check_name(title, ("document title", "文档标题"))
+    actor = check_name(actor, ("actor", "操作人"), max_chars=50)
+    if original_name is not None:
+        original_name = check_file_name(original_name, ("original file name", "原文件名"))
+    if filename is not None:
+        filename = check_file_name(filename, ("file name", "文件名"))
+    cat = get_category(check_name(category, ("archive category", "档案类别")), archive.config)
+    kind = get_document_type(doc_type, archive.config)
+    if not isinstance(content, bytes | bytearray | Path):
+        raise DossierError(f"content must be bytes or a file path (内容应为字节或文件路径): {type(content)}")
+    if isinstance(content, Path) and not content.is_file():
+        raise DossierError(f"file not found (文件不存在): {content}")
+
+    stem, suffix = split_suffix(filename or (f"{title}{_suffix_of(original_name)}" if original_name else title))
+    if not suffix:
+        suffix = _sniff_suffix(content)
+    extra = plain(dict(details or {}))
+    sidecar = _input_bytes(input_data) if input_data is not None else None
+
+    with archive.filing_lock():
+        borrower, loan_id = archive.transaction(lambda s: _owner(s, key, contract_number), write=False)
+        folder = archive.category_folder(borrower, cat.key)
+        make_folder(archive, folder)
+        temp = _write_temp(folder, content)
+        input_temp = _write_temp(folder, sidecar) if sidecar is not None else None
+        temps = [t for t in (temp, input_temp) if t is not None]
+        try:
+            media_type = _MEDIA_TYPES.get(suffix) or mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream"
+            facts = {
+                "category": cat.key,
+                "doc_type": kind.key,
+                "title": title,
+                "doc_date": doc_date,
+                "sha256": temp.sha256,
+                "size": temp.size,
+                "media_type": media_type,
+                "pages": _pages(temp.path) if media_type == "application/pdf" else None,
+                "original_name": original_name,
+                "source": source,
+                "actor": actor,
+                "loan_id": loan_id,
+            }
+            for _ in range(_NAME_ATTEMPTS):
+                reserved = archive.transaction(
+                    lambda s: _reserve(archive, s, key, folder, stem, suffix, facts, extra, temp, input_temp)
+                )
+                if reserved.status == "duplicate":
+                    return reserved
+                placed = _place(temp, reserved.path, input_temp, reserved.input_path)
+                if placed:
+                    break
+                # A file the catalog does not know took the name meanwhile: give the name back, try another.
+                archive.transaction(lambda s: _drop_pending(s, reserved.document_id))
+            else:
+                raise DossierError(f"could not find a free file name (无法取得可用文件名) in {folder}")
+        finally:
+            for t in temps:
+                t.path.unlink(missing_ok=True)
+        fsync_dir(folder)
+        archive.transaction(lambda s: complete(s, reserved.document_id, actor=actor))
+    return reserved
+
+
+def make_folder(archive: Archive, folder: Path) -> None:
+    """Create ``folder`` and its parents inside the home, refusing symbolic links on the way."""
+    missing: list[Path] = []
+    current = folder
+    while not current.exists() and current != archive.home:
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        ensure_inside(archive.home, path.parent)
+        try:
+            path.mkdir()
+        except FileExistsError:
+            pass
+        fsync_dir(path.parent)
+    ensure_inside(archive.home, folder)
+    if not folder.is_dir():
+        raise DossierError(f"not a folder (不是目录): {folder}")
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def complete(session: Session, document_id: int, *, actor: str, repaired: bool = False) -> Document:
+    """Mark a pending document filed and log it; shared with `dossier check`, which finishes filings."""
+    document = session.get(Document, document_id)
+    if document is None or document.state != "pending":
+        raise DossierError(f"document {document_id} is not pending (文档不处于待归档状态)")
+    document.state = "filed"
+    document.details = {k: v for k, v in document.details.items() if k != "pending"}
+    borrower = session.get(Borrower, document.borrower_id)
+    assert borrower is not None
+    info = {
+        "path": document.path,
+        "sha256": document.sha256,
+        "size": document.size,
+        "title": document.title,
+        "doc_type": document.doc_type,
+        "category": document.category,
+        "source": document.source,
+        "version": document.version,
+    }
+    if document.version_of is not None:
+        info["version_of"] = document.version_of
+    if "input" in document.details:
+        info["input"] = document.details["input"]
+    if repaired:
+        info["completed_by"] = "check"
+    append_event(
+        session,
+        actor=actor,
+        action="version" if document.version > 1 else "file",
+        target=f"document:{document.id}",
+        borrower_key=borrower.key,
+        details=info,
+    )
+    return document
+
+
+def _owner(session: Session, key: str, contract_number: str | None) -> tuple[Borrower, int | None]:
+    borrower = find_borrower(session, key)
+    if borrower is None:
+        raise DossierError(
+            f"unknown borrower (借款人未登记): {key}; register it first (e.g. `dossier ingest --name`)"
+        )
+    if contract_number is None:
+        return borrower, None
+    number = check_name(contract_number, ("contract number", "合同编号"), max_chars=60)
+    number = unicodedata.normalize("NFKC", number).upper()  # as ensure_loan stored it
+    loan = session.execute(select(Loan).where(Loan.contract_number == number)).scalar_one_or_none()
+    if loan is None or loan.borrower_id != borrower.id:
+        raise DossierError(f"unknown loan for borrower {key} (该借款人名下无此合同): {number}")
+    return borrower, loan.id
+
+
+def _reserve(
+    archive: Archive,
+    session: Session,
+    key: str,
+    folder: Path,
+    stem: str,
+    suffix: str,
+    facts: dict[str, Any],
+    extra: dict[str, Any],
+    temp: _Temp,
+    input_temp: _Temp | None,
+) -> FilingResult:
+    borrower = find_borrower(session, key)
+    assert borrower is not None
+    same = session.execute(
+        select(Document).where(Document.borrower_id == borrower.id, Document.sha256 == temp.sha256)
+    ).scalar_one_or_none()
+    if same is not None:
+        if same.state != "filed":
+            raise DossierError(
+                f"an earlier filing of this content was interrupted (同一内容的归档曾中断): document {same.id}; "
+                f"run `dossier check` first"
+            )
+        append_event(
+            session,
+            actor=facts["actor"],
+            action="duplicate",
+            target=f"document:{same.id}",
+            borrower_key=key,
+            details={
+                "sha256": temp.sha256,
+                "path": same.path,
+                "title": facts["title"],
+                "original_name": facts["original_name"],
+                "source": facts["source"],
+            },
+        )
+        return FilingResult(same.id, "duplicate", archive.absolute(same.path), same.sha256, same.version)
+
+    first_name = document_file_name(stem, suffix)
+    first = session.execute(
+        select(Document).where(Document.path == archive.relative(folder / first_name))
+    ).scalar_one_or_none()
+    version, root = 1, None
+    if first is not None:
+        if first.state != "filed":
+            raise DossierError(
+                f"an earlier filing under this name was interrupted (同名文件的归档曾中断): document {first.id}; "
+                f"run `dossier check` first"
+            )
+        root = first.version_of or first.id
+        latest = session.execute(
+            select(func.max(Document.version)).where(or_(Document.id == root, Document.version_of == root))
+        ).scalar_one()
+        version = (latest or 1) + 1
+    final, input_final = _free_names(archive, session, folder, stem, suffix, version, input_temp is not None)
+    details = dict(extra)
+    details["name"] = first_name
+    if input_temp is not None and input_final is not None:
+        details["input"] = {
+            "path": archive.relative(input_final),
+            "sha256": input_temp.sha256,
+            "size": input_temp.size,
+        }
+    details["pending"] = {
+        "temp": temp.path.name,
+        "input_temp": input_temp.path.name if input_temp is not None else None,
+        "pid": os.getpid(),
+    }
+    document = Document(
+        borrower_id=borrower.id,
+        path=archive.relative(final),
+        version=version,
+        version_of=root,
+        state="pending",
+        flags=[],
+        details=details,
+        filed_at=datetime.now(UTC),
+        **facts,
+    )
+    session.add(document)
+    session.flush()
+    return FilingResult(
+        document.id, "version" if version > 1 else "filed", final, temp.sha256, version, input_final
+    )
+
+
+def _free_names(
+    archive: Archive, session: Session, folder: Path, stem: str, suffix: str, version: int, with_input: bool
+) -> tuple[Path, Path | None]:
+    for extra in range(1000):
+        name = document_file_name(stem, suffix, version, extra)
+        final = folder / name
+        sidecar = folder / (split_suffix(name)[0] + INPUT_SUFFIX) if with_input else None
+        candidates = [p for p in (final, sidecar) if p is not None]
+        if any(os.path.lexists(p) for p in candidates):
+            continue
+        taken = session.execute(
+            select(func.count()).select_from(Document).where(Document.path.in_([archive.relative(p) for p in candidates]))
+        ).scalar_one()
+        if not taken:
+            return final, sidecar
+    raise DossierError(f"could not find a free file name (无法取得可用文件名) in {folder}")
+
+
+def _place(temp: _Temp, final: Path, input_temp: _Temp | None, input_final: Path | None) -> bool:
+    """Link the temporary files to their final names; False (and nothing left behind) if one is taken."""
+    try:
+        _link_no_replace(temp.path, final)
+    except FileExistsError:
+        return False
+    if input_temp is not None and input_final is not None:
+        try:
+            _link_no_replace(input_temp.path, input_final)
+        except FileExistsError:
+            final.unlink()
+            return False
+    return True
+
+
+def _link_no_replace(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        # File systems without hard links: the catalog reserved the name under its write lock, so a
+        # rename after checking is safe from other filers (only a foreign writer could race it).
+        if os.path.lexists(target):
+            raise FileExistsError(target) from None
+        os.rename(source, target)
+
+
+def _drop_pending(session: Session, document_id: int) -> None:
+    document = session.get(Document, document_id)
+    if document is not None and document.state == "pending":
+        session.delete(document)
+
+
+def _write_temp(folder: Path, content: bytes | bytearray | Path) -> _Temp:
+    """Copy ``content`` to a new temporary file in ``folder``, fsync it and check it reads back the same."""
+    path = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}.part"
+    digest = hashlib.sha256()
+    size = 0
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if isinstance(content, Path):
+                with content.open("rb") as source:
+                    while chunk := source.read(CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+                        size += len(chunk)
+            else:
+                digest.update(content)
+                out.write(content)
+                size = len(content)
+            out.flush()
+            os.fsync(out.fileno())
+        written = sha256_file(path)
+        if written != digest.hexdigest():
+            raise DossierError(f"copy does not match its source (复制后校验不一致): {path.name}")
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return _Temp(path, written, size)
+
+
+def _input_bytes(data: Mapping[str, Any]) -> bytes:
+    return (json.dumps(plain(dict(data)), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _suffix_of(name: str | None) -> str:
+    return split_suffix(name)[1] if name else ""
+
+
+def _sniff_suffix(content: bytes | bytearray | Path) -> str:
+    if isinstance(content, Path):
+        with content.open("rb") as fh:
+            head = fh.read(4096)
+    else:
+        head = bytes(content[:4096])
+    if head.startswith(b"%PDF"):
+        return ".pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return ".docx" if b"word/" in head or b"[Content_Types].xml" in head else ".zip"
+    if head.startswith(b"\x89PNG"):
+        return ".png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return ".jpg"
+    return ".bin"
+
+
+def _pages(path: Path) -> int | None:
+    try:
+        from pypdf import PdfReader
+
+        return len(PdfReader(path).pages)
+    except Exception:  # a damaged PDF is still filed; the page count is only informative
+        return None
+

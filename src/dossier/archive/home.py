@@ -1,0 +1,230 @@
+"""The archive home: one folder holding every borrower's credit file and the catalog beside them.
+
+Layout::
+
+    <home>/
+      <key>-<name>/01-基本资料/…  09-结清/   one folder per borrower, category folders on demand
+      _inbox/                                files waiting to be sorted
+      _quarantine/                           files taken out of the archive (never deleted)
+      .dossier/archive.json                  marks the folder as an archive home
+      .dossier/catalog.sqlite                the catalog (unless [catalog].url names another database)
+      .dossier/state/                        lock files
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from dossier.archive.catalog import db
+from dossier.archive.catalog.models import Borrower
+from dossier.archive.names import check_name, ensure_inside
+from dossier.config import Config, default_config
+from dossier.domain.categories import get_category
+from dossier.errors import DossierError
+
+ENV_HOME = "DOSSIER_HOME"
+DEFAULT_HOME = Path("archive")
+INBOX = "_inbox"
+QUARANTINE = "_quarantine"
+STATE = ".dossier"
+RESERVED = frozenset({INBOX, QUARANTINE, STATE})
+"""Top-level folders that are not borrower folders."""
+MARKER = "archive.json"
+FORMAT = 1
+TEMP_PREFIX = ".dossier-tmp-"
+"""Files being put in place carry this prefix; `dossier check` removes any left behind."""
+
+T = TypeVar("T")
+
+
+class _CatalogSettings(BaseModel):
+    url: str = ""
+
+
+def resolve_home(home: Path | str | None) -> Path:
+    """The home named by the argument, else ``$DOSSIER_HOME``, else ``./archive``; absolute."""
+    chosen = Path(home) if home else Path(os.environ.get(ENV_HOME) or DEFAULT_HOME)
+    return chosen.expanduser().absolute()
+
+
+def is_archive_home(path: Path) -> bool:
+    return (path / STATE / MARKER).is_file()
+
+
+class Archive:
+    """An open archive home: its folders, its catalog and the locks that keep writers apart."""
+
+    def __init__(self, home: Path, config: Config, engine: Engine) -> None:
+        self._home = home
+        self._config = config
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._readonly = engine.execution_options(**{db.WRITE_OPTION: False})
+
+    # ----------------------------------------------------------------- opening
+
+    @classmethod
+    def open(cls, home: Path | str | None = None, *, config: Config | None = None, create: bool = False) -> Archive:
+        """Open an archive home, migrating its catalog to the newest revision.
+
+        A folder that is not an archive home is refused, unless ``create`` is set: then it becomes one.
+        """
+        path = resolve_home(home)
+        if not is_archive_home(path):
+            if create:
+                return cls.init(path, config)
+            raise DossierError(
+                f"not an archive home (不是档案库目录): {path}; run `dossier init --home {path}` first"
+            )
+        return cls._connect(path, config or default_config())
+
+    @classmethod
+    def init(cls, home: Path | str | None = None, config: Config | None = None) -> Archive:
+        """Create the layout (or complete it); safe to run again on an existing home."""
+        path = resolve_home(home)
+        if path.exists() and not path.is_dir():
+            raise DossierError(f"archive home is not a folder (档案库路径不是目录): {path}")
+        for folder in (path, path / INBOX, path / QUARANTINE, path / STATE, path / STATE / "state"):
+            folder.mkdir(parents=True, exist_ok=True)
+        marker = path / STATE / MARKER
+        created = False
+        if not marker.exists():
+            stamp = {"format": FORMAT, "created_at": datetime.now(UTC).isoformat()}
+            try:
+                with marker.open("x", encoding="utf-8") as fh:
+                    json.dump(stamp, fh)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                created = True
+            except FileExistsError:
+                pass  # another process initialised it first
+        archive = cls._connect(path, config or default_config())
+        if created:
+            from dossier.archive.audit import append_event
+
+            archive.transaction(lambda s: append_event(s, actor="system", action="init", target=str(path)))
+        return archive
+
+    @classmethod
+    def _connect(cls, path: Path, config: Config) -> Archive:
+        settings = config.section("catalog", _CatalogSettings)
+        url = settings.url or db.sqlite_url(path / STATE / "catalog.sqlite")
+        engine = db.make_engine(url)
+        db.use_wal(engine)
+        db.upgrade(engine, path / STATE / "state" / "migrate.lock")
+        return cls(path, config, engine)
+
+    # ----------------------------------------------------------------- properties
+
+    @property
+    def home(self) -> Path:
+        return self._home
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def inbox(self) -> Path:
+        return self._home / INBOX
+
+    @property
+    def quarantine(self) -> Path:
+        return self._home / QUARANTINE
+
+    @property
+    def state_dir(self) -> Path:
+        return self._home / STATE / "state"
+
+    # ----------------------------------------------------------------- catalog
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A catalog session that commits when the block ends normally and rolls back otherwise.
+
+        Writing sessions take the catalog's write lock when they begin (SQLite: BEGIN IMMEDIATE).
+        """
+        session = self._sessions(bind=self._engine if write else self._readonly)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def transaction(self, fn: Callable[[Session], T], *, write: bool = True) -> T:
+        """``fn`` in one session, run again if the catalog was busy; returns what ``fn`` returns."""
+
+        def once() -> T:
+            with self.session(write=write) as session:
+                return fn(session)
+
+        return db.retrying(once)
+
+    @contextmanager
+    def filing_lock(self, *, exclusive: bool = False) -> Iterator[None]:
+        """Filings hold it shared; `dossier check` and `audit verify` hold it exclusively, so they never
+        mistake a filing in progress for the remains of a crash. The kernel drops it when a process dies."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with (self.state_dir / "filing.lock").open("a+b") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    # ----------------------------------------------------------------- paths
+
+    def borrower_folder(self, borrower: Borrower) -> Path:
+        """The borrower's folder (not created here), refused if it would lie outside the home."""
+        folder = check_name(borrower.folder, ("borrower folder", "借款人目录"), max_chars=300)
+        if folder in RESERVED:
+            raise DossierError(f"borrower folder uses a reserved name (借款人目录名被保留): {folder}")
+        return ensure_inside(self._home, self._home / folder)
+
+    def category_folder(self, borrower: Borrower, category_key: str) -> Path:
+        """``<borrower folder>/NN-<label>`` for a category key or label (not created here)."""
+        category = get_category(category_key, self._config)
+        return ensure_inside(self._home, self.borrower_folder(borrower) / category.folder)
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the home, with forward slashes: how the catalog stores it."""
+        return path.relative_to(self._home).as_posix()
+
+    def absolute(self, relative: str) -> Path:
+        """The file a catalog path names, refused if the stored path would leave the home."""
+        return ensure_inside(self._home, self._home.joinpath(*relative.split("/")))
+
+    # ----------------------------------------------------------------- lifetime
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Archive({str(self._home)!r})"

@@ -1,0 +1,270 @@
+"""Borrowers and loans in the catalog: registered on first sight, updated when the input knows more.
+
+A borrower's key is its resident ID number or unified social credit code (a credit code failing its
+check character is accepted, as a few real ones do). Every registration and every change is an audit event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier.archive.audit import append_event, plain
+from dossier.archive.catalog.models import Borrower, Loan
+from dossier.archive.names import borrower_folder_name, check_name
+from dossier.config import Config
+from dossier.domain.enums import CustomerType, GuaranteeMethod, PartyKind, Product
+from dossier.domain.identifiers import parse_contract_number, parse_credit_code, parse_resident_id
+from dossier.domain.money import to_fen
+from dossier.errors import DossierError, InvalidIdentifier
+
+if TYPE_CHECKING:
+    from dossier.archive.home import Archive
+
+T = TypeVar("T")
+
+LOAN_FACTS = (
+    "product",
+    "amount",
+    "term_months",
+    "start_date",
+    "maturity_date",
+    "guarantee_methods",
+    "receipt_numbers",
+    "officer",
+)
+
+
+def normalize_key(key: str, config: Config | None = None) -> str:
+    """The borrower key in its canonical form, or InvalidIdentifier saying what a key must be."""
+    text = check_name(key, ("borrower key", "借款人标识"), max_chars=40)
+    try:
+        return parse_resident_id(text).number
+    except InvalidIdentifier as id_error:
+        try:
+            return parse_credit_code(text, strict=False, config=config).code
+        except InvalidIdentifier as code_error:
+            raise InvalidIdentifier(
+                f"borrower key must be a resident ID number or a unified social credit code "
+                f"(借款人标识须为身份证号或统一社会信用代码): {text!r} — as an ID number: {id_error}; "
+                f"as a credit code: {code_error}"
+            ) from None
+
+
+def customer_type_value(value: str | Enum) -> str:
+    """``person``, ``business-owner`` or ``enterprise`` from any spelling (English, Chinese, party kind)."""
+    raw = value.value if isinstance(value, Enum) else str(value)
+    try:
+        return CustomerType(raw).value
+    except ValueError:
+        pass
+    try:
+        kind = PartyKind(raw)
+    except ValueError:
+        raise DossierError(
+            f"unknown customer type (客户类型不正确): {raw!r}; accepted: {CustomerType.accepted()}"
+        ) from None
+    return CustomerType.PERSON.value if kind is PartyKind.PERSON else CustomerType.ENTERPRISE.value
+
+
+def find_borrower(session: Session, key: str) -> Borrower | None:
+    return session.execute(select(Borrower).where(Borrower.key == key)).scalar_one_or_none()
+
+
+def ensure_borrower(
+    target: Archive | Session,
+    key: str,
+    name: str,
+    customer_type: str | Enum,
+    *,
+    officer: str | None = None,
+    details: Mapping[str, Any] | None = None,
+    actor: str = "system",
+) -> Borrower:
+    """The borrower with ``key``, registered if new; a new name, officer or detail is recorded as a change.
+
+    The folder is fixed at registration, so renaming a borrower never moves its files.
+    """
+    config = _config_of(target)
+    key = normalize_key(key, config)
+    name = check_name(name, ("borrower name", "借款人名称"))
+    kind = customer_type_value(customer_type)
+    if officer is not None:
+        officer = check_name(officer, ("loan officer", "客户经理"), max_chars=50)
+    facts = plain(dict(details or {}))
+
+    def work(session: Session) -> Borrower:
+        now = datetime.now(UTC)
+        borrower = find_borrower(session, key)
+        if borrower is None:
+            borrower = Borrower(
+                key=key,
+                name=name,
+                customer_type=kind,
+                folder=borrower_folder_name(key, name),
+                officer=officer,
+                legal_hold=False,
+                details=facts,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(borrower)
+            session.flush()
+            append_event(
+                session,
+                actor=actor,
+                action="register-borrower",
+                target=f"borrower:{key}",
+                borrower_key=key,
+                details={"name": name, "customer_type": kind, "folder": borrower.folder, **_some(officer=officer)},
+            )
+            return borrower
+        changes: dict[str, Any] = {}
+        if borrower.name != name:
+            changes["name"] = [borrower.name, name]
+            borrower.name = name
+        if borrower.customer_type != kind:
+            changes["customer_type"] = [borrower.customer_type, kind]
+            borrower.customer_type = kind
+        if officer is not None and borrower.officer != officer:
+            changes["officer"] = [borrower.officer, officer]
+            borrower.officer = officer
+        merged = {**(borrower.details or {}), **facts}
+        if merged != (borrower.details or {}):
+            changes["details"] = {k: v for k, v in facts.items() if (borrower.details or {}).get(k) != v}
+            borrower.details = merged
+        if changes:
+            borrower.updated_at = now
+            append_event(
+                session, actor=actor, action="update-borrower", target=f"borrower:{key}", borrower_key=key,
+                details=changes,
+            )
+        return borrower
+
+    return _run(target, work)
+
+
+def ensure_loan(
+    target: Archive | Session,
+    borrower_key: str,
+    contract_number: str,
+    *,
+    facts: Mapping[str, Any] | None = None,
+    actor: str = "system",
+) -> Loan:
+    """The loan with ``contract_number``, registered for the borrower if new, updated with ``facts``
+    (product, amount, term_months, start_date, maturity_date, guarantee_methods, receipt_numbers,
+    officer). Receipt numbers accumulate; the other facts take the newest value."""
+    config = _config_of(target)
+    key = normalize_key(borrower_key, config)
+    number = check_name(contract_number, ("contract number", "合同编号"), max_chars=60)
+    number = parse_contract_number(number, config=config)
+    values = _loan_values(facts or {}, config)
+
+    def work(session: Session) -> Loan:
+        borrower = find_borrower(session, key)
+        if borrower is None:
+            raise DossierError(f"unknown borrower (借款人未登记): {key}")
+        now = datetime.now(UTC)
+        loan = session.execute(select(Loan).where(Loan.contract_number == number)).scalar_one_or_none()
+        if loan is None:
+            fresh = dict(values)  # this function may run again if the catalog was busy
+            loan = Loan(
+                borrower_id=borrower.id,
+                contract_number=number,
+                receipt_numbers=fresh.pop("receipt_numbers", []),
+                guarantee_methods=fresh.pop("guarantee_methods", []),
+                legal_hold=False,
+                details={},
+                created_at=now,
+                updated_at=now,
+                **fresh,
+            )
+            session.add(loan)
+            session.flush()
+            append_event(
+                session, actor=actor, action="register-loan", target=f"loan:{number}", borrower_key=key,
+                details={"contract_number": number, **_plain_values(loan)},
+            )
+            return loan
+        if loan.borrower_id != borrower.id:
+            raise DossierError(
+                f"contract {number} belongs to another borrower (该合同编号已登记在其他借款人名下)"
+            )
+        changes: dict[str, Any] = {}
+        for name, value in values.items():
+            current = getattr(loan, name)
+            if name == "receipt_numbers":
+                value = list(dict.fromkeys([*(current or []), *value]))
+            if value != current:
+                changes[name] = [plain(current), plain(value)]
+                setattr(loan, name, value)
+        if changes:
+            loan.updated_at = now
+            append_event(
+                session, actor=actor, action="update-loan", target=f"loan:{number}", borrower_key=key,
+                details=changes,
+            )
+        return loan
+
+    return _run(target, work)
+
+
+def _loan_values(facts: Mapping[str, Any], config: Config | None) -> dict[str, Any]:
+    unknown = set(facts) - set(LOAN_FACTS)
+    if unknown:
+        raise DossierError(f"unknown loan facts (未知的贷款信息字段): {', '.join(sorted(unknown))}")
+    values: dict[str, Any] = {}
+    for name, value in facts.items():
+        if value is None:
+            continue
+        if name == "product":
+            values[name] = _enum_value(Product, value, "product", "贷款品种")
+        elif name == "amount":
+            values[name] = to_fen(value if isinstance(value, Decimal) else Decimal(str(value)))
+        elif name == "term_months":
+            values[name] = int(value)
+        elif name in ("start_date", "maturity_date"):
+            values[name] = value if isinstance(value, date) else date.fromisoformat(str(value))
+        elif name == "guarantee_methods":
+            values[name] = [_enum_value(GuaranteeMethod, v, "guarantee method", "担保方式") for v in value]
+        elif name == "receipt_numbers":
+            values[name] = [parse_contract_number(str(v), kind="receipt", config=config) for v in value]
+        elif name == "officer":
+            values[name] = check_name(str(value), ("loan officer", "客户经理"), max_chars=50)
+    return values
+
+
+def _enum_value(enum: type[Enum], value: Any, english: str, chinese: str) -> str:
+    try:
+        return enum(value.value if isinstance(value, Enum) else value).value
+    except ValueError:
+        raise DossierError(f"unknown {english} ({chinese}不正确): {value!r}") from None
+
+
+def _plain_values(loan: Loan) -> dict[str, Any]:
+    return {
+        name: plain(getattr(loan, name))
+        for name in LOAN_FACTS
+        if getattr(loan, name) not in (None, [], "")
+    }
+
+
+def _some(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _config_of(target: Archive | Session) -> Config | None:
+    return getattr(target, "config", None) if not isinstance(target, Session) else None
+
+
+def _run(target: Archive | Session, work: Callable[[Session], T]) -> T:
+    if isinstance(target, Session):
+        return work(target)
+    return target.transaction(work)

@@ -1,0 +1,166 @@
+"""`dossier check`: finish or roll back filings a crash interrupted, and clear stray temporary files.
+
+It holds the filing lock exclusively, so every pending row it sees belongs to a filing that died. A
+pending filing is finished when its content is on disk and verified (under the final name or still under
+its temporary name), and rolled back otherwise; a file under a final name is removed on roll-back only
+if it is exactly the content the row recorded, so nothing that might be someone else's is ever deleted.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from dossier.archive.audit import append_event
+from dossier.archive.catalog.models import Document
+from dossier.archive.filing import complete, fsync_dir, sha256_file
+from dossier.archive.home import RESERVED, TEMP_PREFIX, Archive
+from dossier.errors import DossierError
+
+
+@dataclass
+class CheckReport:
+    repair: bool
+    """False: a dry run; the lists say what would be done."""
+    completed: list[int] = field(default_factory=list)
+    """Pending filings finished (document ids)."""
+    rolled_back: list[int] = field(default_factory=list)
+    """Pending filings undone (their ids are not reused)."""
+    removed: list[str] = field(default_factory=list)
+    """Temporary or partial files removed, relative to the home."""
+
+    @property
+    def clean(self) -> bool:
+        """Nothing needed doing."""
+        return not (self.completed or self.rolled_back or self.removed)
+
+
+@dataclass(frozen=True)
+class _Part:
+    final: Path
+    temp: Path | None
+    sha256: str
+
+    def final_ok(self) -> bool:
+        return self.final.is_file() and not self.final.is_symlink() and sha256_file(self.final) == self.sha256
+
+    def temp_ok(self) -> bool:
+        return self.temp is not None and self.temp.is_file() and sha256_file(self.temp) == self.sha256
+
+    def recoverable(self) -> bool:
+        if self.final_ok():
+            return True
+        return not os.path.lexists(self.final) and self.temp_ok()
+
+
+def check(archive: Archive, *, repair: bool = True, actor: str = "system") -> CheckReport:
+    """Repair what interrupted filings left behind (or, with ``repair=False``, only report it)."""
+    report = CheckReport(repair=repair)
+    with archive.filing_lock(exclusive=True):
+        pending = archive.transaction(
+            lambda s: list(s.execute(select(Document).where(Document.state == "pending")).scalars()),
+            write=False,
+        )
+        for document in pending:
+            _settle(archive, document, report, actor)
+        for path in _stray_temps(archive):
+            report.removed.append(archive.relative(path))
+            if repair:
+                path.unlink(missing_ok=True)
+        if repair and not report.clean:
+            archive.transaction(
+                lambda s: append_event(
+                    s,
+                    actor=actor,
+                    action="check",
+                    target=str(archive.home),
+                    details={
+                        "completed": report.completed,
+                        "rolled_back": report.rolled_back,
+                        "removed": report.removed,
+                    },
+                )
+            )
+    return report
+
+
+def _settle(archive: Archive, document: Document, report: CheckReport, actor: str) -> None:
+    parts = _parts(archive, document)
+    if parts is None:
+        report.rolled_back.append(document.id)
+        if report.repair:
+            archive.transaction(lambda s: _delete_row(s, document.id))
+        return
+    if all(part.recoverable() for part in parts):
+        report.completed.append(document.id)
+        if not report.repair:
+            return
+        for part in parts:
+            if not part.final_ok():
+                assert part.temp is not None
+                os.link(part.temp, part.final)
+            if part.temp is not None and part.temp.exists():
+                part.temp.unlink()
+                report.removed.append(archive.relative(part.temp))
+        fsync_dir(parts[0].final.parent)
+        archive.transaction(lambda s: complete(s, document.id, actor=actor, repaired=True))
+        return
+    report.rolled_back.append(document.id)
+    if not report.repair:
+        return
+    for part in parts:
+        # Only ever remove exactly what this filing put there.
+        if part.final_ok():
+            part.final.unlink()
+            report.removed.append(archive.relative(part.final))
+        if part.temp is not None and part.temp.exists():
+            part.temp.unlink()
+            report.removed.append(archive.relative(part.temp))
+    fsync_dir(parts[0].final.parent)
+    archive.transaction(lambda s: _delete_row(s, document.id))
+
+
+def _parts(archive: Archive, document: Document) -> list[_Part] | None:
+    """The document file and its input sidecar, each with its temporary file; None if unusable."""
+    try:
+        final = archive.absolute(document.path)
+    except DossierError:
+        return None
+    pending: dict[str, Any] = document.details.get("pending") or {}
+    parts = [_Part(final, _temp(final.parent, pending.get("temp")), document.sha256)]
+    sidecar = document.details.get("input")
+    if sidecar:
+        try:
+            input_final = archive.absolute(sidecar["path"])
+        except (DossierError, KeyError, TypeError):
+            return None
+        parts.append(_Part(input_final, _temp(final.parent, pending.get("input_temp")), str(sidecar.get("sha256"))))
+    return parts
+
+
+def _temp(folder: Path, name: Any) -> Path | None:
+    # The name comes from the catalog: accept only what filing itself writes there.
+    if not isinstance(name, str) or not name.startswith(TEMP_PREFIX) or "/" in name or "\\" in name:
+        return None
+    return folder / name
+
+
+def _delete_row(session: Any, document_id: int) -> None:
+    document = session.get(Document, document_id)
+    if document is not None and document.state == "pending":
+        session.delete(document)
+
+
+def _stray_temps(archive: Archive) -> list[Path]:
+    found: list[Path] = []
+    for entry in sorted(os.scandir(archive.home), key=lambda e: e.name):
+        if entry.name in RESERVED or not entry.is_dir(follow_symlinks=False):
+            continue
+        for root, dirs, files in os.walk(entry.path):
+            dirs.sort()
+            found.extend(Path(root) / name for name in sorted(files) if name.startswith(TEMP_PREFIX))
+    return found

@@ -1,0 +1,396 @@
+"""`dossier init | ingest | check | audit verify | audit log | borrowers | docs`: the archive home."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from dossier.archive import Archive
+from dossier.archive.audit import events_for
+from dossier.archive.catalog.models import Borrower, Document, Loan
+from dossier.archive.filing import file_document
+from dossier.archive.home import ENV_HOME, is_archive_home, resolve_home
+from dossier.archive.integrity import IntegrityReport, verify_archive
+from dossier.archive.names import check_file_name, split_suffix
+from dossier.archive.registry import ensure_borrower, ensure_loan, normalize_key
+from dossier.archive.repair import check
+from dossier.cli.args import BadArgument, day, positive_int
+from dossier.cli.output import emit
+from dossier.domain.categories import categories, get_category
+from dossier.domain.document_types import get_document_type
+from dossier.domain.identifiers import parse_resident_id
+from dossier.errors import DossierError, InvalidIdentifier
+
+ENV_ACTOR = "DOSSIER_ACTOR"
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="The archive home (default: $DOSSIER_HOME, else ./archive).", envvar=ENV_HOME),
+]
+ActorOption = Annotated[
+    str | None, typer.Option("--actor", help="Who does this, for the audit log (default: $DOSSIER_ACTOR or the user).")
+]
+
+audit_app = typer.Typer(help="The audit log: verify the chain and the files, show events.", no_args_is_help=True)
+
+
+def default_actor(actor: str | None = None) -> str:
+    if actor:
+        return actor
+    try:
+        return os.environ.get(ENV_ACTOR) or getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def open_archive(home: Path | None, *, create_if_new: bool = False) -> Archive:
+    """Open the home; a writing command also creates it when the folder is missing or empty."""
+    path = resolve_home(home)
+    fresh = not path.exists() or (path.is_dir() and not any(path.iterdir()))
+    return Archive.open(path, create=create_if_new and fresh and not is_archive_home(path))
+
+
+# --------------------------------------------------------------------------- init
+
+
+def init(home: HomeOption = None, as_json: JsonFlag = False) -> None:
+    """Create an archive home: _inbox/, _quarantine/ and .dossier/ (catalog); safe to run again."""
+    with Archive.init(home) as archive:
+        payload = {"home": archive.home, "catalog": str(archive.engine.url)}
+    emit(payload, as_json, lambda c: c.print(f"档案库 archive home: {payload['home']}"))
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="Files to file into the borrower's archive.")],
+    borrower: Annotated[str, typer.Option("--borrower", help="Borrower key: ID number or credit code.")],
+    category: Annotated[str, typer.Option("--category", help="Archive category (key, label or number).")],
+    doc_type: Annotated[str, typer.Option("--type", help="Document type (key or label; see `dossier kinds`).")],
+    loan: Annotated[str | None, typer.Option("--loan", help="Contract number of the loan it belongs to.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Borrower name, to register a new borrower.")] = None,
+    customer_type: Annotated[
+        str | None, typer.Option("--customer-type", help="person / business-owner / enterprise (new borrowers).")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title (default: the file name).")] = None,
+    doc_date: Annotated[str | None, typer.Option("--date", help="Date of the document, e.g. 2026-03-20.")] = None,
+    home: HomeOption = None,
+    actor: ActorOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """File supporting documents by hand: each FILE is copied in, hashed and logged; never moved."""
+    when = day("--date", doc_date) if doc_date else None
+    if title is not None and len(files) > 1:
+        raise BadArgument("--title", "give --title with one FILE only (多个文件时不能指定同一标题)")
+    for path in files:
+        if not path.is_file():
+            raise BadArgument("FILE", f"file not found (文件不存在): {path}")
+        check_file_name(path.name, ("file name", "文件名"))
+    try:
+        key = normalize_key(borrower)
+    except DossierError as exc:
+        raise BadArgument("--borrower", str(exc)) from None
+    for option, lookup, value in (("--category", get_category, category), ("--type", get_document_type, doc_type)):
+        try:
+            lookup(value)
+        except DossierError as exc:
+            raise BadArgument(option, str(exc)) from None
+    who = default_actor(actor)
+    results: list[dict[str, Any]] = []
+    with open_archive(home, create_if_new=True) as archive:
+        known = archive.transaction(
+            lambda s: s.execute(select(Borrower).where(Borrower.key == key)).scalar_one_or_none(), write=False
+        )
+        if known is None:
+            if not name:
+                raise BadArgument(
+                    "--borrower", f"unknown borrower {key} (借款人未登记); give --name to register it (用 --name 登记)"
+                )
+            ensure_borrower(archive, key, name, customer_type or _guess_customer_type(key), actor=who)
+        if loan is not None:
+            ensure_loan(archive, key, loan, facts={}, actor=who)
+        for path in files:
+            result = file_document(
+                archive,
+                path,
+                borrower_key=key,
+                category=category,
+                doc_type=doc_type,
+                title=title or split_suffix(path.name)[0],
+                original_name=path.name,
+                contract_number=loan,
+                doc_date=when,
+                source="ingested",
+                actor=who,
+            )
+            results.append(
+                {"file": str(path), "document_id": result.document_id, "status": result.status,
+                 "version": result.version, "path": result.path, "sha256": result.sha256}
+            )
+
+    def human(c: Console) -> None:
+        for r in results:
+            label = {"filed": "已归档 filed", "version": f"新版本 version {r['version']}", "duplicate": "重复 duplicate"}
+            c.print(f"{label[r['status']]} #{r['document_id']}: {r['file']} → {r['path']}")
+
+    emit(results, as_json, human)
+
+
+def _guess_customer_type(key: str) -> str:
+    try:
+        parse_resident_id(key)
+    except InvalidIdentifier:
+        return "enterprise"
+    return "person"
+
+
+# --------------------------------------------------------------------------- check
+
+
+def check_archive(
+    ctx: typer.Context,
+    home: HomeOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what would be repaired.")] = False,
+    actor: ActorOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Without a subcommand: finish or roll back interrupted filings and remove stray temporary files.
+    With one: validate an identifier (id, uscc)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_archive(home) as archive:
+        report = check(archive, repair=not dry_run, actor=default_actor(actor))
+    payload = {
+        "home": str(archive.home),
+        "repaired": report.repair,
+        "clean": report.clean,
+        "completed": report.completed,
+        "rolled_back": report.rolled_back,
+        "removed": report.removed,
+    }
+
+    def human(c: Console) -> None:
+        if report.clean:
+            c.print("档案库完好，无需修复 nothing to repair")
+            return
+        verb = "" if report.repair else "would be "
+        for doc_id in report.completed:
+            c.print(f"{verb}completed 已完成归档: document {doc_id}")
+        for doc_id in report.rolled_back:
+            c.print(f"{verb}rolled back 已撤销未完成的归档: document {doc_id}")
+        for path in report.removed:
+            c.print(f"{verb}removed 已删除临时文件: {path}")
+
+    emit(payload, as_json, human)
+    if dry_run and not report.clean:
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@audit_app.command("verify")
+def audit_verify(home: HomeOption = None, actor: ActorOption = None, as_json: JsonFlag = False) -> None:
+    """Walk the audit chain and re-hash every archived file. Exit 0 if all is well, 1 otherwise."""
+    with open_archive(home) as archive:
+        report = verify_archive(archive, actor=default_actor(actor))
+    emit(_verify_json(report), as_json, lambda c: _print_verify(c, report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _verify_json(report: IntegrityReport) -> dict[str, Any]:
+    problem = report.chain.problem
+    return {
+        "ok": report.ok,
+        "chain": {
+            "ok": report.chain.ok,
+            "events": report.chain.events,
+            "head_seq": report.chain.head_seq,
+            "broken_at": problem.seq if problem else None,
+            "problem": problem.kind if problem else None,
+            "message": problem.message if problem else None,
+        },
+        "documents": report.documents,
+        "files": report.files,
+        "missing": report.missing,
+        "changed": report.changed,
+        "unknown": report.unknown,
+        "pending": report.pending,
+    }
+
+
+def _print_verify(c: Console, report: IntegrityReport) -> None:
+    problem = report.chain.problem
+    if problem is None:
+        c.print(f"审计日志完整 audit chain intact: {report.chain.events} events")
+    else:
+        c.print(f"审计日志断裂 audit chain broken at event {problem.seq} ({problem.kind}): {problem.message}")
+    for p in report.missing:
+        c.print(f"缺失 missing: {p.path} (document {p.document_id})")
+    for p in report.changed:
+        c.print(f"已改动 changed: {p.path} (document {p.document_id}; expected {p.expected[:12]}…, found {p.actual[:12] if p.actual else '?'}…)")
+    for path in report.unknown:
+        c.print(f"未登记 unknown: {path}")
+    for doc_id in report.pending:
+        c.print(f"未完成 pending: document {doc_id} (run `dossier check`)")
+    if report.ok:
+        c.print(f"文件全部相符 all {report.files} files match the catalog ({report.documents} documents)")
+
+
+@audit_app.command("log")
+def audit_log(
+    borrower: Annotated[str | None, typer.Option("--borrower", help="Only this borrower's events.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only events on or after this date.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many events.")] = None,
+    home: HomeOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show audit events, oldest first."""
+    key = None
+    if borrower is not None:
+        try:
+            key = normalize_key(borrower)
+        except DossierError as exc:
+            raise BadArgument("--borrower", str(exc)) from None
+    start = datetime.combine(day("--since", since), time.min).astimezone() if since else None
+    if limit is not None:
+        positive_int("--limit", limit)
+    with open_archive(home) as archive:
+        events = archive.transaction(
+            lambda s: events_for(s, borrower_key=key, since=start, limit=limit), write=False
+        )
+    rows = [
+        {"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "target": e.target,
+         "borrower_key": e.borrower_key, "details": e.details, "hash": e.hash}
+        for e in events
+    ]
+
+    def human(c: Console) -> None:
+        table = Table(title="审计日志 audit log")
+        for heading in ("seq", "时间 time", "操作人 actor", "操作 action", "对象 target", "借款人 borrower"):
+            table.add_column(heading)
+        for r in rows:
+            table.add_row(
+                str(r["seq"]), r["at"].astimezone().strftime("%Y-%m-%d %H:%M:%S"), r["actor"], r["action"],
+                r["target"], r["borrower_key"] or "",
+            )
+        c.print(table)
+
+    emit(rows, as_json, human)
+
+
+# --------------------------------------------------------------------------- borrowers and docs
+
+
+def borrowers(home: HomeOption = None, as_json: JsonFlag = False) -> None:
+    """List the borrowers with their loans and documents counted."""
+    with open_archive(home) as archive:
+        rows = archive.transaction(_borrower_rows, write=False)
+
+    def human(c: Console) -> None:
+        table = Table(title="借款人 borrowers")
+        for heading in ("key", "名称 name", "类型 type", "贷款 loans", "文档 documents", "目录 folder"):
+            table.add_column(heading)
+        for r in rows:
+            table.add_row(r["key"], r["name"], r["customer_type"], str(r["loans"]), str(r["documents"]), r["folder"])
+        c.print(table)
+
+    emit(rows, as_json, human)
+
+
+def _borrower_rows(session: Any) -> list[dict[str, Any]]:
+    docs = (
+        select(Document.borrower_id, func.count().label("n"))
+        .where(Document.state == "filed")
+        .group_by(Document.borrower_id)
+        .subquery()
+    )
+    loans = select(Loan.borrower_id, func.count().label("n")).group_by(Loan.borrower_id).subquery()
+    query = (
+        select(Borrower, func.coalesce(docs.c.n, 0), func.coalesce(loans.c.n, 0))
+        .outerjoin(docs, docs.c.borrower_id == Borrower.id)
+        .outerjoin(loans, loans.c.borrower_id == Borrower.id)
+        .order_by(Borrower.key)
+    )
+    return [
+        {"key": b.key, "name": b.name, "customer_type": b.customer_type, "folder": b.folder, "officer": b.officer,
+         "loans": n_loans, "documents": n_docs, "legal_hold": b.legal_hold}
+        for b, n_docs, n_loans in session.execute(query)
+    ]
+
+
+def docs(
+    borrower: Annotated[str, typer.Argument(help="Borrower key (ID number or credit code) or exact name.")],
+    home: HomeOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The borrower's documents in archive order (category, then date)."""
+    with open_archive(home) as archive:
+        found, documents, loans = archive.transaction(lambda s: _borrower_documents(s, borrower), write=False)
+    order = {c.key: (c.number, c.label) for c in categories()}
+    documents.sort(key=lambda d: (order.get(d.category, (99, ""))[0], d.doc_date or date.min, d.id))
+    rows = [
+        {
+            "id": d.id, "category": d.category, "category_label": order.get(d.category, (0, d.category))[1],
+            "doc_type": d.doc_type, "doc_type_label": _type_label(d.doc_type), "title": d.title,
+            "doc_date": d.doc_date, "version": d.version, "version_of": d.version_of, "source": d.source,
+            "contract_number": loans.get(d.loan_id) if d.loan_id else None, "path": d.path, "sha256": d.sha256,
+            "size": d.size, "media_type": d.media_type, "pages": d.pages, "filed_at": d.filed_at,
+            "input": d.details.get("input"),
+        }
+        for d in documents
+    ]
+    payload = {"borrower": {"key": found.key, "name": found.name, "folder": found.folder}, "documents": rows}
+
+    def human(c: Console) -> None:
+        table = Table(title=f"{found.name} ({found.key}) 档案目录")
+        for heading in ("id", "类别 category", "类型 type", "标题 title", "日期 date", "版本", "来源 source", "路径 path"):
+            table.add_column(heading)
+        for r in rows:
+            table.add_row(
+                str(r["id"]), r["category_label"], r["doc_type_label"], r["title"],
+                r["doc_date"].isoformat() if r["doc_date"] else "", f"v{r['version']}", r["source"], r["path"],
+            )
+        c.print(table)
+
+    emit(payload, as_json, human)
+
+
+def _borrower_documents(session: Any, wanted: str) -> tuple[Borrower, list[Document], dict[int, str]]:
+    found = None
+    try:
+        found = session.execute(select(Borrower).where(Borrower.key == normalize_key(wanted))).scalar_one_or_none()
+    except DossierError:
+        pass
+    if found is None:
+        by_name = list(session.execute(select(Borrower).where(Borrower.name == wanted.strip())).scalars())
+        if len(by_name) > 1:
+            raise BadArgument("BORROWER", f"several borrowers are named {wanted} (重名，请用证件号码): "
+                              + ", ".join(b.key for b in by_name))
+        found = by_name[0] if by_name else None
+    if found is None:
+        raise BadArgument("BORROWER", f"unknown borrower (借款人未登记): {wanted}")
+    documents = list(
+        session.execute(select(Document).where(Document.borrower_id == found.id, Document.state == "filed")).scalars()
+    )
+    loans = dict(session.execute(select(Loan.id, Loan.contract_number).where(Loan.borrower_id == found.id)).all())
+    return found, documents, loans
+
+
+def _type_label(key: str) -> str:
+    try:
+        return get_document_type(key).label
+    except DossierError:
+        return key
+
