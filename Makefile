@@ -12,7 +12,10 @@ OUT    ?= out/demo
 SYSTEM_PACKAGES := \
 	soffice:libreoffice-writer-nogui \
 	/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc:fonts-noto-cjk \
-	fc-match:fontconfig
+	fc-match:fontconfig \
+	tesseract:tesseract-ocr \
+	/usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata:tesseract-ocr-chi-sim \
+	ocrmypdf:ocrmypdf
 
 .PHONY: run test setup sysdeps lint bench clean
 

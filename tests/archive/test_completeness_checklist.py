@@ -74,7 +74,10 @@ def test_a_banks_file_replaces_the_shipped_one(tmp_path: Path) -> None:
     checklists = load_checklists(_config_with_archive(checklists=str(path)))
 
     assert list(checklists.products) == ["personal-consumption"]
-    assert [e.key for e in checklists.for_loan("personal-consumption", ["credit"])] == ["id-card", "loan-contract"]
+    assert [e.key for e in checklists.for_loan("personal-consumption", ["credit"])] == [
+        "id-card",
+        "loan-contract",
+    ]
     assert checklists.source == str(path)
 
 
@@ -84,7 +87,11 @@ def test_a_banks_file_replaces_the_shipped_one(tmp_path: Path) -> None:
         ("doc_type: id-card", "doc_type: passport", "unknown document type 'passport'"),
         ("stage: 申请", "stage: 审查中", "stage"),
         ("{doc_type: id-card, stage: 申请}", "{doc_type: id-card, stage: 申请, when: is_rich}", "is_rich"),
-        ("{doc_type: id-card, stage: 申请}", "{doc_type: id-card, stage: 申请, max_age_days: 30}", "relative_to"),
+        (
+            "{doc_type: id-card, stage: 申请}",
+            "{doc_type: id-card, stage: 申请, max_age_days: 30}",
+            "relative_to",
+        ),
         (
             "{doc_type: id-card, stage: 申请}",
             "{doc_type: id-card, stage: 申请, max_age_days: 30, relative_to: signing}",

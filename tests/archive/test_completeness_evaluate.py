@@ -69,7 +69,9 @@ def item(loan: LoanResult, key: str):
     return next(i for i in loan.items if i.key == key)
 
 
-def person(docs: Docs, loan: LoanFacts, *, customer_type: str = "person", **details: object) -> BorrowerSnapshot:
+def person(
+    docs: Docs, loan: LoanFacts, *, customer_type: str = "person", **details: object
+) -> BorrowerSnapshot:
     return BorrowerSnapshot(
         key=PERSON_KEY,
         name="张三",
@@ -185,7 +187,12 @@ def test_small_business_loan_with_third_party_company_mortgagor(checklists) -> N
     for doc_type in ("purpose-proof", "premises-proof", "board-resolution"):
         docs.add(doc_type, date(2025, 2, 15))
     mortgagor_licence = docs.add("business-license", date(2025, 1, 15), role="mortgagor")
-    for doc_type in ("mortgage-contract", "property-certificate", "mortgage-registration", "insurance-policy"):
+    for doc_type in (
+        "mortgage-contract",
+        "property-certificate",
+        "mortgage-registration",
+        "insurance-policy",
+    ):
         docs.add(doc_type, date(2025, 3, 5))
     docs.add("appraisal-report", date(2024, 6, 1))
     for doc_type in ("guarantee-contract", "guarantor-id", "guarantor-financials"):
@@ -203,7 +210,9 @@ def test_small_business_loan_with_third_party_company_mortgagor(checklists) -> N
             "five_class": "关注",
             "payment_mode": "受托支付",
             "guarantors": [{"kind": "person", "name": "王五", "id_number": "110101198001011237"}],
-            "mortgagors": [{"kind": "enterprise", "name": "某某实业有限公司", "credit_code": "91110000600037341L"}],
+            "mortgagors": [
+                {"kind": "enterprise", "name": "某某实业有限公司", "credit_code": "91110000600037341L"}
+            ],
         },
     )
     snapshot = BorrowerSnapshot(
@@ -236,14 +245,25 @@ def test_settled_mortgage_consumer_loan_needs_settlement_papers_and_no_more_chec
         docs.add(doc_type, date(2024, 12, 1), loan=None)
     docs.add("credit-report-personal", date(2025, 2, 27), loan=None)
     docs.add("purpose-proof", date(2025, 2, 1))
-    for doc_type in ("mortgage-contract", "property-certificate", "mortgage-registration", "insurance-policy"):
+    for doc_type in (
+        "mortgage-contract",
+        "property-certificate",
+        "mortgage-registration",
+        "insurance-policy",
+    ):
         docs.add(doc_type, date(2025, 3, 5))
     docs.add("appraisal-report", date(2025, 2, 1))
     docs.add("inspection-report", date(2025, 3, 20))
     docs.add("inspection-report", date(2025, 6, 18))
     docs.add("settlement-certificate", date(2025, 8, 1))
     loan = LoanFacts(
-        "L1", "personal-consumption", ("mortgage",), 6, DISBURSED, date(2025, 9, 10), settled_on=date(2025, 8, 1)
+        "L1",
+        "personal-consumption",
+        ("mortgage",),
+        6,
+        DISBURSED,
+        date(2025, 9, 10),
+        settled_on=date(2025, 8, 1),
     )
     snapshot = person(docs, loan, marital_status="single")
 
@@ -261,7 +281,9 @@ def test_settled_mortgage_consumer_loan_needs_settlement_papers_and_no_more_chec
 def test_checks_stop_after_settlement(checklists) -> None:
     docs = Docs().common()
     docs.add("inspection-report", date(2025, 3, 20))
-    loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED, date(2026, 3, 10), settled_on=date(2025, 5, 1))
+    loan = LoanFacts(
+        "L1", "personal-consumption", (), 12, DISBURSED, date(2026, 3, 10), settled_on=date(2025, 5, 1)
+    )
 
     (loan_result,) = evaluate(person(docs, loan), checklists, date(2026, 1, 31)).loans
 
@@ -274,7 +296,9 @@ def test_spouse_and_borrower_id_cards_are_told_apart_by_role(checklists) -> None
     spouse = docs.add("id-card", date(2010, 1, 1), loan=None, role="spouse", valid_until="2025-03-04")
     loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED, date(2026, 3, 10))
 
-    (loan_result,) = evaluate(person(docs, loan, marital_status="married"), checklists, date(2025, 4, 1)).loans
+    (loan_result,) = evaluate(
+        person(docs, loan, marital_status="married"), checklists, date(2025, 4, 1)
+    ).loans
 
     assert item(loan_result, "id-card").document_ids == (own,)
     assert item(loan_result, "id-card").status is ItemStatus.PRESENT
@@ -288,7 +312,9 @@ def test_one_unmarked_document_satisfies_one_item_only(checklists) -> None:
     only = docs.add("id-card", date(2020, 1, 1), loan=None, valid_until="长期")
     loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED, date(2026, 3, 10))
 
-    (loan_result,) = evaluate(person(docs, loan, marital_status="married"), checklists, date(2025, 4, 1)).loans
+    (loan_result,) = evaluate(
+        person(docs, loan, marital_status="married"), checklists, date(2025, 4, 1)
+    ).loans
 
     assert item(loan_result, "id-card").document_ids == (only,)
     assert item(loan_result, "id-card@spouse").status is ItemStatus.MISSING
@@ -323,7 +349,9 @@ def test_products_without_a_list_are_mapped(checklists) -> None:
 
 def test_a_boolean_in_details_overrides_a_predicate(checklists) -> None:
     docs = Docs().common()
-    loan = LoanFacts("L1", "personal-consumption", ("surety",), 12, DISBURSED, details={"company_guarantor": True})
+    loan = LoanFacts(
+        "L1", "personal-consumption", ("surety",), 12, DISBURSED, details={"company_guarantor": True}
+    )
 
     (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1)).loans
 
@@ -366,3 +394,44 @@ def test_portfolio_puts_worst_files_first_and_filters(checklists) -> None:
     by_product = summarize(results, product="小微流贷", as_of=as_of)
     assert [f.borrower_key for f in by_product.files] == [COMPANY_KEY]
     assert by_product.files[0].products == ("小微流贷",)
+
+
+@pytest.mark.parametrize(("days_before", "status"), [(30, ItemStatus.PRESENT), (31, ItemStatus.EXPIRED)])
+def test_credit_report_may_be_thirty_days_old_at_approval(
+    checklists, days_before: int, status: ItemStatus
+) -> None:
+    docs = Docs().common()
+    docs.add("credit-report-personal", date.fromordinal(APPROVED.toordinal() - days_before), loan=None)
+    loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED)
+
+    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1)).loans
+
+    assert item(loan_result, "credit-report-personal").status is status
+
+
+def test_approval_date_falls_back_to_the_loan_start(checklists) -> None:
+    docs = Docs().common(leave_out=("credit-approval",))
+    docs.add("credit-report-personal", date(2025, 2, 1), loan=None)
+    loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED)
+
+    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1)).loans
+
+    report = item(loan_result, "credit-report-personal")
+    assert report.anchor_date == DISBURSED and report.status is ItemStatus.EXPIRED
+    assert item(loan_result, "credit-approval").status is ItemStatus.MISSING
+
+
+@pytest.mark.parametrize(
+    ("as_of", "status"), [(date(2025, 8, 15), ItemStatus.PRESENT), (date(2025, 8, 16), ItemStatus.OVERDUE)]
+)
+def test_an_inspection_is_overdue_the_day_after_it_falls_due(
+    checklists, as_of: date, status: ItemStatus
+) -> None:
+    docs = Docs().common()
+    docs.add("inspection-report", date(2025, 5, 15))
+    loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED)
+
+    (loan_result,) = evaluate(person(docs, loan), checklists, as_of).loans
+
+    inspection = item(loan_result, "inspection-report")
+    assert inspection.status is status and inspection.due_date == date(2025, 8, 15)

@@ -50,7 +50,7 @@ def test_generate_from_the_example(kind, tmp_path, capsys):
     source = tmp_path / f"{kind}.yaml"
     assert main(["example", kind]) == 0
     source.write_text(capsys.readouterr().out, encoding="utf-8")
-    code = main(["generate", kind, str(source), "-o", str(tmp_path / "out"), "--json"])
+    code = main(["generate", kind, str(source), "--no-file", "-o", str(tmp_path / "out"), "--json"])
     result = json.loads(capsys.readouterr().out)[0]
     assert code == 0, result
     assert result["status"] == "ok" and result["errors"] == []
@@ -76,7 +76,7 @@ def test_every_kind_converts_to_pdf_in_one_batch(tmp_path, capsys):
         source = tmp_path / f"{kind}.yaml"
         main(["example", kind])
         source.write_text(capsys.readouterr().out, encoding="utf-8")
-        code = main(["generate", kind, str(source), "-o", str(tmp_path / "out"), "--pdf", "--json"])
+        code = main(["generate", kind, str(source), "--no-file", "-o", str(tmp_path / "out"), "--pdf", "--json"])
         results.append((kind, code, json.loads(capsys.readouterr().out)[0]))
     for kind, code, result in results:
         assert code == 0, result
@@ -93,29 +93,44 @@ def test_a_batch_with_one_bad_input_generates_the_rest_and_exits_2(tmp_path, cap
     inputs = []
     for i in range(4):
         path = tmp_path / f"in{i}.yaml"
-        text = good.replace("JK2025-000123", f"JK2025-00012{i}")
+        text = good.replace("JK2025-000456", f"JK2025-00045{i}")
         if i == 2:
             text = text.replace("amount: 300000.00", "amount: -1")
         path.write_text(text, encoding="utf-8")
         inputs.append(str(path))
     out = tmp_path / "out"
-    code = main(["generate", "reminder", *inputs, "-o", str(out), "-j", "2", "--json"])
+    code = main(["generate", "reminder", *inputs, "--no-file", "-o", str(out), "-j", "2", "--json"])
     results = json.loads(capsys.readouterr().out)
     assert code == 2
     assert [r["status"] for r in results] == ["ok", "ok", "invalid", "ok"]
     bad = results[2]["errors"]
     assert bad[0]["path"] == "loan.amount" and bad[0]["label"] == "贷款金额"
     assert len(list(out.glob("*.docx"))) == 3
-    assert not list(out.glob(".tmp-*")) and not list(out.glob("*JK2025-000122*"))
+    assert not list(out.glob(".tmp-*")) and not list(out.glob("*JK2025-000452*"))
 
 
 def test_invalid_input_lists_every_problem_with_path_and_label(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
     path.write_text("doc_no: X\nlender: {name: 某银行}\nborrower: {name: 张三, id_number: '110105194912310021'}\n",
                     encoding="utf-8")
-    code = main(["generate", "reminder", str(path), "-o", str(tmp_path / "out")])
+    code = main(["generate", "reminder", str(path), "--no-file", "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2
     assert "borrower.id_number (身份证号)" in err
     assert "loan (贷款信息)" in err and "balance (贷款余额)" in err
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_every_kind_files_into_one_archive_and_the_audit_verifies(tmp_path, capsys):
+    home = tmp_path / "home"
+    assert main(["init", "--home", str(home)]) == 0
+    capsys.readouterr()
+    for kind in KINDS:
+        source = tmp_path / f"{kind}.yaml"
+        main(["example", kind])
+        source.write_text(capsys.readouterr().out, encoding="utf-8")
+        code = main(["generate", kind, str(source), "--home", str(home), "--json"])
+        result = json.loads(capsys.readouterr().out)[0]
+        assert code == 0, result
+        assert result["document_ids"], result
+    assert main(["audit", "verify", "--home", str(home)]) == 0

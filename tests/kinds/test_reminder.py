@@ -29,8 +29,8 @@ def test_example_renders_interest_days_and_total_in_capitals(generator):
     assert document.context["interest_due"] == Decimal("1092.50")
     assert "1,092.50" in text and "301,092.50" in text
     assert "人民币叁拾万零壹仟零玖拾贰元伍角" in text
-    assert "张三" in text and "JK2025-000123" in text and "回  执" in text
-    assert document.filename == "到期还款提示-JK2025-000123-2026-12-28"
+    assert "张三" in text and "JK2025-000456" in text and "回  执" in text
+    assert document.filename == "到期还款提示-JK2025-000456-2026-12-28"
     assert document.warnings == ()
 
 

@@ -54,7 +54,9 @@ def canonical(value: Any) -> bytes:
     return json.dumps(plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def event_hash(prev_hash: str, event: Event) -> str:
+def event_hash(prev_hash: str, event: Any) -> str:
+    """SHA-256 of ``prev_hash`` and the event's canonical content (``event``: an Event or a row with
+    the same attributes; its details are already plain JSON, as append_event stores them)."""
     content = {
         "seq": event.seq,
         "at": event.at.astimezone(UTC).isoformat(),
@@ -64,7 +66,8 @@ def event_hash(prev_hash: str, event: Event) -> str:
         "borrower_key": event.borrower_key,
         "details": event.details,
     }
-    return hashlib.sha256(prev_hash.encode("ascii") + canonical(content)).hexdigest()
+    body = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
 
 def append_event(
@@ -77,7 +80,8 @@ def append_event(
     details: dict[str, Any] | None = None,
 ) -> Event:
     """Add the next event to the chain in ``session``'s transaction (committed with it)."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()).scalar_one_or_none()
+    locked = select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
+    head = session.execute(locked).scalar_one_or_none()
     if head is None:
         # A catalog migrated by revision 0001 always has the row; one made another way gets it now.
         head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
@@ -125,12 +129,24 @@ def verify_chain(session: Session) -> ChainReport:
     head = session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID)).scalar_one_or_none()
     report = ChainReport(head_seq=head.seq if head else 0)
     if head is None:
-        report.problem = ChainProblem(0, "head-missing", "the audit head anchor is missing (审计日志锚点缺失)")
+        report.problem = ChainProblem(0, "head-missing", "the audit head anchor is missing (审计锚点缺失)")
         return report
     expected, prev = 1, GENESIS
     seen: dict[str, int] = {GENESIS: 0}
-    last: Event | None = None
-    for event in session.execute(select(Event).order_by(Event.seq)).scalars():
+    last: Any = None
+    # Plain rows, not ORM objects: the walk touches every event and needs nothing but their columns.
+    columns = select(
+        Event.seq,
+        Event.at,
+        Event.actor,
+        Event.action,
+        Event.target,
+        Event.borrower_key,
+        Event.details,
+        Event.prev_hash,
+        Event.hash,
+    )
+    for event in session.execute(columns.order_by(Event.seq)):
         report.events += 1
         problem = _check_link(event, expected, prev, seen)
         if problem is not None:
@@ -160,17 +176,18 @@ def verify_chain(session: Session) -> ChainReport:
     return report
 
 
-def _check_link(event: Event, expected: int, prev: str, seen: dict[str, int]) -> ChainProblem | None:
+def _check_link(event: Any, expected: int, prev: str, seen: dict[str, int]) -> ChainProblem | None:
     seq = event.seq
     if seq > expected:
         missing = f"{expected}" if seq == expected + 1 else f"{expected}…{seq - 1}"
-        return ChainProblem(expected, "deleted", f"event {missing} is missing before event {seq} (事件被删除)")
+        return ChainProblem(expected, "deleted", f"event {missing} is missing before event {seq} (事件被删)")
     if event_hash(event.prev_hash, event) != event.hash:
         if _hashes_as(event, seq - 1):
             return ChainProblem(
-                seq,
+                seq - 1,
                 "inserted",
-                f"event {seq} was renumbered from {seq - 1}: an event was inserted before it (事件被插入)",
+                f"event {seq - 1} was inserted: the event after it was renumbered from {seq - 1} to {seq} "
+                f"(事件被插入)",
             )
         if _hashes_as(event, seq + 1):
             return ChainProblem(
@@ -179,7 +196,9 @@ def _check_link(event: Event, expected: int, prev: str, seen: dict[str, int]) ->
                 f"event {seq} was renumbered from {seq + 1}: an event was deleted before it (事件被删除)",
             )
         return ChainProblem(
-            seq, "edited", f"event {seq} ({event.action} {event.target}) does not match its hash (事件内容被篡改)"
+            seq,
+            "edited",
+            f"event {seq} ({event.action} {event.target}) does not match its hash (事件内容被篡改)",
         )
     if event.prev_hash != prev:
         if event.prev_hash in seen and seen[event.prev_hash] < seq - 1:
@@ -197,7 +216,7 @@ def _check_link(event: Event, expected: int, prev: str, seen: dict[str, int]) ->
     return None
 
 
-def _hashes_as(event: Event, seq: int) -> bool:
+def _hashes_as(event: Any, seq: int) -> bool:
     """Whether ``event`` hashes correctly under another seq: renumbered to hide an insert or a delete."""
     original = Event(
         seq=seq,
@@ -212,7 +231,11 @@ def _hashes_as(event: Event, seq: int) -> bool:
 
 
 def events_for(
-    session: Session, *, borrower_key: str | None = None, since: datetime | None = None, limit: int | None = None
+    session: Session,
+    *,
+    borrower_key: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
 ) -> list[Event]:
     """Events in order, optionally one borrower's and only those at or after ``since``."""
     query = select(Event).order_by(Event.seq)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import mimetypes
 import os
 import unicodedata
@@ -132,7 +133,7 @@ def file_document(
     if isinstance(content, Path) and not content.is_file():
         raise DossierError(f"file not found (文件不存在): {content}")
 
-    stem, suffix = split_suffix(filename or (f"{title}{_suffix_of(original_name)}" if original_name else title))
+    stem, suffix = split_suffix(filename or f"{title}{_suffix_of(original_name)}")
     if not suffix:
         suffix = _sniff_suffix(content)
     extra = plain(dict(details or {}))
@@ -142,11 +143,14 @@ def file_document(
         borrower, loan_id = archive.transaction(lambda s: _owner(s, key, contract_number), write=False)
         folder = archive.category_folder(borrower, cat.key)
         make_folder(archive, folder)
-        temp = _write_temp(folder, content)
-        input_temp = _write_temp(folder, sidecar) if sidecar is not None else None
-        temps = [t for t in (temp, input_temp) if t is not None]
+        temps: list[_Temp] = []
         try:
-            media_type = _MEDIA_TYPES.get(suffix) or mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream"
+            temp = _write_temp(folder, content)
+            temps.append(temp)
+            input_temp = _write_temp(folder, sidecar) if sidecar is not None else None
+            if input_temp is not None:
+                temps.append(input_temp)
+            media_type = _media_type(suffix)
             facts = {
                 "category": cat.key,
                 "doc_type": kind.key,
@@ -171,7 +175,7 @@ def file_document(
                 if placed:
                     break
                 # A file the catalog does not know took the name meanwhile: give the name back, try another.
-                archive.transaction(lambda s: _drop_pending(s, reserved.document_id))
+                archive.transaction(lambda s, doc_id=reserved.document_id: _drop_pending(s, doc_id))
             else:
                 raise DossierError(f"could not find a free file name (无法取得可用文件名) in {folder}")
         finally:
@@ -289,8 +293,8 @@ def _reserve(
     if same is not None:
         if same.state != "filed":
             raise DossierError(
-                f"an earlier filing of this content was interrupted (同一内容的归档曾中断): document {same.id}; "
-                f"run `dossier check` first"
+                f"an earlier filing of this content was interrupted (同一内容的归档曾中断): "
+                f"document {same.id}; run `dossier check` first"
             )
         append_event(
             session,
@@ -316,8 +320,8 @@ def _reserve(
     if first is not None:
         if first.state != "filed":
             raise DossierError(
-                f"an earlier filing under this name was interrupted (同名文件的归档曾中断): document {first.id}; "
-                f"run `dossier check` first"
+                f"an earlier filing under this name was interrupted (同名文件的归档曾中断): "
+                f"document {first.id}; run `dossier check` first"
             )
         root = first.version_of or first.id
         latest = session.execute(
@@ -366,8 +370,9 @@ def _free_names(
         candidates = [p for p in (final, sidecar) if p is not None]
         if any(os.path.lexists(p) for p in candidates):
             continue
+        relative = [archive.relative(p) for p in candidates]
         taken = session.execute(
-            select(func.count()).select_from(Document).where(Document.path.in_([archive.relative(p) for p in candidates]))
+            select(func.count()).select_from(Document).where(Document.path.in_(relative))
         ).scalar_one()
         if not taken:
             return final, sidecar
@@ -441,6 +446,10 @@ def _input_bytes(data: Mapping[str, Any]) -> bytes:
     return (json.dumps(plain(dict(data)), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+def _media_type(suffix: str) -> str:
+    return _MEDIA_TYPES.get(suffix) or mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream"
+
+
 def _suffix_of(name: str | None) -> str:
     return split_suffix(name)[1] if name else ""
 
@@ -463,10 +472,15 @@ def _sniff_suffix(content: bytes | bytearray | Path) -> str:
 
 
 def _pages(path: Path) -> int | None:
+    from pypdf import PdfReader
+
+    # pypdf logs every repair it makes; a damaged PDF is still filed, its page count is only informative.
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
     try:
-        from pypdf import PdfReader
-
         return len(PdfReader(path).pages)
-    except Exception:  # a damaged PDF is still filed; the page count is only informative
+    except Exception:
         return None
-
+    finally:
+        log.setLevel(level)

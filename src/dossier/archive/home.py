@@ -76,7 +76,9 @@ class Archive:
     # ----------------------------------------------------------------- opening
 
     @classmethod
-    def open(cls, home: Path | str | None = None, *, config: Config | None = None, create: bool = False) -> Archive:
+    def open(
+        cls, home: Path | str | None = None, *, config: Config | None = None, create: bool = False
+    ) -> Archive:
         """Open an archive home, migrating its catalog to the newest revision.
 
         A folder that is not an archive home is refused, unless ``create`` is set: then it becomes one.

@@ -6,6 +6,7 @@ Files the catalog does not know are reported wherever they lie in the home, exce
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +15,10 @@ from sqlalchemy import select
 
 from dossier.archive.audit import ChainReport, append_event, verify_chain
 from dossier.archive.catalog.models import Document
-from dossier.archive.filing import sha256_file
+from dossier.archive.filing import CHUNK
 from dossier.archive.home import RESERVED, Archive
-from dossier.errors import DossierError
+
+EVENT_PATHS = 50
 
 
 @dataclass(frozen=True)
@@ -59,38 +61,37 @@ def verify_archive(archive: Archive, *, record: bool = True, actor: str = "syste
     """Check the chain and every file; with ``record``, the check itself becomes a ``verify`` event."""
     # The snapshot is taken while no filing is half-way (exclusive lock), so a file being put in place
     # is never mistaken for an unknown one; the slow part, hashing, runs after the lock is released.
+    columns = select(Document.id, Document.path, Document.sha256, Document.state, Document.details)
     with archive.filing_lock(exclusive=True):
         chain, documents = archive.transaction(
-            lambda s: (verify_chain(s), list(s.execute(select(Document).order_by(Document.id)).scalars())),
-            write=False,
+            lambda s: (verify_chain(s), s.execute(columns.order_by(Document.id)).all()), write=False
         )
         on_disk = _files_on_disk(archive)
     report = IntegrityReport(chain=chain)
     expected: list[_Expected] = []
-    for document in documents:
-        if document.state != "filed":
-            report.pending.append(document.id)
+    for doc_id, path, sha256, state, details in documents:
+        if state != "filed":
+            report.pending.append(doc_id)
             continue
         report.documents += 1
-        expected.append(_Expected(document.path, document.id, document.sha256))
-        sidecar = document.details.get("input")
+        expected.append(_Expected(path, doc_id, sha256))
+        sidecar = (details or {}).get("input")
         if isinstance(sidecar, dict) and "path" in sidecar:
-            expected.append(_Expected(str(sidecar["path"]), document.id, str(sidecar.get("sha256"))))
-    pending_paths = {d.path for d in documents if d.state != "filed"}
+            expected.append(_Expected(str(sidecar["path"]), doc_id, str(sidecar.get("sha256"))))
     for item in expected:
         report.files += 1
-        try:
-            path = archive.absolute(item.path)
-        except DossierError:
+        regular = on_disk.get(item.path)
+        if regular is None:
             report.missing.append(FileProblem(item.path, item.document_id, "missing", item.sha256))
             continue
-        if not path.is_file():
+        actual = _sha256_no_follow(archive.home / item.path) if regular else "symbolic link"
+        if actual is None:
             report.missing.append(FileProblem(item.path, item.document_id, "missing", item.sha256))
-            continue
-        actual = sha256_file(path)
-        if actual != item.sha256:
+        elif actual != item.sha256:
             report.changed.append(FileProblem(item.path, item.document_id, "changed", item.sha256, actual))
-    known = {item.path for item in expected} | pending_paths
+    known = {item.path for item in expected} | {
+        path for _, path, _, state, _ in documents if state != "filed"
+    }
     report.unknown = sorted(p for p in on_disk if p not in known)
     if record:
         archive.transaction(
@@ -103,28 +104,45 @@ def verify_archive(archive: Archive, *, record: bool = True, actor: str = "syste
                     "ok": report.ok,
                     "documents": report.documents,
                     "chain": chain.problem.kind if chain.problem else "ok",
-                    "missing": [p.path for p in report.missing],
-                    "changed": [p.path for p in report.changed],
-                    "unknown": report.unknown,
+                    # Counts in full, paths up to a limit: the event must stay small on a damaged archive.
+                    "missing": len(report.missing),
+                    "changed": len(report.changed),
+                    "unknown": len(report.unknown),
+                    "paths": [p.path for p in report.missing + report.changed][:EVENT_PATHS]
+                    + report.unknown[:EVENT_PATHS],
                 },
             )
         )
     return report
 
 
-def _files_on_disk(archive: Archive) -> set[str]:
-    """Every file and symbolic link outside the reserved folders, relative to the home."""
-    found: set[str] = set()
-    home = archive.home
-    for entry in os.scandir(home):
-        if entry.name in RESERVED and entry.is_dir(follow_symlinks=False):
-            continue
-        if not entry.is_dir(follow_symlinks=False):
-            found.add(entry.name)
-            continue
-        for root, dirs, files in os.walk(entry.path):
-            base = Path(root)
-            # os.walk lists a symbolic link to a folder among dirs but does not enter it: report it.
-            found.update((base / d).relative_to(home).as_posix() for d in dirs if (base / d).is_symlink())
-            found.update((base / f).relative_to(home).as_posix() for f in files)
+def _files_on_disk(archive: Archive) -> dict[str, bool]:
+    """Every file and symbolic link outside the reserved folders, relative to the home (forward
+    slashes), mapped to whether it is a regular file. Links are listed, never followed."""
+    found: dict[str, bool] = {}
+    pending = [(archive.home, "")]
+    while pending:
+        folder, prefix = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                relative = f"{prefix}{entry.name}"
+                if not prefix and entry.name in RESERVED and entry.is_dir(follow_symlinks=False):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((Path(entry.path), f"{relative}/"))
+                else:
+                    found[relative] = entry.is_file(follow_symlinks=False)
     return found
+
+
+def _sha256_no_follow(path: Path) -> str | None:
+    """The file's SHA-256, refusing to follow a link swapped in since the scan; None if it is gone."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except (FileNotFoundError, OSError):
+        return None
+    digest = hashlib.sha256()
+    with os.fdopen(fd, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -51,7 +51,8 @@ def check_name(value: str, what: tuple[str, str], *, max_chars: int = MAX_NAME_C
         )
     if "/" in name or "\\" in name:
         raise InvalidName(
-            f"{english} must not contain '/' or '\\' — names are not paths ({chinese}不得包含路径分隔符): {shown}"
+            f"{english} must not contain '/' or '\\', names are not paths "
+            f"({chinese}不得包含路径分隔符): {shown}"
         )
     if name.startswith("."):
         raise InvalidName(f"{english} must not start with a dot ({chinese}不得以“.”开头): {shown}")
@@ -123,7 +124,8 @@ def ensure_inside(home: Path, target: Path) -> Path:
         current = current / part
         if current.is_symlink():
             raise DossierError(
-                f"refusing to write through a symbolic link in the archive (档案库内存在符号链接，拒绝写入): {current}"
+                f"refusing to go through a symbolic link in the archive "
+                f"(档案库内存在符号链接，拒绝写入): {current}"
             )
     resolved = current.resolve()
     if not resolved.is_relative_to(root):

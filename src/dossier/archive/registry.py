@@ -122,7 +122,12 @@ def ensure_borrower(
                 action="register-borrower",
                 target=f"borrower:{key}",
                 borrower_key=key,
-                details={"name": name, "customer_type": kind, "folder": borrower.folder, **_some(officer=officer)},
+                details={
+                    "name": name,
+                    "customer_type": kind,
+                    "folder": borrower.folder,
+                    **_some(officer=officer),
+                },
             )
             return borrower
         changes: dict[str, Any] = {}
@@ -142,7 +147,11 @@ def ensure_borrower(
         if changes:
             borrower.updated_at = now
             append_event(
-                session, actor=actor, action="update-borrower", target=f"borrower:{key}", borrower_key=key,
+                session,
+                actor=actor,
+                action="update-borrower",
+                target=f"borrower:{key}",
+                borrower_key=key,
                 details=changes,
             )
         return borrower
@@ -189,7 +198,11 @@ def ensure_loan(
             session.add(loan)
             session.flush()
             append_event(
-                session, actor=actor, action="register-loan", target=f"loan:{number}", borrower_key=key,
+                session,
+                actor=actor,
+                action="register-loan",
+                target=f"loan:{number}",
+                borrower_key=key,
                 details={"contract_number": number, **_plain_values(loan)},
             )
             return loan
@@ -208,7 +221,11 @@ def ensure_loan(
         if changes:
             loan.updated_at = now
             append_event(
-                session, actor=actor, action="update-loan", target=f"loan:{number}", borrower_key=key,
+                session,
+                actor=actor,
+                action="update-loan",
+                target=f"loan:{number}",
+                borrower_key=key,
                 details=changes,
             )
         return loan
@@ -250,9 +267,7 @@ def _enum_value(enum: type[Enum], value: Any, english: str, chinese: str) -> str
 
 def _plain_values(loan: Loan) -> dict[str, Any]:
     return {
-        name: plain(getattr(loan, name))
-        for name in LOAN_FACTS
-        if getattr(loan, name) not in (None, [], "")
+        name: plain(getattr(loan, name)) for name in LOAN_FACTS if getattr(loan, name) not in (None, [], "")
     }
 
 

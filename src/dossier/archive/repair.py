@@ -138,7 +138,8 @@ def _parts(archive: Archive, document: Document) -> list[_Part] | None:
             input_final = archive.absolute(sidecar["path"])
         except (DossierError, KeyError, TypeError):
             return None
-        parts.append(_Part(input_final, _temp(final.parent, pending.get("input_temp")), str(sidecar.get("sha256"))))
+        input_temp = _temp(final.parent, pending.get("input_temp"))
+        parts.append(_Part(input_final, input_temp, str(sidecar.get("sha256"))))
     return parts
 
 

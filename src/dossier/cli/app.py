@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from dossier import __version__
-from dossier.cli import archive, calc, check, demo, documents, templates
+from dossier.cli import archive, calc, check, demo, documents, review, templates
 from dossier.cli.args import BadArgument
 from dossier.config import ENV_CONFIG, default_config
 from dossier.errors import DossierError
@@ -43,6 +43,11 @@ app.command("init")(archive.init)
 app.command("ingest")(archive.ingest)
 app.command("borrowers")(archive.borrowers)
 app.command("docs")(archive.docs)
+app.command("completeness")(review.completeness)
+app.command("export")(review.export)
+app.command("retention")(review.retention)
+app.command("hold")(review.hold)
+app.command("settle")(review.settle)
 
 
 def _version(value: bool) -> None:

@@ -34,13 +34,18 @@ ENV_ACTOR = "DOSSIER_ACTOR"
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 HomeOption = Annotated[
     Path | None,
-    typer.Option("--home", help="The archive home (default: $DOSSIER_HOME, else ./archive).", envvar=ENV_HOME),
+    typer.Option(
+        "--home", help="The archive home (default: $DOSSIER_HOME, else ./archive).", envvar=ENV_HOME
+    ),
 ]
 ActorOption = Annotated[
-    str | None, typer.Option("--actor", help="Who does this, for the audit log (default: $DOSSIER_ACTOR or the user).")
+    str | None,
+    typer.Option("--actor", help="Who does this, for the audit log (default: $DOSSIER_ACTOR or the user)."),
 ]
 
-audit_app = typer.Typer(help="The audit log: verify the chain and the files, show events.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The audit log: verify the chain and the files, show events.", no_args_is_help=True
+)
 
 
 def default_actor(actor: str | None = None) -> str:
@@ -76,14 +81,23 @@ def ingest(
     files: Annotated[list[Path], typer.Argument(help="Files to file into the borrower's archive.")],
     borrower: Annotated[str, typer.Option("--borrower", help="Borrower key: ID number or credit code.")],
     category: Annotated[str, typer.Option("--category", help="Archive category (key, label or number).")],
-    doc_type: Annotated[str, typer.Option("--type", help="Document type (key or label; see `dossier kinds`).")],
-    loan: Annotated[str | None, typer.Option("--loan", help="Contract number of the loan it belongs to.")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Borrower name, to register a new borrower.")] = None,
+    doc_type: Annotated[
+        str, typer.Option("--type", help="Document type (key or label; see `dossier kinds`).")
+    ],
+    loan: Annotated[
+        str | None, typer.Option("--loan", help="Contract number of the loan it belongs to.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Borrower name, to register a new borrower.")
+    ] = None,
     customer_type: Annotated[
-        str | None, typer.Option("--customer-type", help="person / business-owner / enterprise (new borrowers).")
+        str | None,
+        typer.Option("--customer-type", help="person / business-owner / enterprise (new borrowers)."),
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Title (default: the file name).")] = None,
-    doc_date: Annotated[str | None, typer.Option("--date", help="Date of the document, e.g. 2026-03-20.")] = None,
+    doc_date: Annotated[
+        str | None, typer.Option("--date", help="Date of the document, e.g. 2026-03-20.")
+    ] = None,
     home: HomeOption = None,
     actor: ActorOption = None,
     as_json: JsonFlag = False,
@@ -100,7 +114,10 @@ def ingest(
         key = normalize_key(borrower)
     except DossierError as exc:
         raise BadArgument("--borrower", str(exc)) from None
-    for option, lookup, value in (("--category", get_category, category), ("--type", get_document_type, doc_type)):
+    for option, lookup, value in (
+        ("--category", get_category, category),
+        ("--type", get_document_type, doc_type),
+    ):
         try:
             lookup(value)
         except DossierError as exc:
@@ -114,7 +131,8 @@ def ingest(
         if known is None:
             if not name:
                 raise BadArgument(
-                    "--borrower", f"unknown borrower {key} (借款人未登记); give --name to register it (用 --name 登记)"
+                    "--borrower",
+                    f"unknown borrower {key} (借款人未登记); give --name to register it (用 --name 登记)",
                 )
             ensure_borrower(archive, key, name, customer_type or _guess_customer_type(key), actor=who)
         if loan is not None:
@@ -134,13 +152,23 @@ def ingest(
                 actor=who,
             )
             results.append(
-                {"file": str(path), "document_id": result.document_id, "status": result.status,
-                 "version": result.version, "path": result.path, "sha256": result.sha256}
+                {
+                    "file": str(path),
+                    "document_id": result.document_id,
+                    "status": result.status,
+                    "version": result.version,
+                    "path": result.path,
+                    "sha256": result.sha256,
+                }
             )
 
     def human(c: Console) -> None:
         for r in results:
-            label = {"filed": "已归档 filed", "version": f"新版本 version {r['version']}", "duplicate": "重复 duplicate"}
+            label = {
+                "filed": "已归档 filed",
+                "version": f"新版本 version {r['version']}",
+                "duplicate": "重复 duplicate",
+            }
             c.print(f"{label[r['status']]} #{r['document_id']}: {r['file']} → {r['path']}")
 
     emit(results, as_json, human)
@@ -239,7 +267,11 @@ def _print_verify(c: Console, report: IntegrityReport) -> None:
     for p in report.missing:
         c.print(f"缺失 missing: {p.path} (document {p.document_id})")
     for p in report.changed:
-        c.print(f"已改动 changed: {p.path} (document {p.document_id}; expected {p.expected[:12]}…, found {p.actual[:12] if p.actual else '?'}…)")
+        found = p.actual[:12] if p.actual else "?"
+        c.print(
+            f"已改动 changed: {p.path} (document {p.document_id}; "
+            f"expected {p.expected[:12]}…, found {found}…)"
+        )
     for path in report.unknown:
         c.print(f"未登记 unknown: {path}")
     for doc_id in report.pending:
@@ -271,8 +303,16 @@ def audit_log(
             lambda s: events_for(s, borrower_key=key, since=start, limit=limit), write=False
         )
     rows = [
-        {"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "target": e.target,
-         "borrower_key": e.borrower_key, "details": e.details, "hash": e.hash}
+        {
+            "seq": e.seq,
+            "at": e.at,
+            "actor": e.actor,
+            "action": e.action,
+            "target": e.target,
+            "borrower_key": e.borrower_key,
+            "details": e.details,
+            "hash": e.hash,
+        }
         for e in events
     ]
 
@@ -282,8 +322,12 @@ def audit_log(
             table.add_column(heading)
         for r in rows:
             table.add_row(
-                str(r["seq"]), r["at"].astimezone().strftime("%Y-%m-%d %H:%M:%S"), r["actor"], r["action"],
-                r["target"], r["borrower_key"] or "",
+                str(r["seq"]),
+                r["at"].astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+                r["actor"],
+                r["action"],
+                r["target"],
+                r["borrower_key"] or "",
             )
         c.print(table)
 
@@ -303,7 +347,9 @@ def borrowers(home: HomeOption = None, as_json: JsonFlag = False) -> None:
         for heading in ("key", "名称 name", "类型 type", "贷款 loans", "文档 documents", "目录 folder"):
             table.add_column(heading)
         for r in rows:
-            table.add_row(r["key"], r["name"], r["customer_type"], str(r["loans"]), str(r["documents"]), r["folder"])
+            table.add_row(
+                r["key"], r["name"], r["customer_type"], str(r["loans"]), str(r["documents"]), r["folder"]
+            )
         c.print(table)
 
     emit(rows, as_json, human)
@@ -324,8 +370,16 @@ def _borrower_rows(session: Any) -> list[dict[str, Any]]:
         .order_by(Borrower.key)
     )
     return [
-        {"key": b.key, "name": b.name, "customer_type": b.customer_type, "folder": b.folder, "officer": b.officer,
-         "loans": n_loans, "documents": n_docs, "legal_hold": b.legal_hold}
+        {
+            "key": b.key,
+            "name": b.name,
+            "customer_type": b.customer_type,
+            "folder": b.folder,
+            "officer": b.officer,
+            "loans": n_loans,
+            "documents": n_docs,
+            "legal_hold": b.legal_hold,
+        }
         for b, n_docs, n_loans in session.execute(query)
     ]
 
@@ -342,11 +396,24 @@ def docs(
     documents.sort(key=lambda d: (order.get(d.category, (99, ""))[0], d.doc_date or date.min, d.id))
     rows = [
         {
-            "id": d.id, "category": d.category, "category_label": order.get(d.category, (0, d.category))[1],
-            "doc_type": d.doc_type, "doc_type_label": _type_label(d.doc_type), "title": d.title,
-            "doc_date": d.doc_date, "version": d.version, "version_of": d.version_of, "source": d.source,
-            "contract_number": loans.get(d.loan_id) if d.loan_id else None, "path": d.path, "sha256": d.sha256,
-            "size": d.size, "media_type": d.media_type, "pages": d.pages, "filed_at": d.filed_at,
+            "id": d.id,
+            "category": d.category,
+            "category_label": order.get(d.category, (0, d.category))[1],
+            "doc_type": d.doc_type,
+            "doc_type_label": _type_label(d.doc_type),
+            "title": d.title,
+            "doc_date": d.doc_date,
+            "version": d.version,
+            "version_of": d.version_of,
+            "source": d.source,
+            "original_name": d.original_name,
+            "contract_number": loans.get(d.loan_id) if d.loan_id else None,
+            "path": d.path,
+            "sha256": d.sha256,
+            "size": d.size,
+            "media_type": d.media_type,
+            "pages": d.pages,
+            "filed_at": d.filed_at,
             "input": d.details.get("input"),
         }
         for d in documents
@@ -355,12 +422,27 @@ def docs(
 
     def human(c: Console) -> None:
         table = Table(title=f"{found.name} ({found.key}) 档案目录")
-        for heading in ("id", "类别 category", "类型 type", "标题 title", "日期 date", "版本", "来源 source", "路径 path"):
+        for heading in (
+            "id",
+            "类别 category",
+            "类型 type",
+            "标题 title",
+            "日期 date",
+            "版本",
+            "来源 source",
+            "路径 path",
+        ):
             table.add_column(heading)
         for r in rows:
             table.add_row(
-                str(r["id"]), r["category_label"], r["doc_type_label"], r["title"],
-                r["doc_date"].isoformat() if r["doc_date"] else "", f"v{r['version']}", r["source"], r["path"],
+                str(r["id"]),
+                r["category_label"],
+                r["doc_type_label"],
+                r["title"],
+                r["doc_date"].isoformat() if r["doc_date"] else "",
+                f"v{r['version']}",
+                r["source"],
+                r["path"],
             )
         c.print(table)
 
@@ -370,21 +452,30 @@ def docs(
 def _borrower_documents(session: Any, wanted: str) -> tuple[Borrower, list[Document], dict[int, str]]:
     found = None
     try:
-        found = session.execute(select(Borrower).where(Borrower.key == normalize_key(wanted))).scalar_one_or_none()
+        found = session.execute(
+            select(Borrower).where(Borrower.key == normalize_key(wanted))
+        ).scalar_one_or_none()
     except DossierError:
         pass
     if found is None:
         by_name = list(session.execute(select(Borrower).where(Borrower.name == wanted.strip())).scalars())
         if len(by_name) > 1:
-            raise BadArgument("BORROWER", f"several borrowers are named {wanted} (重名，请用证件号码): "
-                              + ", ".join(b.key for b in by_name))
+            raise BadArgument(
+                "BORROWER",
+                f"several borrowers are named {wanted} (重名，请用证件号码): "
+                + ", ".join(b.key for b in by_name),
+            )
         found = by_name[0] if by_name else None
     if found is None:
         raise BadArgument("BORROWER", f"unknown borrower (借款人未登记): {wanted}")
     documents = list(
-        session.execute(select(Document).where(Document.borrower_id == found.id, Document.state == "filed")).scalars()
+        session.execute(
+            select(Document).where(Document.borrower_id == found.id, Document.state == "filed")
+        ).scalars()
     )
-    loans = dict(session.execute(select(Loan.id, Loan.contract_number).where(Loan.borrower_id == found.id)).all())
+    loans = dict(
+        session.execute(select(Loan.id, Loan.contract_number).where(Loan.borrower_id == found.id)).all()
+    )
     return found, documents, loans
 
 
@@ -393,4 +484,3 @@ def _type_label(key: str) -> str:
         return get_document_type(key).label
     except DossierError:
         return key
-

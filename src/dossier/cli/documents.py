@@ -12,7 +12,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from dossier.archive.home import resolve_home
 from dossier.batch import BatchResult, generate_batch
+from dossier.cli.archive import ActorOption, HomeOption, default_actor, open_archive
 from dossier.cli.args import BadArgument, positive_int
 from dossier.cli.output import console, emit
 from dossier.domain.categories import get_category
@@ -34,8 +36,13 @@ def kinds(as_json: JsonFlag = False) -> None:
     for kind in all_kinds().values():
         category = get_category(kind.category)
         rows.append(
-            {"name": kind.name, "title": kind.title, "category": kind.category, "category_label": category.label,
-             "doc_type": kind.doc_type}
+            {
+                "name": kind.name,
+                "title": kind.title,
+                "category": kind.category,
+                "category_label": category.label,
+                "doc_type": kind.doc_type,
+            }
         )
 
     def human(c: Console) -> None:
@@ -65,15 +72,33 @@ def schema(kind: Annotated[str, typer.Argument(help="Kind name, e.g. loan-contra
 def generate(
     kind: Annotated[str, typer.Argument(help="Kind name, e.g. collection.")],
     inputs: Annotated[list[Path], typer.Argument(help="Input files (YAML or JSON), one document each.")],
-    out: Annotated[Path, typer.Option("-o", "--out", help="Output folder.")] = Path("out"),
+    out: Annotated[
+        Path | None,
+        typer.Option("-o", "--out", help="Output folder (default: none when filing, ./out with --no-file)."),
+    ] = None,
     template: Annotated[Path | None, typer.Option(help="A DOCX template of your own for this kind.")] = None,
-    pdf: Annotated[bool, typer.Option("--pdf", help="Also convert each document to PDF (LibreOffice).")] = False,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also convert each document to PDF (LibreOffice).")
+    ] = False,
     jobs: Annotated[int, typer.Option("-j", "--jobs", help="Worker processes.")] = 1,
+    no_file: Annotated[
+        bool, typer.Option("--no-file", help="Only write to the output folder; do not file into the archive.")
+    ] = False,
+    home: HomeOption = None,
+    actor: ActorOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Validate, derive and render one document per input. Exit 0 if all succeed, 2 if any input is invalid."""
+    """Validate, derive, render and file one document per input into the archive home (borrowers and loans
+    registered from the input). Exit 0 if all succeed, 2 if any input is invalid, 1 if any failed."""
     k = _kind(kind)
     positive_int("--jobs", jobs, maximum=64)
+    if no_file:
+        out = out or Path("out")
+        home_path = None
+    else:
+        # Opened (or created, if new) here once, so the workers find it ready; closed before they fork.
+        open_archive(home, create_if_new=True).close()
+        home_path = resolve_home(home)
     if template is not None and not template.is_file():
         raise BadArgument("--template", f"file not found (模板文件不存在): {template}")
     if pdf:
@@ -84,19 +109,33 @@ def generate(
                 "--pdf needs LibreOffice, which is not installed (未安装LibreOffice): "
                 "apt-get install libreoffice-writer-nogui fonts-noto-cjk, or run `make setup`"
             )
+    who = default_actor(actor)
     c = console()
     show_bar = not as_json and len(inputs) > 1 and sys.stderr.isatty()
     if show_bar:
         with Progress(
-            TextColumn(f"生成 {k.title}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            TextColumn(f"生成 {k.title}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
             console=Console(stderr=True),
         ) as bar:
             task = bar.add_task("generate", total=len(inputs))
             results = generate_batch(
-                k.name, inputs, out, jobs=jobs, pdf=pdf, template=template, progress=lambda _: bar.advance(task)
+                k.name,
+                inputs,
+                out,
+                jobs=jobs,
+                pdf=pdf,
+                template=template,
+                progress=lambda _: bar.advance(task),
+                home=home_path,
+                actor=who,
             )
     else:
-        results = generate_batch(k.name, inputs, out, jobs=jobs, pdf=pdf, template=template)
+        results = generate_batch(
+            k.name, inputs, out, jobs=jobs, pdf=pdf, template=template, home=home_path, actor=who
+        )
     if as_json:
         emit([_result_json(r) for r in results], True, lambda _: None)
     else:
@@ -113,17 +152,28 @@ def _result_json(r: BatchResult) -> dict:
         "input": r.input,
         "status": r.status,
         "outputs": [str(p) for p in r.outputs],
+        "document_ids": r.document_ids,
+        "filings": r.filings,
         "errors": [{"path": e.path, "label": e.label, "reason": e.reason} for e in r.errors],
         "warnings": r.warnings,
     }
 
 
+_FILING_LABELS = {"filed": "已归档", "version": "新版本", "duplicate": "重复，未另存"}
+
+
 def _print_result(c: Console, r: BatchResult) -> None:
     if r.status == "ok":
-        c.print(f"[green]✓[/green] {r.input} → {', '.join(str(p) for p in r.outputs)}")
+        where = [str(p) for p in r.outputs] + [
+            f"#{f['document_id']} {_FILING_LABELS.get(f['status'], f['status'])} {f['path']}"
+            for f in r.filings
+        ]
+        c.print(f"[green]✓[/green] {r.input} → {', '.join(where)}")
     else:
         err = Console(stderr=True, highlight=False)
-        err.print(f"[red]✗[/red] {r.input}: {'输入有误 invalid input' if r.status == 'invalid' else '失败 failed'}")
+        err.print(
+            f"[red]✗[/red] {r.input}: {'输入有误 invalid input' if r.status == 'invalid' else '失败 failed'}"
+        )
         for e in r.errors:
             err.print(f"    {e}", markup=False)
     for w in r.warnings:

@@ -33,17 +33,41 @@ class Subject:
     guarantee_methods, receipt_numbers, officer — whatever the input knows."""
 
 
+def party_subject(party: Any, contract_number: str | None = None, **loan: Any) -> Subject:
+    """The Subject for a Party-like value (``key``, ``name``, ``kind``) and the loan it owes."""
+    kind = getattr(party, "customer_type", None) or getattr(party, "kind", None)
+    return Subject(
+        borrower_key=party.key,
+        borrower_name=party.name,
+        customer_type=getattr(kind, "label", str(kind or "自然人")),
+        contract_number=contract_number,
+        loan={name: value for name, value in loan.items() if value not in (None, [], "")},
+    )
+
+
+def secured_debt_subjects(data: Any) -> list[Subject]:
+    """Security contracts (抵押, 保证) file into the debtor's archive, under the main contract."""
+    return [
+        party_subject(
+            data.debtor,
+            data.main_contract_number,
+            amount=data.claim_amount,
+            start_date=data.debt_start,
+            maturity_date=data.debt_end,
+        )
+    ]
+
+
 def default_subjects(data: BaseModel) -> list[Subject]:
     """The ``borrower`` and ``loan`` fields most kinds have; kinds shaped otherwise pass their own."""
     borrower = getattr(data, "borrower", None)
     if borrower is None:
         raise TypeError(f"{type(data).__name__} has no borrower field; its kind must define subjects()")
-    kind = getattr(borrower, "customer_type", None) or getattr(borrower, "kind", None)
     loan = getattr(data, "loan", None)
-    facts: dict[str, Any] = {}
-    contract = None
-    if loan is not None:
-        contract = getattr(loan, "contract_number", None)
+    if loan is None:
+        return [party_subject(borrower)]
+    facts = {
+        name: getattr(loan, name, None)
         for name in (
             "product",
             "amount",
@@ -53,22 +77,12 @@ def default_subjects(data: BaseModel) -> list[Subject]:
             "guarantee_methods",
             "receipt_numbers",
             "officer",
-        ):
-            value = getattr(loan, name, None)
-            if value not in (None, [], ""):
-                facts[name] = value
-        receipt = getattr(loan, "receipt_number", None)
-        if receipt:
-            facts["receipt_numbers"] = [receipt]
-    return [
-        Subject(
-            borrower_key=borrower.key,
-            borrower_name=borrower.name,
-            customer_type=getattr(kind, "label", str(kind or "自然人")),
-            contract_number=contract,
-            loan=facts,
         )
-    ]
+    }
+    receipt = getattr(loan, "receipt_number", None)
+    if receipt:
+        facts["receipt_numbers"] = [receipt]
+    return [party_subject(borrower, getattr(loan, "contract_number", None), **facts)]
 
 
 @dataclass(frozen=True)

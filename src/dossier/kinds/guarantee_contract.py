@@ -19,7 +19,7 @@ from dossier.domain.dates import add_months
 from dossier.domain.enums import LabeledEnum
 from dossier.domain.identifiers.types import ContractNumber
 from dossier.domain.models import Lender, Party, PositiveMoney, labelled
-from dossier.kinds.base import Kind
+from dossier.kinds.base import Kind, secured_debt_subjects
 from dossier.kinds.contract_common import (
     ContractBase,
     ContractParty,
@@ -167,5 +167,6 @@ KIND = Kind(
     derive=derive,
     category="contracts",
     doc_type="guarantee-contract",
+    subjects=secured_debt_subjects,
     filename=lambda d: f"保证合同-{d.contract_number}",
 )

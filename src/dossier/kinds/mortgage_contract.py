@@ -18,7 +18,7 @@ from dossier.config import Config
 from dossier.domain.identifiers.types import ContractNumber
 from dossier.domain.models import Collateral, Lender, Party, PositiveMoney, labelled
 from dossier.finance.ratios import mortgage_ratio
-from dossier.kinds.base import Kind
+from dossier.kinds.base import Kind, secured_debt_subjects
 from dossier.kinds.contract_common import (
     ContractBase,
     ContractParty,
@@ -199,5 +199,6 @@ KIND = Kind(
     derive=derive,
     category="contracts",
     doc_type="mortgage-contract",
+    subjects=secured_debt_subjects,
     filename=lambda d: f"{'最高额抵押合同' if d.max_amount else '抵押合同'}-{d.contract_number}",
 )

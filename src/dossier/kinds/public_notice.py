@@ -19,7 +19,7 @@ from dossier.domain.enums import LabeledEnum
 from dossier.domain.identifiers.types import ContractNumber, ReceiptNumber
 from dossier.domain.models import NonNegativeMoney, Party, labelled
 from dossier.domain.money import ZERO
-from dossier.kinds.base import Kind
+from dossier.kinds.base import Kind, Subject, party_subject
 from dossier.kinds.notice_common import NoticeHeader
 
 TITLE = "催收公告"
@@ -124,6 +124,14 @@ def derive(data: PublicNoticeInput, config: Config) -> dict[str, Any]:
     }
 
 
+def subjects(data: PublicNoticeInput) -> list[Subject]:
+    """The notice is each listed debtor's evidence that the limitation period was interrupted, so a
+    copy files into every debtor's archive."""
+    return [
+        party_subject(row, row.contract_number, receipt_numbers=[row.receipt_number]) for row in data.debtors
+    ]
+
+
 KIND = Kind(
     name="public-notice",
     title=TITLE,
@@ -131,5 +139,6 @@ KIND = Kind(
     derive=derive,
     category="collection",
     doc_type="public-notice",
+    subjects=subjects,
     filename=lambda d: f"{TITLE}-{d.media_name}-{d.publish_date.isoformat()}",
 )

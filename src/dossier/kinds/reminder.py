@@ -36,7 +36,9 @@ class ReminderInput(NoticeHeader):
 
 def derive(data: ReminderInput, config: Config) -> dict[str, Any]:
     basis = day_basis(config)
-    interest = simple_interest(data.balance, data.loan.annual_rate, data.interest_from, data.due_date, config=config)
+    interest = simple_interest(
+        data.balance, data.loan.annual_rate, data.interest_from, data.due_date, config=config
+    )
     total = data.principal_due + interest
     latest = reminder_due_date(data.loan.maturity_date, data.loan.term_months, config=config)
     warnings = []

@@ -1,0 +1,265 @@
+"""The tantivy engine (the default): a Rust index through the ``tantivy`` package.
+
+Analysed streams go into text fields with a plain whitespace tokenizer registered as ``ws`` (no
+lower-casing, no length filter: tantivy's ``default`` tokenizer silently drops tokens over 40 bytes),
+indexed with positions so that phrase queries compare real token positions. Keyword fields use the
+``raw`` tokenizer (one exact term per value); date fields are indexed and fast (range filters and
+sorting); the original text and the small stored values live in stored bytes fields.
+
+tantivy has its own writer lock; ours (:class:`~indexer.engines.base.WriterLock`) is taken first. The
+tantivy writer is created at the first write and kept until :meth:`TantivyEngine.close` (or
+:meth:`optimize`), so that its background merges can finish instead of being cancelled at every commit.
+The Python binding cannot force a merge into one segment; :meth:`optimize` waits for the merge policy's
+pending merges and removes files no longer used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from indexer import query as q
+from indexer.engines.base import (
+    DATE_PREFIX,
+    KEYWORD_PREFIX,
+    AllOf,
+    AnyOf,
+    Dates,
+    EngineOptions,
+    Everything,
+    Hit,
+    IndexDoc,
+    IndexEngine,
+    IndexSchema,
+    Keyword,
+    Nothing,
+    Plan,
+    SearchResult,
+    StreamMaker,
+    Tokens,
+    WriterLock,
+    as_date,
+    check_doc,
+    decode_meta,
+    encode_meta,
+    lower_query,
+    midnight_utc,
+    parse_sort,
+    stream_fields,
+)
+from indexer.highlight import snippets
+
+NAME = "tantivy"
+TOKENIZER = "ws"
+# Files tantivy writes, to recognise an index directory before emptying it.
+KNOWN_FILES = ("meta.json", ".managed.json", ".tantivy-meta.lock", ".tantivy-writer.lock")
+
+
+def marker_extra() -> dict[str, Any]:
+    """tantivy's on-disk format version: a new binding with a new format needs a rebuild."""
+    found = re.search(r"index_format v(\d+)", tantivy.__version__)
+    return {"tantivy_index_format": int(found.group(1)) if found else tantivy.__version__}
+
+
+class TantivyEngine(IndexEngine):
+    name = NAME
+
+    def __init__(
+        self, path: Path, schema: IndexSchema, options: EngineOptions, lock: WriterLock, *, create: bool
+    ) -> None:
+        self.path = path
+        self.schema = schema
+        self.options = options
+        self._lock = lock
+        self._streams = stream_fields()
+        self._tschema = self._build_schema()
+        if create:
+            self._index = tantivy.Index(self._tschema, path=str(path), reuse=False)
+        else:
+            self._index = tantivy.Index.open(str(path))
+        self._index.register_tokenizer(
+            TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+        )
+        self._writer: tantivy.IndexWriter | None = None
+        self._analyser = StreamMaker(options.analysis_workers)
+        self._dirty = False
+        self._closed = False
+
+    def _build_schema(self) -> tantivy.Schema:
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+        for name in self._streams:
+            builder.add_text_field(name, tokenizer_name=TOKENIZER, index_option="position")
+        for name in self.schema.keyword_fields:
+            builder.add_text_field(KEYWORD_PREFIX + name, tokenizer_name="raw", index_option="basic")
+        for name in self.schema.date_fields:
+            builder.add_date_field(DATE_PREFIX + name, indexed=True, fast=True)
+        builder.add_bytes_field("text", stored=True)
+        builder.add_bytes_field("meta", stored=True)
+        return builder.build()
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def _ensure_writer(self) -> tantivy.IndexWriter:
+        self._check_open()
+        if self._writer is None:
+            self._lock.acquire(self.options.lock_timeout)
+            self._writer = self._index.writer(
+                heap_size=self.options.writer_heap_mb * 1_000_000, num_threads=self.options.writer_threads
+            )
+        return self._writer
+
+    def add(self, docs: Iterable[IndexDoc]) -> None:
+        writer = self._ensure_writer()
+        for doc, streams in self._analyser.analysed(self._checked(docs)):
+            tdoc = self._document(doc, streams)
+            # Deletes apply to everything added before them, committed or not: a later add wins.
+            writer.delete_documents_by_term("id", doc.id)
+            writer.add_document(tdoc)
+            self._dirty = True
+
+    def _checked(self, docs: Iterable[IndexDoc]) -> Iterator[IndexDoc]:
+        for doc in docs:
+            check_doc(doc, self.schema)
+            yield doc
+
+    def _document(self, doc: IndexDoc, streams: dict[str, str]) -> tantivy.Document:
+        tdoc = tantivy.Document()
+        tdoc.add_text("id", doc.id)
+        for name in self._streams:
+            tdoc.add_text(name, streams.get(name, ""))
+        for name, values in doc.keywords.items():
+            for value in values:
+                tdoc.add_text(KEYWORD_PREFIX + name, value)
+        for name, value in doc.dates.items():
+            day = as_date(value)
+            if day is not None:
+                tdoc.add_date(DATE_PREFIX + name, midnight_utc(day))
+        tdoc.add_bytes("text", doc.text.encode("utf-8"))
+        tdoc.add_bytes("meta", encode_meta(doc).encode("utf-8"))
+        return tdoc
+
+    def delete(self, ids: Iterable[str]) -> None:
+        writer = self._ensure_writer()
+        for doc_id in ids:
+            writer.delete_documents_by_term("id", doc_id)
+            self._dirty = True
+
+    def commit(self) -> None:
+        self._check_open()
+        if self._writer is None:
+            return
+        self._writer.commit()
+        self._dirty = False
+        self._index.reload()
+
+    def optimize(self) -> None:
+        writer = self._ensure_writer()
+        writer.commit()
+        self._dirty = False
+        writer.garbage_collect_files()
+        # Consumes the writer: it waits for running merges; a fresh writer is made at the next write.
+        writer.wait_merging_threads()
+        self._writer = None
+        self._index.reload()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._writer is not None:
+                if self._dirty:
+                    self._writer.rollback()
+                self._writer.wait_merging_threads()
+        finally:
+            self._writer = None
+            self._analyser.close()
+            self._lock.release()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the index engine is closed (索引已关闭)")
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: q.Query,
+        *,
+        offset: int = 0,
+        limit: int = 20,
+        sort: str | None = None,
+        highlight: bool = True,
+    ) -> SearchResult:
+        self._check_open()
+        if offset < 0 or limit < 0:
+            raise ValueError("offset and limit must not be negative (分页参数不能为负)")
+        native = self._native(lower_query(query, self.schema))
+        ordering = parse_sort(sort, self.schema)
+        searcher = self._index.searcher()
+        if limit == 0:
+            return SearchResult(total=searcher.search(native, limit=1, count=True).count or 0, hits=[])
+        if ordering is None:
+            result = searcher.search(native, limit=limit, offset=offset, count=True)
+        else:
+            field_name, descending = ordering
+            result = searcher.search(
+                native,
+                limit=limit,
+                offset=offset,
+                count=True,
+                order_by_field=field_name,
+                order=tantivy.Order.Desc if descending else tantivy.Order.Asc,
+            )
+        hits = []
+        for value, address in result.hits:
+            stored = searcher.doc(address)
+            keywords, dates, extra = decode_meta(stored.get_first("meta").decode("utf-8"))
+            marked = snippets(stored.get_first("text").decode("utf-8"), query) if highlight else []
+            score = float(value) if ordering is None else 0.0
+            hits.append(Hit(stored.get_first("id"), score, keywords, dates, extra, marked))
+        return SearchResult(total=result.count or 0, hits=hits)
+
+    def count(self, query: q.Query) -> int:
+        self._check_open()
+        native = self._native(lower_query(query, self.schema))
+        return self._index.searcher().search(native, limit=1, count=True).count or 0
+
+    def doc_count(self) -> int:
+        self._check_open()
+        return self._index.searcher().num_docs
+
+    def _native(self, plan: Plan) -> tantivy.Query:
+        match plan:
+            case Tokens(field=name, tokens=tokens):
+                if len(tokens) == 1:
+                    return tantivy.Query.term_query(self._tschema, name, tokens[0])
+                return tantivy.Query.phrase_query(self._tschema, name, list(tokens))
+            case Keyword(field=name, value=value):
+                return tantivy.Query.term_query(self._tschema, name, value, index_option="basic")
+            case Dates(field=name, start=None, end=None):
+                return tantivy.Query.exists_query(name)
+            case Dates(field=name, start=start, end=end):
+                return tantivy.Query.range_query(
+                    self._tschema,
+                    name,
+                    tantivy.FieldType.Date,
+                    midnight_utc(start) if start else None,
+                    midnight_utc(end) if end else None,
+                )
+            case Everything():
+                return tantivy.Query.all_query()
+            case Nothing():
+                return tantivy.Query.empty_query()
+            case AllOf(must=must, must_not=must_not):
+                clauses = [(tantivy.Occur.Must, self._native(p)) for p in must]
+                clauses += [(tantivy.Occur.MustNot, self._native(p)) for p in must_not]
+                return tantivy.Query.boolean_query(clauses)
+            case AnyOf(items=items):
+                return tantivy.Query.boolean_query([(tantivy.Occur.Should, self._native(p)) for p in items])
+        raise TypeError(f"not a plan: {plan!r}")

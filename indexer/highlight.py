@@ -1,0 +1,176 @@
+"""Snippets of a document's stored text with the query's matches marked.
+
+Matching follows the search itself: each query text (``query.terms_for_highlight``) is cut into script runs
+by the analyzer and looked for in the document's normalized text (NFKC, white space between CJK characters
+dropped, case ignored); runs may be separated by any punctuation or space, as in the index, and a word run
+only matches a whole word run. Every occurrence is found (overlapping ones too) and mapped back to the
+original text through the analyzer's offset map, so ``ＪＫ２０２６`` is marked for ``JK2026`` and ``中 国``
+for ``中国``.
+
+Snippets: windows of about ``width`` characters of the original text; the window holding the most matches is
+chosen first, then the next best among the matches left, up to ``max_snippets``; windows that overlap or touch
+are merged. Snippets come in document order, white space collapsed to one space, with ``…`` where the text
+is cut. When nothing matches (a filter-only query) the opening of the text is returned unmarked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from indexer.analysis import CJK_CLASS, WORD_CLASS, normalize_mapped, script_runs
+from indexer.query import Query, terms_for_highlight
+
+__all__ = ["ELLIPSIS", "Segment", "Snippet", "match_spans", "snippets"]
+
+Segment = tuple[str, bool]  # (text, is_match)
+Snippet = tuple[Segment, ...]
+
+ELLIPSIS = "…"
+_SEP = f"(?:[^\\w{CJK_CLASS}]|_)"  # characters that only separate runs
+_SPACE_RE = re.compile(r"\s+")
+
+
+def _term_pattern(term: str) -> re.Pattern[str] | None:
+    runs = script_runs(term)
+    if not runs:
+        return None
+    parts: list[str] = []
+    if not runs[0][1]:
+        parts.append(f"(?<!{WORD_CLASS})")  # a word run matches whole words only
+    previous: bool | None = None
+    for run, cjk in runs:
+        if previous is not None:
+            parts.append(f"{_SEP}+" if previous == cjk else f"{_SEP}*")
+        parts.append(re.escape(run))
+        previous = cjk
+    if not runs[-1][1]:
+        parts.append(f"(?!{WORD_CLASS})")
+    return re.compile("".join(parts), re.IGNORECASE)
+
+
+def match_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """Spans of the original text matching any of ``terms``, sorted, overlapping ones merged."""
+    patterns = [p for p in map(_term_pattern, terms) if p is not None]
+    if not patterns or not text:
+        return []
+    mapped = normalize_mapped(text)
+    norm = mapped.text
+    spans: list[tuple[int, int]] = []
+    for pattern in patterns:
+        pos = 0
+        while (m := pattern.search(norm, pos)) is not None:
+            spans.append(mapped.span(m.start(), m.end()))
+            pos = m.start() + 1  # overlapping occurrences too (哈哈 in 哈哈哈)
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            if b > merged[-1][1]:
+                merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _best_window(spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    """Indexes [i, j) of the run of spans fitting in one window with the most spans (earliest on ties)."""
+    best = (0, 1)
+    j = 0
+    for i, (start, _) in enumerate(spans):
+        j = max(j, i + 1)
+        while j < len(spans) and spans[j][1] - start <= width:
+            j += 1
+        if j - i > best[1] - best[0]:
+            best = (i, j)
+    return best
+
+
+def _pad(start: int, end: int, width: int, length: int) -> tuple[int, int]:
+    """Grow [start, end) to ``width`` characters around its middle, within [0, length)."""
+    extra = width - (end - start)
+    if extra <= 0:
+        return start, end
+    left = start - extra // 2
+    right = end + (extra - extra // 2)
+    if left < 0:
+        right, left = min(length, right - left), 0
+    if right > length:
+        left, right = max(0, left - (right - length)), length
+    return left, right
+
+
+def _windows(
+    spans: list[tuple[int, int]], length: int, max_snippets: int, width: int
+) -> list[tuple[int, int]]:
+    remaining = list(spans)
+    chosen: list[tuple[int, int]] = []
+    while remaining and len(chosen) < max_snippets:
+        i, j = _best_window(remaining, width)
+        start, end = _pad(remaining[i][0], max(b for _, b in remaining[i:j]), width, length)
+        # never cut a match at the window's edge: take in whole any span the window touches
+        for a, b in spans:
+            if a < end and b > start:
+                start, end = min(start, a), max(end, b)
+        chosen.append((start, end))
+        remaining = [(a, b) for a, b in remaining if b <= start or a >= end]
+    chosen.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in chosen:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
+    pieces: list[tuple[str, bool]] = []
+    pos = start
+    for a, b in spans:
+        if b <= start or a >= end:
+            continue
+        a, b = max(a, start), min(b, end)
+        pieces += [(text[pos:a], False), (text[a:b], True)]
+        pos = b
+    pieces.append((text[pos:end], False))
+    if start > 0:
+        pieces.insert(0, (ELLIPSIS, False))
+    if end < len(text):
+        pieces.append((ELLIPSIS, False))
+    texts: list[str] = []
+    marks: list[bool] = []
+    for piece, match in pieces:
+        piece = _SPACE_RE.sub(" ", piece)
+        if not piece:
+            continue
+        if marks and marks[-1] == match:
+            texts[-1] += piece
+        else:
+            texts.append(piece)
+            marks.append(match)
+    # no blank at the snippet's edges (nor between an ellipsis and the text)
+    if marks and not marks[0]:
+        texts[0] = _trim_edge(texts[0], front=True)
+    if marks and not marks[-1]:
+        texts[-1] = _trim_edge(texts[-1], front=False)
+    return tuple((t, m) for t, m in zip(texts, marks, strict=True) if t)
+
+
+def _trim_edge(piece: str, *, front: bool) -> str:
+    if front:
+        body = piece.removeprefix(ELLIPSIS).lstrip()
+        return (ELLIPSIS if piece.startswith(ELLIPSIS) else "") + body
+    body = piece.removesuffix(ELLIPSIS).rstrip()
+    return body + (ELLIPSIS if piece.endswith(ELLIPSIS) else "")
+
+
+def snippets(text: str, query: Query, *, max_snippets: int = 3, width: int = 80) -> list[Snippet]:
+    """Up to ``max_snippets`` snippets of ``text`` with the matches of ``query`` marked."""
+    if not text.strip() or max_snippets < 1:
+        return []
+    width = max(width, 1)
+    spans = match_spans(text, terms_for_highlight(query))
+    if not spans:
+        return [_render(text, 0, min(len(text), width), [])]
+    return [_render(text, a, b, spans) for a, b in _windows(spans, len(text), max_snippets, width)]

@@ -1,0 +1,281 @@
+"""Tampering with the archive: each change to a file or to the audit log is caught and named."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from dossier.archive import Archive
+from dossier.archive.audit import GENESIS, append_event, canonical, event_hash, verify_chain
+from dossier.archive.catalog.models import AuditHead, Document, Event
+from dossier.archive.filing import file_document
+from dossier.archive.integrity import verify_archive
+from dossier.archive.registry import ensure_borrower
+from dossier.cli.app import main
+
+PERSON = "110105198001010016"
+
+
+@pytest.fixture
+def archive(tmp_path):
+    with Archive.init(tmp_path / "home") as opened:
+        ensure_borrower(opened, PERSON, "李四", "person", actor="test")
+        for i in range(4):
+            file_document(
+                opened,
+                f"document {i}".encode(),
+                borrower_key=PERSON,
+                category="basic",
+                doc_type="other",
+                title=f"材料{i}",
+                filename=f"材料{i}.txt",
+            )
+        yield opened
+
+
+def sql(archive: Archive, statement: str, *params) -> list[tuple]:
+    """Change the catalog the way someone with the database file would: behind dossier's back."""
+    connection = sqlite3.connect(archive.home / ".dossier" / "catalog.sqlite")
+    try:
+        rows = connection.execute(statement, params).fetchall()
+        connection.commit()
+        return rows
+    finally:
+        connection.close()
+
+
+def documents(archive: Archive) -> list[Document]:
+    return archive.transaction(lambda s: list(s.execute(select(Document).order_by(Document.id)).scalars()))
+
+
+def event_seqs(archive: Archive, action: str) -> list[int]:
+    return [seq for (seq,) in sql(archive, "select seq from events where action = ? order by seq", action)]
+
+
+def cli_verify(archive: Archive, capsys) -> tuple[int, dict, str]:
+    code = main(["audit", "verify", "--home", str(archive.home), "--json"])
+    out = capsys.readouterr().out
+    code_human = main(["audit", "verify", "--home", str(archive.home)])
+    human = capsys.readouterr().out
+    assert code_human == code
+    return code, json.loads(out), human
+
+
+def test_an_untouched_archive_verifies_and_the_check_is_logged(archive, capsys):
+    report = verify_archive(archive)
+    assert report.ok and report.documents == 4 and report.files == 4 and report.chain.events > 0
+    code, payload, human = cli_verify(archive, capsys)
+    assert code == 0 and payload["ok"] and payload["chain"]["broken_at"] is None
+    assert "audit chain intact" in human
+    assert len(event_seqs(archive, "verify")) == 3
+
+
+def test_one_changed_byte_in_an_archived_file_is_named(archive, capsys):
+    target = archive.home / documents(archive)[2].path
+    data = bytearray(target.read_bytes())
+    data[0] ^= 0x01
+    target.write_bytes(bytes(data))
+    report = verify_archive(archive)
+    assert not report.ok and report.chain.ok
+    assert [p.path for p in report.changed] == [documents(archive)[2].path]
+    code, payload, human = cli_verify(archive, capsys)
+    assert code == 1 and payload["changed"][0]["path"] == documents(archive)[2].path
+    assert f"changed: {documents(archive)[2].path}" in human
+
+
+def test_a_deleted_file_is_named(archive, capsys):
+    target = archive.home / documents(archive)[1].path
+    target.unlink()
+    report = verify_archive(archive)
+    assert [(p.path, p.problem) for p in report.missing] == [(documents(archive)[1].path, "missing")]
+    code, _, human = cli_verify(archive, capsys)
+    assert code == 1 and f"missing: {documents(archive)[1].path}" in human
+
+
+def test_an_unknown_file_in_a_borrower_folder_is_named_but_the_inbox_is_not(archive, capsys):
+    folder = archive.home / f"{PERSON}-李四" / "01-基本资料"
+    (folder / "slipped-in.pdf").write_bytes(b"%PDF")
+    (archive.home / "_inbox" / "to-sort.pdf").write_bytes(b"%PDF")
+    (archive.home / "_quarantine" / "bad.pdf").write_bytes(b"%PDF")
+    report = verify_archive(archive)
+    assert report.unknown == [f"{PERSON}-李四/01-基本资料/slipped-in.pdf"]
+    code, _, human = cli_verify(archive, capsys)
+    assert code == 1 and "unknown: " in human and "slipped-in.pdf" in human and "to-sort" not in human
+
+
+def test_an_edited_event_is_named(archive, capsys):
+    seq = event_seqs(archive, "file")[1]
+    sql(archive, "update events set details = ? where seq = ?", json.dumps({"path": "somewhere/else"}), seq)
+    chain = verify_archive(archive).chain
+    assert (chain.problem.kind, chain.problem.seq) == ("edited", seq)
+    code, payload, human = cli_verify(archive, capsys)
+    assert code == 1 and payload["chain"]["broken_at"] == seq and payload["chain"]["problem"] == "edited"
+    assert f"broken at event {seq} (edited)" in human
+
+
+def test_an_edited_event_with_its_hash_recomputed_is_still_caught(archive):
+    seq = event_seqs(archive, "file")[1]
+    with archive.session() as session:
+        event = session.get(Event, seq)
+        event.actor = "mallory"
+        event.hash = event_hash(event.prev_hash, event)
+    chain = verify_archive(archive, record=False).chain
+    assert (chain.problem.kind, chain.problem.seq) == ("edited", seq)
+
+
+def test_a_deleted_event_is_named(archive, capsys):
+    seq = event_seqs(archive, "file")[1]
+    sql(archive, "delete from events where seq = ?", seq)
+    chain = verify_archive(archive).chain
+    assert (chain.problem.kind, chain.problem.seq) == ("deleted", seq)
+    code, payload, _ = cli_verify(archive, capsys)
+    assert code == 1 and payload["chain"]["problem"] == "deleted" and payload["chain"]["broken_at"] == seq
+
+
+def test_a_deleted_event_hidden_by_renumbering_is_named(archive):
+    seq = event_seqs(archive, "file")[1]
+    sql(archive, "delete from events where seq = ?", seq)
+    last = sql(archive, "select max(seq) from events")[0][0]
+    for s in range(seq + 1, last + 1):
+        sql(archive, "update events set seq = ? where seq = ?", s - 1, s)
+    sql(archive, "update audit_head set seq = seq - 1")
+    chain = verify_archive(archive, record=False).chain
+    assert (chain.problem.kind, chain.problem.seq) == ("deleted", seq)
+
+
+def test_a_deleted_tail_is_named_against_the_head_anchor(archive, capsys):
+    last = sql(archive, "select max(seq) from events")[0][0]
+    sql(archive, "delete from events where seq = ?", last)
+    chain = verify_archive(archive, record=False).chain
+    assert (chain.problem.kind, chain.problem.seq) == ("tail-deleted", last)
+    code, payload, human = cli_verify(archive, capsys)
+    assert (
+        code == 1 and payload["chain"]["problem"] == "tail-deleted" and payload["chain"]["broken_at"] == last
+    )
+    # The check logged itself after the gap, so the second run sees it as a hole in the middle: still named.
+    assert f"broken at event {last} (deleted)" in human
+
+
+def test_an_event_inserted_in_the_middle_is_named(archive, capsys):
+    seq = event_seqs(archive, "file")[1]
+    last = sql(archive, "select max(seq) from events")[0][0]
+    for s in range(last, seq - 1, -1):  # make room, from the end
+        sql(archive, "update events set seq = ? where seq = ?", s + 1, s)
+    sql(archive, "update audit_head set seq = seq + 1")
+    prev_hash = sql(archive, "select hash from events where seq = ?", seq - 1)[0][0]
+    forge(archive, seq, prev_hash)
+    chain = verify_archive(archive).chain
+    assert (chain.problem.kind, chain.problem.seq) == ("inserted", seq)
+    code, payload, _ = cli_verify(archive, capsys)
+    assert code == 1 and payload["chain"]["problem"] == "inserted"
+
+
+def test_an_event_appended_behind_the_logs_back_is_named(archive):
+    last, head_hash = sql(archive, "select seq, hash from audit_head")[0]
+    forge(archive, last + 1, head_hash)
+    chain = verify_archive(archive, record=False).chain
+    assert (chain.problem.kind, chain.problem.seq) == ("inserted", last + 1)
+
+
+def test_an_event_rewritten_to_skip_earlier_ones_is_named(archive):
+    # The newest event re-linked to an older one, as if the events in between had been slipped in.
+    seqs = event_seqs(archive, "file")
+    older = sql(archive, "select hash from events where seq = ?", seqs[0])[0][0]
+    with archive.session() as session:
+        event = append_event(session, actor="x", action="note", target="t")
+        event.prev_hash = older
+        event.hash = event_hash(older, event)
+        session.get(AuditHead, 1).hash = event.hash
+    chain = verify_archive(archive, record=False).chain
+    assert (chain.problem.kind, chain.problem.seq) == ("inserted", seqs[0] + 1)
+
+
+def forge(archive: Archive, seq: int, prev_hash: str) -> None:
+    """An event computed exactly as dossier would, so only its place in the chain betrays it."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    at = datetime.now(UTC)
+    content = {
+        "seq": seq,
+        "at": at.isoformat(),
+        "actor": "mallory",
+        "action": "file",
+        "target": "document:99",
+        "borrower_key": PERSON,
+        "details": {},
+    }
+    digest = hashlib.sha256(prev_hash.encode("ascii") + canonical(content)).hexdigest()
+    sql(
+        archive,
+        "insert into events (seq, at, actor, action, target, borrower_key, details, prev_hash, hash) "
+        "values (?, ?, 'mallory', 'file', 'document:99', ?, '{}', ?, ?)",
+        seq,
+        at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+        PERSON,
+        prev_hash,
+        digest,
+    )
+
+
+def test_an_empty_log_has_a_genesis_head(tmp_path):
+    with Archive.init(tmp_path / "home") as archive:
+        report = archive.transaction(verify_chain, write=False)
+        assert report.ok and report.events == 1
+        first = archive.transaction(lambda s: s.get(Event, 1), write=False)
+        assert first.prev_hash == GENESIS and first.action == "init"
+
+
+def test_the_log_lists_events_by_borrower_and_date(archive, capsys):
+    code = main(["audit", "log", "--home", str(archive.home), "--borrower", PERSON, "--json"])
+    events = json.loads(capsys.readouterr().out)
+    assert code == 0 and {e["borrower_key"] for e in events} == {PERSON}
+    assert [e["action"] for e in events] == ["register-borrower"] + ["file"] * 4
+    code = main(["audit", "log", "--home", str(archive.home), "--since", "2999-01-01", "--json"])
+    assert code == 0 and json.loads(capsys.readouterr().out) == []
+    code = main(["audit", "log", "--home", str(archive.home), "--since", "2000-01-01", "--json"])
+    assert len(json.loads(capsys.readouterr().out)) == 6  # init, register, four filings
+    assert main(["audit", "log", "--home", str(archive.home), "--since", "yesterday"]) == 2
+
+
+WRITER = """
+import sys
+from dossier.archive import Archive
+from dossier.archive.filing import file_document
+archive = Archive.open(sys.argv[1])
+for i in range(15):
+    name = f"w{sys.argv[2]}-{i}"
+    file_document(archive, f"writer {sys.argv[2]} doc {i}".encode(), borrower_key=sys.argv[3],
+                  category="basic", doc_type="other", title=name, filename=name + ".txt")
+"""
+
+
+def test_writers_in_several_processes_keep_one_unbroken_chain(archive):
+    before = sql(archive, "select seq from audit_head")[0][0]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(archive.home), str(n), PERSON], stderr=subprocess.PIPE
+        )
+        for n in range(3)
+    ]
+    for writer in writers:
+        _, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err.decode()
+    report = verify_archive(archive, record=False)
+    assert report.ok and report.documents == 4 + 45
+    assert report.chain.head_seq == before + 45
+
+
+def test_a_folder_swapped_for_a_symbolic_link_is_never_followed(archive, tmp_path):
+    folder = archive.home / f"{PERSON}-李四" / "01-基本资料"
+    copy = tmp_path / "copy"
+    folder.rename(copy)
+    folder.symlink_to(copy, target_is_directory=True)  # same bytes, reached through a link
+    report = verify_archive(archive, record=False)
+    assert sorted(p.path for p in report.missing) == sorted(d.path for d in documents(archive))
+    assert report.unknown == [f"{PERSON}-李四/01-基本资料"]

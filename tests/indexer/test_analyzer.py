@@ -1,0 +1,405 @@
+"""The Chinese analyzer: each piece on its own, the standard pipeline, query plans and the recall property."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+
+import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
+
+from indexer import analysis
+from indexer.analysis import (
+    BI,
+    MAX_WORD,
+    UNI,
+    Analyzer,
+    CjkBigrams,
+    CjkJoin,
+    CjkUnigrams,
+    LowerCase,
+    MappedText,
+    NormalizeNFKC,
+    PhrasePlan,
+    Piece,
+    ScriptRuns,
+    SplitLong,
+    Token,
+    index_streams,
+    is_cjk,
+    normalize_mapped,
+    normalize_text,
+    query_plan,
+    script_runs,
+    standard_analyzer,
+)
+
+# --- helpers: a reference normalizer and a tiny positional phrase matcher -----------------------------
+
+
+def reference_normalize(text: str) -> str:
+    """NFKC, white space between two CJK characters dropped, lower case — written the simple way."""
+    norm = unicodedata.normalize("NFKC", text)
+
+    def drop_between_cjk(m: re.Match[str]) -> str:
+        a, b = m.span()
+        return "" if 0 < a and b < len(norm) and is_cjk(norm[a - 1]) and is_cjk(norm[b]) else m.group()
+
+    return re.sub(r"[\s\u00ad\u200b-\u200d\u2060\ufeff]+", drop_between_cjk, norm).lower()
+
+
+def reference_contains(document: str, query: str) -> bool:
+    needle = reference_normalize(query).strip()
+    return bool(needle) and needle in reference_normalize(document)
+
+
+class PhraseIndex:
+    """Positions of each token per field, from index_streams: what an engine stores."""
+
+    def __init__(self, text: str) -> None:
+        self.postings: dict[str, dict[str, set[int]]] = {}
+        for field, stream in index_streams(text).items():
+            postings: dict[str, set[int]] = defaultdict(set)
+            for pos, token in enumerate(stream.split(" ") if stream else []):
+                postings[token].add(pos)
+            self.postings[field] = postings
+
+    def phrase(self, plan: PhrasePlan) -> bool:
+        postings = self.postings[plan.field]
+        starts = set(postings.get(plan.tokens[0], ()))
+        for k, token in enumerate(plan.tokens[1:], start=1):
+            starts &= {p - k for p in postings.get(token, ())}
+        return bool(starts)
+
+    def finds(self, query: str) -> bool:
+        return any(self.phrase(plan) for plan in query_plan(query))
+
+
+def tokens(analyzer: Analyzer, text: str) -> list[str]:
+    return [t.text for t in analyzer(text)]
+
+
+def piece(text: str, cjk: bool, start: int = 0) -> Piece:
+    return Piece(
+        text, cjk, tuple(range(start, start + len(text))), tuple(range(start + 1, start + len(text) + 1))
+    )
+
+
+# --- the pieces ------------------------------------------------------------------------------------------
+
+
+def test_nfkc_maps_every_character_back_to_the_original() -> None:
+    text = "合同ＪＫ２０２６号㍻"
+    mapped = NormalizeNFKC()(MappedText(text))
+    assert mapped.text == "合同JK2026号平成"
+    assert [text[mapped.span(i, i + 1)[0] : mapped.span(i, i + 1)[1]] for i in range(len(mapped.text))] == [
+        "合", "同", "Ｊ", "Ｋ", "２", "０", "２", "６", "号", "㍻", "㍻",
+    ]  # fmt: skip
+
+
+def test_nfkc_leaves_normalized_text_unmapped() -> None:
+    mapped = NormalizeNFKC()(MappedText("借款合同 JK2026"))
+    assert mapped.starts is None and mapped.span(2, 4) == (2, 4)
+
+
+def test_nfkc_composes_combining_marks_with_the_character_before() -> None:
+    mapped = NormalizeNFKC()(MappedText("cafe\u0301 ｶﾞ"))
+    assert mapped.text == "café ガ"
+    assert mapped.span(3, 4) == (3, 5)  # é came from e + U+0301
+    assert mapped.span(5, 6) == (6, 8)  # ガ came from ｶﾞ
+
+
+def test_cjk_join_drops_white_space_only_between_two_cjk_characters() -> None:
+    text = "中 国\u3000某\n某\u200b银行 JK 2026 张 JK"
+    mapped = CjkJoin()(NormalizeNFKC()(MappedText(text)))
+    assert mapped.text == "中国某某银行 JK 2026 张 JK"
+    start, end = mapped.span(0, 2)
+    assert text[start:end] == "中 国"
+
+
+def test_script_runs_cut_cjk_and_word_runs_apart_at_punctuation() -> None:
+    runs = [(p.text, p.cjk) for p in ScriptRuns()(MappedText("借款人张三JK2026-000123，a_b 〇𠀀"))]
+    assert runs == [("借款人张三", True), ("JK2026", False), ("000123", False), ("a", False), ("b", False),
+                    ("〇𠀀", True)]  # fmt: skip
+
+
+def test_kana_and_hangul_form_cjk_runs() -> None:
+    assert [(r, c) for r, c in script_runs("カタカナ한국어ひらがな")] == [("カタカナ한국어ひらがな", True)]
+
+
+def test_lower_case_touches_only_word_runs() -> None:
+    out = list(LowerCase()([piece("JK2026", False), piece("發展", True, 6)]))
+    assert [(p.text, p.starts[0], p.ends[-1]) for p in out] == [("jk2026", 0, 6), ("發展", 6, 8)]
+
+
+def test_lower_case_that_changes_length_keeps_the_whole_span() -> None:
+    (out,) = LowerCase()([piece("İx", False)])
+    assert out.text == "i\u0307x" and out.token(0) == Token("i\u0307x", 0, 0, 2)
+
+
+def test_split_long_cuts_word_runs_deterministically() -> None:
+    out = list(SplitLong(4)([piece("abcdefghij", False), piece("一二三四五六", True)]))
+    assert [(p.text, p.starts[0], p.ends[-1]) for p in out] == [
+        ("abcd", 0, 4), ("efgh", 4, 8), ("ij", 8, 10), ("一二三四五六", 0, 6),
+    ]  # fmt: skip
+    with pytest.raises(ValueError):
+        SplitLong(0)
+
+
+def test_cjk_bigrams_end_each_run_with_its_last_character() -> None:
+    out = list(CjkBigrams()([piece("张三丰", True), piece("李", True, 3), piece("jk", False, 4)]))
+    assert [(p.text, p.starts[0], p.ends[-1]) for p in out] == [
+        ("张三", 0, 2), ("三丰", 1, 3), ("丰", 2, 3), ("李", 3, 4), ("jk", 4, 6),
+    ]  # fmt: skip
+
+
+def test_cjk_unigrams_split_runs_into_characters() -> None:
+    out = list(CjkUnigrams()([piece("张三", True), piece("jk", False, 2)]))
+    assert [(p.text, p.starts[0]) for p in out] == [("张", 0), ("三", 1), ("jk", 2)]
+
+
+def test_pieces_compose_with_pipe_in_order_only() -> None:
+    analyzer = NormalizeNFKC() | ScriptRuns() | CjkUnigrams()
+    assert isinstance(analyzer, Analyzer)
+    assert tokens(analyzer, "张三ＪＫ") == ["张", "三", "JK"]  # no LowerCase in this pipeline
+    assert tokens(analyzer | LowerCase(), "张三ＪＫ") == ["张", "三", "jk"]
+    with pytest.raises(TypeError):
+        ScriptRuns() | NormalizeNFKC()
+    with pytest.raises(TypeError):
+        ScriptRuns() | ScriptRuns()
+    with pytest.raises(TypeError):
+        LowerCase() | SplitLong()  # a token filter needs a tokenizer before it
+    with pytest.raises(TypeError):
+        list((NormalizeNFKC() | CjkJoin())("x"))  # no tokenizer
+
+
+# --- the standard analyzer -------------------------------------------------------------------------------
+
+
+def test_standard_analyzer_fields_and_offsets() -> None:
+    text = "借款人 张 三ＪＫ２０２６－000123。"
+    bi = list(standard_analyzer(BI)(text))
+    assert [t.text for t in bi] == ["借款", "款人", "人张", "张三", "三", "jk2026", "000123"]
+    assert [t.pos for t in bi] == list(range(7))
+    assert [text[t.start : t.end] for t in bi] == [
+        "借款",
+        "款人",
+        "人 张",
+        "张 三",
+        "三",
+        "ＪＫ２０２６",
+        "000123",
+    ]
+    uni = list(standard_analyzer(UNI)(text))
+    assert [t.text for t in uni] == ["借", "款", "人", "张", "三", "jk2026", "000123"]
+    with pytest.raises(ValueError):
+        standard_analyzer("tri")
+
+
+def test_full_width_equals_half_width() -> None:
+    assert index_streams("合同ＪＫ２０２６－０００１２３号") == index_streams("合同JK2026-000123号")
+
+
+def test_cjk_is_never_folded_or_dropped() -> None:
+    assert index_streams("發展的")[UNI] == "發 展 的"  # no traditional→simplified, no stop words
+    assert index_streams("发展的")[UNI] != index_streams("發展的")[UNI]
+
+
+def test_ocr_spaces_between_cjk_characters_are_dropped() -> None:
+    assert index_streams("中 国 某 某 银行") == index_streams("中国某某银行")
+    assert index_streams("张三 JK2026")[UNI] == "张 三 jk2026"
+
+
+def test_identifiers_stay_whole() -> None:
+    streams = index_streams(
+        "身份证号11010519491231002X，统一社会信用代码91350100M000100Y43，合同JK2026-000123"
+    )
+    words = [t for t in streams[UNI].split(" ") if not is_cjk(t[0])]
+    assert words == ["11010519491231002x", "91350100m000100y43", "jk2026", "000123"]
+
+
+def test_long_word_runs_split_the_same_for_documents_and_queries() -> None:
+    run = "A" * 64 + "B" * 64 + "C" * 10
+    assert index_streams(run)[BI].split(" ") == ["a" * 64, "b" * 64, "c" * 10]
+    assert query_plan(run) == [PhrasePlan(BI, ("a" * 64, "b" * 64, "c" * 10))]
+
+
+def test_normalize_text() -> None:
+    assert normalize_text("中 国ＪＫ２０２６") == "中国jk2026"
+
+
+# --- query plans -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "plan"),
+    [
+        ("张", PhrasePlan(UNI, ("张",))),
+        ("张三", PhrasePlan(BI, ("张三",))),
+        ("中国某某银行", PhrasePlan(BI, ("中国", "国某", "某某", "某银", "银行"))),
+        ("中 国", PhrasePlan(BI, ("中国",))),
+        ("JK2026-000123", PhrasePlan(BI, ("jk2026", "000123"))),
+        ("ＪＫ２０２６", PhrasePlan(BI, ("jk2026",))),
+        ("三JK2026", PhrasePlan(UNI, ("三", "jk2026"))),
+        ("中国，银行", PhrasePlan(UNI, ("中", "国", "银", "行"))),
+        (
+            "借款人张三11010519491231002X",
+            PhrasePlan(UNI, ("借", "款", "人", "张", "三", "11010519491231002x")),
+        ),
+    ],
+)
+def test_query_plan(query: str, plan: PhrasePlan) -> None:
+    assert query_plan(query) == [plan]
+
+
+def test_query_plan_of_punctuation_is_empty() -> None:
+    assert query_plan("，。-- ") == []
+
+
+def test_partial_run_at_the_edge_of_a_mixed_query() -> None:
+    index = PhraseIndex("合同约定借款人张三JK2026-000123号")
+    for query in ["张三JK2026", "三JK2026", "人张三JK2026-000123号", "JK2026-000123号", "000123号", "号"]:
+        assert index.finds(query), query
+
+
+def test_bigram_phrases_stay_inside_one_run() -> None:
+    index = PhraseIndex("中国，国家")
+    assert index.finds("中国") and index.finds("国家")
+    assert not index.finds("中国家")
+    assert not index.finds("国国")
+
+
+# --- fast path, normalization and tokens: properties -----------------------------------------------------
+
+_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Z", "M", "Cf"]),
+        st.sampled_from("张三借款中国银行〇𠀀豈ＪＫ２０ｶﾞ㍻①ⅷ \u3000\n\u200b，。-/_İΣ"),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXT)
+@example("ÀΣ'Β中 \u0301国")
+@example("ᄀ\u1161\u11a8 한\u11a8")
+def test_index_streams_equal_the_standard_analyzer(text: str) -> None:
+    streams = index_streams(text)
+    for field in (BI, UNI):
+        assert streams[field] == " ".join(tokens(standard_analyzer(field), text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXT)
+@example("e\u0301\u0323ｶﾞ Å")
+def test_normalization_agrees_with_unicodedata_and_maps_to_the_original(text: str) -> None:
+    mapped = normalize_mapped(text)
+    assert mapped.text.lower() == normalize_text(text) == reference_normalize(text)
+    for i, char in enumerate(mapped.text):
+        start, end = mapped.span(i, i + 1)
+        assert 0 <= start < end <= len(text)
+        assert char in unicodedata.normalize("NFKC", text[start:end])
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_tokens_are_whitespace_free_short_and_map_to_the_original(text: str) -> None:
+    for field in (BI, UNI):
+        for token in standard_analyzer(field)(text):
+            assert token.text and token.text == "".join(token.text.split())
+            assert len(token.text) <= MAX_WORD
+            assert 0 <= token.start < token.end <= len(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXT)
+def test_any_text_finds_itself(text: str) -> None:
+    """Query plans and index streams agree on every input, whatever its script or oddities."""
+    assume(query_plan(text))
+    assert PhraseIndex(text).finds(text)
+
+
+def test_stable_characters_never_change_or_combine() -> None:
+    """The characters NFKC may be cut before (analysis._STABLE_CLASS) are stable starters."""
+    stable = re.compile(f"[{analysis._STABLE_CLASS}]")
+    second_elements = set()
+    for cp in range(0x30000):
+        decomposition = unicodedata.decomposition(chr(cp))
+        if decomposition and not decomposition.startswith("<"):
+            second_elements.update(int(h, 16) for h in decomposition.split()[1:])
+    second_elements.update(range(0x1161, 0x1176))  # Hangul V and T jamo compose algorithmically
+    second_elements.update(range(0x11A8, 0x11C3))
+    for cp in range(0x30000):
+        char = chr(cp)
+        if stable.match(char):
+            assert unicodedata.normalize("NFKC", char) == char, hex(cp)
+            assert unicodedata.combining(char) == 0, hex(cp)
+            assert cp not in second_elements, hex(cp)
+
+
+# --- recall: every substring of a document finds the document --------------------------------------------
+
+_CJK_ALPHABET = (
+    "中国某银行股份有限公司借款人张三李四王五合同约定担保抵押利率年月日元整"
+    "壹贰叁肆伍陆柒捌玖拾佰仟万亿〇的發展豈𠀀㐀カナ한"
+)
+_CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_FULL_WIDTH = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}
+
+
+def _full_width(text: str) -> str:
+    return "".join(_FULL_WIDTH.get(c, c) for c in text)
+
+
+_segment = st.one_of(
+    st.text(alphabet=_CJK_ALPHABET, min_size=1, max_size=30),
+    st.from_regex(r"\A[1-6][0-9]{16}[0-9X]\Z"),  # resident ID
+    st.text(alphabet=_CREDIT_ALPHABET, min_size=18, max_size=18),  # credit code
+    st.from_regex(r"\A[A-Z]{2}20[0-9]{2}-[0-9]{6}\Z"),  # contract number
+    st.from_regex(r"\A[1-9][0-9]{0,2}(,[0-9]{3}){0,3}\.[0-9]{2}\Z"),  # amount
+    st.sampled_from(["人民币壹佰万元整", "Bank", "ABC", "x" * 70 + "Y" * 70]),
+    st.sampled_from([" ", "\n", "\u3000", "  ", "，", "。", "、", "（", "）", "-", "/", "：", "_", "“", "”"]),
+)
+
+
+@st.composite
+def document_and_query(draw: st.DrawFn) -> tuple[str, str]:
+    parts = draw(st.lists(_segment, min_size=1, max_size=12))
+    parts = [_full_width(p) if draw(st.integers(0, 3)) == 0 else p for p in parts]
+    if draw(st.booleans()):  # OCR-style spaces between CJK characters
+        parts = [re.sub(f"(?<=[{_CJK_ALPHABET}])(?=[{_CJK_ALPHABET}])", " ", p) for p in parts]
+    document = "".join(parts)
+    word = re.compile(analysis.WORD_CLASS)
+    # a query may start or end anywhere except inside a word run (whole IDs), anywhere inside CJK runs
+    cuts = [
+        i
+        for i in range(len(document) + 1)
+        if i in (0, len(document)) or not (word.match(document[i - 1]) and word.match(document[i]))
+    ]
+    start = draw(st.sampled_from(cuts[:-1]))
+    end = draw(st.sampled_from([c for c in cuts if start < c <= start + 40] or [cuts[-1]]))
+    return document, document[start:end]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(document_and_query())
+@example(("借款人张三JK2026", "三JK2026"))
+@example(("合同约定借款人张三JK2026-000123号", "张三JK2026"))
+@example(("中 国 某 某 银行", "国某某"))
+def test_every_substring_finds_its_document(case: tuple[str, str]) -> None:
+    document, query = case
+    assume(reference_normalize(query).strip())  # a cut of only spaces or punctuation asks for nothing
+    assume(query_plan(query))
+    assert reference_contains(document, query)
+    assert PhraseIndex(document).finds(query), (document, query, query_plan(query))
+
+
+@settings(max_examples=300, deadline=None)
+@given(document_and_query(), st.text(alphabet=_CJK_ALPHABET[:12], min_size=2, max_size=5))
+def test_cjk_phrases_match_exactly_where_the_text_contains_them(case: tuple[str, str], query: str) -> None:
+    """For a pure CJK query of ≥ 2 characters the bigram phrase is exact: no hit without the substring."""
+    document, _ = case
+    assert PhraseIndex(document).finds(query) == reference_contains(document, query)

@@ -1,0 +1,149 @@
+"""Snippets: normalized matching mapped to the original text, windows, merging, ellipses."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import UNI, WORD_CLASS, index_streams, normalize_text
+from indexer.highlight import ELLIPSIS, Snippet, match_spans, snippets
+from indexer.query import MatchAll, Text, parse
+
+
+def marked(snippet_list: list[Snippet]) -> list[str]:
+    return [text for snippet in snippet_list for text, match in snippet if match]
+
+
+def plain(snippet: Snippet) -> str:
+    return "".join(text for text, _ in snippet)
+
+
+def test_full_width_text_is_marked_for_a_half_width_query() -> None:
+    text = "合同编号ＪＫ２０２６－０００１２３，借款人张三。"
+    assert marked(snippets(text, parse("JK2026"))) == ["ＪＫ２０２６"]
+    assert marked(snippets(text, parse("jk2026-000123"))) == ["ＪＫ２０２６－０００１２３"]
+
+
+def test_spaced_cjk_is_marked_for_a_joined_query() -> None:
+    text = "贷款人：中 国 某 某 银行股份有限公司"
+    assert marked(snippets(text, parse("中国某某银行"))) == ["中 国 某 某 银行"]
+
+
+def test_every_occurrence_is_marked_including_overlapping_ones() -> None:
+    text = "张三向银行借款，张三的担保人为李四。哈哈哈"
+    assert marked(snippets(text, parse("张三 哈哈"))) == ["张三", "张三", "哈哈哈"]
+
+
+def test_word_runs_match_whole_words_only_and_ignore_case() -> None:
+    text = "XJK2026 与 jk2026 与 JK20261"
+    spans = match_spans(text, ["JK2026"])
+    assert [text[a:b] for a, b in spans] == ["jk2026"]
+
+
+def test_runs_match_across_any_separator_like_the_index() -> None:
+    text = "合同JK2026/000123，另见张三 JK2026"
+    assert [text[a:b] for a, b in match_spans(text, ["JK2026-000123", "张三JK2026"])] == [
+        "JK2026/000123",
+        "张三 JK2026",
+    ]
+
+
+def test_excluded_terms_are_not_marked() -> None:
+    text = "借款合同，担保合同"
+    assert marked(snippets(text, parse("借款 -担保"))) == ["借款"]
+
+
+def test_the_window_with_most_matches_wins() -> None:
+    text = "张三" + "。" * 200 + "张三与张三、张三" + "。" * 200
+    (snippet,) = snippets(text, Text("张三"), max_snippets=1, width=40)
+    assert [t for t, m in snippet if m] == ["张三", "张三", "张三"]
+    assert snippet[0][0].startswith(ELLIPSIS) and snippet[-1][0].endswith(ELLIPSIS)
+
+
+def test_snippets_come_in_document_order_up_to_the_limit() -> None:
+    text = "。" * 100 + "甲" + "。" * 100 + "乙乙" + "。" * 100 + "丙" + "。" * 100
+    result = snippets(text, parse("甲 OR 乙 OR 丙"), max_snippets=2, width=20)
+    assert [marked([s]) for s in result] == [["甲"], ["乙乙"]]  # equal counts: the earliest first
+    assert len(result) == 2
+    assert marked(snippets(text, parse("甲 OR 乙 OR 丙"), max_snippets=3, width=20)) == ["甲", "乙乙", "丙"]
+
+
+def test_overlapping_windows_merge_into_one_snippet() -> None:
+    text = "。" * 50 + "甲。。。乙" + "。" * 50
+    result = snippets(text, parse("甲 OR 乙"), width=20)
+    assert len(result) == 1 and marked(result) == ["甲", "乙"]
+
+
+def test_no_ellipsis_when_the_whole_text_fits() -> None:
+    (snippet,) = snippets("借款人  张三\n签字", Text("张三"))
+    assert snippet == (("借款人 ", False), ("张三", True), (" 签字", False))
+
+
+def test_a_match_at_the_window_edge_is_never_cut() -> None:
+    text = "某" * 30 + "中国某某银行股份有限公司" + "某" * 30
+    result = snippets(text, Text("中国某某银行股份有限公司"), width=5)
+    assert marked(result) == ["中国某某银行股份有限公司"]
+
+
+def test_without_matches_the_opening_of_the_text_is_returned() -> None:
+    assert snippets("借款合同正文" * 20, MatchAll(), width=10) == [
+        (("借款合同正文借款合同" + ELLIPSIS, False),)
+    ]
+    assert snippets("   ", Text("x")) == []
+    assert snippets("借款", Text("x"), max_snippets=0) == []
+
+
+# --- properties ------------------------------------------------------------------------------------------
+
+_CJK = "中国某银行借款人张三李四合同担保"
+_ALPHABET = _CJK + "ＪＫ０１２JK012X- ，。\n\u3000"
+
+
+@st.composite
+def text_and_term(draw: st.DrawFn) -> tuple[str, str]:
+    text = draw(st.text(alphabet=_ALPHABET, min_size=1, max_size=80))
+    if draw(st.booleans()):  # OCR-style spaces between CJK characters
+        text = re.sub(
+            "(?<=[中国某银行借款人张三李四合同担保])(?=[中国某银行借款人张三李四合同担保])", " ", text
+        )
+    word = re.compile(WORD_CLASS)
+    cuts = [
+        i
+        for i in range(len(text) + 1)
+        if i in (0, len(text)) or not (word.match(text[i - 1]) and word.match(text[i]))
+    ]
+    start = draw(st.sampled_from(cuts[:-1]))
+    end = draw(st.sampled_from([c for c in cuts if start < c <= start + 12] or [cuts[-1]]))
+    return text, text[start:end]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_and_term())
+def test_a_substring_is_always_marked_and_marks_are_the_term(case: tuple[str, str]) -> None:
+    text, term = case
+    tokens = index_streams(term)[UNI]
+    assume(tokens)
+    spans = match_spans(text, [term])
+    if normalize_text(term).strip() in normalize_text(text):
+        assert spans, (text, term)
+    for a, b in spans:
+        # a merged span may hold overlapping occurrences: it holds the term's tokens in order
+        assert f" {tokens} " in f" {index_streams(text[a:b])[UNI]} ", (text, term, text[a:b])
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_and_term(), st.integers(min_value=1, max_value=4), st.integers(min_value=1, max_value=40))
+def test_snippets_are_pieces_of_the_text(case: tuple[str, str], max_snippets: int, width: int) -> None:
+    text, term = case
+    result = snippets(text, Text(term), max_snippets=max_snippets, width=width)
+    assert len(result) <= max_snippets
+    collapsed = re.sub(r"\s+", " ", text)
+    for snippet in result:
+        assert snippet and all(t for t, _ in snippet)
+        body = plain(snippet).removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
+        assert body in collapsed
+        kinds = [m for _, m in snippet]
+        assert all(x != y for x, y in itertools.pairwise(kinds))  # neighbours alternate
