@@ -3,12 +3,20 @@
 Opening checks the schema-version marker: an index written by another engine, analyzer or schema raises
 :class:`IndexNeedsRebuild`; the caller then reopens with ``recreate=True`` (which empties the directory
 under the writer lock) and adds every document again from its catalog.
+
+One writer at a time per index directory: an engine takes the directory's lock at its first add, delete
+or optimize and keeps it until ``close()``; another engine (in this or another process) that wants to
+write meanwhile waits up to ``EngineOptions.lock_timeout`` seconds (default 10), then raises
+:class:`IndexLocked`. Searching never takes the lock. Uncommitted changes are discarded at ``close()``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import MappingProxyType
+from typing import Any
 
 from indexer.engines import tantivy_engine, whoosh_engine
 from indexer.engines.base import (
@@ -31,6 +39,8 @@ from indexer.engines.base import (
     wipe_index_dir,
     write_marker,
 )
+from indexer.engines.tantivy_engine import TantivyEngine
+from indexer.engines.whoosh_engine import WhooshEngine
 
 __all__ = [
     "ENGINES",
@@ -48,13 +58,27 @@ __all__ = [
     "open_engine",
 ]
 
-_MODULES: dict[str, ModuleType] = {"tantivy": tantivy_engine, "whoosh": whoosh_engine}
-ENGINES: tuple[str, ...] = tuple(_MODULES)
+
+@dataclass(frozen=True)
+class _Backend:
+    engine: type[TantivyEngine] | type[WhooshEngine]
+    marker_extra: Callable[[], dict[str, Any]]
 
 
-def _module(name: str) -> ModuleType:
+_BACKENDS: Mapping[str, _Backend] = MappingProxyType(
+    {
+        "tantivy": _Backend(TantivyEngine, tantivy_engine.marker_extra),
+        "whoosh": _Backend(WhooshEngine, whoosh_engine.marker_extra),
+    }
+)
+ENGINES: tuple[str, ...] = tuple(_BACKENDS)
+# What any engine leaves in an index directory, to recognise one before emptying it.
+_INDEX_FILES = (*tantivy_engine.KNOWN_FILES, *whoosh_engine.KNOWN_FILES)
+
+
+def _backend(name: str) -> _Backend:
     try:
-        return _MODULES[name]
+        return _BACKENDS[name]
     except KeyError:
         raise ValueError(
             f"unknown index engine {name!r}; choose one of {', '.join(ENGINES)} (未知的索引引擎)"
@@ -64,11 +88,11 @@ def _module(name: str) -> ModuleType:
 def check_index(name: str, path: Path, schema: IndexSchema) -> str | None:
     """Why the index at ``path`` must be rebuilt before ``open_engine`` can use it; None if it need not
     (including when there is no index yet: opening creates it)."""
-    module = _module(name)
+    backend = _backend(name)
     path = Path(path)
     if not path.is_dir() or is_empty_dir(path):
         return None
-    return marker_problem(read_marker(path), expected_marker(name, schema, module.marker_extra()))
+    return marker_problem(read_marker(path), expected_marker(name, schema, backend.marker_extra()))
 
 
 def open_engine(
@@ -85,20 +109,18 @@ def open_engine(
     keeps the writer lock, since a rebuild follows. Raises :class:`IndexNeedsRebuild` when the marker
     does not match, :class:`IndexLocked` when a writer is needed and another one holds the index.
     """
-    module = _module(name)
+    backend = _backend(name)
     options = options or EngineOptions()
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    marker = expected_marker(name, schema, module.marker_extra())
+    marker = expected_marker(name, schema, backend.marker_extra())
     lock = WriterLock(path)
-    engine_class: type[IndexEngine] = (
-        tantivy_engine.TantivyEngine if module is tantivy_engine else whoosh_engine.WhooshEngine
-    )
+    engine_class = backend.engine
     if recreate:
         lock.acquire(options.lock_timeout)
         try:
-            wipe_index_dir(path, (*tantivy_engine.KNOWN_FILES, *whoosh_engine.KNOWN_FILES))
-            engine = engine_class(path, schema, options, lock, create=True)  # type: ignore[call-arg]
+            wipe_index_dir(path, _INDEX_FILES)
+            engine = engine_class(path, schema, options, lock, create=True)
             write_marker(path, marker)
         except BaseException:
             lock.release()
@@ -108,10 +130,10 @@ def open_engine(
         with held_briefly(lock, options.lock_timeout):
             # Another process may have created it while we waited for the lock.
             if is_empty_dir(path):
-                engine = engine_class(path, schema, options, lock, create=True)  # type: ignore[call-arg]
+                engine = engine_class(path, schema, options, lock, create=True)
                 write_marker(path, marker)
                 return engine
     problem = marker_problem(read_marker(path), marker)
     if problem is not None:
         raise IndexNeedsRebuild(path, problem)
-    return engine_class(path, schema, options, lock, create=False)  # type: ignore[call-arg]
+    return engine_class(path, schema, options, lock, create=False)

@@ -222,7 +222,8 @@ class Keyword:
 
 @dataclass(frozen=True)
 class Dates:
-    """Inclusive date range on a date field (engine field name); None is an open end."""
+    """Inclusive date range on a date field (engine field name); None is an open end (both None: the
+    document has a value)."""
 
     field: str
     start: date | None
@@ -413,7 +414,11 @@ def decode_meta(raw: str) -> tuple[dict[str, list[str]], dict[str, date | None],
 
 class StreamMaker:
     """Runs :func:`indexer.analysis.index_streams` over documents: in this thread, or in a pool of
-    ``workers`` processes (forkserver: never a fork of a process running an engine's threads)."""
+    ``workers`` processes.
+
+    The pool is forked (spawn and forkserver would re-import the caller's ``__main__``) and an engine
+    starts it before it creates its writer, so that no writer thread is running at the fork.
+    """
 
     CHUNK = 256
 
@@ -421,14 +426,18 @@ class StreamMaker:
         self.workers = workers
         self._pool: multiprocessing.pool.Pool | None = None
 
+    def start(self) -> None:
+        if self.workers > 0 and self._pool is None:
+            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+
     def analysed(self, docs: Iterable[IndexDoc]) -> Iterator[tuple[IndexDoc, dict[str, str]]]:
         """(document, its streams) in the order given; consumes ``docs`` a chunk at a time."""
         if self.workers <= 0:
             for doc in docs:
                 yield doc, analysis.index_streams(doc.text)
             return
-        if self._pool is None:
-            self._pool = multiprocessing.get_context("forkserver").Pool(self.workers)
+        self.start()
+        assert self._pool is not None
         iterator = iter(docs)
         while chunk := list(itertools.islice(iterator, self.CHUNK)):
             streams = self._pool.imap(analysis.index_streams, [d.text for d in chunk], chunksize=8)

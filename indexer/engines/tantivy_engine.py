@@ -108,6 +108,7 @@ class TantivyEngine(IndexEngine):
         self._check_open()
         if self._writer is None:
             self._lock.acquire(self.options.lock_timeout)
+            self._analyser.start()
             self._writer = self._index.writer(
                 heap_size=self.options.writer_heap_mb * 1_000_000, num_threads=self.options.writer_threads
             )

@@ -67,17 +67,17 @@ def test_generate_files_into_the_archive_end_to_end(tmp_path, capsys):
         "maturity-reminder",
         "到期还款提示",
     )
-    assert document["path"] == f"{REMINDER_FOLDER}/07-贷后管理/到期还款提示-JK2025-000123-2026-12-28.docx"
-    assert document["contract_number"] == "JK2025-000123" and document["doc_date"] == "2026-11-28"
+    assert document["path"] == f"{REMINDER_FOLDER}/07-贷后管理/到期还款提示-JK2025-000456-2026-12-28.docx"
+    assert document["contract_number"] == "JK2025-000456" and document["doc_date"] == "2026-11-28"
 
     # The input kept beside it regenerates the document.
     sidecar = json.loads((home / document["input"]["path"]).read_text(encoding="utf-8"))
     assert sidecar["kind"] == "reminder"
     regenerated = Generator().generate(sidecar["kind"], sidecar["input"])
-    assert regenerated.filename == "到期还款提示-JK2025-000123-2026-12-28"
+    assert regenerated.filename == "到期还款提示-JK2025-000456-2026-12-28"
 
     [loan] = catalog(home, Loan)
-    assert loan.contract_number == "JK2025-000123" and loan.receipt_numbers == ["JJ2025-000123-01"]
+    assert loan.contract_number == "JK2025-000456" and loan.receipt_numbers == ["JJ2025-000456-01"]
     assert str(loan.amount) == "300000.00" and loan.term_months == 12
 
     code, out, _ = run(capsys, "audit", "verify", "--home", str(home), "--json")
@@ -149,7 +149,7 @@ def test_generate_refuses_a_folder_that_is_not_an_archive(tmp_path, capsys):
 def test_a_batch_with_two_workers_files_every_good_input(tmp_path, capsys):
     inputs = []
     for i in range(6):
-        text_replace = {"JK2025-000123": f"JK2025-00013{i}", "JJ2025-000123-01": f"JJ2025-00013{i}-01"}
+        text_replace = {"JK2025-000456": f"JK2025-00013{i}", "JJ2025-000456-01": f"JJ2025-00013{i}-01"}
         if i == 3:
             text_replace["amount: 300000.00"] = "amount: -1"
         inputs.append(str(example(capsys, "reminder", tmp_path / f"in{i}.yaml", **text_replace)))
@@ -189,7 +189,7 @@ def test_generated_pdfs_are_filed_beside_their_docx(tmp_path, capsys):
     docx_id, pdf_id = result["document_ids"]
     [pdf] = catalog(home, Document, Document.id == pdf_id)
     assert pdf.media_type == "application/pdf" and pdf.pages >= 1 and pdf.details["rendition_of"] == docx_id
-    assert pdf.path.endswith("到期还款提示-JK2025-000123-2026-12-28.pdf")
+    assert pdf.path.endswith("到期还款提示-JK2025-000456-2026-12-28.pdf")
     assert run(capsys, "audit", "verify", "--home", str(home))[0] == 0
 
 

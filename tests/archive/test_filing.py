@@ -302,3 +302,14 @@ def assert_nothing_outside(archive: Archive) -> None:
     assert sorted(p.name for p in parent.iterdir()) == ["home"]
     for root, _dirs, files in os.walk(archive.home):
         assert not [f for f in files if f.startswith(".dossier-tmp-")], root
+
+
+def test_loan_details_merge_and_are_audited(archive):
+    ensure_loan(archive, PERSON, "JK2025-000777", facts={"amount": "1000"}, details={"five_class": "关注"})
+    ensure_loan(archive, PERSON, "JK2025-000777", details={"payment_mode": "entrusted"})
+    with archive.session() as session:
+        loan = session.execute(select(Loan).where(Loan.contract_number == "JK2025-000777")).scalar_one()
+        assert loan.details == {"five_class": "关注", "payment_mode": "entrusted"}
+        actions = [e.action for e in session.execute(select(Event).order_by(Event.seq)).scalars()]
+        assert actions[-2:] == ["register-loan", "update-loan"]
+        assert verify_chain(session).ok

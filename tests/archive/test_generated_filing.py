@@ -41,12 +41,12 @@ def test_a_document_naming_two_subjects_is_filed_in_both_archives(archive):
     assert [f["borrower_key"] for f in filings] == ["11010519491231002X", GUARANTOR]
     assert [f["status"] for f in filings] == ["filed", "filed"]
     assert {b.key for b in rows(archive, Borrower)} == {"11010519491231002X", GUARANTOR}
-    assert [loan.contract_number for loan in rows(archive, Loan)] == ["JK2025-000123"]
+    assert [loan.contract_number for loan in rows(archive, Loan)] == ["JK2025-000456"]
     for doc in rows(archive, Document):
         assert doc.source == "generated" and doc.doc_type == "maturity-reminder"
         assert doc.details["kind"] == "reminder"
         sidecar = json.loads((archive.home / doc.details["input"]["path"]).read_text(encoding="utf-8"))
-        assert sidecar["input"]["loan"]["contract_number"] == "JK2025-000123"
+        assert sidecar["input"]["loan"]["contract_number"] == "JK2025-000456"
     assert document_date(document.data) == document.data.notice_date
 
 

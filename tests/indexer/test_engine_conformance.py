@@ -166,6 +166,19 @@ def test_optimize_keeps_every_document(engine: IndexEngine) -> None:
     assert engine.doc_count() == 5
 
 
+def test_analysis_in_worker_processes_indexes_the_same(opener: Opener) -> None:
+    workers = EngineOptions(lock_timeout=0, writer_heap_mb=50, writer_threads=1, analysis_workers=2)
+    engine = opener(options=workers)
+    # More documents than one chunk of work, and a replacement across chunks.
+    engine.add(doc(f"d{n:03}", f"第{n}号 授信批复" + ("中 国" if n % 2 else "")) for n in range(300))
+    engine.add([doc("d000", "撤销")])
+    engine.commit()
+    assert engine.doc_count() == 300
+    assert engine.count(q("授信批复")) == 299
+    assert engine.count(q("中国")) == 150
+    assert found(engine, "撤销") == {"d000"}
+
+
 def test_a_closed_engine_refuses_work(engine: IndexEngine) -> None:
     engine.close()
     with pytest.raises(RuntimeError):
@@ -328,6 +341,15 @@ def test_snippets_mark_the_original_text_of_normalised_matches(engine: IndexEngi
 
 
 # --- Chinese text, identifiers ----------------------------------------------------------------------------
+
+
+def test_phrases_of_repeated_tokens_need_every_repetition(engine: IndexEngine) -> None:
+    index(engine, doc("a", "他说哈哈哈然后走了"), doc("b", "哈哈，哈哈"), doc("c", "ab ab ab x"))
+    assert found(engine, "哈哈哈") == {"a"}
+    assert found(engine, "哈哈哈哈") == set()
+    assert found(engine, '"哈哈，哈哈"') == {"b"}
+    assert found(engine, '"ab ab ab"') == {"c"}
+    assert found(engine, '"ab ab ab ab"') == set()
 
 
 def test_one_character_queries(engine: IndexEngine) -> None:

@@ -165,11 +165,14 @@ def ensure_loan(
     contract_number: str,
     *,
     facts: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
     actor: str = "system",
 ) -> Loan:
     """The loan with ``contract_number``, registered for the borrower if new, updated with ``facts``
     (product, amount, term_months, start_date, maturity_date, guarantee_methods, receipt_numbers,
-    officer). Receipt numbers accumulate; the other facts take the newest value."""
+    officer). Receipt numbers accumulate; the other facts take the newest value. ``details`` (facts the
+    checklists read: five_class, payment_mode, guarantors, collateral) merge into the loan's details."""
+    extra = {name: plain(value) for name, value in (details or {}).items()}
     config = _config_of(target)
     key = normalize_key(borrower_key, config)
     number = check_name(contract_number, ("contract number", "合同编号"), max_chars=60)
@@ -190,7 +193,7 @@ def ensure_loan(
                 receipt_numbers=fresh.pop("receipt_numbers", []),
                 guarantee_methods=fresh.pop("guarantee_methods", []),
                 legal_hold=False,
-                details={},
+                details=dict(extra),
                 created_at=now,
                 updated_at=now,
                 **fresh,
@@ -218,6 +221,10 @@ def ensure_loan(
             if value != current:
                 changes[name] = [plain(current), plain(value)]
                 setattr(loan, name, value)
+        merged = {**(loan.details or {}), **extra}
+        if merged != (loan.details or {}):
+            changes["details"] = [plain(loan.details or {}), merged]
+            loan.details = merged
         if changes:
             loan.updated_at = now
             append_event(
