@@ -34,21 +34,23 @@ def _decimal_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 _DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal_float)
 
 
+def _file_error(source: str, reason: str) -> InputError:
+    return InputError([FieldProblem(path="(file)", label="输入文件", reason=reason)], source=source)
+
+
 def parse_text(text: str, *, source: str, fmt: str | None = None) -> dict[str, Any]:
     """Parse YAML (a superset of JSON) or, when ``fmt == "json"``, strict JSON."""
     try:
         if fmt == "json":
             data = json.loads(text, parse_float=Decimal)
         else:
-            data = yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=_DecimalLoader)
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
-        problem = FieldProblem(path="(file)", label="输入文件", reason=f"not valid YAML/JSON{line} (格式错误): {exc}")
-        raise InputError([problem], source=source) from None
+        raise _file_error(source, f"not valid YAML/JSON{line} (格式错误): {exc}") from None
     if not isinstance(data, dict):
-        problem = FieldProblem(path="(file)", label="输入文件", reason="must hold one mapping of fields (应为字段映射)")
-        raise InputError([problem], source=source)
+        raise _file_error(source, "must hold one mapping of fields (应为字段映射)")
     return data
 
 
@@ -56,16 +58,13 @@ def load_input(path: Path) -> dict[str, Any]:
     """Read one input file; any problem names the file."""
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
-            raise InputError(
-                [FieldProblem("(file)", "输入文件", f"larger than {MAX_INPUT_BYTES} bytes (文件过大)")], source=source
-            )
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            raise _file_error(source, f"larger than {MAX_INPUT_BYTES} bytes (文件过大)")
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputError([FieldProblem("(file)", "输入文件", "file not found (文件不存在)")], source=source) from None
+        raise _file_error(source, "file not found (文件不存在)") from None
     except UnicodeDecodeError:
-        raise InputError([FieldProblem("(file)", "输入文件", "not UTF-8 text (应为UTF-8编码)")], source=source) from None
+        raise _file_error(source, "not UTF-8 text (应为UTF-8编码)") from None
     except IsADirectoryError:
-        raise InputError([FieldProblem("(file)", "输入文件", "is a folder (是文件夹)")], source=source) from None
+        raise _file_error(source, "is a folder (是文件夹)") from None
     return parse_text(text, source=source, fmt="json" if path.suffix.lower() == ".json" else None)

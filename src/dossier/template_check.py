@@ -50,5 +50,6 @@ def required_fields(model: type[BaseModel], prefix: str = "") -> set[str]:
 def check_template(kind: Kind, path: Path, generator: Generator) -> list[LintProblem]:
     _, _, context, _ = generator.prepare(kind, kind.example())
     known = schema_fields(kind.schema) | set(_context_paths(context))
-    return lint_template(path, known_fields=known, required_fields=required_fields(kind.schema),
-                         engine=generator.engine)
+    return lint_template(
+        path, known_fields=known, required_fields=required_fields(kind.schema), engine=generator.engine
+    )

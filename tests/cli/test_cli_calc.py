@@ -26,8 +26,20 @@ def test_capital_and_back(capsys):
 
 def test_schedule_json_rows_are_strings_and_sum_to_the_principal(capsys):
     code, out, _ = run(
-        capsys, "calc", "schedule", "--principal", "100000", "--rate", "4.35", "--months", "12",
-        "--method", "annuity", "--start", "2024-01-15", "--json",
+        capsys,
+        "calc",
+        "schedule",
+        "--principal",
+        "100000",
+        "--rate",
+        "4.35",
+        "--months",
+        "12",
+        "--method",
+        "annuity",
+        "--start",
+        "2024-01-15",
+        "--json",
     )
     assert code == 0
     rows = json.loads(out)
@@ -41,8 +53,19 @@ def test_schedule_json_rows_are_strings_and_sum_to_the_principal(capsys):
 @pytest.mark.parametrize("method", ["equal-principal", "等额本金"])
 def test_schedule_accepts_chinese_method_names_and_prints_a_table(capsys, method):
     code, out, _ = run(
-        capsys, "calc", "schedule", "--principal", "100000", "--rate", "4.35", "--months", "12",
-        "--method", method, "--start", "2024-01-15",
+        capsys,
+        "calc",
+        "schedule",
+        "--principal",
+        "100000",
+        "--rate",
+        "4.35",
+        "--months",
+        "12",
+        "--method",
+        method,
+        "--start",
+        "2024-01-15",
     )
     assert code == 0
     assert "8,695.83" in out and "8,363.54" in out and "2,356.25" in out
@@ -50,8 +73,18 @@ def test_schedule_accepts_chinese_method_names_and_prints_a_table(capsys, method
 
 def test_penalty_golden_value(capsys):
     code, out, _ = run(
-        capsys, "calc", "penalty", "--principal", "10000", "--rate", "4.35", "--from", "2024-03-01",
-        "--to", "2024-03-31", "--json",
+        capsys,
+        "calc",
+        "penalty",
+        "--principal",
+        "10000",
+        "--rate",
+        "4.35",
+        "--from",
+        "2024-03-01",
+        "--to",
+        "2024-03-31",
+        "--json",
     )
     data = json.loads(out)
     assert code == 0 and data["penalty"] == "54.38" and data["days"] == 30
@@ -59,15 +92,34 @@ def test_penalty_golden_value(capsys):
 
 def test_misuse_markup_outside_the_configured_range_is_bad_input(capsys):
     code, _, err = run(
-        capsys, "calc", "penalty", "--principal", "10000", "--rate", "4.35", "--from", "2024-03-01",
-        "--to", "2024-03-31", "--kind", "misuse", "--markup", "3",
+        capsys,
+        "calc",
+        "penalty",
+        "--principal",
+        "10000",
+        "--rate",
+        "4.35",
+        "--from",
+        "2024-03-01",
+        "--to",
+        "2024-03-31",
+        "--kind",
+        "misuse",
+        "--markup",
+        "3",
     )
     assert code == 2 and err.startswith("error: --markup:")
 
 
 @pytest.mark.parametrize(
     ("dpd", "rules", "expected"),
-    [(0, "2023", "正常"), (1, "2023", "关注"), (91, "2023", "次级"), (200, "legacy", "可疑"), (400, "2023", "损失")],
+    [
+        (0, "2023", "正常"),
+        (1, "2023", "关注"),
+        (91, "2023", "次级"),
+        (200, "legacy", "可疑"),
+        (400, "2023", "损失"),
+    ],
 )
 def test_classify(capsys, dpd, rules, expected):
     code, out, _ = run(capsys, "calc", "classify", "--dpd", str(dpd), "--rules", rules)
@@ -79,16 +131,89 @@ def test_classify(capsys, dpd, rules, expected):
     [
         (["calc", "capital", "12.345"], "AMOUNT"),
         (["calc", "capital", "abc"], "AMOUNT"),
-        (["calc", "schedule", "--principal", "1000", "--rate", "4", "--months", "-3", "--method", "annuity",
-          "--start", "2024-01-01"], "--months"),
-        (["calc", "schedule", "--principal", "1000", "--rate", "4", "--months", "3", "--method", "annuity",
-          "--start", "2023-02-29"], "--start"),
-        (["calc", "schedule", "--principal", "1000", "--rate", "abc", "--months", "3", "--method", "annuity",
-          "--start", "2024-01-01"], "--rate"),
-        (["calc", "schedule", "--principal", "1000", "--rate", "4", "--months", "3", "--method", "weekly",
-          "--start", "2024-01-01"], "--method"),
-        (["calc", "penalty", "--principal", "1000", "--rate", "4", "--from", "2024-03-01", "--to", "2024-02-01"],
-         "--to"),
+        (
+            [
+                "calc",
+                "schedule",
+                "--principal",
+                "1000",
+                "--rate",
+                "4",
+                "--months",
+                "-3",
+                "--method",
+                "annuity",
+                "--start",
+                "2024-01-01",
+            ],
+            "--months",
+        ),
+        (
+            [
+                "calc",
+                "schedule",
+                "--principal",
+                "1000",
+                "--rate",
+                "4",
+                "--months",
+                "3",
+                "--method",
+                "annuity",
+                "--start",
+                "2023-02-29",
+            ],
+            "--start",
+        ),
+        (
+            [
+                "calc",
+                "schedule",
+                "--principal",
+                "1000",
+                "--rate",
+                "abc",
+                "--months",
+                "3",
+                "--method",
+                "annuity",
+                "--start",
+                "2024-01-01",
+            ],
+            "--rate",
+        ),
+        (
+            [
+                "calc",
+                "schedule",
+                "--principal",
+                "1000",
+                "--rate",
+                "4",
+                "--months",
+                "3",
+                "--method",
+                "weekly",
+                "--start",
+                "2024-01-01",
+            ],
+            "--method",
+        ),
+        (
+            [
+                "calc",
+                "penalty",
+                "--principal",
+                "1000",
+                "--rate",
+                "4",
+                "--from",
+                "2024-03-01",
+                "--to",
+                "2024-02-01",
+            ],
+            "--to",
+        ),
         (["calc", "classify", "--dpd", "-1"], "--dpd"),
         (["calc", "classify", "--dpd", "5", "--rules", "1999"], "--rules"),
         (["calc", "parse-capital", "人民币壹仟伍元"], "TEXT"),
@@ -125,7 +250,9 @@ def test_check_uscc_is_strict_with_a_note(capsys):
 def test_config_override_changes_a_rule(tmp_path: Path, capsys):
     override = tmp_path / "bank.toml"
     override.write_text('[classification]\ndefault_rules = "legacy"\n', encoding="utf-8")
-    code, out, _ = run(capsys, "--config", str(override), "calc", "classify", "--dpd", "200", "--rules", "legacy")
+    code, out, _ = run(
+        capsys, "--config", str(override), "calc", "classify", "--dpd", "200", "--rules", "legacy"
+    )
     assert code == 0 and out.strip() == "可疑"
 
 

@@ -61,8 +61,13 @@ def test_married_person_needs_a_spouse():
 
 
 def test_shareholdings_must_sum_to_one_hundred():
-    bad = {**ENTERPRISE, "shareholders": [{**ENTERPRISE["shareholders"][0], "share_percent": 70},
-                                          ENTERPRISE["shareholders"][1]]}
+    bad = {
+        **ENTERPRISE,
+        "shareholders": [
+            {**ENTERPRISE["shareholders"][0], "share_percent": 70},
+            ENTERPRISE["shareholders"][1],
+        ],
+    }
     with pytest.raises(InputError) as info:
         validate(Enterprise, {k: v for k, v in bad.items() if k != "customer_type"})
     assert "110" in info.value.problems[0].reason
@@ -105,7 +110,9 @@ def test_amount_with_more_than_two_decimals_is_refused_and_floats_are_read_exact
 def test_guarantor_needs_the_identifier_of_its_kind():
     with pytest.raises(InputError):
         validate(Guarantor, {"kind": "企业", "name": "某公司", "id_number": "11010519491231002X"})
-    assert Guarantor.model_validate({"kind": "企业", "name": "某公司", "credit_code": "91350200776049653A"}).key
+    assert Guarantor.model_validate(
+        {"kind": "企业", "name": "某公司", "credit_code": "91350200776049653A"}
+    ).key
 
 
 def test_locate_walks_lists_and_unions():

@@ -14,8 +14,15 @@ from dossier.kinds.registry import all_kinds
 
 KINDS = sorted(all_kinds())
 EXPECTED_KINDS = {
-    "investigation", "credit", "inspection", "collection", "public-notice", "reminder",
-    "loan-contract", "mortgage-contract", "guarantee-contract",
+    "investigation",
+    "credit",
+    "inspection",
+    "collection",
+    "public-notice",
+    "reminder",
+    "loan-contract",
+    "mortgage-contract",
+    "guarantee-contract",
 }
 
 
@@ -76,7 +83,9 @@ def test_every_kind_converts_to_pdf_in_one_batch(tmp_path, capsys):
         source = tmp_path / f"{kind}.yaml"
         main(["example", kind])
         source.write_text(capsys.readouterr().out, encoding="utf-8")
-        code = main(["generate", kind, str(source), "--no-file", "-o", str(tmp_path / "out"), "--pdf", "--json"])
+        code = main(
+            ["generate", kind, str(source), "--no-file", "-o", str(tmp_path / "out"), "--pdf", "--json"]
+        )
         results.append((kind, code, json.loads(capsys.readouterr().out)[0]))
     for kind, code, result in results:
         assert code == 0, result
@@ -111,8 +120,10 @@ def test_a_batch_with_one_bad_input_generates_the_rest_and_exits_2(tmp_path, cap
 
 def test_invalid_input_lists_every_problem_with_path_and_label(tmp_path, capsys):
     path = tmp_path / "bad.yaml"
-    path.write_text("doc_no: X\nlender: {name: 某银行}\nborrower: {name: 张三, id_number: '110105194912310021'}\n",
-                    encoding="utf-8")
+    path.write_text(
+        "doc_no: X\nlender: {name: 某银行}\nborrower: {name: 张三, id_number: '110105194912310021'}\n",
+        encoding="utf-8",
+    )
     code = main(["generate", "reminder", str(path), "--no-file", "-o", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2

@@ -42,7 +42,8 @@ def check_id(
     def human(c: Console) -> None:
         c.print(f"有效 valid: {rid.number}")
         c.print(
-            f"出生日期 {rid.birth_date.isoformat()}，性别 {rid.sex}，年龄 {rid.age(today)}，地区码 {rid.area_code}"
+            f"出生日期 {rid.birth_date.isoformat()}，性别 {rid.sex}，"
+            f"年龄 {rid.age(today)}，地区码 {rid.area_code}"
         )
 
     emit(payload, as_json, human)

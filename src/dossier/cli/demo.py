@@ -19,11 +19,56 @@ from dossier.finance.classification import dpd_floor
 from dossier.finance.penalty import penalty_interest
 from dossier.finance.schedule import RepaymentMethod, build_schedule, schedule_totals
 
+DEMO_MARKER = ".dossier/made-by-demo"
+
 
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo's output files.")] = Path("out/demo"),
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also make PDFs (needs LibreOffice).")] = True,
 ) -> None:
-    """Run the worked example: a loan of 100,000 yuan at 4.35 % over 12 months."""
+    """Run the worked example: the arithmetic, then every document kind generated and filed into a demo
+    archive, its completeness reviewed and its audit log verified."""
+    _arithmetic(out)
+    _archive(out, pdf=pdf)
+
+
+def _step(c, title: str, argv: list[str]) -> int:
+    from dossier.cli.app import main  # the demo drives the same commands a person types
+
+    c.rule(title)
+    c.print(f"$ dossier {' '.join(argv)}", style="dim")
+    return main(argv)
+
+
+def _archive(out: Path, *, pdf: bool) -> None:
+    import shutil
+
+    from dossier.kinds.registry import all_kinds
+    from dossier.render.pdf import find_soffice
+
+    c = console()
+    home = out / "archive"
+    # Only a home this command made is ever removed, so a run never deletes anyone's real archive.
+    if (home / DEMO_MARKER).exists():
+        shutil.rmtree(home)
+    _step(c, "建立档案库 init the archive home", ["init", "--home", str(home)])
+    (home / DEMO_MARKER).write_text("made by dossier demo\n", encoding="utf-8")
+    inputs = out / "inputs"
+    inputs.mkdir(parents=True, exist_ok=True)
+    with_pdf = pdf and find_soffice() is not None
+    for kind in all_kinds().values():
+        source = inputs / f"{kind.name}.yaml"
+        source.write_text(kind.example_text(), encoding="utf-8")
+        argv = ["generate", kind.name, str(source), "--home", str(home), "-o", str(out / "documents")]
+        _step(c, f"生成并归档 {kind.title}", [*argv, "--pdf"] if with_pdf else argv)
+    _step(c, "借款人 borrowers", ["borrowers", "--home", str(home)])
+    _step(c, "档案完整性 completeness", ["completeness", "--home", str(home)])
+    _step(c, "审计链校验 audit verify", ["audit", "verify", "--home", str(home)])
+    c.rule()
+    c.print(f"文书副本 documents: {out / 'documents'}    档案库 archive home: {home}")
+
+
+def _arithmetic(out: Path) -> None:
     c = console()
     out.mkdir(parents=True, exist_ok=True)
     principal, rate, start = Decimal("100000.00"), Decimal("4.35"), date(2024, 1, 15)
@@ -54,7 +99,8 @@ def demo(
 
     penalty = penalty_interest(Decimal("10000.00"), rate, date(2024, 3, 1), date(2024, 3, 31))
     c.print(
-        f"逾期本金 10,000.00 元 30 天：罚息利率 {penalty.rate_percent}%，罚息 {format_amount(penalty.amount)} 元"
+        f"逾期本金 10,000.00 元 30 天：罚息利率 {penalty.rate_percent}%，"
+        f"罚息 {format_amount(penalty.amount)} 元"
     )
     for dpd in (0, 30, 120, 300, 400):
         c.print(f"逾期 {dpd} 天 → 五级分类不优于 {dpd_floor(dpd)}")

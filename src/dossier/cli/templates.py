@@ -20,9 +20,12 @@ app = typer.Typer(help="Check DOCX templates against the kinds' data.", no_args_
 @app.command("check")
 def check(
     path: Annotated[
-        Path | None, typer.Argument(help="A template file or a folder of <kind>.docx; default: the templates in use.")
+        Path | None,
+        typer.Argument(help="A template file or a folder of <kind>.docx; default: the templates in use."),
     ] = None,
-    kind: Annotated[str | None, typer.Option(help="The kind a template file is for (default: its file name).")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="The kind a template file is for (default: its file name).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Report unknown variables, required fields never shown, Jinja syntax errors and full-width tags.

@@ -36,7 +36,9 @@ def _load(path: str | None) -> tuple[DocumentType, ...]:
     try:
         types = _LIST.validate_python(yaml.safe_load(text))
     except Exception as exc:
-        raise ConfigError(f"document types list is invalid (文档类型配置错误): {path or 'defaults'}: {exc}") from exc
+        raise ConfigError(
+            f"document types list is invalid (文档类型配置错误): {path or 'defaults'}: {exc}"
+        ) from exc
     keys = [t.key for t in types]
     if len(keys) != len(set(keys)):
         raise ConfigError("document types list repeats a key (文档类型重复)")

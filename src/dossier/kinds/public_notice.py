@@ -127,9 +127,11 @@ def derive(data: PublicNoticeInput, config: Config) -> dict[str, Any]:
 def subjects(data: PublicNoticeInput) -> list[Subject]:
     """The notice is each listed debtor's evidence that the limitation period was interrupted, so a
     copy files into every debtor's archive."""
-    return [
-        party_subject(row, row.contract_number, receipt_numbers=[row.receipt_number]) for row in data.debtors
-    ]
+    subjects: dict[str, Subject] = {}
+    for row in data.debtors:  # a debtor with two loans on the notice gets one copy, under its first loan
+        subject = party_subject(row, row.contract_number, receipt_numbers=[row.receipt_number])
+        subjects.setdefault(row.key, subject)
+    return list(subjects.values())
 
 
 KIND = Kind(
