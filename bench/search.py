@@ -587,7 +587,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             n = min(args.whoosh_docs, args.docs) if name == "whoosh" else args.docs
             runs.append(measure(args, name, n, work))
         text = report(args, runs, analyzer, started)
-        path = write_result("search", text)
+        path = write_result(f"search-{args.docs}", text)
         note(f"written {path}")
     finally:
         if args.keep:

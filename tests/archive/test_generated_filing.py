@@ -51,13 +51,19 @@ def test_a_document_naming_two_subjects_is_filed_in_both_archives(archive):
 
 
 def test_a_kind_that_names_no_subject_is_refused_with_advice(archive):
+    def no_subject(data):
+        raise TypeError(f"{type(data).__name__} has no borrower field; its kind must define subjects()")
+
+    kind = dataclasses.replace(get_kind("reminder"), subjects=no_subject)
+    document = Generator().generate(kind, kind.example())
+    with pytest.raises(DossierError, match="--no-file"):
+        file_generated(archive, document, actor="test")
+
+
+def test_a_public_notice_is_filed_once_into_each_debtors_archive(archive):
     kind = get_kind("public-notice")
-    if kind.subjects is default_subjects:
-        document = Generator().generate(kind, kind.example())
-        with pytest.raises(DossierError, match="--no-file"):
-            file_generated(archive, document, actor="test")
-    else:
-        # The kind names its debtors: each one gets the notice.
-        document = Generator().generate(kind, kind.example())
-        filings = file_generated(archive, document, actor="test")
-        assert len(filings) == len(document.data.debtors)
+    document = Generator().generate(kind, kind.example())
+    filings = file_generated(archive, document, actor="test")
+    debtors = {row.key for row in document.data.debtors}
+    assert {f["borrower_key"] for f in filings} == debtors
+    assert len(filings) == len(debtors)

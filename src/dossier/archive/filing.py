@@ -9,7 +9,8 @@ The protocol, in order:
    commit a ``pending`` row naming it and the temporary file;
 3. hard-link the temporary file to the final name (a link never replaces an existing file), remove the
    temporary name, fsync the folder;
-4. flip the row to ``filed`` and append the audit event, in one transaction.
+4. flip the row to ``filed``, append the audit event and queue the document for the search index
+   (dossier.search.outbox), in one transaction.
 
 A crash before 2 leaves only a temporary file; after 2, a pending row that `dossier check` finishes
 (the verified content is on disk) or rolls back. So there is never a filed row without its file, and
@@ -51,6 +52,7 @@ from dossier.archive.registry import find_borrower, normalize_key
 from dossier.domain.categories import get_category
 from dossier.domain.document_types import get_document_type
 from dossier.errors import DossierError
+from dossier.search.outbox import enqueue as enqueue_for_index
 
 CHUNK = 1 << 20
 SOURCES = ("generated", "ingested", "uploaded")
@@ -246,6 +248,8 @@ def complete(session: Session, document_id: int, *, actor: str, repaired: bool =
         info["input"] = document.details["input"]
     if repaired:
         info["completed_by"] = "check"
+    # Same transaction as "filed": the search index can lag behind the catalog, never lose a document.
+    enqueue_for_index(session, document.id)
     append_event(
         session,
         actor=actor,

@@ -11,6 +11,8 @@ import typer
 
 from dossier import __version__
 from dossier.cli import archive, calc, check, demo, documents, review, templates
+from dossier.cli import search as search_cli
+from dossier.cli import volume as volume_cli
 from dossier.cli.args import BadArgument
 from dossier.config import ENV_CONFIG, default_config
 from dossier.errors import DossierError
@@ -48,6 +50,10 @@ app.command("export")(review.export)
 app.command("retention")(review.retention)
 app.command("hold")(review.hold)
 app.command("settle")(review.settle)
+app.command("search")(search_cli.search)
+app.command("index")(search_cli.index)
+app.command("reindex")(search_cli.reindex)
+app.command("volume")(volume_cli.volume)
 
 
 def _version(value: bool) -> None:

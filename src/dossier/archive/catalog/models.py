@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -158,3 +159,23 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class IndexQueue(Base):
+    """The search outbox: work the full-text index still owes the catalog (see dossier.search.outbox).
+
+    A row is written in the transaction that files its document and deleted only after the index has
+    committed the work, so a crash in between repeats the work (adding is idempotent) and loses nothing.
+    No foreign key: a ``delete`` row outlives its document on purpose.
+    """
+
+    __tablename__ = "index_queue"
+    __table_args__ = (Index("ix_index_queue_op_id", "op", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(Integer, index=True)
+    op: Mapped[str] = mapped_column(String(10))
+    """``add`` (index or re-index), ``delete`` (drop from the index) or ``ocr`` (recognise, then add)."""
+    queued_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,130 @@
+"""SearchIndex over a real archive home, on both engines: what was filed is found, filtered, marked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from conftest import COMPANY_KEY, COMPANY_NAME, Home
+
+from dossier.search.fields import SearchError, make_filters
+from dossier.search.service import SearchIndex, SearchPage
+from indexer.query import QuerySyntaxError
+
+
+def search(home: Home, text: str, **filters: object) -> SearchPage:
+    with home.archive() as archive:
+        index = SearchIndex.open(archive)
+        assert index.engine_name == home.engine
+        index.process()
+        return index.search(text, filters=make_filters(**filters, config=archive.config))  # type: ignore[arg-type]
+
+
+def titles(page: SearchPage) -> list[str]:
+    return sorted(hit.title for hit in page.hits)
+
+
+def marked_texts(page: SearchPage) -> set[str]:
+    return {piece for hit in page.hits for snippet in hit.snippets for piece, match in snippet if match}
+
+
+def test_every_filed_document_is_in_the_index_with_its_text_recorded(filled_home: Home) -> None:
+    with filled_home.archive() as archive:
+        index = SearchIndex.open(archive)
+        report = index.process()
+        assert index.pending() == 0 and report.remaining == 0
+        documents = filled_home.documents()
+        assert index.doc_count() == len(documents) == 6
+    statuses = {d.original_name or d.title: d.details["text"]["status"] for d in documents}
+    # The encrypted corpus PDF is filed and indexed (by its title) with the reason it has no text.
+    assert statuses["password-is-test.pdf"] == "error"
+    assert all(s == "ok" for name, s in statuses.items() if name != "password-is-test.pdf")
+    assert all(d.details["text"]["chars"] > 0 for d in documents if d.source == "generated")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_title", "mark"),
+    [
+        ("陈志远", "借款合同", "陈志远"),  # a person's name inside the loan contract
+        ("11010519491231002X", "到期还款提示", "11010519491231002X"),  # a resident ID number
+        ("91350203MA2YK7L54P", "逾期贷款催收通知书", "91350203MA2YK7L54P"),  # a credit code
+        ("jk2025-000456", "到期还款提示", "JK2025-000456"),  # a contract number, any case
+        ("ＪＫ２０２６－０００３１８", "借款合同", "JK2026-000318"),  # full-width equals half-width
+        ('"经我行多次催收"', "逾期贷款催收通知书", "经我行多次催收"),  # a Chinese phrase
+        ("Beautiful is better", "011-google-doc-document_google-doc-document", "Beautiful"),  # corpus PDF
+    ],
+)
+def test_names_numbers_and_phrases_find_their_document_with_the_match_marked(
+    filled_home: Home, query: str, expected_title: str, mark: str
+) -> None:
+    page = search(filled_home, query)
+    assert titles(page) == [expected_title]
+    assert page.total == 1
+    assert mark in marked_texts(page)
+
+
+def test_a_company_name_finds_every_document_that_contains_it(filled_home: Home) -> None:
+    page = search(filled_home, COMPANY_NAME)
+    assert titles(page) == ["借款合同"]
+    hit = page.hits[0]
+    assert (hit.borrower_key, hit.borrower_name) == (COMPANY_KEY, COMPANY_NAME)
+    assert (hit.category, hit.category_label, hit.doc_type) == ("contracts", "合同类", "loan-contract")
+    assert hit.doc_date == date(2026, 3, 18) and hit.contract_number == "JK2026-000318"
+    assert hit.path and hit.path.endswith(".docx") and hit.sha256 and len(hit.sha256) == 64
+    assert hit.score > 0
+
+
+def test_filters_narrow_by_borrower_key_or_name_category_type_and_dates(filled_home: Home) -> None:
+    everything = search(filled_home, "借款")
+    assert titles(everything) == ["借款合同", "到期还款提示", "逾期贷款催收通知书"]
+    assert titles(search(filled_home, "借款", borrower="11010519491231002X")) == ["到期还款提示"]
+    assert titles(search(filled_home, "借款", borrower="张三")) == ["到期还款提示"]
+    assert titles(search(filled_home, "借款", category="合同类")) == ["借款合同"]
+    assert titles(search(filled_home, "借款", category="collection")) == ["逾期贷款催收通知书"]
+    assert titles(search(filled_home, "借款", doc_type="催收通知书")) == ["逾期贷款催收通知书"]
+    assert titles(search(filled_home, "借款", loan="jk2025-000123")) == ["逾期贷款催收通知书"]
+    assert titles(search(filled_home, "借款", date_from=date(2026, 11, 21))) == ["到期还款提示"]
+    assert titles(search(filled_home, "借款", date_to=date(2026, 11, 20))) == ["借款合同", "逾期贷款催收通知书"]
+    window = search(filled_home, "借款", date_from=date(2026, 11, 1), date_to=date(2026, 11, 25))
+    assert titles(window) == ["逾期贷款催收通知书"]
+
+
+def test_the_query_language_fields_take_labels_and_names_too(filled_home: Home) -> None:
+    assert titles(search(filled_home, "借款 category:合同类")) == ["借款合同"]
+    assert titles(search(filled_home, "借款 type:到期还款提示")) == ["到期还款提示"]
+    assert titles(search(filled_home, f"borrower:{COMPANY_NAME} Lorem")) == [
+        "002-trivial-libre-office-writer_002-trivial-libre-office-writer"
+    ]
+    assert titles(search(filled_home, "借款 date:2026-11-01..2026-11-25")) == ["逾期贷款催收通知书"]
+    assert titles(search(filled_home, "借款 -催收")) == ["借款合同", "到期还款提示"]
+    assert titles(search(filled_home, "陈志远 OR 张三")) == ["借款合同", "到期还款提示"]
+
+
+def test_a_filter_only_search_lists_the_documents_newest_first(filled_home: Home) -> None:
+    page = search(filled_home, "", borrower=COMPANY_KEY)
+    assert page.total == 4  # the loan contract and three corpus files
+    assert page.hits[0].title == "借款合同"  # the only dated one: dated documents come first
+    assert {hit.title for hit in page.hits[1:]} == {
+        "002-trivial-libre-office-writer_002-trivial-libre-office-writer",
+        "011-google-doc-document_google-doc-document",
+        "password-is-test",
+    }
+
+
+def test_paging_returns_every_hit_once(filled_home: Home) -> None:
+    with filled_home.archive() as archive:
+        index = SearchIndex.open(archive)
+        pages = [index.search("借款", offset=offset, limit=1) for offset in range(3)]
+        everything = index.search("借款", limit=None)
+    assert [p.total for p in pages] == [3, 3, 3]
+    assert sorted(p.hits[0].document_id for p in pages) == sorted(h.document_id for h in everything.hits)
+    assert len(everything.hits) == 3
+
+
+def test_unknown_fields_categories_and_bad_syntax_are_refused(filled_home: Home) -> None:
+    with pytest.raises(SearchError, match="未知档案类别"):
+        search(filled_home, "借款 category:不存在")
+    with pytest.raises(QuerySyntaxError, match="unknown field"):
+        search(filled_home, "nosuchfield:x")
+    with pytest.raises(QuerySyntaxError, match="引号未闭合"):
+        search(filled_home, '"借款')
