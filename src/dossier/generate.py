@@ -49,20 +49,25 @@ class Document:
     warnings: tuple[str, ...] = field(default=())
 
     def save(self, directory: Path) -> Path:
-        """Write ``<filename>.docx`` into ``directory`` atomically: never a half-written file."""
+        """Write ``<filename>.docx`` into ``directory``: never a half-written file, and never over an
+        existing one (a second document of the same name becomes ``<filename>-2.docx``)."""
         directory.mkdir(parents=True, exist_ok=True)
-        target = directory / f"{self.filename}.docx"
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".docx", dir=directory)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(self.content)
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
+            for n in range(1, 10_000):
+                target = directory / (f"{self.filename}.docx" if n == 1 else f"{self.filename}-{n}.docx")
+                try:
+                    os.link(tmp, target)  # unlike rename, a link never replaces an existing file
+                except FileExistsError:
+                    continue
+                return target
+            raise DossierError(f"too many files named {self.filename} (同名文件过多) in {directory}")
+        finally:
             Path(tmp).unlink(missing_ok=True)
-            raise
-        return target
 
 
 class Generator:

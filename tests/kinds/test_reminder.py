@@ -45,3 +45,13 @@ def test_principal_due_above_balance_is_refused(generator):
     with pytest.raises(InputError) as info:
         generator.generate("reminder", data)
     assert "本次应还本金大于贷款余额" in str(info.value)
+
+
+def test_saving_twice_never_overwrites(generator, tmp_path):
+    document = generator.generate("reminder", get_kind("reminder").example())
+    first = document.save(tmp_path)
+    second = document.save(tmp_path)
+    assert first.name == "到期还款提示-JK2025-000456-2026-12-28.docx"
+    assert second.name == "到期还款提示-JK2025-000456-2026-12-28-2.docx"
+    assert first.read_bytes() == second.read_bytes() == document.content
+    assert {p.name for p in tmp_path.iterdir()} == {first.name, second.name}

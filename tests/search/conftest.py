@@ -68,7 +68,9 @@ def fill(home: Home, inputs: Path) -> None:
         source.write_text(get_kind(kind).example_text(), encoding="utf-8")
         assert home.cli("generate", kind, str(source)) == 0
     files = [str(CORPUS / name) for name in CORPUS_FILES]
-    assert home.cli("ingest", *files, "--borrower", COMPANY_KEY, "--category", "basic", "--type", "other") == 0
+    assert (
+        home.cli("ingest", *files, "--borrower", COMPANY_KEY, "--category", "basic", "--type", "other") == 0
+    )
 
 
 @pytest.fixture(scope="session", params=ENGINES)

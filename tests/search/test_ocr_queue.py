@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 from conftest import Home, write_config
 from PIL import Image, ImageDraw, ImageFont
 
+from dossier.archive import Archive
+from dossier.archive.filing import file_document
+from dossier.archive.registry import ensure_borrower
+from dossier.search.ocr_queue import ocr_worker
+from dossier.search.service import SearchIndex
 from dossier.search.settings import text_dir
 
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
@@ -36,8 +42,18 @@ def test_a_scan_is_flagged_then_found_by_its_text_once_ocr_ran(
     home = Home(tmp_path / "home", config, "tantivy")
     scan = chinese_scan(tmp_path / "approval-scan.png")
     filed = cli_json(
-        home, capsys, "ingest", str(scan), "--borrower", "11010519491231002X", "--name", "张三",
-        "--category", "approval", "--type", "other",
+        home,
+        capsys,
+        "ingest",
+        str(scan),
+        "--borrower",
+        "11010519491231002X",
+        "--name",
+        "张三",
+        "--category",
+        "approval",
+        "--type",
+        "other",
     )
     assert filed[0]["status"] == "filed"
 
@@ -75,3 +91,36 @@ def test_a_scan_is_flagged_then_found_by_its_text_once_ocr_ran(
     assert rebuilt["waiting_ocr"] == 0 and rebuilt["documents"] == 1
     assert cli_json(home, capsys, "search", PHRASE)["total"] == 1
     assert cli_json(home, capsys, "audit", "verify")["ok"] is True
+
+
+class StopWhenIdle(threading.Event):
+    """Stops the worker the first time it has nothing to do (instead of sleeping until the next round)."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.set()
+        return True
+
+
+def test_the_background_worker_recognises_what_is_queued_then_idles(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    with Archive.init(home) as archive:
+        ensure_borrower(archive, "11010519491231002X", "张三", "person", actor="test")
+        filed = file_document(
+            archive,
+            chinese_scan(tmp_path / "scan.png"),
+            borrower_key="11010519491231002X",
+            category="approval",
+            doc_type="other",
+            title="上传的扫描件",
+            source="uploaded",
+            actor="web",
+        )
+        index = SearchIndex.open(archive)
+        assert index.process().needs_ocr == 1
+        assert index.search(PHRASE).total == 0
+
+        ocr_worker(archive, StopWhenIdle(), interval=60)
+
+        page = index.search(PHRASE)
+        assert [hit.document_id for hit in page.hits] == [filed.document_id]
+        assert index.queue_state().waiting == {}

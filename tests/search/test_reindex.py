@@ -9,7 +9,12 @@ import pytest
 from conftest import Home, write_config
 from sqlalchemy import delete, func, select
 
+from dossier.archive import Archive
+from dossier.archive.catalog import db
 from dossier.archive.catalog.models import IndexQueue
+from dossier.archive.filing import file_document
+from dossier.archive.registry import ensure_borrower
+from dossier.cli.app import main
 from dossier.search.service import SearchIndex
 from dossier.search.settings import index_dir, index_root, text_dir
 from indexer.engines.base import MARKER_FILE
@@ -77,7 +82,9 @@ def test_the_index_rebuilds_itself_when_its_schema_changed_or_it_went_missing(
 
     # Another analyzer wrote this index: opening it queues the whole catalog and empties it.
     marker = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8"))
-    (folder / MARKER_FILE).write_text(json.dumps({**marker, "analyzer": "an older analyzer"}), encoding="utf-8")
+    (folder / MARKER_FILE).write_text(
+        json.dumps({**marker, "analyzer": "an older analyzer"}), encoding="utf-8"
+    )
     with fresh_home.archive() as archive:
         index = SearchIndex.open(archive)
         assert index.rebuilt is not None and "analyzer" in index.rebuilt
@@ -96,8 +103,19 @@ def test_the_index_rebuilds_itself_when_its_schema_changed_or_it_went_missing(
     assert results(switched, capsys) == before
     new_doc = fresh_home.path.parent / "new.txt"
     new_doc.write_text("新归档的说明材料：切换引擎后归档", encoding="utf-8")
-    assert switched.cli("ingest", str(new_doc), "--borrower", "11010519491231002X", "--category", "basic",
-                        "--type", "other") == 0
+    assert (
+        switched.cli(
+            "ingest",
+            str(new_doc),
+            "--borrower",
+            "11010519491231002X",
+            "--category",
+            "basic",
+            "--type",
+            "other",
+        )
+        == 0
+    )
     assert index_json(switched, capsys, "search", "切换引擎后归档")["total"] == 1
     assert index_json(fresh_home, capsys, "search", "切换引擎后归档")["total"] == 1
 
@@ -126,3 +144,37 @@ def test_an_interrupted_reindex_leaves_the_rest_queued_and_the_next_run_finishes
             assert report["rebuilt"].startswith("resumed")
         assert not note.exists() and queued(fresh_home) == 0
         assert results(fresh_home, capsys) == before
+
+
+def test_a_catalog_from_before_the_outbox_is_upgraded_and_indexed_whole(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from alembic import command
+
+    home = tmp_path / "home"
+    with Archive.init(home) as archive:
+        ensure_borrower(archive, "110105198001010016", "李四", "person", actor="test")
+        for i in range(3):
+            file_document(
+                archive,
+                f"升级前归档的材料 第{i}份".encode(),
+                borrower_key="110105198001010016",
+                category="basic",
+                doc_type="other",
+                title=f"升级前{i}",
+                filename=f"old-{i}.txt",
+                actor="test",
+            )
+        # Back to the first catalog revision: an archive made before the outbox existed.
+        cfg = db.alembic_config(str(archive.engine.url))
+        with archive.engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0001")
+        assert db.current_revision(archive.engine) == "0001"
+
+    capsys.readouterr()
+    assert main(["search", "升级前归档的材料", "--home", str(home), "--json"]) == 0
+    page = json.loads(capsys.readouterr().out)
+    assert sorted(hit["title"] for hit in page["hits"]) == ["升级前0", "升级前1", "升级前2"]
+    with Archive.open(home) as archive:
+        assert db.current_revision(archive.engine) == db.HEAD == "0002"

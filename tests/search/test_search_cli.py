@@ -77,15 +77,19 @@ def test_csv_is_an_audit_export_of_every_hit(
     code, out, _ = run(filled_home, capsys, "search", "借款", "--csv")
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
-    assert tuple(rows[0]) == COLUMNS == (
-        "id",
-        "borrower_key",
-        "borrower_name",
-        "title",
-        "date",
-        "path",
-        "sha256",
-        "snippet",
+    assert (
+        tuple(rows[0])
+        == COLUMNS
+        == (
+            "id",
+            "borrower_key",
+            "borrower_name",
+            "title",
+            "date",
+            "path",
+            "sha256",
+            "snippet",
+        )
     )
     assert len(rows) == 4
     by_title = {r[3]: dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]}

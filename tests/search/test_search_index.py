@@ -84,7 +84,10 @@ def test_filters_narrow_by_borrower_key_or_name_category_type_and_dates(filled_h
     assert titles(search(filled_home, "借款", doc_type="催收通知书")) == ["逾期贷款催收通知书"]
     assert titles(search(filled_home, "借款", loan="jk2025-000123")) == ["逾期贷款催收通知书"]
     assert titles(search(filled_home, "借款", date_from=date(2026, 11, 21))) == ["到期还款提示"]
-    assert titles(search(filled_home, "借款", date_to=date(2026, 11, 20))) == ["借款合同", "逾期贷款催收通知书"]
+    assert titles(search(filled_home, "借款", date_to=date(2026, 11, 20))) == [
+        "借款合同",
+        "逾期贷款催收通知书",
+    ]
     window = search(filled_home, "借款", date_from=date(2026, 11, 1), date_to=date(2026, 11, 25))
     assert titles(window) == ["逾期贷款催收通知书"]
 

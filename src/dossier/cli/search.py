@@ -273,6 +273,7 @@ def _index_json(
         "documents": documents,
         "waiting_ocr": state.waiting.get("ocr", 0),
         "parked": state.parked,
+        "orphans": state.orphans,
         "ocr": None
         if ocr is None
         else {

@@ -57,8 +57,10 @@ from dossier.search.settings import SearchSettings, index_dir, index_root, searc
 from dossier.search.text_cache import CachedText
 from indexer.engines import (
     ENGINES,
+    EngineError,
     EngineOptions,
     IndexEngine,
+    IndexLocked,
     IndexNeedsRebuild,
     check_index,
     open_engine,
@@ -164,7 +166,7 @@ class SearchIndex:
         process's job) instead of waiting for it.
         """
         index = cls(archive, engine=engine, settings=settings)
-        with index._indexing_lock(wait) as held:
+        with index._indexing_lock(wait) as held, _engine_errors():
             if held:
                 index.rebuilt = index._ensure_trusted()
         return index
@@ -254,7 +256,7 @@ class SearchIndex:
         ``wait=False`` returns at once (``busy``) if another process is indexing.
         """
         report = IndexReport(rebuilt=self.rebuilt)
-        with self._indexing_lock(wait) as held:
+        with self._indexing_lock(wait) as held, _engine_errors():
             if not held:
                 report.busy = True
                 report.remaining = self.pending()
@@ -267,7 +269,7 @@ class SearchIndex:
         """Rebuild the index from the catalog in bounded memory; resumable (see the module doc)."""
         report = IndexReport()
         note = index_root(self.archive.home) / f"{self.engine_name}.rebuilding"
-        with self._indexing_lock(True):
+        with self._indexing_lock(True), _engine_errors():
             if note.is_file():
                 report.rebuilt = "resumed (继续重建)"
             else:
@@ -383,10 +385,14 @@ class SearchIndex:
         config = self.archive.config
         query = combine(normalize_fields(parse_query(text), config), filters)
         sort = None if has_text(query) else "-date"
-        try:
+        if not (self.path / MARKER_FILE).is_file():
+            # Never answer from an index that does not exist yet: an empty answer would look like "no
+            # document contains it". Opening the index (with the indexing lock) builds it.
+            raise SearchError(
+                f"the {self.engine_name} index is not built yet; run `dossier index` (索引尚未建立)"
+            )
+        with _engine_errors():
             engine = open_engine(self.engine_name, self.path, SCHEMA, options=self._options())
-        except IndexNeedsRebuild as exc:
-            raise SearchError(f"{exc}; run `dossier reindex`") from None
         try:
             if limit is not None:
                 result = engine.search(query, offset=offset, limit=limit, sort=sort)
@@ -486,7 +492,8 @@ class SearchIndex:
 
     def doc_count(self) -> int:
         """Documents the index holds (committed)."""
-        engine = open_engine(self.engine_name, self.path, SCHEMA, options=self._options())
+        with _engine_errors():
+            engine = open_engine(self.engine_name, self.path, SCHEMA, options=self._options())
         try:
             return engine.doc_count()
         finally:
@@ -494,6 +501,19 @@ class SearchIndex:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+@contextlib.contextmanager
+def _engine_errors() -> Iterator[None]:
+    """The engine's errors as the archive's, so the CLI prints them on one line."""
+    try:
+        yield
+    except IndexLocked as exc:
+        raise IndexBusy(str(exc)) from None
+    except IndexNeedsRebuild as exc:
+        raise SearchError(f"{exc}; run `dossier reindex`") from None
+    except EngineError as exc:
+        raise DossierError(f"search index error (索引错误): {exc}") from None
 
 
 def index_pending(archive: Archive, *, engine: str | None = None) -> IndexReport:
