@@ -22,6 +22,8 @@ Aims (issue 5) for tantivy: ≥ 25× Whoosh's indexing rate, ≥ 600 documents/s
 at 100,000 documents, peak RSS ≤ 500 MB, recall 100 %.
 
     .venv/bin/python bench/search.py [--docs 10000] [--whoosh-docs 2000] [--queries 50] [--recall 300]
+
+Tables go to stdout and to bench/results/search-<docs>.md.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ ingested through the CLI, with the engine chosen by a configuration file (both e
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,9 +83,18 @@ def filled_home(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     return home
 
 
+@pytest.fixture(scope="session")
+def unindexed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A filled home nothing has searched yet (so it has no index): copied by ``fresh_home``."""
+    base = tmp_path_factory.mktemp("search-template")
+    home = Home(base / "home", write_config(base / "dossier.toml", "tantivy"), "tantivy")
+    fill(home, base / "inputs")
+    assert not (home.path / ".dossier" / "index").exists()
+    return home.path
+
+
 @pytest.fixture(params=ENGINES)
-def fresh_home(request: pytest.FixtureRequest, tmp_path: Path) -> Home:
+def fresh_home(request: pytest.FixtureRequest, tmp_path: Path, unindexed_template: Path) -> Home:
     """A home of its own (for tests that rebuild or break things), per engine."""
-    home = Home(tmp_path / "home", write_config(tmp_path / "dossier.toml", request.param), request.param)
-    fill(home, tmp_path / "inputs")
-    return home
+    shutil.copytree(unindexed_template, tmp_path / "home")
+    return Home(tmp_path / "home", write_config(tmp_path / "dossier.toml", request.param), request.param)

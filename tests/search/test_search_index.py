@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
 from datetime import date
 
 import pytest
 from conftest import COMPANY_KEY, COMPANY_NAME, Home
 
+from dossier.archive import Archive
+from dossier.archive.filing import file_document
+from dossier.archive.registry import ensure_borrower
 from dossier.search.fields import SearchError, make_filters
-from dossier.search.service import SearchIndex, SearchPage
+from dossier.search.service import LOCK_FILE, SearchIndex, SearchPage, index_pending
 from indexer.query import QuerySyntaxError
 
 
@@ -131,3 +135,35 @@ def test_unknown_fields_categories_and_bad_syntax_are_refused(filled_home: Home)
         search(filled_home, "nosuchfield:x")
     with pytest.raises(QuerySyntaxError, match="引号未闭合"):
         search(filled_home, '"借款')
+
+
+def test_index_pending_makes_new_filings_searchable_and_never_waits_for_another_indexer(tmp_path) -> None:
+    with Archive.init(tmp_path / "home") as archive:
+        ensure_borrower(archive, "110105198001010016", "李四", "person", actor="test")
+
+        def file_note(text: str) -> int:
+            return file_document(
+                archive,
+                text.encode(),
+                borrower_key="110105198001010016",
+                category="post-loan",
+                doc_type="other",
+                title=text[:6],
+                filename=f"{text[:6]}.txt",
+                actor="test",
+            ).document_id
+
+        first = file_note("贷后走访记录一：经营正常")
+        report = index_pending(archive)
+        assert (report.indexed, report.remaining, report.busy) == (1, 0, False)
+        assert [h.document_id for h in SearchIndex(archive).search("经营正常").hits] == [first]
+
+        second = file_note("贷后走访记录二：库存积压")
+        with (archive.state_dir / LOCK_FILE).open("a+b") as held:
+            fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as another indexing process would
+            busy = index_pending(archive)
+            fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+        assert busy.busy and busy.indexed == 0 and busy.remaining == 1
+        assert SearchIndex(archive).search("库存积压").total == 0
+        assert index_pending(archive).indexed == 1
+        assert [h.document_id for h in SearchIndex(archive).search("库存积压").hits] == [second]

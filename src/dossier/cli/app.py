@@ -11,6 +11,7 @@ import typer
 
 from dossier import __version__
 from dossier.cli import archive, calc, check, demo, documents, review, templates
+from dossier.cli import inbox as inbox_cli
 from dossier.cli import search as search_cli
 from dossier.cli import volume as volume_cli
 from dossier.cli.args import BadArgument
@@ -54,6 +55,8 @@ app.command("search")(search_cli.search)
 app.command("index")(search_cli.index)
 app.command("reindex")(search_cli.reindex)
 app.command("volume")(volume_cli.volume)
+app.command("watch")(inbox_cli.watch)
+app.add_typer(inbox_cli.quarantine_app, name="quarantine")
 
 
 def _version(value: bool) -> None:

@@ -57,6 +57,18 @@ def default_actor(actor: str | None = None) -> str:
         return "cli"
 
 
+def make_searchable(archive: Archive) -> None:
+    """Index what a command just filed; if another process holds the index, the outbox keeps it queued."""
+    from dossier.search.service import index_pending
+
+    try:
+        index_pending(archive)
+    except DossierError as exc:
+        Console(stderr=True, highlight=False).print(
+            f"注意 note: not indexed yet, still queued (尚未索引，已排队): {exc}", markup=False
+        )
+
+
 def open_archive(home: Path | None, *, create_if_new: bool = False) -> Archive:
     """Open the home; a writing command also creates it when the folder is missing or empty."""
     path = resolve_home(home)
@@ -161,6 +173,7 @@ def ingest(
                     "sha256": result.sha256,
                 }
             )
+        make_searchable(archive)
 
     def human(c: Console) -> None:
         for r in results:

@@ -63,6 +63,17 @@ def _archive(out: Path, *, pdf: bool) -> None:
         _step(c, f"生成并归档 {kind.title}", [*argv, "--pdf"] if with_pdf else argv)
     _step(c, "借款人 borrowers", ["borrowers", "--home", str(home)])
     _step(c, "档案完整性 completeness", ["completeness", "--home", str(home)])
+    _step(c, "全文检索 search: a name", ["search", "陈志远", "--home", str(home), "--limit", "3"])
+    _step(
+        c,
+        "全文检索 search: a contract number",
+        ["search", "JK2026-000318", "--home", str(home), "--limit", "3"],
+    )
+    _step(
+        c,
+        "档案卷 volume",
+        ["volume", "91350205MA2XK7Q396", "-o", str(out / "volume.pdf"), "--home", str(home), "--force"],
+    )
     _step(c, "审计链校验 audit verify", ["audit", "verify", "--home", str(home)])
     c.rule()
     c.print(f"文书副本 documents: {out / 'documents'}    档案库 archive home: {home}")

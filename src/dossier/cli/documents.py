@@ -14,7 +14,7 @@ from rich.table import Table
 
 from dossier.archive.home import resolve_home
 from dossier.batch import BatchResult, generate_batch
-from dossier.cli.archive import ActorOption, HomeOption, default_actor, open_archive
+from dossier.cli.archive import ActorOption, HomeOption, default_actor, make_searchable, open_archive
 from dossier.cli.args import BadArgument, positive_int
 from dossier.cli.output import console, emit
 from dossier.domain.categories import get_category
@@ -136,6 +136,9 @@ def generate(
         results = generate_batch(
             k.name, inputs, out, jobs=jobs, pdf=pdf, template=template, home=home_path, actor=who
         )
+    if home_path is not None and any(r.document_ids for r in results):
+        with open_archive(home_path) as archive:
+            make_searchable(archive)
     if as_json:
         emit([_result_json(r) for r in results], True, lambda _: None)
     else:

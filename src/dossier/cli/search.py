@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from dossier.cli.archive import ActorOption, HomeOption, default_actor, open_archive
@@ -318,21 +318,30 @@ def _print_index(c: Console, p: dict[str, Any]) -> None:
 
 @contextmanager
 def _bar(label: str, *, enabled: bool) -> Iterator[ProgressFn | None]:
-    """A progress bar on a terminal (stderr), shown once there is something to do; else nothing."""
+    """A progress bar on a terminal (stderr), started at the first batch done (so a search with nothing
+    to index shows none); else no callback at all."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
+    bars: list[tuple[Progress, TaskID]] = []
 
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+    def advance(done: int, total: int) -> None:
+        if not bars:
+            bar = Progress(
+                TextColumn(label),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            bar.start()
+            bars.append((bar, bar.add_task(label, total=total)))
+        bar, task = bars[0]
+        bar.update(task, completed=done, total=total)
 
+    try:
         yield advance
+    finally:
+        for bar, _ in bars:
+            bar.stop()

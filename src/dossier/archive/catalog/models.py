@@ -179,3 +179,41 @@ class IndexQueue(Base):
     queued_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class InboxItem(Base):
+    """One file found in the inbox and the steps it has passed: the watcher's journal (dossier.inbox).
+
+    Steps run arrived → stable → hashed → extracted → classified → matched → filed → indexed → removed;
+    ``step`` is the last one done and ``steps`` holds each step's time and facts. ``outcome`` is empty
+    while the watcher still owes the file work, then ``filed``, ``duplicate``, ``quarantined``,
+    ``assigned`` (filed from quarantine by an archivist), ``returned`` (given back to the inbox when the
+    watcher stopped) or ``gone`` (taken away before the watcher claimed it).
+    """
+
+    __tablename__ = "inbox_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(Text)
+    """Where it was found, relative to ``_inbox/``; names that are not UTF-8 are stored encoded."""
+    name: Mapped[str] = mapped_column(String(300))
+    """The file name made printable (control characters and separators replaced)."""
+    step: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str | None] = mapped_column(String(20), index=True)
+    claim: Mapped[str | None] = mapped_column(String(100))
+    """The file's name in the processing area once claimed (``.dossier/state/processing/``)."""
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    borrower_key: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[str | None] = mapped_column(String(40))
+    doc_type: Mapped[str | None] = mapped_column(String(60))
+    document_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(40))
+    """Why it went to quarantine (a reason code, see dossier.inbox.quarantine)."""
+    quarantine_path: Mapped[str | None] = mapped_column(String(600))
+    """Relative to the home; set before the move, so a crash half-way is finished on restart."""
+    steps: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    arrived_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,653 @@
+"""The steps a claimed file passes, each a small unit with set-up, run and an always-run clean-up
+(after Paperless-ngx's consume pipeline).
+
+Per file, in a worker thread: **hashed** (open without following links, refuse what is not a regular
+file, hash, check nobody is still writing it) → **extracted** (format by content, text in a child
+process with time and memory limits, cached by hash for the search index) → **classified** (classify.py)
+→ **matched** (match.py, then the decision: file it, or quarantine with a reason) → **filed**
+(``file_document``, one at a time). These analysis steps only read the claimed file; they are committed
+together with the decision, so after a crash an item is either before them (all redone) or after them.
+Then, per batch, in the watcher's thread: **indexed** (the search outbox drained, see dossier.search) and
+**removed** (the claimed copy deleted: the archived copy is fsynced, verified and committed by then).
+
+A step that raises :class:`~dossier.inbox.quarantine.Quarantine` sends the file to quarantine;
+:class:`Retry` leaves it claimed for another try (still being written, or the archive busy);
+:class:`Interrupted` (the watcher stopping) gives it back to the inbox unless it is already filed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import stat
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier.archive.audit import append_event
+from dossier.archive.catalog.models import Borrower, Document, IndexQueue
+from dossier.archive.filing import CHUNK, file_document, fsync_dir
+from dossier.archive.home import Archive
+from dossier.archive.names import split_suffix
+from dossier.errors import DossierError
+from dossier.inbox import quarantine
+from dossier.inbox.claim import claimed_path, give_back
+from dossier.inbox.classify import Classification, Rules, classify, load_rules
+from dossier.inbox.journal import ANALYSIS, DUPLICATE, FILED, Item, Journal, printable_path
+from dossier.inbox.match import NO_BORROWER, Match, borrower_folder, match
+from dossier.inbox.quarantine import Quarantine
+from dossier.inbox.settings import InboxSettings, inbox_settings
+from dossier.inbox.stability import WriterProbe
+from dossier.search import outbox
+from dossier.search.settings import SearchSettings, search_settings
+from dossier.search.text_cache import CachedText, TextCache
+from indexer.extract import extract_guarded, sniff
+
+log = logging.getLogger("dossier.inbox")
+
+EXTRACTION_FAILED = "extraction-failed"
+_SUFFIXES = {
+    sniff.PDF: ".pdf",
+    sniff.DOCX: ".docx",
+    sniff.JPEG: ".jpg",
+    sniff.PNG: ".png",
+    sniff.TIFF: ".tif",
+    sniff.XLSX: ".xlsx",
+    sniff.PPTX: ".pptx",
+    sniff.TEXT: ".txt",
+}
+
+
+class Retry(Exception):
+    """Not now: the item stays claimed at its step and is tried again after a quiet period."""
+
+
+class Interrupted(Exception):
+    """The watcher is stopping; the item's step did not finish."""
+
+
+@dataclass
+class Context:
+    """What every step may use: the archive, the settings, the journal, shared helpers."""
+
+    archive: Archive
+    journal: Journal
+    settings: InboxSettings
+    search: SearchSettings
+    rules: Rules
+    texts: TextCache
+    probe: WriterProbe
+    stop: threading.Event = field(default_factory=threading.Event)
+    filing: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def for_archive(
+        cls, archive: Archive, *, probe: WriterProbe | None = None, stop: threading.Event | None = None
+    ) -> Context:
+        from dossier.search.settings import text_dir
+
+        settings = inbox_settings(archive.config)
+        return cls(
+            archive=archive,
+            journal=Journal(archive),
+            settings=settings,
+            search=search_settings(archive.config),
+            rules=load_rules(archive.config),
+            texts=TextCache(text_dir(archive.home)),
+            probe=probe or WriterProbe(settings.writer_probe),
+            stop=stop or threading.Event(),
+        )
+
+    @property
+    def actor(self) -> str:
+        return self.settings.actor
+
+
+@dataclass
+class Work:
+    """One claimed file on its way through the steps, with what they learn about it."""
+
+    item: Item
+    path: Path
+    records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """Analysis steps done but not yet committed (see the module doc)."""
+    columns: dict[str, Any] = field(default_factory=dict)
+    fd: int | None = None
+    filing_held: bool = False
+    text: str = ""
+    extraction: dict[str, Any] = field(default_factory=dict)
+    classification: Classification | None = None
+    match: Match | None = None
+    duplicate_of: int | None = None
+    """A document already holding this content, when nothing else names the borrower."""
+    outcome: str | None = None
+    """After :func:`run`: ``filed`` or ``duplicate`` (index and removal to follow), ``closed`` (done:
+    ``closed_as`` says how), ``retry``, ``returned`` (given back to the inbox) or ``kept`` (left claimed)."""
+    closed_as: str | None = None
+
+    def note(self, step: str, started: float, **facts: Any) -> None:
+        self.records.append((step, {**facts, "ms": round((time.perf_counter() - started) * 1000, 2)}))
+
+    @property
+    def folders(self) -> list[str]:
+        return self.item.path.split("/")[:-1]
+
+    @property
+    def failed_extraction(self) -> bool:
+        return self.extraction.get("status") == "error"
+
+
+class Step:
+    """One unit of the pipeline: ``setup`` and ``run`` when ``able_to_run``; ``cleanup`` always after."""
+
+    name = ""
+
+    def able_to_run(self, work: Work) -> bool:
+        return not work.item.done(self.name)
+
+    def setup(self, ctx: Context, work: Work) -> None:
+        """Acquire what ``run`` needs."""
+
+    def run(self, ctx: Context, work: Work) -> None:
+        raise NotImplementedError
+
+    def cleanup(self, ctx: Context, work: Work) -> None:
+        """Release what ``setup`` or ``run`` took; runs whatever happened."""
+
+
+class HashStep(Step):
+    name = "hashed"
+
+    def setup(self, ctx: Context, work: Work) -> None:
+        try:
+            # O_NOFOLLOW: a link is never followed; O_NONBLOCK: a FIFO never blocks us.
+            work.fd = os.open(work.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
+        except OSError as exc:
+            if os.path.islink(work.path):
+                raise Quarantine("not-a-file", "a symbolic link (符号链接)", kind="symlink") from None
+            raise Quarantine("unreadable", exc.strerror or str(exc)) from None
+
+    def run(self, ctx: Context, work: Work) -> None:
+        assert work.fd is not None
+        started = time.perf_counter()
+        before = os.fstat(work.fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise Quarantine("not-a-file", _kind(before.st_mode), kind=_kind(before.st_mode))
+        work.columns["size"] = before.st_size
+        if before.st_size == 0:
+            raise Quarantine("empty")
+        if before.st_size > ctx.settings.max_file_bytes:
+            raise Quarantine(
+                "too-large", f"{before.st_size} bytes, the limit is {ctx.settings.max_file_bytes} (超过上限)"
+            )
+        if ctx.probe.busy([work.path]):
+            raise Retry("still open for writing (仍在写入)")
+        digest = hashlib.sha256()
+        try:
+            while chunk := os.read(work.fd, CHUNK):
+                digest.update(chunk)
+        except OSError as exc:
+            raise Quarantine("unreadable", exc.strerror or str(exc)) from None
+        after = os.fstat(work.fd)
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            raise Retry("changed while it was read (读取时仍在变化)")
+        work.columns["sha256"] = digest.hexdigest()
+        work.item.sha256 = digest.hexdigest()
+        work.note(self.name, started, sha256=digest.hexdigest(), size=before.st_size)
+
+    def cleanup(self, ctx: Context, work: Work) -> None:
+        if work.fd is not None:
+            os.close(work.fd)
+            work.fd = None
+
+
+class ExtractStep(Step):
+    name = "extracted"
+
+    def run(self, ctx: Context, work: Work) -> None:
+        started = time.perf_counter()
+        try:
+            media_type = sniff.sniff(work.path)
+        except OSError as exc:
+            raise Quarantine("unreadable", exc.strerror or str(exc)) from None
+        work.columns["media_type"] = media_type
+        work.item.media_type = media_type
+        if media_type not in ctx.settings.media_types:
+            raise Quarantine(
+                "unsupported-format",
+                f"its content is {media_type} (实际格式为 {media_type})",
+                media_type=media_type,
+            )
+        sha256 = work.columns.get("sha256") or work.item.sha256
+        cached = ctx.texts.get(sha256) if sha256 else None
+        if cached is None:
+            result = extract_guarded(
+                work.path,
+                name=work.item.name,
+                timeout_s=ctx.search.extract_timeout_seconds,
+                memory_mb=ctx.search.extract_memory_mb,
+                limits=ctx.search.limits(),
+            )
+            if result.status == "error" and ctx.stop.is_set():
+                # A Ctrl-C reaches the extraction child too: its death says nothing about the file.
+                raise Interrupted("stopped during text extraction (提取文字时停止)")
+            cached = CachedText(
+                text=result.text,
+                status=result.status,
+                flags=tuple(result.flags),
+                error=result.error,
+                pages=result.pages,
+                media_type=result.media_type,
+            )
+            if result.status != "error" and sha256:
+                ctx.texts.put(sha256, cached)  # the search index reads it from here: no second extraction
+            from_cache = False
+        else:
+            from_cache = True
+        work.text = cached.text
+        work.extraction = cached.summary()
+        work.note(
+            self.name,
+            started,
+            media_type=media_type,
+            **cached.summary(),
+            pages=cached.pages,
+            cached=from_cache,
+        )
+
+
+class ClassifyStep(Step):
+    name = "classified"
+
+    def run(self, ctx: Context, work: Work) -> None:
+        started = time.perf_counter()
+        _, rest = borrower_folder(work.folders, ctx.archive.config)
+        found = classify(rest, work.item.name, work.text, ctx.rules, text_chars=ctx.settings.text_chars)
+        work.classification = found
+        work.note(
+            self.name,
+            started,
+            doc_type=found.doc_type,
+            category=found.category,
+            rule=found.rule,
+            **found.facts,
+        )
+
+
+class MatchStep(Step):
+    """Finds the borrower, then decides: everything known (file it), or quarantine and why."""
+
+    name = "matched"
+
+    def run(self, ctx: Context, work: Work) -> None:
+        started = time.perf_counter()
+        text = work.text[: ctx.settings.text_chars]
+        found = ctx.archive.transaction(
+            lambda s: match(s, work.folders, work.item.name, text, config=ctx.archive.config), write=False
+        )
+        work.match = found
+        kind = work.classification
+        assert kind is not None
+        evidence = {
+            "candidates": list(found.candidates),
+            "borrower_rule": found.rule,
+            "doc_type": kind.doc_type,
+            "category": kind.category,
+            "type_rule": kind.rule,
+            "extraction": work.extraction,
+        }
+        if found.borrower_key is None:
+            holder = _sole_holder(ctx.archive, work.columns.get("sha256"))
+            if found.problem == NO_BORROWER and holder is not None:
+                work.duplicate_of = holder
+            elif work.failed_extraction:
+                raise Quarantine("extraction-failed", str(work.extraction.get("error") or ""), **evidence)
+            else:
+                raise Quarantine(found.problem or NO_BORROWER, found.rule, **evidence)
+        elif not kind.decided:
+            if work.failed_extraction:
+                raise Quarantine("extraction-failed", str(work.extraction.get("error") or ""), **evidence)
+            raise Quarantine("unknown-type", kind.rule, **evidence)
+        flags = [EXTRACTION_FAILED, *work.extraction.get("flags", [])] if work.failed_extraction else []
+        work.note(
+            self.name,
+            started,
+            borrower_key=found.borrower_key,
+            rule=found.rule,
+            contract_number=found.contract_number,
+            duplicate_of=work.duplicate_of,
+            flags=flags,
+            **found.facts,
+        )
+        work.columns.update(borrower_key=found.borrower_key, category=kind.category, doc_type=kind.doc_type)
+        ctx.journal.record(work.item, work.records, **work.columns)
+        work.records, work.columns = [], {}
+
+
+class FileStep(Step):
+    """``file_document`` (one filing at a time in this process: the same content twice in one batch must
+    meet as a duplicate, not as two pending filings)."""
+
+    name = "filed"
+
+    def setup(self, ctx: Context, work: Work) -> None:
+        ctx.filing.acquire()
+        work.filing_held = True
+
+    def run(self, ctx: Context, work: Work) -> None:
+        started = time.perf_counter()
+        item = work.item
+        matched = item.steps.get("matched", {})
+        duplicate_of = matched.get("duplicate_of")
+        if duplicate_of is not None:
+            document_id, status = int(duplicate_of), "duplicate"
+            self._record_duplicate(ctx, work, document_id, started)
+            return
+        assert item.borrower_key and item.category and item.doc_type and item.sha256
+        sha256 = item.sha256
+        borrower_key = item.borrower_key
+        existing = ctx.archive.transaction(lambda s: _filed_copy(s, borrower_key, sha256), write=False)
+        if existing is not None and (existing.details or {}).get("inbox", {}).get("item") == item.id:
+            document_id, status, path = existing.id, "filed", existing.path  # done before a crash
+        else:
+            try:
+                result = file_document(
+                    ctx.archive,
+                    work.path,
+                    borrower_key=borrower_key,
+                    category=item.category,
+                    doc_type=item.doc_type,
+                    title=split_suffix(item.name)[0],
+                    original_name=item.name,
+                    filename=_filename(item),
+                    contract_number=matched.get("contract_number"),
+                    source="ingested",
+                    actor=ctx.actor,
+                    details={"inbox": _provenance(item)},
+                )
+            except DossierError as exc:
+                if "interrupted" in str(exc) or "中断" in str(exc):
+                    raise Retry(str(exc)) from None  # another filer's crash; `dossier check` settles it
+                raise Quarantine("filing-failed", str(exc)) from None
+            document_id, status, path = result.document_id, result.status, ctx.archive.relative(result.path)
+        flags = list(matched.get("flags") or [])
+        outcome = DUPLICATE if status == "duplicate" else FILED
+
+        def work_done(session: Session) -> None:
+            ctx.journal.record_in(
+                session,
+                item,
+                [
+                    (
+                        self.name,
+                        {
+                            "document_id": document_id,
+                            "status": status,
+                            "path": path,
+                            "ms": round((time.perf_counter() - started) * 1000, 2),
+                        },
+                    )
+                ],
+                document_id=document_id,
+            )
+            if flags and outcome == FILED:
+                document = session.get(Document, document_id)
+                if document is not None:
+                    document.flags = sorted({*(document.flags or []), *flags})
+
+        ctx.archive.transaction(work_done)
+        work.outcome = outcome
+
+    def _record_duplicate(self, ctx: Context, work: Work, document_id: int, started: float) -> None:
+        item = work.item
+
+        def done(session: Session) -> None:
+            document = session.get(Document, document_id)
+            key = None
+            if document is not None:
+                key = session.execute(
+                    select(Borrower.key).where(Borrower.id == document.borrower_id)
+                ).scalar_one_or_none()
+            ctx.journal.record_in(
+                session,
+                item,
+                [(self.name, {"document_id": document_id, "status": "duplicate", "ms": _ms(started)})],
+                document_id=document_id,
+                borrower_key=key,
+            )
+            append_event(
+                session,
+                actor=ctx.actor,
+                action="duplicate",
+                target=f"document:{document_id}",
+                borrower_key=key,
+                details={
+                    "sha256": item.sha256,
+                    "path": document.path if document is not None else None,
+                    "original_name": item.name,
+                    "source": "inbox",
+                    "item": item.id,
+                },
+            )
+
+        ctx.archive.transaction(done)
+        work.outcome = DUPLICATE
+
+    def cleanup(self, ctx: Context, work: Work) -> None:
+        if work.filing_held:
+            work.filing_held = False
+            ctx.filing.release()
+
+
+ITEM_STEPS: tuple[Step, ...] = (HashStep(), ExtractStep(), ClassifyStep(), MatchStep(), FileStep())
+
+
+def run(ctx: Context, item: Item) -> Work:
+    """Take one claimed item as far as it goes on its own (through ``filed``); see ``Work.outcome``."""
+    path = claimed_path(ctx.archive, item)
+    assert path is not None
+    work = Work(item, path)
+    for step in ITEM_STEPS:
+        if not step.able_to_run(work):
+            continue
+        if ctx.stop.is_set():
+            return _give_back(ctx, work, "the watcher stopped (监视程序已停止)")
+        try:
+            try:
+                step.setup(ctx, work)
+                step.run(ctx, work)
+            finally:
+                step.cleanup(ctx, work)
+        except Quarantine as decision:
+            _quarantine(ctx, work, decision)
+            return work
+        except Retry as exc:
+            log.info("item %d (%s): %s; trying again later", item.id, item.name, exc)
+            work.outcome = "retry"
+            return work
+        except Interrupted as exc:
+            return _give_back(ctx, work, str(exc))
+    if work.outcome is None and item.done("filed"):
+        work.outcome = DUPLICATE if item.steps.get("filed", {}).get("status") == "duplicate" else FILED
+    return work
+
+
+def _give_back(ctx: Context, work: Work, why: str) -> Work:
+    if give_back(ctx.archive, ctx.journal, work.item, why):
+        work.outcome = "returned"
+    else:
+        work.outcome = "kept"
+    return work
+
+
+def _quarantine(ctx: Context, work: Work, decision: Quarantine) -> None:
+    item = work.item
+    outcome = quarantine.send(
+        ctx.archive,
+        ctx.journal,
+        item,
+        work.path,
+        decision,
+        steps=work.records,
+        columns=work.columns,
+        actor=ctx.actor,
+    )
+    work.outcome, work.closed_as = "closed", outcome
+    log.info("%s #%d %s: %s", outcome, item.id, printable_path(item.path), decision)
+
+
+# --------------------------------------------------------------------------- per batch: index, remove
+
+
+def index_and_remove(
+    ctx: Context, items: Sequence[Item], drain: Callable[[], Any] | None
+) -> tuple[list[Item], list[Item]]:
+    """For items at ``filed``: make them searchable (``drain`` the search outbox), record ``indexed``,
+    delete the claimed copies, record ``removed`` and close each with its outcome. Returns (finished,
+    waiting): items whose documents the index still owes (another process is indexing) wait."""
+    started = time.perf_counter()
+    waiting_ids: set[int] = set()
+    if drain is not None and any(_needs_index(i) for i in items if not i.done("indexed")):
+        drain()
+    document_ids = [i.document_id for i in items if i.document_id is not None and _needs_index(i)]
+    if document_ids:
+        waiting_ids = _still_queued(ctx, document_ids)
+    ready = [i for i in items if i.done("indexed") or i.document_id not in waiting_ids or not _needs_index(i)]
+    waiting = [i for i in items if i not in ready]
+    drained_ms = round((time.perf_counter() - started) * 1000, 2)
+    ctx.journal.record_many(
+        [
+            (i, [("indexed", {"ms": drained_ms, "batch": len(ready)})], {})
+            for i in ready
+            if not i.done("indexed")
+        ]
+    )
+    removed_started = time.perf_counter()
+    folders: set[Path] = set()
+    for item in ready:
+        path = claimed_path(ctx.archive, item)
+        if path is not None and os.path.lexists(path):
+            path.unlink()
+            folders.add(path.parent)
+    for folder in folders:
+        fsync_dir(folder)
+    removed_ms = round((time.perf_counter() - removed_started) * 1000, 2)
+    ctx.journal.record_many(
+        [
+            (
+                i,
+                [("removed", {"ms": removed_ms})],
+                {"outcome": DUPLICATE if i.steps.get("filed", {}).get("status") == "duplicate" else FILED},
+            )
+            for i in ready
+        ]
+    )
+    return ready, waiting
+
+
+def _needs_index(item: Item) -> bool:
+    return item.steps.get("filed", {}).get("status") not in (None, "duplicate")
+
+
+def _still_queued(ctx: Context, document_ids: list[int]) -> set[int]:
+    """Documents with an index row still waiting (a row left aside after its last attempt counts as
+    done: `dossier index` reports it, the inbox need not wait for it)."""
+    limit = ctx.search.max_attempts
+    return set(
+        ctx.archive.transaction(
+            lambda s: s.execute(
+                select(IndexQueue.document_id).where(
+                    IndexQueue.document_id.in_(document_ids),
+                    IndexQueue.op == outbox.ADD,
+                    IndexQueue.attempts < limit,
+                )
+            ).scalars(),
+            write=False,
+        )
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO (命名管道)"
+    if stat.S_ISSOCK(mode):
+        return "socket (套接字)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device (设备文件)"
+    if stat.S_ISDIR(mode):
+        return "folder (文件夹)"
+    return "special file (特殊文件)"
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _filed_copy(session: Session, key: str, sha256: str) -> Document | None:
+    return session.execute(
+        select(Document)
+        .join(Borrower, Borrower.id == Document.borrower_id)
+        .where(Borrower.key == key, Document.sha256 == sha256, Document.state == "filed")
+    ).scalar_one_or_none()
+
+
+def _sole_holder(archive: Archive, sha256: str | None) -> int | None:
+    """The filed document holding this content, when exactly one borrower's file has it."""
+    if not sha256:
+        return None
+    rows = archive.transaction(
+        lambda s: s.execute(
+            select(Document.id, Document.borrower_id).where(
+                Document.sha256 == sha256, Document.state == "filed"
+            )
+        ).all(),
+        write=False,
+    )
+    borrowers = {borrower for _, borrower in rows}
+    return min(doc for doc, _ in rows) if len(borrowers) == 1 else None
+
+
+def _filename(item: Item) -> str | None:
+    """A file name with the suffix the content calls for, when the dropped name has none."""
+    stem, suffix = split_suffix(item.name)
+    if suffix:
+        return None
+    return f"{stem}{_SUFFIXES.get(item.media_type or '', '')}" if item.media_type in _SUFFIXES else None
+
+
+def _provenance(item: Item) -> dict[str, Any]:
+    """What the archive keeps about how the inbox decided (details["inbox"] of the document)."""
+    classified = item.steps.get("classified", {})
+    matched = item.steps.get("matched", {})
+    extracted = item.steps.get("extracted", {})
+    return {
+        "item": item.id,
+        "inbox_path": printable_path(item.path),
+        "type_rule": classified.get("rule"),
+        "borrower_rule": matched.get("rule"),
+        "extraction": extracted.get("status"),
+        "flags": matched.get("flags") or [],
+    }
+
+
+__all__ = [
+    "ANALYSIS",
+    "ITEM_STEPS",
+    "Context",
+    "Interrupted",
+    "Retry",
+    "Step",
+    "Work",
+    "index_and_remove",
+    "run",
+]

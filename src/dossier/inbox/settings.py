@@ -1,0 +1,73 @@
+"""The [inbox] table of the configuration: timings, limits, ignored names, accepted formats, rules file."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dossier.config import Config, default_config
+from indexer.extract import sniff
+
+FORMATS: dict[str, tuple[str, ...]] = {
+    "pdf": (sniff.PDF,),
+    "docx": (sniff.DOCX,),
+    "jpeg": (sniff.JPEG,),
+    "png": (sniff.PNG,),
+    "tiff": (sniff.TIFF,),
+    "xlsx": (sniff.XLSX,),
+    "pptx": (sniff.PPTX,),
+    "doc": (sniff.OLE2,),
+    "text": (sniff.TEXT,),
+    "zip": (sniff.ZIP,),
+    "heic": (sniff.HEIC,),
+}
+"""Format names the configuration uses, and the media types (by content, see indexer.extract.sniff)."""
+
+MiB = 1024 * 1024
+
+
+class InboxSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quiet_seconds: float = Field(1.0, ge=0, le=3600)
+    rescan_seconds: float = Field(30.0, gt=0)
+    max_file_mb: float = Field(200.0, gt=0)
+    ignore: list[str] = Field(default_factory=list)
+    formats: list[str] = Field(default_factory=lambda: ["pdf", "docx", "jpeg", "png", "tiff"])
+    rules: str = ""
+    text_chars: int = Field(20_000, ge=100)
+    workers: int = Field(2, ge=1, le=16)
+    index_batch: int = Field(50, ge=1)
+    writer_probe: Literal["auto", "lease", "proc", "none"] = "auto"
+    ocr_worker: bool = True
+    actor: str = Field("inbox", min_length=1, max_length=50)
+
+    @field_validator("formats")
+    @classmethod
+    def _known_formats(cls, formats: list[str]) -> list[str]:
+        unknown = [f for f in formats if f not in FORMATS]
+        if unknown:
+            raise ValueError(f"unknown formats {unknown} (未知的文件格式); known: {', '.join(FORMATS)}")
+        return formats
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * MiB)
+
+    @property
+    def media_types(self) -> frozenset[str]:
+        return frozenset(t for name in self.formats for t in FORMATS[name])
+
+    def ignored(self, name: str) -> bool:
+        """Whether a file or folder name is never taken: hidden, or a temporary or system file."""
+        if name.startswith("."):
+            return True
+        # Case-insensitive: the names come from Windows and macOS clients as often as not (THUMBS.DB).
+        folded = name.casefold()
+        return any(fnmatch.fnmatchcase(folded, pattern.casefold()) for pattern in self.ignore)
+
+
+def inbox_settings(config: Config | None = None) -> InboxSettings:
+    return (config or default_config()).section("inbox", InboxSettings)
