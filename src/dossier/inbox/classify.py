@@ -84,11 +84,16 @@ def load_rules(config: Config | None = None) -> Rules:
     config = config or default_config()
     path = str(config.raw("inbox").get("rules") or "")
     known = document_types(config)
-    return _compile(path, known, tuple(categories(config)))
+    try:
+        stamp = Path(path).stat().st_mtime_ns if path else 0
+    except OSError as exc:
+        raise ConfigError(f"inbox rules file not found (收件箱识别规则文件不存在): {path}") from exc
+    return _compile(path, known, tuple(categories(config)), stamp)
 
 
 @cache
-def _read(path: str) -> RuleFile:
+def _read(path: str, stamp: int) -> RuleFile:
+    """The rules file, parsed; cached per path and modification time."""
     try:
         if path:
             text = Path(path).read_text(encoding="utf-8")
@@ -103,8 +108,8 @@ def _read(path: str) -> RuleFile:
         ) from exc
 
 
-def _compile(path: str, known: tuple[DocumentType, ...], cats: tuple[Category, ...]) -> Rules:
-    rule_file = _read(path)
+def _compile(path: str, known: tuple[DocumentType, ...], cats: tuple[Category, ...], stamp: int) -> Rules:
+    rule_file = _read(path, stamp)
     by_key = {t.key: t for t in known}
     unknown = [r.type for r in rule_file.types if r.type not in by_key]
     if unknown:

@@ -48,20 +48,22 @@ from dossier.inbox.stability import WriterProbe
 from dossier.search import outbox
 from dossier.search.settings import SearchSettings, search_settings
 from dossier.search.text_cache import CachedText, TextCache
-from indexer.extract import extract_guarded, sniff
+from indexer.extract import extract_guarded
+from indexer.extract import sniff as sniff_type
+from indexer.extract.sniff import DOCX, JPEG, PDF, PNG, PPTX, TEXT, TIFF, XLSX
 
 log = logging.getLogger("dossier.inbox")
 
 EXTRACTION_FAILED = "extraction-failed"
 _SUFFIXES = {
-    sniff.PDF: ".pdf",
-    sniff.DOCX: ".docx",
-    sniff.JPEG: ".jpg",
-    sniff.PNG: ".png",
-    sniff.TIFF: ".tif",
-    sniff.XLSX: ".xlsx",
-    sniff.PPTX: ".pptx",
-    sniff.TEXT: ".txt",
+    PDF: ".pdf",
+    DOCX: ".docx",
+    JPEG: ".jpg",
+    PNG: ".png",
+    TIFF: ".tif",
+    XLSX: ".xlsx",
+    PPTX: ".pptx",
+    TEXT: ".txt",
 }
 
 
@@ -166,12 +168,15 @@ class HashStep(Step):
     name = "hashed"
 
     def setup(self, ctx: Context, work: Work) -> None:
+        mode = os.lstat(work.path).st_mode
+        if stat.S_ISLNK(mode):
+            raise Quarantine("not-a-file", "a symbolic link (符号链接)", kind="symlink")
+        if not stat.S_ISREG(mode):
+            raise Quarantine("not-a-file", _kind(mode), kind=_kind(mode))
         try:
-            # O_NOFOLLOW: a link is never followed; O_NONBLOCK: a FIFO never blocks us.
+            # O_NOFOLLOW: a link swapped in is not followed; O_NONBLOCK: nor does a FIFO block us.
             work.fd = os.open(work.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
         except OSError as exc:
-            if os.path.islink(work.path):
-                raise Quarantine("not-a-file", "a symbolic link (符号链接)", kind="symlink") from None
             raise Quarantine("unreadable", exc.strerror or str(exc)) from None
 
     def run(self, ctx: Context, work: Work) -> None:
@@ -214,7 +219,7 @@ class ExtractStep(Step):
     def run(self, ctx: Context, work: Work) -> None:
         started = time.perf_counter()
         try:
-            media_type = sniff.sniff(work.path)
+            media_type = sniff_type(work.path)
         except OSError as exc:
             raise Quarantine("unreadable", exc.strerror or str(exc)) from None
         work.columns["media_type"] = media_type

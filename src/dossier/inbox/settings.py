@@ -8,20 +8,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dossier.config import Config, default_config
-from indexer.extract import sniff
+from indexer.extract.sniff import DOCX, HEIC, JPEG, OLE2, PDF, PNG, PPTX, TEXT, TIFF, XLSX, ZIP
 
 FORMATS: dict[str, tuple[str, ...]] = {
-    "pdf": (sniff.PDF,),
-    "docx": (sniff.DOCX,),
-    "jpeg": (sniff.JPEG,),
-    "png": (sniff.PNG,),
-    "tiff": (sniff.TIFF,),
-    "xlsx": (sniff.XLSX,),
-    "pptx": (sniff.PPTX,),
-    "doc": (sniff.OLE2,),
-    "text": (sniff.TEXT,),
-    "zip": (sniff.ZIP,),
-    "heic": (sniff.HEIC,),
+    "pdf": (PDF,),
+    "docx": (DOCX,),
+    "jpeg": (JPEG,),
+    "png": (PNG,),
+    "tiff": (TIFF,),
+    "xlsx": (XLSX,),
+    "pptx": (PPTX,),
+    "doc": (OLE2,),
+    "text": (TEXT,),
+    "zip": (ZIP,),
+    "heic": (HEIC,),
 }
 """Format names the configuration uses, and the media types (by content, see indexer.extract.sniff)."""
 

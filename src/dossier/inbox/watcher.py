@@ -120,6 +120,10 @@ class Watcher:
                 FALLBACK_POLL_SECONDS if observer is None else self.settings.rescan_seconds
             )
             ocr = self._start_ocr()
+            mode = "events" if observer is not None else f"a scan every {interval:g} s"
+            log.info(
+                "watching %s (%s; quiet period %g s)", self.archive.inbox, mode, self.settings.quiet_seconds
+            )
             workers = ThreadPoolExecutor(self.settings.workers, thread_name_prefix="inbox")
             try:
                 self.scan()
@@ -157,6 +161,9 @@ class Watcher:
     # ----------------------------------------------------------------- start and stop
 
     def _start_up(self) -> None:
+        # Text extraction runs in children of a forkserver that takes a second or two to start: start it
+        # now, beside the rest of start-up, not when the first file is waiting.
+        threading.Thread(target=_warm_extractor, name="inbox-warm-up", daemon=True).start()
         check(self.archive, actor=self.ctx.actor)
         quarantine.remove_stray_temps(self.archive)
         processing_dir(self.archive).mkdir(parents=True, exist_ok=True)
@@ -491,8 +498,11 @@ class Watcher:
                 work = future.result()
             except Exception:
                 # A bug or an unexpected failure (disk full, database gone): the item stays claimed at its
-                # last recorded step and is taken up again at the next start; the watcher goes on.
-                log.exception("inbox item %d (%s) failed; it stays claimed", item.id, item.name)
+                # last recorded step, is tried again later (and at the next start); the watcher goes on.
+                log.exception(
+                    "inbox item %d (%s) failed; it stays claimed, trying again later", item.id, item.name
+                )
+                self.retry.append((monotonic() + self.settings.rescan_seconds, item))
                 continue
             self._settle(work)
             if len(self.to_finish) >= self.settings.index_batch:
@@ -573,6 +583,12 @@ class Watcher:
         except queue.Empty:
             return
         self.events.put(event)  # handled by _take_hints with the rest
+
+
+def _warm_extractor() -> None:
+    from indexer.extract import extract_guarded
+
+    extract_guarded(b"warm-up", timeout_s=60)
 
 
 def _bare(entry: Watched) -> Item:
