@@ -89,7 +89,9 @@ def unindexed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("search-template")
     home = Home(base / "home", write_config(base / "dossier.toml", "tantivy"), "tantivy")
     fill(home, base / "inputs")
-    assert not (home.path / ".dossier" / "index").exists()
+    # generate and ingest index what they file; this template is the state before any indexing ran.
+    shutil.rmtree(home.path / ".dossier" / "index")
+    shutil.rmtree(home.path / ".dossier" / "text")
     return home.path
 
 
