@@ -195,7 +195,9 @@ def test_sigterm_gives_back_what_is_not_filed_and_the_next_start_files_it(tmp_pa
     rows = items(home)
     returned = [r for r in rows if r.outcome == "returned"]
     assert returned, "stopping with 200 files in hand gave none back"
-    assert all(r.outcome in ("filed", "returned") or r.outcome is None and r.step == "arrived" for r in rows)
+    assert all(
+        r.outcome in ("filed", "returned") or (r.outcome is None and r.step == "arrived") for r in rows
+    )
     assert processing(home) == []
     in_inbox = {p.relative_to(home.inbox).as_posix() for p in home.inbox.rglob("*.pdf")}
     filed = {d.sha256 for d in documents(home)}

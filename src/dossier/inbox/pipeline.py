@@ -75,6 +75,25 @@ class Interrupted(Exception):
     """The watcher is stopping; the item's step did not finish."""
 
 
+class ContentLocks:
+    """One filing at a time per content: the same bytes dropped twice in one batch must meet as a
+    duplicate, not as two filings of one content at once (file_document would refuse the second)."""
+
+    def __init__(self) -> None:
+        self._busy: set[str] = set()
+        self._changed = threading.Condition()
+
+    def acquire(self, sha256: str) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: sha256 not in self._busy)
+            self._busy.add(sha256)
+
+    def release(self, sha256: str) -> None:
+        with self._changed:
+            self._busy.discard(sha256)
+            self._changed.notify_all()
+
+
 @dataclass
 class Context:
     """What every step may use: the archive, the settings, the journal, shared helpers."""
@@ -87,7 +106,7 @@ class Context:
     texts: TextCache
     probe: WriterProbe
     stop: threading.Event = field(default_factory=threading.Event)
-    filing: threading.Lock = field(default_factory=threading.Lock)
+    filing: ContentLocks = field(default_factory=lambda: ContentLocks())
 
     @classmethod
     def for_archive(
@@ -320,7 +339,7 @@ class MatchStep(Step):
             if work.failed_extraction:
                 raise Quarantine("extraction-failed", str(work.extraction.get("error") or ""), **evidence)
             raise Quarantine("unknown-type", kind.rule, **evidence)
-        flags = [EXTRACTION_FAILED, *work.extraction.get("flags", [])] if work.failed_extraction else []
+        flags = _flags(work.extraction)
         work.note(
             self.name,
             started,
@@ -337,14 +356,14 @@ class MatchStep(Step):
 
 
 class FileStep(Step):
-    """``file_document`` (one filing at a time in this process: the same content twice in one batch must
-    meet as a duplicate, not as two pending filings)."""
+    """``file_document``; filings of different content run side by side (see ContentLocks)."""
 
     name = "filed"
 
     def setup(self, ctx: Context, work: Work) -> None:
-        ctx.filing.acquire()
-        work.filing_held = True
+        if work.item.sha256:
+            ctx.filing.acquire(work.item.sha256)
+            work.filing_held = True
 
     def run(self, ctx: Context, work: Work) -> None:
         started = time.perf_counter()
@@ -446,9 +465,9 @@ class FileStep(Step):
         work.outcome = DUPLICATE
 
     def cleanup(self, ctx: Context, work: Work) -> None:
-        if work.filing_held:
+        if work.filing_held and work.item.sha256:
             work.filing_held = False
-            ctx.filing.release()
+            ctx.filing.release(work.item.sha256)
 
 
 ITEM_STEPS: tuple[Step, ...] = (HashStep(), ExtractStep(), ClassifyStep(), MatchStep(), FileStep())
@@ -511,32 +530,42 @@ def _quarantine(ctx: Context, work: Work, decision: Quarantine) -> None:
 # --------------------------------------------------------------------------- per batch: index, remove
 
 
-def index_and_remove(
-    ctx: Context, items: Sequence[Item], drain: Callable[[], Any] | None
-) -> tuple[list[Item], list[Item]]:
-    """For items at ``filed``: make them searchable (``drain`` the search outbox), record ``indexed``,
-    delete the claimed copies, record ``removed`` and close each with its outcome. Returns (finished,
-    waiting): items whose documents the index still owes (another process is indexing) wait."""
+def index_and_remove(ctx: Context, items: Sequence[Item], drain: Callable[[], Any] | None) -> list[Item]:
+    """For items at ``filed``: hand their documents to the search index (``drain`` the outbox once),
+    record ``indexed``, delete the claimed copies, record ``removed`` and close each with its outcome.
+
+    The outbox is the index's promise, not the inbox's: a document the index could not take this time
+    (another process holds the index, or its text fails to extract) stays queued there, recorded as
+    ``searchable: false``, and `dossier index` or the next drain takes it; the inbox does not wait."""
     started = time.perf_counter()
-    waiting_ids: set[int] = set()
     if drain is not None and any(_needs_index(i) for i in items if not i.done("indexed")):
         drain()
     document_ids = [i.document_id for i in items if i.document_id is not None and _needs_index(i)]
-    if document_ids:
-        waiting_ids = _still_queued(ctx, document_ids)
-    ready = [i for i in items if i.done("indexed") or i.document_id not in waiting_ids or not _needs_index(i)]
-    waiting = [i for i in items if i not in ready]
+    queued = _still_queued(ctx, document_ids) if document_ids else set()
     drained_ms = round((time.perf_counter() - started) * 1000, 2)
     ctx.journal.record_many(
         [
-            (i, [("indexed", {"ms": drained_ms, "batch": len(ready)})], {})
-            for i in ready
+            (
+                i,
+                [
+                    (
+                        "indexed",
+                        {
+                            "ms": drained_ms,
+                            "batch": len(items),
+                            "searchable": _needs_index(i) and i.document_id not in queued,
+                        },
+                    )
+                ],
+                {},
+            )
+            for i in items
             if not i.done("indexed")
         ]
     )
     removed_started = time.perf_counter()
     folders: set[Path] = set()
-    for item in ready:
+    for item in items:
         path = claimed_path(ctx.archive, item)
         if path is not None and os.path.lexists(path):
             path.unlink()
@@ -548,13 +577,13 @@ def index_and_remove(
         [
             (
                 i,
-                [("removed", {"ms": removed_ms})],
+                [("removed", {"ms": removed_ms, "batch": len(items)})],
                 {"outcome": DUPLICATE if i.steps.get("filed", {}).get("status") == "duplicate" else FILED},
             )
-            for i in ready
+            for i in items
         ]
     )
-    return ready, waiting
+    return list(items)
 
 
 def _needs_index(item: Item) -> bool:
@@ -562,8 +591,7 @@ def _needs_index(item: Item) -> bool:
 
 
 def _still_queued(ctx: Context, document_ids: list[int]) -> set[int]:
-    """Documents with an index row still waiting (a row left aside after its last attempt counts as
-    done: `dossier index` reports it, the inbox need not wait for it)."""
+    """Documents with an index row still waiting (not counting rows left aside after their last try)."""
     limit = ctx.search.max_attempts
     return set(
         ctx.archive.transaction(
@@ -580,6 +608,19 @@ def _still_queued(ctx: Context, document_ids: list[int]) -> set[int]:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _flags(extraction: dict[str, Any]) -> list[str]:
+    """Flags the document is filed with when its text is not all there: ``extraction-failed`` and the
+    extractor's own (``encrypted``, ``repaired``, ``truncated``). A scan waiting for OCR is no problem
+    of the inbox's: the search index flags it."""
+    status = extraction.get("status")
+    own = [f for f in extraction.get("flags", []) if f != "needs-ocr"]
+    if status == "error":
+        return [EXTRACTION_FAILED, *own]
+    if status == "partial":
+        return own
+    return []
 
 
 def _kind(mode: int) -> str:

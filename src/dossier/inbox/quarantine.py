@@ -351,7 +351,10 @@ def assign(
         raise DossierError(
             f"unknown borrower (借款人未登记): {key}; register it first (e.g. `dossier ingest --name`)"
         )
-    path = archive.absolute(row.quarantine_path)
+    name = row.quarantine_path.removeprefix(f"{QUARANTINE}/")
+    if "/" in name or name in ("", ".", ".."):
+        raise DossierError(f"quarantine path is not in {QUARANTINE}/ (隔离路径无效): {row.quarantine_path}")
+    path = archive.absolute(QUARANTINE) / name  # the folder is checked; the file itself may be a link
     if not _regular(path):
         raise DossierError(
             f"quarantined item {item_id} is not a regular file and cannot be filed (不是普通文件，无法归档): "

@@ -101,7 +101,6 @@ class Watcher:
         self.pending: list[Item] = []
         self.retry: list[tuple[float, Item]] = []
         self.to_finish: list[Item] = []
-        self.next_finish = 0.0
         self.index: Any = None
 
     # ----------------------------------------------------------------- control
@@ -145,11 +144,7 @@ class Watcher:
                         self._due_retries()
                     if self.pending and not self.stop.is_set():
                         self._process(workers)
-                    if (
-                        self.to_finish
-                        and (self.stop.is_set() or not self.pending)
-                        and monotonic() >= self.next_finish
-                    ):
+                    if self.to_finish and (self.stop.is_set() or not self.pending):
                         self._finish()
                     if self.stop.is_set() or (self.once and self._once_done()):
                         break
@@ -524,7 +519,7 @@ class Watcher:
 
     def _finish(self) -> None:
         batch, self.to_finish = self.to_finish, []
-        finished, waiting = pipeline.index_and_remove(self.ctx, batch, self._drain)
+        finished = pipeline.index_and_remove(self.ctx, batch, self._drain)
         for item in finished:
             if item.steps.get("filed", {}).get("status") == "duplicate":
                 self.report.duplicates += 1
@@ -541,8 +536,6 @@ class Watcher:
                     item.steps.get("matched", {}).get("rule"),
                     item.steps.get("classified", {}).get("rule"),
                 )
-        self.to_finish.extend(waiting)
-        self.next_finish = monotonic() + (1.0 if waiting else 0.0)
 
     def _drain(self) -> None:
         if self.index is None:
@@ -550,7 +543,9 @@ class Watcher:
             if self.index is None:
                 return
         try:
-            report = self.index.process(wait=False)
+            # Only what is queued now: filing goes on meanwhile, and chasing it would commit the index
+            # for every few documents.
+            report = self.index.process(limit=max(1, self.index.pending()), wait=False)
         except (DossierError, OSError, ValueError) as exc:
             self.report.index_errors.append(str(exc))
             log.warning("indexing failed, documents wait in the index queue: %s", exc)
@@ -573,8 +568,6 @@ class Watcher:
             deadlines.append(due)
         if self.retry:
             deadlines.append(min(when for when, _ in self.retry))
-        if self.to_finish:
-            deadlines.append(self.next_finish)
         timeout = max(0.0, min(deadlines) - monotonic())
         if self.once:
             timeout = min(timeout, 0.25)
