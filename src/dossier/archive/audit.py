@@ -54,10 +54,10 @@ def canonical(value: Any) -> bytes:
     return json.dumps(plain(value), sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def event_hash(prev_hash: str, event: Any) -> str:
-    """SHA-256 of ``prev_hash`` and the event's canonical content (``event``: an Event or a row with
-    the same attributes; its details are already plain JSON, as append_event stores them)."""
-    content = {
+def event_content(event: Any) -> dict[str, Any]:
+    """What an event's hash covers (``event``: an Event or a row with the same attributes; its details
+    are already plain JSON, as append_event stores them)."""
+    return {
         "seq": event.seq,
         "at": event.at.astimezone(UTC).isoformat(),
         "actor": event.actor,
@@ -66,7 +66,12 @@ def event_hash(prev_hash: str, event: Any) -> str:
         "borrower_key": event.borrower_key,
         "details": event.details,
     }
-    body = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def event_hash(prev_hash: str, event: Any) -> str:
+    """SHA-256 of ``prev_hash`` and the event's canonical content."""
+    text = json.dumps(event_content(event), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    body = text.encode("utf-8")
     return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dossier.archive.audit import append_event, events_for, plain
+from dossier.archive.audit import append_event, event_content, events_for, plain
 from dossier.archive.catalog.models import Borrower, Document, Event, Loan
 from dossier.archive.home import Archive
 from dossier.archive.registry import find_borrower, normalize_key
@@ -161,17 +161,7 @@ def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
 
 def event_record(event: Event) -> dict[str, Any]:
     """One line of events.jsonl: the hashed content exactly as audit.event_hash sees it, plus the links."""
-    return {
-        "seq": event.seq,
-        "at": event.at.astimezone(UTC).isoformat(),
-        "actor": event.actor,
-        "action": event.action,
-        "target": event.target,
-        "borrower_key": event.borrower_key,
-        "details": plain(event.details or {}),
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }
+    return {**event_content(event), "prev_hash": event.prev_hash, "hash": event.hash}
 
 
 def _sums(entries: list[_Entry]) -> str:

@@ -21,6 +21,7 @@ from dossier.archive.names import borrower_folder_name, check_name
 from dossier.config import Config
 from dossier.domain.enums import CustomerType, GuaranteeMethod, PartyKind, Product
 from dossier.domain.identifiers import parse_contract_number, parse_credit_code, parse_resident_id
+from dossier.domain.models.loan import LOAN_FACTS
 from dossier.domain.money import to_fen
 from dossier.errors import DossierError, InvalidIdentifier
 
@@ -28,17 +29,6 @@ if TYPE_CHECKING:
     from dossier.archive.home import Archive
 
 T = TypeVar("T")
-
-LOAN_FACTS = (
-    "product",
-    "amount",
-    "term_months",
-    "start_date",
-    "maturity_date",
-    "guarantee_methods",
-    "receipt_numbers",
-    "officer",
-)
 
 
 def normalize_key(key: str, config: Config | None = None) -> str:

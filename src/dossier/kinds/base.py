@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from dossier.config import Config
+from dossier.domain.models.loan import LOAN_FACTS
 from dossier.inputs import parse_text
 
 S = TypeVar("S", bound=BaseModel)
@@ -66,19 +67,7 @@ def default_subjects(data: BaseModel) -> list[Subject]:
     loan = getattr(data, "loan", None)
     if loan is None:
         return [party_subject(borrower)]
-    facts = {
-        name: getattr(loan, name, None)
-        for name in (
-            "product",
-            "amount",
-            "term_months",
-            "start_date",
-            "maturity_date",
-            "guarantee_methods",
-            "receipt_numbers",
-            "officer",
-        )
-    }
+    facts = {name: getattr(loan, name, None) for name in LOAN_FACTS}
     receipt = getattr(loan, "receipt_number", None)
     if receipt:
         facts["receipt_numbers"] = [receipt]

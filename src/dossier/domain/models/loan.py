@@ -23,6 +23,18 @@ from dossier.domain.models.party import DomainModel
 
 _BP_PER_PERCENT = Decimal(100)
 
+LOAN_FACTS = (
+    "product",
+    "amount",
+    "term_months",
+    "start_date",
+    "maturity_date",
+    "guarantee_methods",
+    "receipt_numbers",
+    "officer",
+)
+"""The loan facts the catalog records; a generated document's input may carry any of them."""
+
 
 class RateTerms(DomainModel):
     """利率: fixed, or LPR(tenor) + spread in basis points, repriced every ``reprice_months``."""
