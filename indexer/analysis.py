@@ -67,6 +67,7 @@ from __future__ import annotations
 import operator
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -217,21 +218,21 @@ class _Stage:
         return Analyzer((self,)) | other
 
 
-class CharFilter(_Stage):
+class CharFilter(_Stage, ABC):
     """Rewrites the whole text before tokenizing, keeping the offset map."""
 
-    def __call__(self, text: MappedText) -> MappedText:
-        raise NotImplementedError
+    @abstractmethod
+    def __call__(self, text: MappedText) -> MappedText: ...
 
 
-class Tokenizer(_Stage):
-    def __call__(self, text: MappedText) -> Iterator[Piece]:
-        raise NotImplementedError
+class Tokenizer(_Stage, ABC):
+    @abstractmethod
+    def __call__(self, text: MappedText) -> Iterator[Piece]: ...
 
 
-class TokenFilter(_Stage):
-    def __call__(self, pieces: Iterable[Piece]) -> Iterator[Piece]:
-        raise NotImplementedError
+class TokenFilter(_Stage, ABC):
+    @abstractmethod
+    def __call__(self, pieces: Iterable[Piece]) -> Iterator[Piece]: ...
 
 
 class Analyzer:
