@@ -119,7 +119,7 @@ def test_each_crash_state_is_finished_by_the_next_start(home: Home) -> None:
         ctx.journal.record(renamed, [], claim=claim_name(renamed.id))
         processing_dir(archive).mkdir(parents=True, exist_ok=True)
         os.rename(archive.inbox / "renamed.pdf", processing_dir(archive) / claim_name(renamed.id))
-        # 3. Analysed ("matched" committed), not filed.
+        # 3. Analysed up to "matched", not filed (the analysis is committed with the filing: nothing yet).
         _steps(ctx, _claimed(ctx, "matched.pdf", license_pdf(serial="matched")), "matched")
         # 4. Filed, neither indexed nor removed.
         filed = _claimed(ctx, f"{PERSON}/身份证/filed.pdf", id_card_pdf(serial="filed"))
@@ -150,7 +150,7 @@ def test_each_crash_state_is_finished_by_the_next_start(home: Home) -> None:
     rows = {r.name: r for r in items(home) if r.outcome is not None}
     assert rows["intent.pdf"].outcome == "filed"
     assert rows["renamed.pdf"].outcome == "filed" and rows["renamed.pdf"].steps["stable"]["recovered"]
-    assert rows["matched.pdf"].outcome == "filed"
+    assert rows["matched.pdf"].outcome == "filed" and rows["matched.pdf"].steps["matched"]["rule"]
     assert rows["filed.pdf"].outcome == "filed"
     assert rows["removed.pdf"].outcome == "filed"
     assert rows["stray.pdf"].outcome == "quarantined"

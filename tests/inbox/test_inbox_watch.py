@@ -184,7 +184,7 @@ def test_a_burst_is_filed_once_each_and_the_same_content_twice_once(tmp_path: Pa
 
 def test_sigterm_gives_back_what_is_not_filed_and_the_next_start_files_it(tmp_path: Path) -> None:
     home = make_home(tmp_path, quiet=0.2)
-    contents = {f"scanner/{n:03d}.pdf": license_pdf(serial=f"term {n}") for n in range(200)}
+    contents = {f"scanner/{n:03d}.pdf": license_pdf(serial=f"term {n}") for n in range(100)}
     for relative, body in contents.items():
         drop(home.inbox, relative, body)
     log = tmp_path / "watch.log"
@@ -194,7 +194,7 @@ def test_sigterm_gives_back_what_is_not_filed_and_the_next_start_files_it(tmp_pa
 
     rows = items(home)
     returned = [r for r in rows if r.outcome == "returned"]
-    assert returned, "stopping with 200 files in hand gave none back"
+    assert returned, "stopping with 100 files in hand gave none back"
     assert all(
         r.outcome in ("filed", "returned") or (r.outcome is None and r.step == "arrived") for r in rows
     )
@@ -206,7 +206,7 @@ def test_sigterm_gives_back_what_is_not_filed_and_the_next_start_files_it(tmp_pa
 
     completed = home.cli("watch", "--once")
     assert completed.returncode == 0, completed.stderr
-    assert len(documents(home)) == 200 and not list(home.inbox.rglob("*.pdf"))
+    assert len(documents(home)) == 100 and not list(home.inbox.rglob("*.pdf"))
     _verify(home)
 
 

@@ -23,6 +23,7 @@ import errno
 import logging
 import os
 import shutil
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,7 @@ def claim(archive: Archive, journal: Journal, candidates: Sequence[Candidate]) -
     """Claim each candidate (see the module doc); the items now in the processing area."""
     if not candidates:
         return []
+    started = time.perf_counter()
     area = processing_dir(archive)
     area.mkdir(parents=True, exist_ok=True)
     journal.record_many([(c.item, [], {"claim": claim_name(c.item.id)}) for c in candidates])
@@ -88,6 +90,7 @@ def claim(archive: Archive, journal: Journal, candidates: Sequence[Candidate]) -
     fsync_dir(area)
     for folder in folders:
         _fsync_quietly(folder)
+    ms = round((time.perf_counter() - started) * 1000, 2)
     journal.record_many(
         [
             (
@@ -101,6 +104,8 @@ def claim(archive: Archive, journal: Journal, candidates: Sequence[Candidate]) -
                             "kind": snap.kind,
                             "claim": how,
                             "replaced": snap.ino != c.snapshot.ino,
+                            "ms": ms,
+                            "batch": len(candidates),
                         },
                     )
                 ],

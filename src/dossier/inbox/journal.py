@@ -31,7 +31,8 @@ from dossier.archive.names import MAX_FILE_NAME_BYTES, MAX_NAME_CHARS, split_suf
 
 STEPS = ("arrived", "stable", "hashed", "extracted", "classified", "matched", "filed", "indexed", "removed")
 ANALYSIS = ("hashed", "extracted", "classified", "matched")
-"""Steps that only read the claimed file: recorded together, redone together after a crash."""
+"""Steps that only read the claimed file: committed with their outcome (filed or quarantined), redone
+together after a crash."""
 
 FILED = "filed"
 DUPLICATE = "duplicate"

@@ -5,8 +5,9 @@ Per file, in a worker thread: **hashed** (open without following links, refuse w
 file, hash, check nobody is still writing it) → **extracted** (format by content, text in a child
 process with time and memory limits, cached by hash for the search index) → **classified** (classify.py)
 → **matched** (match.py, then the decision: file it, or quarantine with a reason) → **filed**
-(``file_document``, one at a time). These analysis steps only read the claimed file; they are committed
-together with the decision, so after a crash an item is either before them (all redone) or after them.
+(``file_document``). The analysis steps only read the claimed file; they are committed together with
+their outcome (the filing, or the move to quarantine), so after a crash an item is either before them
+(all redone, cheaply) or after them; a catalog write fewer per file counts in a burst.
 Then, per batch, in the watcher's thread: **indexed** (the search outbox drained, see dossier.search) and
 **removed** (the claimed copy deleted: the archived copy is fsynced, verified and committed by then).
 
@@ -23,6 +24,7 @@ import os
 import stat
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +155,13 @@ class Work:
     ``closed_as`` says how), ``retry``, ``returned`` (given back to the inbox) or ``kept`` (left claimed)."""
     closed_as: str | None = None
 
+    def fact(self, step: str) -> dict[str, Any]:
+        """A step's facts: from this run if it did the step, else as the journal recorded them."""
+        for name, facts in reversed(self.records):
+            if name == step:
+                return facts
+        return dict(self.item.steps.get(step) or {})
+
     def note(self, step: str, started: float, **facts: Any) -> None:
         self.records.append((step, {**facts, "ms": round((time.perf_counter() - started) * 1000, 2)}))
 
@@ -165,7 +174,7 @@ class Work:
         return self.extraction.get("status") == "error"
 
 
-class Step:
+class Step(ABC):
     """One unit of the pipeline: ``setup`` and ``run`` when ``able_to_run``; ``cleanup`` always after."""
 
     name = ""
@@ -173,13 +182,13 @@ class Step:
     def able_to_run(self, work: Work) -> bool:
         return not work.item.done(self.name)
 
-    def setup(self, ctx: Context, work: Work) -> None:
+    def setup(self, ctx: Context, work: Work) -> None:  # noqa: B027 - optional hook: most steps need none
         """Acquire what ``run`` needs."""
 
-    def run(self, ctx: Context, work: Work) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def run(self, ctx: Context, work: Work) -> None: ...
 
-    def cleanup(self, ctx: Context, work: Work) -> None:
+    def cleanup(self, ctx: Context, work: Work) -> None:  # noqa: B027 - optional hook
         """Release what ``setup`` or ``run`` took; runs whatever happened."""
 
 
@@ -262,14 +271,7 @@ class ExtractStep(Step):
             if result.status == "error" and ctx.stop.is_set():
                 # A Ctrl-C reaches the extraction child too: its death says nothing about the file.
                 raise Interrupted("stopped during text extraction (提取文字时停止)")
-            cached = CachedText(
-                text=result.text,
-                status=result.status,
-                flags=tuple(result.flags),
-                error=result.error,
-                pages=result.pages,
-                media_type=result.media_type,
-            )
+            cached = CachedText.from_extraction(result)
             if result.status != "error" and sha256:
                 ctx.texts.put(sha256, cached)  # the search index reads it from here: no second extraction
             from_cache = False
@@ -351,8 +353,8 @@ class MatchStep(Step):
             **found.facts,
         )
         work.columns.update(borrower_key=found.borrower_key, category=kind.category, doc_type=kind.doc_type)
-        ctx.journal.record(work.item, work.records, **work.columns)
-        work.records, work.columns = [], {}
+        item = work.item
+        item.borrower_key, item.category, item.doc_type = found.borrower_key, kind.category, kind.doc_type
 
 
 class FileStep(Step):
@@ -368,7 +370,7 @@ class FileStep(Step):
     def run(self, ctx: Context, work: Work) -> None:
         started = time.perf_counter()
         item = work.item
-        matched = item.steps.get("matched", {})
+        matched = work.fact("matched")
         duplicate_of = matched.get("duplicate_of")
         if duplicate_of is not None:
             document_id, status = int(duplicate_of), "duplicate"
@@ -394,7 +396,7 @@ class FileStep(Step):
                     contract_number=matched.get("contract_number"),
                     source="ingested",
                     actor=ctx.actor,
-                    details={"inbox": _provenance(item)},
+                    details={"inbox": _provenance(work)},
                 )
             except DossierError as exc:
                 if "interrupted" in str(exc) or "中断" in str(exc):
@@ -409,6 +411,7 @@ class FileStep(Step):
                 session,
                 item,
                 [
+                    *work.records,
                     (
                         self.name,
                         {
@@ -417,9 +420,9 @@ class FileStep(Step):
                             "path": path,
                             "ms": round((time.perf_counter() - started) * 1000, 2),
                         },
-                    )
+                    ),
                 ],
-                document_id=document_id,
+                **{**work.columns, "document_id": document_id},
             )
             if flags and outcome == FILED:
                 document = session.get(Document, document_id)
@@ -442,9 +445,11 @@ class FileStep(Step):
             ctx.journal.record_in(
                 session,
                 item,
-                [(self.name, {"document_id": document_id, "status": "duplicate", "ms": _ms(started)})],
-                document_id=document_id,
-                borrower_key=key,
+                [
+                    *work.records,
+                    (self.name, {"document_id": document_id, "status": "duplicate", "ms": _ms(started)}),
+                ],
+                **{**work.columns, "document_id": document_id, "borrower_key": key},
             )
             append_event(
                 session,
@@ -671,11 +676,10 @@ def _filename(item: Item) -> str | None:
     return f"{stem}{_SUFFIXES.get(item.media_type or '', '')}" if item.media_type in _SUFFIXES else None
 
 
-def _provenance(item: Item) -> dict[str, Any]:
+def _provenance(work: Work) -> dict[str, Any]:
     """What the archive keeps about how the inbox decided (details["inbox"] of the document)."""
-    classified = item.steps.get("classified", {})
-    matched = item.steps.get("matched", {})
-    extracted = item.steps.get("extracted", {})
+    item = work.item
+    classified, matched, extracted = work.fact("classified"), work.fact("matched"), work.fact("extracted")
     return {
         "item": item.id,
         "inbox_path": printable_path(item.path),

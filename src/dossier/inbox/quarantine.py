@@ -107,7 +107,7 @@ def send(
         archive, journal, item, source, actor, steps, columns
     ):
         return DUPLICATE
-    target = f"{QUARANTINE}/{quarantine_name(item)}"
+    target = f"{QUARANTINE}/{_free_name(archive, item)}"
     reason = {
         "item": item.id,
         "reason": decision.code,
@@ -152,13 +152,34 @@ def settle(archive: Archive, journal: Journal, item: Item, source: Path | None, 
     return QUARANTINED
 
 
+def _free_name(archive: Archive, item: Item) -> str:
+    """The item's name in quarantine; ``~2``, ``~3``… if someone put a file of that name there."""
+    name = quarantine_name(item)
+    stem, suffix = split_suffix(name)
+    for n in range(1, 100):
+        candidate = name if n == 1 else f"{stem}~{n}{suffix}"
+        path = archive.quarantine / candidate
+        if not os.path.lexists(path) and not os.path.lexists(_reason_path(path)):
+            return candidate
+    raise DossierError(f"no free name in quarantine for {name} (隔离区中无可用文件名)")
+
+
 def _place(archive: Archive, item: Item, source: Path, target: str, reason: dict[str, Any]) -> None:
+    """Reason first, then the file: linked to its new name (a link never replaces a file), then
+    unlinked from the processing area. Run again after a crash, it finishes what is left."""
     folder = archive.quarantine
     folder.mkdir(parents=True, exist_ok=True)
     destination = archive.home / target
     _write_reason(_reason_path(destination), reason)
-    os.rename(source, destination)
+    try:
+        os.link(source, destination, follow_symlinks=False)
+    except FileExistsError:
+        if not os.path.samestat(os.lstat(source), os.lstat(destination)):
+            raise DossierError(
+                f"a different file already lies in quarantine as {target} (隔离区中已有同名的其他文件)"
+            ) from None
     fsync_dir(folder)
+    source.unlink()
     fsync_dir(source.parent)
 
 

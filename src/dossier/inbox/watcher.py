@@ -21,14 +21,13 @@ import logging
 import os
 import queue
 import signal
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType, ModuleType
+from types import FrameType
 from typing import Any
 
 from dossier.archive.home import Archive
@@ -157,7 +156,7 @@ class Watcher:
     # ----------------------------------------------------------------- start and stop
 
     def _start_up(self) -> None:
-        _start_extractors()
+        start_extractors()
         threading.Thread(target=_warm_extractor, name="inbox-warm-up", daemon=True).start()
         check(self.archive, actor=self.ctx.actor)
         quarantine.remove_stray_temps(self.archive)
@@ -177,30 +176,37 @@ class Watcher:
     def recover(self) -> None:
         """Settle every open journal row a previous run left (see claim.py and quarantine.py), queue the
         claimed files again, and remove claimed copies of files already safely archived."""
-        journal = self.ctx.journal
-        for item in journal.open_items():
-            if item.quarantine_path is not None:
-                source = claimed_path(self.archive, item)
-                quarantine.settle(self.archive, journal, item, source, self.ctx.actor)
-                continue
-            if item.step == "arrived":
-                if item.claim is not None and settle_claim_intent(self.archive, journal, item) is not None:
-                    self._queue(item, resumed=True)
-                continue
-            if settle_give_back(self.archive, journal, item):
-                continue
-            path = claimed_path(self.archive, item)
-            if item.done("filed"):
-                self.to_finish.append(item)
-                self.report.resumed += 1
-            elif path is not None and os.path.lexists(path):
-                self._queue(item, resumed=True)
-            elif os.path.lexists(self.archive.inbox / item.path):
-                journal.close(item, RETURNED, {"why": "found back in the inbox (已在收件箱中)"}, claim=None)
-            else:
-                log.error("inbox item %d (%s): its claimed file is missing", item.id, item.name)
-                journal.close(item, LOST, {"why": "claimed file missing at start-up (认领的文件缺失)"})
+        for item in self.ctx.journal.open_items():
+            try:
+                self._recover(item)
+            except (DossierError, OSError) as exc:
+                # One item that cannot be settled must not keep the watcher from the others.
+                log.error("inbox item %d (%s) cannot be settled, left as it is: %s", item.id, item.name, exc)
         self._remove_leftovers()
+
+    def _recover(self, item: Item) -> None:
+        journal = self.ctx.journal
+        if item.quarantine_path is not None:
+            source = claimed_path(self.archive, item)
+            quarantine.settle(self.archive, journal, item, source, self.ctx.actor)
+            return
+        if item.step == "arrived":
+            if item.claim is not None and settle_claim_intent(self.archive, journal, item) is not None:
+                self._queue(item, resumed=True)
+            return
+        if settle_give_back(self.archive, journal, item):
+            return
+        path = claimed_path(self.archive, item)
+        if item.done("filed"):
+            self.to_finish.append(item)
+            self.report.resumed += 1
+        elif path is not None and os.path.lexists(path):
+            self._queue(item, resumed=True)
+        elif os.path.lexists(self.archive.inbox / item.path):
+            journal.close(item, RETURNED, {"why": "found back in the inbox (已在收件箱中)"}, claim=None)
+        else:
+            log.error("inbox item %d (%s): its claimed file is missing", item.id, item.name)
+            journal.close(item, LOST, {"why": "claimed file missing at start-up (认领的文件缺失)"})
 
     def _remove_leftovers(self) -> None:
         """Claimed copies whose journal row is closed as filed or duplicate: the archive holds them."""
@@ -508,6 +514,10 @@ class Watcher:
         if work.outcome in (FILED, DUPLICATE):
             self.to_finish.append(item)
         elif work.outcome == "retry":
+            if self.once:  # one pass only: a file still being written is left for the next run
+                if give_back(self.archive, self.ctx.journal, item, "still being written (仍在写入)"):
+                    self.report.returned += 1
+                return
             self.retry.append((monotonic() + max(self.settings.quiet_seconds, 0.2), item))
         elif work.outcome == "returned":
             self.report.returned += 1
@@ -578,37 +588,11 @@ class Watcher:
         self.events.put(event)  # handled by _take_hints with the rest
 
 
-def _start_extractors() -> None:
-    """Start the forkserver that guarded text extraction forks its children from, with what this
-    program's main module imports preloaded as well as the extractors.
+def start_extractors() -> None:
+    """Start the extraction server before the first file, with this program's modules preloaded."""
+    from indexer.extract.guard import start_server
 
-    Each child runs the main module again (multiprocessing's rule for children it does not simply fork):
-    for `dossier`, that imports the whole command line, about 1.4 s per file against 25 ms once those
-    modules are in the server. (Python 3.11's own ``"__main__"`` preload never takes effect: the server
-    is not told the main module's path.) The list counts only when the server starts, so it is set here,
-    before the first extraction.
-    """
-    import multiprocessing
-    from multiprocessing import forkserver
-
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return
-    multiprocessing.get_context("forkserver").set_forkserver_preload(["indexer.extract", *_main_packages()])
-    forkserver.ensure_running()
-
-
-def _main_packages() -> list[str]:
-    """Every module already imported from the packages the main module refers to (for the `dossier`
-    script: all of ``dossier.*`` loaded so far)."""
-    main = sys.modules.get("__main__")
-    if main is None:
-        return []
-    names: set[str] = set()
-    for value in vars(main).values():
-        name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
-        if isinstance(name, str) and not name.startswith("__") and name != "builtins":
-            names.add(name.split(".")[0])
-    return sorted(m for m in list(sys.modules) if m.split(".")[0] in names and not m.startswith("__"))
+    start_server()
 
 
 def _warm_extractor() -> None:

@@ -42,14 +42,7 @@ class TextSource:
                 memory_mb=self.settings.extract_memory_mb,
                 limits=limits,
             )
-        cached = CachedText(
-            text=result.text,
-            status=result.status,
-            flags=tuple(result.flags),
-            error=result.error,
-            pages=result.pages,
-            media_type=result.media_type,
-        )
+        cached = CachedText.from_extraction(result)
         if result.status != "error":
             self.cache.put(document.sha256, cached)
         return cached

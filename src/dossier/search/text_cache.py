@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.extract.result import Extraction
+
 FORMAT = 1
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -28,6 +30,17 @@ class CachedText:
     error: str | None = None
     pages: int | None = None
     media_type: str = ""
+
+    @classmethod
+    def from_extraction(cls, result: Extraction) -> CachedText:
+        return cls(
+            text=result.text,
+            status=result.status,
+            flags=tuple(result.flags),
+            error=result.error,
+            pages=result.pages,
+            media_type=result.media_type,
+        )
 
     @property
     def needs_ocr(self) -> bool:
