@@ -145,21 +145,25 @@ def test_a_slow_chunked_write_is_filed_once_and_complete(tmp_path: Path) -> None
     assert [(r.outcome, r.name) for r in rows] == [("filed", "slow.pdf")]
 
 
+BURST = 2000
+"""The issue's figure: 2,000 files dropped at once, none lost or doubled."""
+
+
 def test_a_burst_is_filed_once_each_and_the_same_content_twice_once(tmp_path: Path) -> None:
     home = make_home(tmp_path, quiet=0.5)
     log = tmp_path / "watch.log"
     process = _start(home, log)
     contents = {}
     try:
-        for n in range(300):
+        for n in range(BURST):
             body = id_card_pdf(serial=f"burst {n}") if n % 2 else license_pdf(serial=f"burst {n}")
             folder = f"{PERSON}/身份证" if n % 2 else "scanner"
-            contents[f"{folder}/{n:03d}.pdf"] = body
+            contents[f"{folder}/{n:04d}.pdf"] = body
         for relative, body in contents.items():
             drop(home.inbox, relative, body)
-        wait_for(lambda: len(documents(home)) == 300, 150, "300 files filed")
+        wait_for(lambda: len(documents(home)) == BURST, 900, f"{BURST} files filed")
         # The same content again, under another name: recorded and removed, not filed twice.
-        again = contents["scanner/000.pdf"]
+        again = contents["scanner/0000.pdf"]
         drop(home.inbox, "again.pdf", again)
         wait_for(lambda: not (home.inbox / "again.pdf").exists(), 60, "the second drop to be taken")
         wait_for(
@@ -168,9 +172,9 @@ def test_a_burst_is_filed_once_each_and_the_same_content_twice_once(tmp_path: Pa
     finally:
         assert stop(process) == 0, log_tail(log)
     filed = documents(home)
-    assert len(filed) == 300
+    assert len(filed) == BURST
     assert {d.sha256 for d in filed} == {hashlib.sha256(b).hexdigest() for b in contents.values()}
-    assert sum(1 for i in items(home) if i.outcome == "filed") == 300
+    assert sum(1 for i in items(home) if i.outcome == "filed") == BURST
     (duplicate,) = [i for i in items(home) if i.outcome == "duplicate"]
     assert duplicate.name == "again.pdf" and duplicate.document_id is not None
     assert processing(home) == []
