@@ -338,10 +338,10 @@ def _convert(results: list[BatchResult], out_dir: Path, jobs: int) -> None:
     pending = [r for r in results if r.status == "ok" and r.docx is not None]
     if not pending:
         return
-    by_docx = {r.docx: r for r in pending}
     with PdfConverter(workers=max(1, jobs)) as converter:
-        for outcome in converter.convert(list(by_docx), out_dir):
-            result = by_docx[outcome.source]
+        # One outcome per input, in input order; the converter may report paths resolved, so pair by order.
+        outcomes = converter.convert([r.docx for r in pending if r.docx is not None], out_dir)
+        for result, outcome in zip(pending, outcomes, strict=True):
             if outcome.pdf is not None:
                 result.outputs.append(outcome.pdf)
             else:

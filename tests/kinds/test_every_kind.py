@@ -145,3 +145,14 @@ def test_every_kind_files_into_one_archive_and_the_audit_verifies(tmp_path, caps
         assert code == 0, result
         assert result["document_ids"], result
     assert main(["audit", "verify", "--home", str(home)]) == 0
+
+
+def test_pdf_with_a_relative_output_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    main(["example", "reminder"])
+    Path("in.yaml").write_text(capsys.readouterr().out, encoding="utf-8")
+    code = main(["generate", "reminder", "in.yaml", "--home", "home", "-o", "out", "--pdf", "--json"])
+    result = json.loads(capsys.readouterr().out)[0]
+    assert code == 0, result
+    assert sorted(Path(p).suffix for p in result["outputs"]) == [".docx", ".pdf"]
+    assert len(result["document_ids"]) == 2
