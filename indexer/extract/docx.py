@@ -96,7 +96,8 @@ class DocxError(Exception):
     """The DOCX cannot be read; the message is bilingual."""
 
 
-# What a damaged ZIP entry or XML part raises while it is read.
+# What a damaged ZIP entry or XML part raises while it is read (zipfile raises NotImplementedError for a
+# compression method it does not know, as hostile or exotic DOCX files use).
 _DAMAGE: Final = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, etree.XMLSyntaxError)
 
 

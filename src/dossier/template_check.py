@@ -31,19 +31,19 @@ def _context_paths(value: Any, prefix: str = "") -> Iterator[str]:
 
 
 def required_fields(model: type[BaseModel], prefix: str = "") -> set[str]:
-    """Dotted paths of fields the input must give, through required nested models (not lists or unions)."""
+    """Dotted paths of fields the input must give, through required nested models and lists of them
+    (``debtors[].name``)."""
     found: set[str] = set()
     for name, info in model.model_fields.items():
         if not info.is_required():
             continue
-        path = f"{prefix}{name}"
+        found.add(prefix + name)
         annotation = info.annotation
+        if get_origin(annotation) is list:
+            (annotation,) = get_args(annotation)
+            name += "[]"
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            found |= required_fields(annotation, f"{path}.")
-        elif get_origin(annotation) is None or not get_args(annotation):
-            found.add(path)
-        else:
-            found.add(path)
+            found |= required_fields(annotation, f"{prefix}{name}.")
     return found
 
 

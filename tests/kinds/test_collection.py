@@ -4,14 +4,12 @@ every cross-field rule rejected at the right path."""
 from __future__ import annotations
 
 import io
-import typing
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import docx
 import pytest
-from pydantic import BaseModel
 
 from dossier.config import default_config
 from dossier.errors import InputError
@@ -21,6 +19,7 @@ from dossier.kinds.registry import get_kind
 from dossier.render.engine import TemplateEngine
 from dossier.render.filters import template_filters
 from dossier.render.lint import lint_template, schema_fields
+from dossier.template_check import required_fields
 
 EXAMPLE_CAPITAL = "人民币叁拾万零陆仟陆佰捌拾捌元柒角伍分"
 
@@ -278,25 +277,10 @@ def test_template_shows_every_required_field_and_knows_every_path() -> None:
     problems = lint_template(
         SHIPPED_TEMPLATES / KIND.template,
         known_fields=known,
-        required_fields=_required_paths(CollectionInput),
+        required_fields=required_fields(CollectionInput),
         engine=TemplateEngine(filters=template_filters()),
     )
     assert problems == []
-
-
-def _required_paths(model: type[BaseModel], prefix: str = "") -> set[str]:
-    paths: set[str] = set()
-    for name, field in model.model_fields.items():
-        if not field.is_required():
-            continue
-        paths.add(prefix + name)
-        annotation = field.annotation
-        if typing.get_origin(annotation) is list:
-            (annotation,) = typing.get_args(annotation)
-            name += "[]"
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            paths |= _required_paths(annotation, f"{prefix}{name}.")
-    return paths
 
 
 # -- validation ------------------------------------------------------------------------------------------

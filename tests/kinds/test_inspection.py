@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import typing
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import docx
 import pytest
-from pydantic import BaseModel
 
 from dossier.config import default_config
 from dossier.errors import InputError
@@ -18,6 +16,7 @@ from dossier.finance.classification import FiveClass
 from dossier.generate import SHIPPED_TEMPLATES, Generator
 from dossier.kinds.inspection import KIND, InspectionInput, derive
 from dossier.render.lint import lint_template, schema_fields
+from dossier.template_check import required_fields
 
 MISUSE_DETAIL = "借款人于2025年10月8日将贷款资金30万元从交易对手账户回流后用于归还他行贷款。"
 
@@ -134,25 +133,10 @@ def test_template_shows_every_required_field_and_knows_every_path(generator: Gen
     problems = lint_template(
         SHIPPED_TEMPLATES / KIND.template,
         known_fields=known,
-        required_fields=_required_paths(type(data)),
+        required_fields=required_fields(type(data)),
         engine=generator.engine,
     )
     assert problems == []
-
-
-def _required_paths(model: type[BaseModel], prefix: str = "") -> set[str]:
-    paths: set[str] = set()
-    for name, field in model.model_fields.items():
-        if not field.is_required():
-            continue
-        paths.add(prefix + name)
-        annotation = field.annotation
-        if typing.get_origin(annotation) is list:
-            (annotation,) = typing.get_args(annotation)
-            name += "[]"
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            paths |= _required_paths(annotation, f"{prefix}{name}.")
-    return paths
 
 
 # -- classification ---------------------------------------------------------------------------------------

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import io
-import typing
 from decimal import Decimal
 from typing import Any
 
 import docx
 import pytest
-from pydantic import BaseModel
 
 from dossier.config import default_config
 from dossier.errors import InputError
@@ -19,6 +17,7 @@ from dossier.kinds.registry import get_kind
 from dossier.render.engine import TemplateEngine
 from dossier.render.filters import template_filters
 from dossier.render.lint import lint_template, schema_fields
+from dossier.template_check import required_fields
 
 GRAND_CAPITAL = "人民币壹佰叁拾壹万肆仟叁佰叁拾贰元伍角柒分"
 HEADER = [
@@ -178,25 +177,10 @@ def test_template_shows_every_required_field_and_knows_every_path() -> None:
     problems = lint_template(
         SHIPPED_TEMPLATES / KIND.template,
         known_fields=known,
-        required_fields=_required_paths(PublicNoticeInput),
+        required_fields=required_fields(PublicNoticeInput),
         engine=TemplateEngine(filters=template_filters()),
     )
     assert problems == []
-
-
-def _required_paths(model: type[BaseModel], prefix: str = "") -> set[str]:
-    paths: set[str] = set()
-    for name, field in model.model_fields.items():
-        if not field.is_required():
-            continue
-        paths.add(prefix + name)
-        annotation = field.annotation
-        if typing.get_origin(annotation) is list:
-            (annotation,) = typing.get_args(annotation)
-            name += "[]"
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            paths |= _required_paths(annotation, f"{prefix}{name}.")
-    return paths
 
 
 # -- validation ------------------------------------------------------------------------------------------
