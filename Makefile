@@ -15,7 +15,9 @@ SYSTEM_PACKAGES := \
 	fc-match:fontconfig \
 	tesseract:tesseract-ocr \
 	/usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata:tesseract-ocr-chi-sim \
-	ocrmypdf:ocrmypdf
+	ocrmypdf:ocrmypdf \
+	ffmpeg:ffmpeg \
+	chromium:chromium
 
 .PHONY: run test setup sysdeps lint bench clean
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from dossier import __version__
-from dossier.cli import archive, calc, check, demo, documents, review, templates
+from dossier.cli import archive, calc, check, demo, diligence, documents, ledger, review, service, templates
 from dossier.cli import inbox as inbox_cli
 from dossier.cli import search as search_cli
 from dossier.cli import volume as volume_cli
@@ -57,6 +57,14 @@ app.command("reindex")(search_cli.reindex)
 app.command("volume")(volume_cli.volume)
 app.command("watch")(inbox_cli.watch)
 app.add_typer(inbox_cli.quarantine_app, name="quarantine")
+app.add_typer(ledger.ledger_app, name="ledger")
+app.add_typer(ledger.report_app, name="report")
+app.add_typer(service.users_app, name="users")
+app.add_typer(service.tokens_app, name="tokens")
+# Commands of the portfolio, diligence and service modules register themselves on `app` below.
+ledger.register(app)
+diligence.register(app)
+service.register(app)
 
 
 def _version(value: bool) -> None:
