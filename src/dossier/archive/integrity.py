@@ -6,10 +6,12 @@ Files the catalog does not know are reported wherever they lie in the home, exce
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -48,6 +50,27 @@ class IntegrityReport:
     @property
     def ok(self) -> bool:
         return self.chain.ok and not (self.missing or self.changed or self.unknown or self.pending)
+
+    def summary(self) -> dict[str, Any]:
+        """The report as plain data (the CLI's --json and the API answer with it)."""
+        problem = self.chain.problem
+        return {
+            "ok": self.ok,
+            "chain": {
+                "ok": self.chain.ok,
+                "events": self.chain.events,
+                "head_seq": self.chain.head_seq,
+                "broken_at": problem.seq if problem else None,
+                "problem": problem.kind if problem else None,
+                "message": problem.message if problem else None,
+            },
+            "documents": self.documents,
+            "files": self.files,
+            "missing": [dataclasses.asdict(p) for p in self.missing],
+            "changed": [dataclasses.asdict(p) for p in self.changed],
+            "unknown": list(self.unknown),
+            "pending": list(self.pending),
+        }
 
 
 @dataclass(frozen=True)

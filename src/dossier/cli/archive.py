@@ -245,30 +245,9 @@ def audit_verify(home: HomeOption = None, actor: ActorOption = None, as_json: Js
     """Walk the audit chain and re-hash every archived file. Exit 0 if all is well, 1 otherwise."""
     with open_archive(home) as archive:
         report = verify_archive(archive, actor=default_actor(actor))
-    emit(_verify_json(report), as_json, lambda c: _print_verify(c, report))
+    emit(report.summary(), as_json, lambda c: _print_verify(c, report))
     if not report.ok:
         raise typer.Exit(1)
-
-
-def _verify_json(report: IntegrityReport) -> dict[str, Any]:
-    problem = report.chain.problem
-    return {
-        "ok": report.ok,
-        "chain": {
-            "ok": report.chain.ok,
-            "events": report.chain.events,
-            "head_seq": report.chain.head_seq,
-            "broken_at": problem.seq if problem else None,
-            "problem": problem.kind if problem else None,
-            "message": problem.message if problem else None,
-        },
-        "documents": report.documents,
-        "files": report.files,
-        "missing": report.missing,
-        "changed": report.changed,
-        "unknown": report.unknown,
-        "pending": report.pending,
-    }
 
 
 def _print_verify(c: Console, report: IntegrityReport) -> None:

@@ -2,11 +2,150 @@
 
 from __future__ import annotations
 
+import getpass
+import os
+from typing import Annotated
+
 import typer
+
+from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, open_archive
+from dossier.cli.args import BadArgument
+from dossier.cli.output import emit
 
 users_app = typer.Typer(help="Users of the service (用户).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for other systems (接口令牌).", no_args_is_help=True)
 
+ENV_PASSWORD = "DOSSIER_PASSWORD"
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: [service].host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: [service].port).")] = None,
+    watch: Annotated[bool, typer.Option("--watch", help="Run the inbox watcher inside the service.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Serve the API (/api/v1, docs at /api/v1/docs) and the web pages over the archive home."""
+    import uvicorn
+
+    from dossier.service.app import create_app
+    from dossier.service.settings import service_settings
+
+    with open_archive(home) as archive:
+        path, settings = archive.home, service_settings(archive.config)
+    app = create_app(path, watch=watch)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    typer.echo(f"dossier 服务地址 serving {path} at http://{bind_host}:{bind_port}/  (API: /api/v1/docs)")
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="info", access_log=False)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name (letters, digits, . _ -).")],
+    role: Annotated[str, typer.Option("--role", help="officer, archivist, auditor or admin (or 客户经理…).")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Display name; for officers, the name documents carry.")
+    ] = None,
+    password: Annotated[
+        str | None, typer.Option("--password", help=f"The password (default: ${ENV_PASSWORD}, else asked).")
+    ] = None,
+    home: HomeOption = None,
+    actor: ActorOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a user with a role; the password is hashed (argon2), never stored."""
+    from dossier.access.users import AccessError, add_user
+
+    secret = password or os.environ.get(ENV_PASSWORD) or getpass.getpass("password (密码): ")
+    with open_archive(home) as archive:
+        try:
+            user = archive.transaction(
+                lambda s: add_user(s, username, role, secret, display_name=name, actor=default_actor(actor))
+            )
+        except AccessError as exc:
+            raise BadArgument(username, str(exc)) from None
+        payload = {
+            "id": user.id,
+            "username": user.username,
+            "role": user.role,
+            "display_name": user.display_name,
+        }
+    emit(payload, as_json, lambda c: c.print(f"用户 user {payload['username']} ({payload['role']}) added"))
+
+
+@users_app.command("list")
+def users_list(home: HomeOption = None, as_json: JsonFlag = False) -> None:
+    """Every user with role and state."""
+    from dossier.access.users import list_users
+
+    with open_archive(home) as archive:
+        rows = archive.transaction(
+            lambda s: [
+                {"username": u.username, "display_name": u.display_name, "role": u.role, "active": u.active}
+                for u in list_users(s)
+            ],
+            write=False,
+        )
+
+    def human(c) -> None:  # type: ignore[no-untyped-def]
+        for r in rows:
+            c.print(
+                f"{r['username']:<20} {r['role']:<10} {r['display_name']}{'' if r['active'] else ' (停用)'}"
+            )
+
+    emit(rows, as_json, human)
+
+
+@users_app.command("assign")
+def users_assign(
+    username: Annotated[str, typer.Argument(help="The officer's sign-in name.")],
+    borrower: Annotated[str, typer.Argument(help="Borrower key (证件号码).")],
+    home: HomeOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Let an officer see a borrower whose documents do not name them."""
+    from dossier.access.scope import assign
+    from dossier.access.users import AccessError
+    from dossier.archive.registry import find_borrower, normalize_key
+
+    with open_archive(home) as archive:
+
+        def work(session):  # type: ignore[no-untyped-def]
+            found = find_borrower(session, normalize_key(borrower, archive.config))
+            if found is None:
+                raise BadArgument(borrower, "unknown borrower (借款人未登记)")
+            return assign(session, username, found, actor=default_actor(actor))
+
+        try:
+            added = archive.transaction(work)
+        except AccessError as exc:
+            raise BadArgument(username, str(exc)) from None
+    typer.echo(f"{username} → {borrower}: {'assigned (已分配)' if added else 'already assigned (已分配过)'}")
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: Annotated[str, typer.Argument(help="The user the token acts as.")],
+    name: Annotated[str, typer.Option("--name", help="What system uses it (用途).")] = "api",
+    home: HomeOption = None,
+    actor: ActorOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Make an API token (shown once; only its hash is kept)."""
+    from dossier.access.users import AccessError, create_token
+
+    with open_archive(home) as archive:
+        try:
+            token_id, secret = archive.transaction(
+                lambda s: (lambda t: (t[0].id, t[1]))(
+                    create_token(s, username, name, actor=default_actor(actor))
+                )
+            )
+        except AccessError as exc:
+            raise BadArgument(username, str(exc)) from None
+    payload = {"id": token_id, "username": username, "name": name, "token": secret}
+    emit(payload, as_json, lambda c: c.print(f"令牌 token (仅显示一次 shown once): {secret}"))
+
 
 def register(app: typer.Typer) -> None:
     """Adds this module's top-level commands to the `dossier` app."""
+    app.command("serve")(serve)

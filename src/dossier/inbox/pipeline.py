@@ -47,12 +47,15 @@ from dossier.inbox.match import NO_BORROWER, Match, borrower_folder, match
 from dossier.inbox.quarantine import Quarantine
 from dossier.inbox.settings import InboxSettings, inbox_settings
 from dossier.inbox.stability import WriterProbe
+from dossier.media import MEDIA_TYPES, MediaSettings, media_settings
+from dossier.media.kinds import FORMATS as MEDIA_FORMATS
+from dossier.media.kinds import SUFFIXES as MEDIA_SUFFIXES
 from dossier.search import outbox
 from dossier.search.settings import SearchSettings, search_settings
 from dossier.search.text_cache import CachedText, TextCache
-from indexer.extract import extract_guarded
+from indexer.extract import extract, extract_guarded
 from indexer.extract import sniff as sniff_type
-from indexer.extract.sniff import DOCX, JPEG, PDF, PNG, PPTX, TEXT, TIFF, XLSX
+from indexer.extract.sniff import DOCX, JPEG, PDF, PNG, PPTX, TEXT, TIFF, XLSX, sniff_head
 
 log = logging.getLogger("dossier.inbox")
 
@@ -66,6 +69,7 @@ _SUFFIXES = {
     XLSX: ".xlsx",
     PPTX: ".pptx",
     TEXT: ".txt",
+    **MEDIA_SUFFIXES,
 }
 
 
@@ -109,6 +113,19 @@ class Context:
     probe: WriterProbe
     stop: threading.Event = field(default_factory=threading.Event)
     filing: ContentLocks = field(default_factory=lambda: ContentLocks())
+    media: MediaSettings = field(default_factory=MediaSettings)
+
+    @property
+    def accepted_types(self) -> frozenset[str]:
+        """[inbox].formats and the media formats of [media].inbox_formats, as media types by content."""
+        media = {MEDIA_FORMATS[name] for name in self.media.inbox_formats if name in MEDIA_FORMATS}
+        return self.settings.media_types | media
+
+    def size_limit(self, media_type: str) -> int:
+        """Photos, video and audio are never read for text, so they may be as large as the archive takes."""
+        if media_type in MEDIA_TYPES and media_type in self.accepted_types:
+            return max(self.media.max_file_bytes, self.settings.max_file_bytes)
+        return self.settings.max_file_bytes
 
     @classmethod
     def for_archive(
@@ -126,6 +143,7 @@ class Context:
             texts=TextCache(text_dir(archive.home)),
             probe=probe or WriterProbe(settings.writer_probe),
             stop=stop or threading.Event(),
+            media=media_settings(archive.config),
         )
 
     @property
@@ -167,7 +185,9 @@ class Work:
 
     @property
     def folders(self) -> list[str]:
-        return self.item.path.split("/")[:-1]
+        from dossier.inbox.upload import staged_folders
+
+        return staged_folders(self.item.path)
 
     @property
     def failed_extraction(self) -> bool:
@@ -217,9 +237,9 @@ class HashStep(Step):
         if before.st_size == 0:
             raise Quarantine("empty")
         if before.st_size > ctx.settings.max_file_bytes:
-            raise Quarantine(
-                "too-large", f"{before.st_size} bytes, the limit is {ctx.settings.max_file_bytes} (超过上限)"
-            )
+            limit = ctx.size_limit(sniff_head(os.pread(work.fd, 64, 0)))
+            if before.st_size > limit:
+                raise Quarantine("too-large", f"{before.st_size} bytes, the limit is {limit} (超过上限)")
         if ctx.probe.busy([work.path]):
             raise Retry("still open for writing (仍在写入)")
         digest = hashlib.sha256()
@@ -252,7 +272,7 @@ class ExtractStep(Step):
             raise Quarantine("unreadable", exc.strerror or str(exc)) from None
         work.columns["media_type"] = media_type
         work.item.media_type = media_type
-        if media_type not in ctx.settings.media_types:
+        if media_type not in ctx.accepted_types:
             raise Quarantine(
                 "unsupported-format",
                 f"its content is {media_type} (实际格式为 {media_type})",
@@ -260,7 +280,13 @@ class ExtractStep(Step):
             )
         sha256 = work.columns.get("sha256") or work.item.sha256
         cached = ctx.texts.get(sha256) if sha256 else None
-        if cached is None:
+        if cached is None and media_type in MEDIA_TYPES:
+            # Photos, video and audio have no text: the format is all there is to learn, in-process.
+            cached = CachedText.from_extraction(extract(work.path, name=work.item.name))
+            if sha256:
+                ctx.texts.put(sha256, cached)
+            from_cache = False
+        elif cached is None:
             result = extract_guarded(
                 work.path,
                 name=work.item.name,

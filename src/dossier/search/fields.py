@@ -9,7 +9,7 @@ Date fields: ``date`` (the document's date) and ``filed`` (the day it was filed)
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -129,9 +129,14 @@ class Filters:
     doc_type: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    scope: tuple[str, ...] | None = None
+    """The borrowers (keys) the searcher may see; None for all. Never empty: see ``make_filters``."""
 
     def nodes(self) -> list[q.Query]:
         found: list[q.Query] = []
+        if self.scope is not None:
+            keys = [q.Field("borrower", key) for key in self.scope]
+            found.append(keys[0] if len(keys) == 1 else q.Or(tuple(keys)))
         for name, value in (
             ("borrower", self.borrower),
             ("loan", self.loan),
@@ -164,9 +169,15 @@ def make_filters(
     doc_type: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    scope: Iterable[str] | None = None,
     config: Config | None = None,
 ) -> Filters:
+    scoped = None if scope is None else tuple(sorted(set(scope)))
+    if scoped == ():
+        # Nobody is matched by an empty OR; a key no borrower can have keeps the query well-formed.
+        scoped = ("-",)
     return Filters(
+        scope=scoped,
         borrower=borrower_value(borrower, config) if borrower else None,
         loan=loan_value(loan, config) if loan else None,
         category=category_value(category, config) if category else None,

@@ -1,0 +1,48 @@
+"""Roles and the permission table ([access] in the configuration)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from dossier.config import Config, default_config
+from dossier.domain.enums import LabeledEnum
+
+
+class Role(LabeledEnum):
+    OFFICER = ("officer", "客户经理")
+    ARCHIVIST = ("archivist", "档案管理员")
+    AUDITOR = ("auditor", "审计")
+    ADMIN = ("admin", "管理员")
+
+
+class Action(LabeledEnum):
+    READ = ("read", "查看文书种类")
+    GENERATE = ("generate", "生成文书")
+    UPLOAD = ("upload", "上传资料")
+    VIEW = ("view", "查看档案")
+    SEARCH = ("search", "全文检索")
+    COMPLETENESS = ("completeness", "完整性检查")
+    PORTFOLIO = ("portfolio", "全部档案完整性")
+    QUARANTINE = ("quarantine", "隔离区")
+    ASSIGN = ("assign", "分配借款人")
+    AUDIT = ("audit", "审计日志")
+    EXPORT = ("export", "导出")
+    VERIFY = ("verify", "核实记录")
+    USERS = ("users", "用户与令牌")
+
+
+class AccessSettings(BaseModel):
+    scoped_roles: list[Role] = Field(default_factory=lambda: [Role.OFFICER])
+    session_hours: int = Field(12, ge=1, le=24 * 30)
+    permissions: dict[Action, list[Role]]
+
+    def allows(self, role: Role | str, action: Action) -> bool:
+        return Role(role) in self.permissions.get(action, [])
+
+    def scoped(self, role: Role | str) -> bool:
+        """Whether this role sees only its own borrowers."""
+        return Role(role) in self.scoped_roles
+
+
+def access_settings(config: Config | None = None) -> AccessSettings:
+    return (config or default_config()).section("access", AccessSettings)

@@ -1,0 +1,170 @@
+"""Read models of the archive for the faces: borrowers, their files as a tree in volume order,
+documents with their versions and events. Plain data, labelled in Chinese where people read it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from dossier.archive.audit import event_content
+from dossier.archive.catalog.models import Borrower, Document, Event, Loan
+from dossier.config import Config
+from dossier.domain.categories import categories
+from dossier.domain.document_types import document_types
+
+FILED = "filed"
+
+
+def _labels(config: Config) -> tuple[dict[str, str], dict[str, str]]:
+    return (
+        {c.key: c.label for c in categories(config)},
+        {t.key: t.label for t in document_types(config)},
+    )
+
+
+def loan_info(loan: Loan) -> dict[str, Any]:
+    return {
+        "id": loan.id,
+        "contract_number": loan.contract_number,
+        "receipt_numbers": list(loan.receipt_numbers or []),
+        "product": loan.product,
+        "guarantee_methods": list(loan.guarantee_methods or []),
+        "amount": loan.amount,
+        "term_months": loan.term_months,
+        "start_date": loan.start_date,
+        "maturity_date": loan.maturity_date,
+        "officer": loan.officer,
+        "settled_on": loan.settled_on,
+        "legal_hold": loan.legal_hold,
+    }
+
+
+def borrower_info(borrower: Borrower, documents: int | None = None) -> dict[str, Any]:
+    return {
+        "id": borrower.id,
+        "key": borrower.key,
+        "name": borrower.name,
+        "customer_type": borrower.customer_type,
+        "officer": borrower.officer,
+        "legal_hold": borrower.legal_hold,
+        "documents": documents,
+        "created_at": borrower.created_at,
+        "updated_at": borrower.updated_at,
+    }
+
+
+def document_info(doc: Document, config: Config, loan: Loan | None = None) -> dict[str, Any]:
+    cat_labels, type_labels = _labels(config)
+    return {
+        "id": doc.id,
+        "borrower_id": doc.borrower_id,
+        "loan_contract_number": loan.contract_number if loan else None,
+        "category": doc.category,
+        "category_label": cat_labels.get(doc.category, doc.category),
+        "doc_type": doc.doc_type,
+        "doc_type_label": type_labels.get(doc.doc_type, doc.doc_type),
+        "title": doc.title,
+        "doc_date": doc.doc_date,
+        "sha256": doc.sha256,
+        "size": doc.size,
+        "media_type": doc.media_type,
+        "pages": doc.pages,
+        "original_name": doc.original_name,
+        "file_name": doc.path.rsplit("/", 1)[-1],
+        "source": doc.source,
+        "version": doc.version,
+        "version_of": doc.version_of,
+        "flags": list(doc.flags or []),
+        "details": dict(doc.details or {}),
+        "actor": doc.actor,
+        "filed_at": doc.filed_at,
+    }
+
+
+def list_borrowers(
+    session: Session,
+    *,
+    visible: Collection[int] | None,
+    text: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Borrowers by name, with their document counts; ``visible`` None means every borrower."""
+    query = select(Borrower)
+    if visible is not None:
+        query = query.where(Borrower.id.in_(list(visible)))
+    if text:
+        pattern = f"%{text.strip()}%"
+        query = query.where(or_(Borrower.name.like(pattern), Borrower.key.like(pattern)))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = list(
+        session.execute(query.order_by(Borrower.name, Borrower.id).offset(offset).limit(limit)).scalars()
+    )
+    counts = dict(
+        session.execute(
+            select(Document.borrower_id, func.count())
+            .where(Document.borrower_id.in_([b.id for b in rows]), Document.state == FILED)
+            .group_by(Document.borrower_id)
+        ).all()
+    )
+    return total, [borrower_info(b, counts.get(b.id, 0)) for b in rows]
+
+
+def borrower_loans(session: Session, borrower: Borrower) -> list[dict[str, Any]]:
+    loans = session.execute(select(Loan).where(Loan.borrower_id == borrower.id).order_by(Loan.id)).scalars()
+    return [loan_info(loan) for loan in loans]
+
+
+def borrower_tree(session: Session, borrower: Borrower, config: Config) -> list[dict[str, Any]]:
+    """Every category of the file in volume order (empty ones too), each with its documents by date."""
+    loans = {
+        loan.id: loan
+        for loan in session.execute(select(Loan).where(Loan.borrower_id == borrower.id)).scalars()
+    }
+    docs = session.execute(
+        select(Document)
+        .where(Document.borrower_id == borrower.id, Document.state == FILED)
+        .order_by(Document.doc_date, Document.filed_at, Document.id)
+    ).scalars()
+    by_category: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        info = document_info(doc, config, loans.get(doc.loan_id) if doc.loan_id else None)
+        by_category.setdefault(doc.category, []).append(info)
+    tree = [
+        {
+            "key": cat.key,
+            "number": cat.number,
+            "label": cat.label,
+            "folder": cat.folder,
+            "documents": by_category.pop(cat.key, []),
+        }
+        for cat in categories(config)
+    ]
+    # Categories a bank has since dropped from its configuration still show, after the known ones.
+    for key, documents in sorted(by_category.items()):
+        tree.append({"key": key, "number": 99, "label": key, "folder": key, "documents": documents})
+    return tree
+
+
+def document_versions(session: Session, doc: Document, config: Config) -> list[dict[str, Any]]:
+    root = doc.version_of or doc.id
+    rows = session.execute(
+        select(Document)
+        .where(or_(Document.id == root, Document.version_of == root), Document.state == FILED)
+        .order_by(Document.version)
+    ).scalars()
+    return [document_info(row, config) for row in rows]
+
+
+def document_events(session: Session, doc: Document) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Event).where(Event.target == f"document:{doc.id}").order_by(Event.seq)
+    ).scalars()
+    return [event_info(e) for e in rows]
+
+
+def event_info(event: Event) -> dict[str, Any]:
+    return {**event_content(event), "hash": event.hash}

@@ -1,0 +1,126 @@
+"""One uploaded file through the inbox's own steps, now, with the outcome returned to the uploader.
+
+The upload is written under ``_inbox/.uploads/<token>/<hint folders>/<name>``: the watcher never takes
+a hidden folder, so the uploader's request and a running watcher never claim the same file. The hint
+folders (a borrower key, a category or type folder) count as evidence exactly as inbox folders do;
+:attr:`pipeline.Work.folders` leaves the two staging levels out.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from dossier.archive.home import Archive
+from dossier.archive.names import check_name
+from dossier.errors import DossierError
+from dossier.inbox import pipeline
+from dossier.inbox.claim import Candidate, claim
+from dossier.inbox.journal import DUPLICATE, FILED, QUARANTINED, Item, now
+from dossier.inbox.stability import Snapshot
+
+UPLOADS = ".uploads"
+CHUNK = 1 << 20
+RETRIES = 20
+
+
+class TooLarge(DossierError):
+    pass
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    item_id: int
+    outcome: str
+    """``filed``, ``duplicate`` or ``quarantined`` (or how the journal closed it otherwise)."""
+    document_id: int | None
+    reason: str | None
+    message: str | None
+
+
+def stage(archive: Archive, stream: BinaryIO, name: str, folders: Sequence[str], max_bytes: int) -> str:
+    """Copy ``stream`` into the staging area with bounded memory; its path relative to the inbox."""
+    clean = check_name(name, ("file name", "文件名"), max_chars=200)
+    hints = [check_name(f, ("folder", "目录"), max_chars=200) for f in folders if f]
+    relative = "/".join([UPLOADS, secrets.token_hex(8), *hints, clean])
+    target = archive.inbox / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    try:
+        with target.open("xb") as out:
+            while chunk := stream.read(CHUNK):
+                written += len(chunk)
+                if written > max_bytes:
+                    raise TooLarge(
+                        f"file (文件) {clean!r}: larger than the {max_bytes:,}-byte limit (超过上传大小限制)"
+                    )
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        target.unlink(missing_ok=True)
+        _remove_staging(archive, relative)
+        raise
+    return relative
+
+
+def accept(archive: Archive, relative: str, *, actor: str) -> UploadOutcome:
+    """Take a staged file through the inbox steps: filed, a duplicate, or quarantined with a reason."""
+    ctx = pipeline.Context.for_archive(archive)
+    ctx.settings = ctx.settings.model_copy(update={"actor": actor})
+    try:
+        item = _claimed(ctx, relative)
+        for _ in range(RETRIES):
+            work = pipeline.run(ctx, item)
+            if work.outcome != "retry":
+                break
+            time.sleep(0.25)
+            item = _reload(ctx, item)
+        if work.outcome in (FILED, DUPLICATE):
+            pipeline.index_and_remove(ctx, [item], drain=None)
+        row = ctx.journal.get(item.id)
+        assert row is not None
+        info = (row.details or {}).get("quarantine") or {}
+        return UploadOutcome(
+            item_id=row.id,
+            outcome=row.outcome or work.outcome or "pending",
+            document_id=row.document_id,
+            reason=row.reason if row.outcome == QUARANTINED else None,
+            message=info.get("message") if row.outcome == QUARANTINED else None,
+        )
+    finally:
+        _remove_staging(archive, relative)
+
+
+def _claimed(ctx: pipeline.Context, relative: str) -> Item:
+    ids = ctx.journal.arrive([(relative, now())])
+    row = ctx.journal.get(ids[relative])
+    assert row is not None
+    snapshot = Snapshot.of(os.lstat(ctx.archive.inbox / relative))
+    items = claim(ctx.archive, ctx.journal, [Candidate(Item.of(row), snapshot)])
+    if not items:
+        raise DossierError(f"the upload could not be taken into the inbox (上传文件无法接收): {relative}")
+    return _reload(ctx, items[0])
+
+
+def _reload(ctx: pipeline.Context, item: Item) -> Item:
+    row = ctx.journal.get(item.id)
+    assert row is not None
+    return Item.of(row)
+
+
+def _remove_staging(archive: Archive, relative: str) -> None:
+    parts = relative.split("/")
+    if len(parts) >= 2 and parts[0] == UPLOADS:
+        shutil.rmtree(archive.inbox / UPLOADS / parts[1], ignore_errors=True)
+
+
+def staged_folders(path: str) -> list[str]:
+    """The evidence folders of an inbox path: the staging levels of an upload left out."""
+    parts = path.split("/")[:-1]
+    return parts[2:] if parts and parts[0] == UPLOADS else parts

@@ -1,0 +1,185 @@
+"""Documents: generate one from JSON, upload a supporting file, read metadata, download the original."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+
+from dossier.access.roles import Action
+from dossier.access.users import AccessError, Principal
+from dossier.archive.browse import document_events, document_info, document_versions
+from dossier.archive.catalog.models import Borrower, Document, Loan
+from dossier.errors import InputError
+from dossier.inbox.upload import TooLarge, accept, stage
+from dossier.service.api import schemas
+from dossier.service.api.records import record
+from dossier.service.deps import Services, ServicesDep, WriteSession, document_or_404, require
+from dossier.service.generation import generate_and_file
+
+router = APIRouter(prefix="/documents", tags=["documents"])
+
+VALIDATION = {422: {"model": schemas.ValidationFailed, "description": "Input failed validation (校验未通过)"}}
+
+
+def document_out(session: Session, svc: Services, doc: Document) -> schemas.Document:
+    loan = session.get(Loan, doc.loan_id) if doc.loan_id else None
+    info = document_info(doc, svc.config, loan)
+    return schemas.Document(**info, download_url=f"/api/v1/documents/{doc.id}/download")
+
+
+@router.post(
+    "",
+    response_model=schemas.Generated,
+    status_code=status.HTTP_201_CREATED,
+    responses=VALIDATION,
+    summary="Generate a document from JSON and file it (生成文书并归档)",
+)
+def generate(
+    body: schemas.GenerateRequest,
+    svc: ServicesDep,
+    user: Annotated[Principal, Depends(require(Action.GENERATE))],
+) -> schemas.Generated:
+    try:
+        made = generate_and_file(svc, user, body.kind, body.data, source="request")
+    except AccessError as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    document = made.document
+    documents = svc.archive.transaction(
+        lambda s: [
+            document_out(s, svc, d) for i in made.document_ids if (d := s.get(Document, i)) is not None
+        ],
+        write=False,
+    )
+    return schemas.Generated(
+        kind=document.kind.name,
+        title=document.kind.title,
+        file_name=f"{document.filename}.docx",
+        warnings=list(document.warnings),
+        documents=documents,
+    )
+
+
+@router.post(
+    "/upload",
+    response_model=schemas.UploadResult,
+    status_code=status.HTTP_201_CREATED,
+    responses={413: {"model": schemas.Message, "description": "Larger than [service].max_upload_bytes"}},
+    summary="Upload a supporting document through the inbox pipeline (上传资料)",
+)
+def upload(
+    request: Request,
+    svc: ServicesDep,
+    user: Annotated[Principal, Depends(require(Action.UPLOAD))],
+    file: Annotated[UploadFile, File(description="The file (文件)")],
+    borrower: Annotated[
+        str | None, Form(description="Borrower key, as an inbox folder would name it")
+    ] = None,
+    folder: Annotated[str | None, Form(description="A category or type folder, e.g. 05-担保资料")] = None,
+) -> schemas.UploadResult:
+    limit = svc.settings.max_upload_bytes
+    if int(request.headers.get("content-length") or 0) > limit + (1 << 20):
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"larger than {limit:,} bytes (文件过大)"
+        )
+    if borrower:
+        _check_uploader_may_file(svc, user, borrower)
+    try:
+        relative = stage(
+            svc.archive, file.file, file.filename or "upload", [borrower or "", folder or ""], limit
+        )
+    except TooLarge as exc:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
+    outcome = accept(svc.archive, relative, actor=user.actor)
+    svc.make_searchable()
+    document = None
+    if outcome.document_id is not None:
+        document = svc.archive.transaction(
+            lambda s: document_out(s, svc, d) if (d := s.get(Document, outcome.document_id)) else None,
+            write=False,
+        )
+    return schemas.UploadResult(
+        item_id=outcome.item_id,
+        outcome=outcome.outcome,
+        document=document,
+        reason=outcome.reason,
+        message=outcome.message,
+    )
+
+
+def _check_uploader_may_file(svc: Services, user: Principal, key: str) -> None:
+    """An officer may upload only into their own borrowers' files (unknown keys go to quarantine)."""
+    if not svc.access.scoped(user.role):
+        return
+    from dossier.service.deps import scope_ids
+
+    def check(session: Session) -> None:
+        borrower = session.query(Borrower).filter(Borrower.key == key.strip()).one_or_none()
+        visible = scope_ids(session, user, svc)
+        if borrower is not None and visible is not None and borrower.id not in visible:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"borrower (借款人) {key} not found (不存在)")
+
+    svc.archive.transaction(check, write=False)
+
+
+@router.get(
+    "/{document_id}", response_model=schemas.DocumentDetail, summary="A document, its versions and events"
+)
+def get_document(
+    document_id: int,
+    session: WriteSession,
+    svc: ServicesDep,
+    user: Annotated[Principal, Depends(require(Action.VIEW))],
+) -> schemas.DocumentDetail:
+    doc = document_or_404(session, user, svc, document_id)
+    out = document_out(session, svc, doc)
+    versions = [
+        schemas.Document(**v, download_url=f"/api/v1/documents/{v['id']}/download")
+        for v in document_versions(session, doc, svc.config)
+    ]
+    events = [schemas.Event(**e) for e in document_events(session, doc)]
+    record(session, user, "view", f"document:{doc.id}", borrower_key=doc.borrower.key)
+    return schemas.DocumentDetail(**out.model_dump(), versions=versions, events=events)
+
+
+@router.get(
+    "/{document_id}/download",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The original file"}},
+    summary="Download the original file (by id only; 下载原件)",
+)
+def download(
+    document_id: int,
+    svc: ServicesDep,
+    user: Annotated[Principal, Depends(require(Action.VIEW))],
+) -> FileResponse:
+    def find(session: Session) -> tuple[str, str, str, str]:
+        doc = document_or_404(session, user, svc, document_id)
+        record(
+            session, user, "download", f"document:{doc.id}", borrower_key=doc.borrower.key, sha256=doc.sha256
+        )
+        return doc.path, doc.path.rsplit("/", 1)[-1], doc.media_type, doc.sha256
+
+    relative, name, media_type, sha256 = svc.archive.transaction(find)
+    path = svc.archive.absolute(relative)
+    if not path.is_file():
+        raise HTTPException(status.HTTP_410_GONE, f"the file of document {document_id} is missing (文件缺失)")
+    return FileResponse(
+        path,
+        media_type=media_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "ETag": f'"{sha256}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def validation_problems(exc: InputError) -> dict[str, Any]:
+    return {
+        "detail": "input failed validation (输入校验未通过)",
+        "problems": [{"path": p.path, "label": p.label, "reason": p.reason} for p in exc.problems],
+    }

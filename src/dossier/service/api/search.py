@@ -1,0 +1,141 @@
+"""Full-text search over the archive the user may see: the query language, filters, paging, snippets."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from dossier.access.roles import Action
+from dossier.access.users import Principal
+from dossier.archive.catalog.models import Borrower
+from dossier.errors import DossierError
+from dossier.search.csv_export import write_csv
+from dossier.search.fields import SearchError, make_filters
+from dossier.search.marking import marked
+from dossier.search.service import SearchIndex, SearchPage
+from dossier.service.api import schemas
+from dossier.service.deps import Services, ServicesDep, require, scope_ids
+from indexer.query import QuerySyntaxError
+
+router = APIRouter(prefix="/search", tags=["search"])
+
+Searcher = Annotated[Principal, Depends(require(Action.SEARCH))]
+MAX_EXPORT = 10_000
+
+
+class SearchParams:
+    def __init__(
+        self,
+        q: Annotated[str, Query(max_length=500, description='Words, "phrases", OR, -word, field:value')] = "",
+        borrower: Annotated[str | None, Query(max_length=60, description="Borrower key")] = None,
+        loan: Annotated[str | None, Query(max_length=60, description="Contract or 借据 number")] = None,
+        category: Annotated[str | None, Query(max_length=40, description="Category key or label")] = None,
+        type: Annotated[str | None, Query(max_length=60, description="Document type key or label")] = None,
+        date_from: Annotated[date | None, Query(alias="from")] = None,
+        date_to: Annotated[date | None, Query(alias="to")] = None,
+    ) -> None:
+        self.q, self.borrower, self.loan, self.category, self.doc_type = q, borrower, loan, category, type
+        self.date_from, self.date_to = date_from, date_to
+
+
+def run_search(
+    svc: Services, user: Principal, params: SearchParams, *, offset: int, limit: int | None, purpose: str
+) -> SearchPage:
+    """The search as ``user`` may run it (officers within their borrowers), logged in the audit chain."""
+
+    def scope(session):  # type: ignore[no-untyped-def]
+        ids = scope_ids(session, user, svc)
+        if ids is None:
+            return None
+        return list(session.execute(select(Borrower.key).where(Borrower.id.in_(list(ids)))).scalars())
+
+    keys = svc.archive.transaction(scope, write=False)
+    try:
+        filters = make_filters(
+            borrower=params.borrower,
+            loan=params.loan,
+            category=params.category,
+            doc_type=params.doc_type,
+            date_from=params.date_from,
+            date_to=params.date_to,
+            scope=keys,
+            config=svc.config,
+        )
+        index = SearchIndex(svc.archive)
+        return index.search(
+            params.q or "",
+            filters=filters,
+            offset=offset,
+            limit=limit,
+            actor=user.actor,
+            audit={"role": user.role.value, "via": user.via, "purpose": purpose},
+        )
+    except QuerySyntaxError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"q (检索式): {exc}") from None
+    except SearchError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+    except DossierError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+
+
+@router.get("", response_model=schemas.SearchResult, summary="Search the archive (全文检索)")
+def search(
+    svc: ServicesDep,
+    user: Searcher,
+    params: Annotated[SearchParams, Depends()],
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> schemas.SearchResult:
+    page = run_search(svc, user, params, offset=offset, limit=limit, purpose="search")
+    return schemas.SearchResult(
+        query=page.query,
+        filters={k: v for k, v in page.filters.items()},
+        total=page.total,
+        offset=page.offset,
+        limit=limit,
+        pending=page.pending,
+        hits=[
+            schemas.SearchHit(
+                document_id=h.document_id,
+                score=h.score,
+                title=h.title,
+                borrower_key=h.borrower_key,
+                borrower_name=h.borrower_name,
+                category=h.category,
+                category_label=h.category_label,
+                doc_type=h.doc_type,
+                doc_type_label=h.doc_type_label,
+                doc_date=h.doc_date,
+                contract_number=h.contract_number,
+                snippets=[marked(s) for s in h.snippets],
+                download_url=f"/api/v1/documents/{h.document_id}/download",
+            )
+            for h in page.hits
+        ],
+    )
+
+
+@router.get(
+    ".csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "Every hit, one row each"}},
+    summary="The search's hits as CSV (检索结果导出)",
+)
+def search_csv(
+    svc: ServicesDep,
+    user: Annotated[Principal, Depends(require(Action.SEARCH))],
+    params: Annotated[SearchParams, Depends()],
+) -> Response:
+    page = run_search(svc, user, params, offset=0, limit=MAX_EXPORT, purpose="export")
+    out = io.StringIO()
+    write_csv(page.hits, out)
+    return Response(
+        "\ufeff" + out.getvalue(),  # a BOM, so Excel reads the Chinese as UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename=search.csv"},
+    )

@@ -1,0 +1,84 @@
+"""The application: ``create_app(home)`` builds one service over one archive home."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.middleware.base import RequestResponseEndpoint
+
+from dossier import __version__
+from dossier.config import Config
+from dossier.service import errors
+from dossier.service.api import (
+    audit,
+    borrowers,
+    completeness,
+    documents,
+    health,
+    kinds,
+    quarantine,
+    search,
+    users,
+)
+from dossier.service.state import Services
+
+API = "/api/v1"
+UPLOAD_PATHS = (f"{API}/documents/upload", "/upload")
+
+DESCRIPTION = """
+dossier 信贷档案服务: generate credit documents, file supporting documents, search the archive,
+review completeness and read the audit chain.
+
+Sign in with an API token (`Authorization: Bearer dsr_…`, made by `dossier tokens create`) or HTTP Basic
+with a user's password. Field names are English; `*_label` fields carry the Chinese labels.
+"""
+
+
+def create_app(home: Path | str, config: Config | None = None, *, watch: bool = False) -> FastAPI:
+    """The service over the archive home ``home``; with ``watch`` the inbox watcher runs inside it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = Services.open(Path(home), config)
+        app.state.services = services
+        if watch:
+            services.start_watcher()
+        try:
+            yield
+        finally:
+            services.close()
+
+    app = FastAPI(
+        title="dossier",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url=f"{API}/openapi.json",
+        docs_url=f"{API}/docs",
+        redoc_url=None,
+    )
+    errors.install(app)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: RequestResponseEndpoint) -> Response:
+        # Uploads have their own, larger limit (checked while they stream); everything else is small.
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and not request.url.path.startswith(UPLOAD_PATHS):
+            limit = request.app.state.services.settings.max_input_bytes
+            if int(length) > limit:
+                return JSONResponse(
+                    {"detail": f"request larger than {limit:,} bytes (请求过大)"}, status_code=413
+                )
+        return await call_next(request)
+
+    for module in (health, kinds, documents, borrowers, search, completeness, quarantine, audit, users):
+        app.include_router(module.router, prefix=API)
+
+    from dossier.service.web import install as install_web
+
+    install_web(app)
+    return app

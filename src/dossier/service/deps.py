@@ -1,0 +1,163 @@
+"""Dependencies every endpoint asks for: the service's parts, catalog sessions and the current user.
+
+The user proves who they are by an API token (``Authorization: Bearer dsr_…``), HTTP Basic with their
+password (for scripts and the schema tools), or the web session cookie. A request that changes anything
+on the strength of the cookie alone must carry the session's CSRF token (header or form field)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from sqlalchemy.orm import Session
+
+from dossier.access.roles import Action
+from dossier.access.scope import visible_borrower_ids
+from dossier.access.secrets import same
+from dossier.access.users import Principal, authenticate, user_for_token, web_session
+from dossier.archive.catalog.models import Borrower, Document
+from dossier.service.state import Services
+
+SESSION_COOKIE = "dossier_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+def read_session(svc: ServicesDep) -> Iterator[Session]:
+    with svc.archive.session(write=False) as session:
+        yield session
+
+
+def write_session(svc: ServicesDep) -> Iterator[Session]:
+    with svc.archive.session() as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(read_session)]
+WriteSession = Annotated[Session, Depends(write_session)]
+
+
+class Unauthorized(HTTPException):
+    def __init__(self, detail: str = "sign in first (请先登录)") -> None:
+        super().__init__(
+            status.HTTP_401_UNAUTHORIZED,
+            detail,
+            headers={"WWW-Authenticate": 'Bearer, Basic realm="dossier"'},
+        )
+
+
+async def _csrf_from_form(request: Request) -> str | None:
+    if request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+async def optional_user(request: Request, svc: ServicesDep) -> Principal | None:
+    """The signed-in user, or None; a bad credential is a 401, never an anonymous request."""
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() == "bearer" and value:
+        user = svc.archive.transaction(lambda s: _token_user(s, value.strip()))
+        if user is None:
+            raise Unauthorized("invalid or revoked API token (令牌无效或已吊销)")
+        return user
+    if scheme.lower() == "basic" and value:
+        try:
+            name, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            raise Unauthorized("malformed Basic credentials (认证信息格式错误)") from None
+        found = svc.archive.transaction(lambda s: authenticate(s, name, password), write=False)
+        if found is None:
+            raise Unauthorized("wrong user name or password (用户名或密码错误)")
+        return Principal.of(found, "password")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    found_session = svc.archive.transaction(lambda s: _session_user(s, cookie), write=False)
+    if found_session is None:
+        return None
+    user, csrf = found_session
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER) or await _csrf_from_form(request)
+        if not sent or not same(sent, csrf):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token (跨站请求校验失败)")
+    request.state.csrf = csrf
+    return user
+
+
+def _token_user(session: Session, secret: str) -> Principal | None:
+    user = user_for_token(session, secret)
+    return Principal.of(user, "token") if user is not None else None
+
+
+def _session_user(session: Session, secret: str) -> tuple[Principal, str] | None:
+    found = web_session(session, secret)
+    if found is None:
+        return None
+    user, row = found
+    return Principal.of(user, "session"), row.csrf_token
+
+
+async def current_user(user: Annotated[Principal | None, Depends(optional_user)]) -> Principal:
+    if user is None:
+        raise Unauthorized()
+    return user
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def require(action: Action) -> Callable[..., Principal]:
+    """A dependency: the current user, if their role may do ``action`` (else 403)."""
+
+    def check(user: CurrentUser, svc: ServicesDep) -> Principal:
+        if not svc.access.allows(user.role, action):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"role {user.role.value} ({user.role.label}) may not {action.value} ({action.label}) "
+                "(无此权限)",
+            )
+        return user
+
+    return check
+
+
+def scope_ids(session: Session, user: Principal, svc: Services) -> set[int] | None:
+    return visible_borrower_ids(session, user, svc.access)
+
+
+def borrower_or_404(session: Session, user: Principal, svc: Services, borrower_id: int) -> Borrower:
+    """The borrower, if it exists and the user may see it. Both cases answer 404 alike, so an officer
+    cannot learn which ids exist in another officer's portfolio."""
+    borrower = session.get(Borrower, borrower_id)
+    visible = scope_ids(session, user, svc)
+    if borrower is None or (visible is not None and borrower.id not in visible):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"borrower (借款人) {borrower_id} not found (不存在)")
+    return borrower
+
+
+def document_or_404(session: Session, user: Principal, svc: Services, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    visible = scope_ids(session, user, svc)
+    if (
+        document is None
+        or document.state != "filed"
+        or (visible is not None and document.borrower_id not in visible)
+    ):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"document (文件) {document_id} not found (不存在)")
+    return document

@@ -1,0 +1,41 @@
+"""Generate a document for a user and file it: the API and the generate page share this one path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from dossier.access.scope import assign, refuse_hidden
+from dossier.access.users import Principal
+from dossier.archive.registry import find_borrower, normalize_key
+from dossier.batch import file_generated
+from dossier.generate import Document
+from dossier.service.state import Services
+
+
+@dataclass
+class Generated:
+    document: Document
+    document_ids: list[int]
+
+
+def generate_and_file(svc: Services, user: Principal, kind: str, data: Any, *, source: str) -> Generated:
+    """Validate, render and file; an officer's new borrowers become theirs. Raises InputError,
+    AccessError (a borrower of another officer) or DossierError."""
+    with svc.generate_lock:
+        document = svc.generator.generate(kind, data, source=source)
+    keys = [normalize_key(s.borrower_key, svc.config) for s in document.kind.subjects(document.data)]
+    svc.archive.transaction(lambda s: refuse_hidden(s, user, svc.access, keys), write=False)
+    filings = file_generated(svc.archive, document, actor=user.actor)
+
+    def make_theirs(session: Session) -> None:
+        if svc.access.scoped(user.role):
+            for key in {f["borrower_key"] for f in filings}:
+                if (borrower := find_borrower(session, key)) is not None:
+                    assign(session, user.username, borrower, actor=user.actor)
+
+    svc.archive.transaction(make_theirs)
+    svc.make_searchable()
+    return Generated(document, [f["document_id"] for f in filings])

@@ -1,0 +1,18 @@
+"""The [service] section: where the service listens and what it accepts."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from dossier.config import Config
+
+
+class ServiceSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(8700, ge=1, le=65535)
+    max_upload_bytes: int = Field(4 << 30, ge=1)
+    max_input_bytes: int = Field(1 << 20, ge=1)
+
+
+def service_settings(config: Config) -> ServiceSettings:
+    return config.section("service", ServiceSettings)

@@ -1,0 +1,75 @@
+"""What one running service holds: the archive it serves and the parts built once per process.
+
+Kept on ``app.state.services`` and handed to endpoints by dependencies; nothing lives at module level,
+so several applications (tests, a second home) run side by side in one process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dossier.access.roles import AccessSettings, access_settings
+from dossier.archive.home import Archive
+from dossier.config import Config
+from dossier.generate import Generator
+from dossier.service.settings import ServiceSettings, service_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    archive: Archive
+    access: AccessSettings
+    settings: ServiceSettings
+    generator: Generator = field(default_factory=Generator)
+    generate_lock: threading.Lock = field(default_factory=threading.Lock)
+    """One render at a time per process: the template cache is shared and docxtpl is not thread-safe."""
+    watcher: Any = None
+    watcher_thread: threading.Thread | None = None
+
+    @property
+    def config(self) -> Config:
+        return self.archive.config
+
+    @classmethod
+    def open(cls, home: Path, config: Config | None = None) -> Services:
+        archive = Archive.open(home, config=config)
+        return cls(
+            archive=archive, access=access_settings(archive.config), settings=service_settings(archive.config)
+        )
+
+    def make_searchable(self) -> None:
+        """Index what was just filed, unless another process is at it (then the outbox keeps it)."""
+        from dossier.errors import DossierError
+        from dossier.search.service import index_pending
+
+        try:
+            index_pending(self.archive)
+        except DossierError as exc:
+            log.info("documents wait in the index queue: %s", exc)
+
+    def start_watcher(self) -> None:
+        """Run the inbox watcher inside the service, in a thread of its own."""
+        from dossier.inbox.watcher import Watcher
+
+        watcher = Watcher(self.archive)
+
+        def run() -> None:
+            try:
+                watcher.run()
+            except Exception:
+                log.exception("the inbox watcher stopped with an error")
+
+        self.watcher = watcher
+        self.watcher_thread = threading.Thread(target=run, name="inbox-watcher", daemon=True)
+        self.watcher_thread.start()
+
+    def close(self) -> None:
+        if self.watcher is not None and self.watcher_thread is not None:
+            self.watcher.request_stop()
+            self.watcher_thread.join(timeout=30)
+        self.archive.close()

@@ -1,0 +1,134 @@
+"""Borrower pages: the list, and one borrower's loans, archive tree, completeness, upload and officers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from dossier.access.roles import Action, Role
+from dossier.access.scope import assign
+from dossier.access.users import AccessError, Principal, list_users
+from dossier.archive.browse import borrower_info, borrower_loans, borrower_tree, list_borrowers
+from dossier.archive.completeness import evaluate, load_checklists
+from dossier.archive.completeness.report_html import borrower_report_html
+from dossier.archive.completeness.snapshot import load_snapshot
+from dossier.inbox.upload import TooLarge, accept, stage
+from dossier.service.api.records import record
+from dossier.service.deps import borrower_or_404, scope_ids, services
+from dossier.service.web.render import allowed, page, page_user, redirect, require_page
+
+router = APIRouter()
+User = Annotated[Principal, Depends(page_user)]
+
+
+@router.get("/borrowers", response_class=HTMLResponse)
+def borrowers_page(request: Request, user: User, q: str = "") -> Response:
+    require_page(request, user, Action.VIEW)
+    svc = services(request)
+
+    def read(session: Session) -> tuple[int, list[dict]]:  # type: ignore[type-arg]
+        return list_borrowers(session, visible=scope_ids(session, user, svc), text=q[:100] or None, limit=200)
+
+    total, items = svc.archive.transaction(read, write=False)
+    return page(request, "borrowers.html", user, active="/borrowers", items=items, total=total, q=q)
+
+
+@router.get("/borrowers/{borrower_id}", response_class=HTMLResponse)
+def borrower_page(request: Request, borrower_id: int, user: User) -> Response:
+    require_page(request, user, Action.VIEW)
+    svc = services(request)
+
+    def read(session: Session) -> dict:  # type: ignore[type-arg]
+        found = borrower_or_404(session, user, svc, borrower_id)
+        record(session, user, "view", f"borrower:{found.key}", borrower_key=found.key, part="page")
+        result = evaluate(
+            load_snapshot(session, found.key), load_checklists(svc.config), date.today(), config=svc.config
+        )
+        officers = [u for u in list_users(session) if u.role == Role.OFFICER.value and u.active]
+        return {
+            "borrower": borrower_info(found),
+            "loans": borrower_loans(session, found),
+            "tree": borrower_tree(session, found, svc.config),
+            "completeness": result,
+            "officers": officers,
+        }
+
+    values = svc.archive.transaction(read)
+    return page(
+        request,
+        "borrower.html",
+        user,
+        active="/borrowers",
+        may_upload=allowed(request, user, Action.UPLOAD),
+        may_assign=allowed(request, user, Action.ASSIGN),
+        **values,
+    )
+
+
+@router.get("/borrowers/{borrower_id}/completeness", response_class=HTMLResponse)
+def borrower_completeness_print(request: Request, borrower_id: int, user: User) -> Response:
+    require_page(request, user, Action.COMPLETENESS)
+    svc = services(request)
+
+    def read(session: Session) -> str:
+        found = borrower_or_404(session, user, svc, borrower_id)
+        snapshot = load_snapshot(session, found.key)
+        return borrower_report_html(
+            evaluate(snapshot, load_checklists(svc.config), date.today(), config=svc.config)
+        )
+
+    return HTMLResponse(svc.archive.transaction(read, write=False))
+
+
+@router.post("/borrowers/{borrower_id}/upload")
+def borrower_upload(
+    request: Request,
+    borrower_id: int,
+    user: User,
+    file: Annotated[UploadFile, File()],
+    folder: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    require_page(request, user, Action.UPLOAD)
+    svc = services(request)
+    key = svc.archive.transaction(lambda s: borrower_or_404(s, user, svc, borrower_id).key, write=False)
+    try:
+        relative = stage(
+            svc.archive, file.file, file.filename or "upload", [key, folder], svc.settings.max_upload_bytes
+        )
+    except TooLarge as exc:
+        raise HTTPException(413, str(exc)) from None
+    outcome = accept(svc.archive, relative, actor=user.actor)
+    svc.make_searchable()
+    if outcome.document_id is not None:
+        text = (
+            f"已归档：{file.filename}"
+            if outcome.outcome != "duplicate"
+            else f"文件已在档案中：{file.filename}"
+        )
+        return redirect(f"/borrowers/{borrower_id}?ok={quote(text)}#doc-{outcome.document_id}")
+    why = f"未能归档，已转入隔离区：{outcome.message or outcome.outcome}"
+    return redirect(f"/borrowers/{borrower_id}?error={quote(why)}")
+
+
+@router.post("/borrowers/{borrower_id}/officers")
+def borrower_officer(
+    request: Request, borrower_id: int, user: User, username: Annotated[str, Form(max_length=50)]
+) -> Response:
+    require_page(request, user, Action.ASSIGN)
+    svc = services(request)
+
+    def work(session: Session) -> bool:
+        found = borrower_or_404(session, user, svc, borrower_id)
+        return assign(session, username, found, actor=user.actor)
+
+    try:
+        added = svc.archive.transaction(work)
+    except AccessError as exc:
+        return redirect(f"/borrowers/{borrower_id}?error={quote(str(exc))}")
+    text = f"已分配给 {username}" if added else f"{username} 已可查看该借款人"
+    return redirect(f"/borrowers/{borrower_id}?ok={quote(text)}")

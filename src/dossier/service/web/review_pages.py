@@ -1,0 +1,105 @@
+"""The archivist's pages: the portfolio completeness dashboard and the quarantine queue."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from dossier.access.roles import Action
+from dossier.access.users import Principal
+from dossier.archive.catalog.models import Borrower
+from dossier.archive.completeness import ItemStatus
+from dossier.domain.document_types import document_types
+from dossier.domain.enums import Product
+from dossier.errors import DossierError
+from dossier.inbox import quarantine
+from dossier.service.api.completeness import portfolio
+from dossier.service.deps import services
+from dossier.service.web.render import page, page_user, redirect, require_page
+
+router = APIRouter()
+User = Annotated[Principal, Depends(page_user)]
+
+SHOWN = (
+    ItemStatus.MISSING,
+    ItemStatus.EXPIRED,
+    ItemStatus.OVERDUE,
+    ItemStatus.UNVERIFIED,
+    ItemStatus.PRESENT,
+)
+
+
+@router.get("/completeness", response_class=HTMLResponse)
+def completeness_page(request: Request, user: User, officer: str = "", product: str = "") -> Response:
+    require_page(request, user, Action.PORTFOLIO)
+    svc = services(request)
+    summary = portfolio(svc, officer=officer[:50], product=product[:60], as_of=date.today())
+    names, ids = svc.archive.transaction(
+        lambda s: (
+            sorted({o for o in s.execute(select(Borrower.officer)).scalars() if o}),
+            dict(s.execute(select(Borrower.key, Borrower.id)).all()),
+        ),
+        write=False,
+    )
+    return page(
+        request,
+        "completeness.html",
+        user,
+        active="/completeness",
+        summary=summary,
+        statuses=[(s.value, s.label) for s in SHOWN],
+        officer_names=names,
+        officer=officer,
+        products=list(Product),
+        product=product,
+        borrower_ids=ids,
+    )
+
+
+@router.get("/quarantine", response_class=HTMLResponse)
+def quarantine_page(request: Request, user: User) -> Response:
+    require_page(request, user, Action.QUARANTINE)
+    svc = services(request)
+    entries = [dataclasses.asdict(e) for e in quarantine.entries(svc.archive)]
+    borrowers = svc.archive.transaction(
+        lambda s: [
+            {"key": k, "name": n}
+            for k, n in s.execute(select(Borrower.key, Borrower.name).order_by(Borrower.name))
+        ],
+        write=False,
+    )
+    return page(
+        request,
+        "quarantine.html",
+        user,
+        active="/quarantine",
+        entries=entries,
+        borrowers=borrowers,
+        doc_types=document_types(svc.config),
+    )
+
+
+@router.post("/quarantine/{item_id}/assign")
+def quarantine_assign(
+    request: Request,
+    item_id: int,
+    user: User,
+    borrower: Annotated[str, Form(max_length=60)],
+    doc_type: Annotated[str, Form(max_length=60)],
+) -> Response:
+    require_page(request, user, Action.QUARANTINE)
+    svc = services(request)
+    try:
+        result = quarantine.assign(
+            svc.archive, item_id, borrower=borrower, doc_type=doc_type, actor=user.actor
+        )
+    except DossierError as exc:
+        return redirect(f"/quarantine?error={quote(str(exc)[:250])}")
+    svc.make_searchable()
+    return redirect(f"/quarantine?ok={quote(f'#{item_id} 已归档为文件 {result.document_id}')}")

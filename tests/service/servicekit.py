@@ -1,0 +1,110 @@
+"""A small archive with users of every role, served by the real application (shared by the tests)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from dossier.access.users import add_user, create_token
+from dossier.archive.home import Archive
+from dossier.batch import file_generated
+from dossier.generate import Generator
+from dossier.kinds.registry import get_kind
+from dossier.search.service import index_pending
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "inbox"))
+from inbox_samples import COMPANY, license_pdf, text_pdf
+
+DOSSIER = Path(sys.executable).parent / "dossier"
+PASSWORD = "correct-horse-9"
+# Officer 李晓峰 is named on the loan contract's example; 王五 on nothing.
+USERS = {
+    "admin": ("admin", "系统管理员"),
+    "archivist": ("archivist", "档案员周敏"),
+    "auditor": ("auditor", "审计员郑洁"),
+    "officer": ("officer", "李晓峰"),
+    "other": ("officer", "王五"),
+}
+KINDS = ("loan-contract", "collection", "investigation")
+
+__all__ = ["COMPANY", "DOSSIER", "PASSWORD", "USERS", "Demo", "build", "free_port", "license_pdf", "text_pdf"]
+
+
+@dataclass
+class Demo:
+    home: Path
+    tokens: dict[str, str] = field(default_factory=dict)
+    borrowers: dict[str, int] = field(default_factory=dict)
+    """Borrower key → id."""
+    documents: dict[str, list[int]] = field(default_factory=dict)
+    """Kind → the document ids filed for it."""
+
+    def headers(self, who: str | None) -> dict[str, str]:
+        return {} if who is None else {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+def build(home: Path) -> Demo:
+    archive = Archive.init(home)
+    demo = Demo(home=home)
+    try:
+        generator = Generator()
+        for name in KINDS:
+            kind = get_kind(name)
+            document = generator.generate(kind, kind.example(), source=f"{name}.yaml")
+            filings = file_generated(archive, document, actor="setup")
+            demo.documents[name] = [f["document_id"] for f in filings]
+        for username, (role, display) in USERS.items():
+            archive.transaction(
+                lambda s, u=username, r=role, d=display: add_user(
+                    s, u, r, PASSWORD, display_name=d, actor="setup"
+                )
+            )
+            _, secret = archive.transaction(lambda s, u=username: create_token(s, u, "tests", actor="setup"))
+            demo.tokens[username] = secret
+        index_pending(archive)
+        from sqlalchemy import select
+
+        from dossier.archive.catalog.models import Borrower
+
+        demo.borrowers = archive.transaction(
+            lambda s: dict(s.execute(select(Borrower.key, Borrower.id)).all()), write=False
+        )
+    finally:
+        archive.close()
+    return demo
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(
+    home: Path, port: int, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`dossier serve` as a real process, once it answers its health check."""
+    process = subprocess.Popen(
+        [str(DOSSIER), "serve", "--home", str(home), "--port", str(port), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            raise AssertionError(f"dossier serve exited with {process.returncode}: {output}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise AssertionError("dossier serve did not answer within 60 s")
