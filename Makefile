@@ -50,7 +50,7 @@ sysdeps:
 	fi
 
 run: setup
-	$(BIN)/dossier demo --out $(OUT)
+	$(BIN)/dossier demo --out $(OUT) --serve
 
 test: setup
 	$(BIN)/python -m pytest -q

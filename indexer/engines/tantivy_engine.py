@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -250,8 +251,8 @@ class TantivyEngine(IndexEngine):
                     self._tschema,
                     name,
                     tantivy.FieldType.Date,
-                    midnight_utc(start) if start else None,
-                    midnight_utc(end) if end else None,
+                    midnight_utc(_representable(start)) if start else None,
+                    midnight_utc(_representable(end)) if end else None,
                 )
             case Everything():
                 return tantivy.Query.all_query()
@@ -264,3 +265,12 @@ class TantivyEngine(IndexEngine):
             case AnyOf(items=items):
                 return tantivy.Query.boolean_query([(tantivy.Occur.Should, self._native(p)) for p in items])
         raise TypeError(f"not a plan: {plan!r}")
+
+
+# Tantivy keeps dates as nanoseconds in an int64; a range bound outside that span means "no bound" in
+# effect, so it is pulled to the edge instead of failing the whole search.
+_EARLIEST, _LATEST = date(1678, 1, 1), date(2262, 4, 10)
+
+
+def _representable(value: date) -> date:
+    return min(max(value, _EARLIEST), _LATEST)

@@ -500,3 +500,15 @@ def test_recreate_waits_for_the_writer_lock(opener: Opener) -> None:
         opener(recreate=True)
     writer.close()
     assert opener(recreate=True).doc_count() == 0
+
+
+def test_date_bounds_beyond_what_an_engine_stores_do_not_fail(opener: Opener) -> None:
+    # Found by schemathesis: `from=2263-01-01` made tantivy raise instead of finding nothing.
+    engine = opener()
+    index(engine, doc("a", "借款合同", day=date(2026, 3, 18)))
+    for start, end, hits in (
+        (date(2263, 1, 1), None, 0),
+        (None, date(1500, 1, 1), 0),
+        (date(1, 1, 1), date(9999, 12, 31), 1),
+    ):
+        assert engine.search(DateRange("date", start, end), offset=0, limit=5).total == hits

@@ -14,6 +14,7 @@ from dossier.archive.catalog.models import Borrower, Document, Event, Loan
 from dossier.config import Config
 from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
+from dossier.domain.enums import LabeledEnum, Product
 
 FILED = "filed"
 
@@ -31,6 +32,7 @@ def loan_info(loan: Loan) -> dict[str, Any]:
         "contract_number": loan.contract_number,
         "receipt_numbers": list(loan.receipt_numbers or []),
         "product": loan.product,
+        "product_label": _label(Product, loan.product),
         "guarantee_methods": list(loan.guarantee_methods or []),
         "amount": loan.amount,
         "term_months": loan.term_months,
@@ -40,6 +42,15 @@ def loan_info(loan: Loan) -> dict[str, Any]:
         "settled_on": loan.settled_on,
         "legal_hold": loan.legal_hold,
     }
+
+
+def _label(enum: type[LabeledEnum], value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return enum(value).label
+    except ValueError:
+        return value
 
 
 def borrower_info(borrower: Borrower, documents: int | None = None) -> dict[str, Any]:

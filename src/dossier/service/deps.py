@@ -11,7 +11,7 @@ import binascii
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from sqlalchemy.orm import Session
 
 from dossier.access.roles import Action
@@ -25,6 +25,8 @@ SESSION_COOKIE = "dossier_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Catalog ids: positive and within a 64-bit integer, as every catalog backend stores them.
+Id = Annotated[int, Path(ge=1, le=2**63 - 1, description="Catalog id")]
 
 
 def services(request: Request) -> Services:

@@ -22,7 +22,15 @@ from dossier.archive.completeness.snapshot import load_snapshot
 from dossier.archive.export import export_borrower
 from dossier.service.api import schemas
 from dossier.service.api.records import record
-from dossier.service.deps import ReadSession, ServicesDep, WriteSession, borrower_or_404, require, scope_ids
+from dossier.service.deps import (
+    Id,
+    ReadSession,
+    ServicesDep,
+    WriteSession,
+    borrower_or_404,
+    require,
+    scope_ids,
+)
 
 router = APIRouter(prefix="/borrowers", tags=["borrowers"])
 
@@ -48,7 +56,7 @@ def borrowers(
 
 @router.get("/{borrower_id}", response_model=schemas.BorrowerDetail, summary="One borrower with loans")
 def borrower(
-    borrower_id: int, session: WriteSession, svc: ServicesDep, user: Viewer
+    borrower_id: Id, session: WriteSession, svc: ServicesDep, user: Viewer
 ) -> schemas.BorrowerDetail:
     found = borrower_or_404(session, user, svc, borrower_id)
     record(session, user, "view", f"borrower:{found.key}", borrower_key=found.key)
@@ -62,7 +70,7 @@ def borrower(
     response_model=list[schemas.Category],
     summary="The borrower's archive in category order (档案目录)",
 )
-def tree(borrower_id: int, session: WriteSession, svc: ServicesDep, user: Viewer) -> list[schemas.Category]:
+def tree(borrower_id: Id, session: WriteSession, svc: ServicesDep, user: Viewer) -> list[schemas.Category]:
     found = borrower_or_404(session, user, svc, borrower_id)
     record(session, user, "view", f"borrower:{found.key}", borrower_key=found.key, part="tree")
     out = []
@@ -77,7 +85,7 @@ def tree(borrower_id: int, session: WriteSession, svc: ServicesDep, user: Viewer
 
 @router.get("/{borrower_id}/completeness", summary="The file's completeness per loan (档案完整性)")
 def completeness(
-    borrower_id: int,
+    borrower_id: Id,
     session: ReadSession,
     svc: ServicesDep,
     user: Annotated[Principal, Depends(require(Action.COMPLETENESS))],
@@ -103,7 +111,7 @@ def plain_result(result: Any) -> dict[str, Any]:
     summary="Let an officer see this borrower (分配客户经理)",
 )
 def add_officer(
-    borrower_id: int,
+    borrower_id: Id,
     body: schemas.OfficerAssignment,
     session: WriteSession,
     svc: ServicesDep,
@@ -123,7 +131,7 @@ def add_officer(
     summary="The borrower's credit file as a verifiable zip bundle (导出档案)",
 )
 def export(
-    borrower_id: int,
+    borrower_id: Id,
     svc: ServicesDep,
     background: BackgroundTasks,
     user: Annotated[Principal, Depends(require(Action.EXPORT))],

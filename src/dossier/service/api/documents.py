@@ -17,7 +17,7 @@ from dossier.errors import InputError
 from dossier.inbox.upload import TooLarge, accept, stage
 from dossier.service.api import schemas
 from dossier.service.api.records import record
-from dossier.service.deps import Services, ServicesDep, WriteSession, document_or_404, require
+from dossier.service.deps import Id, Services, ServicesDep, WriteSession, document_or_404, require
 from dossier.service.generation import generate_and_file
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -82,9 +82,7 @@ def upload(
 ) -> schemas.UploadResult:
     limit = svc.settings.max_upload_bytes
     if int(request.headers.get("content-length") or 0) > limit + (1 << 20):
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE, f"larger than {limit:,} bytes (文件过大)"
-        )
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"larger than {limit:,} bytes (文件过大)")
     if borrower:
         _check_uploader_may_file(svc, user, borrower)
     try:
@@ -129,7 +127,7 @@ def _check_uploader_may_file(svc: Services, user: Principal, key: str) -> None:
     "/{document_id}", response_model=schemas.DocumentDetail, summary="A document, its versions and events"
 )
 def get_document(
-    document_id: int,
+    document_id: Id,
     session: WriteSession,
     svc: ServicesDep,
     user: Annotated[Principal, Depends(require(Action.VIEW))],
@@ -152,7 +150,7 @@ def get_document(
     summary="Download the original file (by id only; 下载原件)",
 )
 def download(
-    document_id: int,
+    document_id: Id,
     svc: ServicesDep,
     user: Annotated[Principal, Depends(require(Action.VIEW))],
 ) -> FileResponse:

@@ -12,7 +12,7 @@ from dossier.access.users import Principal
 from dossier.errors import DossierError
 from dossier.inbox import quarantine
 from dossier.service.api import schemas
-from dossier.service.deps import ServicesDep, require
+from dossier.service.deps import Id, ServicesDep, require
 
 router = APIRouter(prefix="/quarantine", tags=["quarantine"])
 
@@ -30,7 +30,7 @@ def entries(svc: ServicesDep, user: Archivist) -> list[schemas.QuarantineEntry]:
 @router.post(
     "/{item_id}/assign", response_model=schemas.Assigned, summary="File a quarantined file (分配归档)"
 )
-def assign(item_id: int, body: schemas.AssignRequest, svc: ServicesDep, user: Archivist) -> schemas.Assigned:
+def assign(item_id: Id, body: schemas.AssignRequest, svc: ServicesDep, user: Archivist) -> schemas.Assigned:
     try:
         result = quarantine.assign(
             svc.archive,

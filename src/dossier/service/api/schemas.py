@@ -77,6 +77,7 @@ class Loan(BaseModel):
     contract_number: str
     receipt_numbers: list[str]
     product: str | None
+    product_label: str | None = None
     guarantee_methods: list[str]
     amount: Decimal | None
     term_months: int | None

@@ -36,11 +36,25 @@ class SearchParams:
         loan: Annotated[str | None, Query(max_length=60, description="Contract or 借据 number")] = None,
         category: Annotated[str | None, Query(max_length=40, description="Category key or label")] = None,
         type: Annotated[str | None, Query(max_length=60, description="Document type key or label")] = None,
-        date_from: Annotated[date | None, Query(alias="from")] = None,
-        date_to: Annotated[date | None, Query(alias="to")] = None,
+        date_from: Annotated[str | None, Query(alias="from", max_length=10, description="YYYY-MM-DD")] = None,
+        date_to: Annotated[str | None, Query(alias="to", max_length=10, description="YYYY-MM-DD")] = None,
     ) -> None:
         self.q, self.borrower, self.loan, self.category, self.doc_type = q, borrower, loan, category, type
-        self.date_from, self.date_to = date_from, date_to
+        # A web form sends its empty date fields as "": no bound, not an error.
+        self.date_from = _day("from", "起始日期", date_from)
+        self.date_to = _day("to", "截止日期", date_to)
+
+
+def _day(name: str, label: str, value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            f"{name} ({label}): {value!r} is not a date YYYY-MM-DD (日期格式错误)",
+        ) from None
 
 
 def run_search(

@@ -19,7 +19,7 @@ from dossier.archive.completeness.report_html import borrower_report_html
 from dossier.archive.completeness.snapshot import load_snapshot
 from dossier.inbox.upload import TooLarge, accept, stage
 from dossier.service.api.records import record
-from dossier.service.deps import borrower_or_404, scope_ids, services
+from dossier.service.deps import Id, borrower_or_404, scope_ids, services
 from dossier.service.web.render import allowed, page, page_user, redirect, require_page
 
 router = APIRouter()
@@ -39,7 +39,7 @@ def borrowers_page(request: Request, user: User, q: str = "") -> Response:
 
 
 @router.get("/borrowers/{borrower_id}", response_class=HTMLResponse)
-def borrower_page(request: Request, borrower_id: int, user: User) -> Response:
+def borrower_page(request: Request, borrower_id: Id, user: User) -> Response:
     require_page(request, user, Action.VIEW)
     svc = services(request)
 
@@ -71,7 +71,7 @@ def borrower_page(request: Request, borrower_id: int, user: User) -> Response:
 
 
 @router.get("/borrowers/{borrower_id}/completeness", response_class=HTMLResponse)
-def borrower_completeness_print(request: Request, borrower_id: int, user: User) -> Response:
+def borrower_completeness_print(request: Request, borrower_id: Id, user: User) -> Response:
     require_page(request, user, Action.COMPLETENESS)
     svc = services(request)
 
@@ -88,7 +88,7 @@ def borrower_completeness_print(request: Request, borrower_id: int, user: User) 
 @router.post("/borrowers/{borrower_id}/upload")
 def borrower_upload(
     request: Request,
-    borrower_id: int,
+    borrower_id: Id,
     user: User,
     file: Annotated[UploadFile, File()],
     folder: Annotated[str, Form(max_length=100)] = "",
@@ -117,7 +117,7 @@ def borrower_upload(
 
 @router.post("/borrowers/{borrower_id}/officers")
 def borrower_officer(
-    request: Request, borrower_id: int, user: User, username: Annotated[str, Form(max_length=50)]
+    request: Request, borrower_id: Id, user: User, username: Annotated[str, Form(max_length=50)]
 ) -> Response:
     require_page(request, user, Action.ASSIGN)
     svc = services(request)

@@ -20,7 +20,7 @@ from dossier.domain.enums import Product
 from dossier.errors import DossierError
 from dossier.inbox import quarantine
 from dossier.service.api.completeness import portfolio
-from dossier.service.deps import services
+from dossier.service.deps import Id, services
 from dossier.service.web.render import page, page_user, redirect, require_page
 
 router = APIRouter()
@@ -88,7 +88,7 @@ def quarantine_page(request: Request, user: User) -> Response:
 @router.post("/quarantine/{item_id}/assign")
 def quarantine_assign(
     request: Request,
-    item_id: int,
+    item_id: Id,
     user: User,
     borrower: Annotated[str, Form(max_length=60)],
     doc_type: Annotated[str, Form(max_length=60)],
