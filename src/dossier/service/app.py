@@ -23,6 +23,7 @@ from dossier.service.api import (
     quarantine,
     search,
     users,
+    verifications,
 )
 from dossier.service.state import Services
 
@@ -75,7 +76,18 @@ def create_app(home: Path | str, config: Config | None = None, *, watch: bool = 
                 )
         return await call_next(request)
 
-    for module in (health, kinds, documents, borrowers, search, completeness, quarantine, audit, users):
+    for module in (
+        health,
+        kinds,
+        documents,
+        verifications,
+        borrowers,
+        search,
+        completeness,
+        quarantine,
+        audit,
+        users,
+    ):
         app.include_router(module.router, prefix=API)
 
     from dossier.service.web import install as install_web

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -19,8 +19,10 @@ from dossier.archive.completeness.report_html import borrower_report_html
 from dossier.archive.completeness.snapshot import load_snapshot
 from dossier.inbox.upload import TooLarge, accept, stage
 from dossier.service.api.records import record
-from dossier.service.deps import Id, borrower_or_404, scope_ids, services
+from dossier.service.api.verifications import verify_document
+from dossier.service.deps import Id, borrower_or_404, document_or_404, scope_ids, services
 from dossier.service.web.render import allowed, page, page_user, redirect, require_page
+from dossier.verification import Aspect, Method, Result, list_verifications
 
 router = APIRouter()
 User = Annotated[Principal, Depends(page_user)]
@@ -59,6 +61,9 @@ def borrower_page(request: Request, borrower_id: Id, user: User) -> Response:
         }
 
     values = svc.archive.transaction(read)
+    checks: dict[int, list[dict]] = {}  # type: ignore[type-arg]
+    for made in list_verifications(svc.archive, borrower_key=values["borrower"]["key"]):
+        checks.setdefault(made.document_id, []).append(made.to_dict())
     return page(
         request,
         "borrower.html",
@@ -66,8 +71,56 @@ def borrower_page(request: Request, borrower_id: Id, user: User) -> Response:
         active="/borrowers",
         may_upload=allowed(request, user, Action.UPLOAD),
         may_assign=allowed(request, user, Action.ASSIGN),
+        may_verify=allowed(request, user, Action.VERIFY),
+        checks=checks,
+        aspects=list(Aspect),
+        methods=list(Method),
+        results=list(Result),
         **values,
     )
+
+
+@router.post("/documents/{document_id}/verify")
+def document_verify(
+    request: Request,
+    document_id: Id,
+    user: User,
+    method: Annotated[str, Form(max_length=40)],
+    result: Annotated[str, Form(max_length=40)],
+    aspect: Annotated[str, Form(max_length=40)] = "",
+    claimed_at: Annotated[str, Form(max_length=40)] = "",
+    place: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+    with_people: Annotated[str, Form(alias="with", max_length=200)] = "",
+    evidence: Annotated[list[UploadFile], File()] = [],  # noqa: B006
+) -> Response:
+    require_page(request, user, Action.VERIFY)
+    svc = services(request)
+    borrower_id = svc.archive.transaction(
+        lambda s: document_or_404(s, user, svc, document_id).borrower_id, write=False
+    )
+    try:
+        when = datetime.fromisoformat(claimed_at) if claimed_at else None
+        made = verify_document(
+            svc,
+            user,
+            document_id,
+            method=method,
+            result=result,
+            aspect=aspect,
+            note=note,
+            with_people=[p for p in with_people.replace("，", ",").replace("、", ",").split(",")],
+            claimed_at=when,
+            place=place,
+            corrects=None,
+            evidence=[e for e in evidence if e.filename],
+        )
+    except ValueError:
+        return redirect(f"/borrowers/{borrower_id}?error={quote('核实时间格式错误')}#doc-{document_id}")
+    except HTTPException as exc:
+        return redirect(f"/borrowers/{borrower_id}?error={quote(str(exc.detail)[:250])}#doc-{document_id}")
+    text = f"已登记核实记录 #{made['id']}"
+    return redirect(f"/borrowers/{borrower_id}?ok={quote(text)}#doc-{document_id}")
 
 
 @router.get("/borrowers/{borrower_id}/completeness", response_class=HTMLResponse)
