@@ -80,15 +80,18 @@ def _extract(
     claimed = sniff.claimed_type(name, media_type)
     if size == 0:
         return Extraction.failed(claimed or sniff.UNKNOWN, "empty file (文件为空)")
+    try:
+        detected = sniff.sniff(source)
+    except OSError as exc:
+        return Extraction.failed(claimed or sniff.UNKNOWN, f"cannot read file: {exc} (无法读取文件)")
+    if detected in sniff.NO_TEXT_TYPES and claimed not in _CLAIM_NAMES:
+        # Nothing is read past the header, so a 2 GB signing video is no larger than a photo here.
+        return Extraction(text="", pages=None, media_type=detected, flags=[FLAG_NO_TEXT])
     if size > limits.max_file_bytes:
         return Extraction.failed(
             claimed or sniff.UNKNOWN,
             f"file too large: {size} bytes, the limit is {limits.max_file_bytes} (文件过大)",
         )
-    try:
-        detected = sniff.sniff(source)
-    except OSError as exc:
-        return Extraction.failed(claimed or sniff.UNKNOWN, f"cannot read file: {exc} (无法读取文件)")
 
     if claimed in _CLAIM_NAMES and detected != claimed:
         english, chinese = _CLAIM_NAMES[claimed]

@@ -52,6 +52,7 @@ from dossier.archive.registry import find_borrower, normalize_key
 from dossier.domain.categories import get_category
 from dossier.domain.document_types import get_document_type
 from dossier.errors import DossierError
+from dossier.media import media_settings, read_media
 from dossier.search.outbox import enqueue as enqueue_for_index
 
 CHUNK = 1 << 20
@@ -71,6 +72,13 @@ _MEDIA_TYPES = {
     ".png": "image/png",
     ".tif": "image/tiff",
     ".tiff": "image/tiff",
+    ".heic": "image/heic",
+    ".mp4": "video/mp4",
+    ".mov": "video/quicktime",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".wav": "audio/wav",
+    ".amr": "audio/amr",
     ".json": "application/json",
     ".txt": "text/plain",
 }
@@ -134,6 +142,7 @@ def file_document(
         raise DossierError(f"content must be bytes or a file path (内容应为字节或文件路径): {type(content)}")
     if isinstance(content, Path) and not content.is_file():
         raise DossierError(f"file not found (文件不存在): {content}")
+    _check_size(archive, content)
 
     stem, suffix = split_suffix(filename or f"{title}{_suffix_of(original_name)}")
     if not suffix:
@@ -153,6 +162,10 @@ def file_document(
             if input_temp is not None:
                 temps.append(input_temp)
             media_type = _media_type(suffix)
+            media = read_media(temp.path)
+            if media is not None:
+                # Photos, video and audio carry no text: their header facts are what the archive keeps.
+                extra["media"] = plain(media)
             facts = {
                 "category": cat.key,
                 "doc_type": kind.key,
@@ -444,6 +457,15 @@ def _write_temp(folder: Path, content: bytes | bytearray | Path) -> _Temp:
         path.unlink(missing_ok=True)
         raise
     return _Temp(path, written, size)
+
+
+def _check_size(archive: Archive, content: bytes | bytearray | Path) -> None:
+    size = content.stat().st_size if isinstance(content, Path) else len(content)
+    limit = media_settings(archive.config).max_file_bytes
+    if size > limit:
+        raise DossierError(
+            f"file too large (文件过大): {size} bytes, the limit is {limit} ([media].max_file_bytes)"
+        )
 
 
 def _input_bytes(data: Mapping[str, Any]) -> bytes:

@@ -41,6 +41,7 @@ _STYLE = {
     ItemStatus.OVERDUE: "magenta",
     ItemStatus.NOT_DUE: "dim",
     ItemStatus.NOT_APPLICABLE: "dim",
+    ItemStatus.UNVERIFIED: "bold yellow",
 }
 
 

@@ -23,6 +23,7 @@ from dossier.config import Config, default_config
 from dossier.domain.document_types import document_types
 from dossier.domain.enums import CustomerType, GuaranteeMethod, LabeledEnum, Product
 from dossier.errors import ConfigError
+from dossier.verification.enums import Aspect, Method
 
 
 class Stage(LabeledEnum):
@@ -68,6 +69,34 @@ class EveryMonths(_Strict):
     """The anchor the first due date counts from."""
 
 
+class VerifyRule(_Strict):
+    """A verification the item's document must carry (核实要求): a current record with result 一致."""
+
+    methods: tuple[Method, ...] = ()
+    """Any of these methods (原件核对, 上门核实, …); any method when empty."""
+    aspect: Aspect | None = None
+    """What must have been checked (真实性, 实物/现场状况, …); anything when not given."""
+    before: str | None = None
+    """An anchor (e.g. approval): the check must have taken place on or before its date."""
+    evidence: Literal["photo", "video", "audio", "any"] | None = None
+    """Evidence the record must carry: a photo, a video, a recording, or any evidence file."""
+    label: str | None = None
+
+    @property
+    def description(self) -> str:
+        if self.label:
+            return self.label
+        parts = ["/".join(m.label for m in self.methods) or "核实"]
+        if self.aspect is not None:
+            parts.append(self.aspect.label)
+        if self.evidence is not None:
+            parts.append(f"附{EVIDENCE_LABELS[self.evidence]}")
+        return "，".join(parts)
+
+
+EVIDENCE_LABELS = {"photo": "照片", "video": "录像", "audio": "录音", "any": "证据"}
+
+
 Cadence = Literal["inspection"] | EveryMonths
 """``inspection``: post-loan checks by five-class, term and grade (dossier.finance.inspection)."""
 
@@ -88,6 +117,8 @@ class Item(_Strict):
     valid_on: str | None = None
     """Anchor on which the document's ``details.valid_until`` (or ``validity``) must still hold."""
     cadence: Cadence | None = None
+    verify: VerifyRule | None = None
+    """A verification the document must carry; without one the item is ``unverified`` (未核实)."""
     scope: Literal["borrower", "loan"] | None = None
     """borrower: any of the borrower's documents counts; loan: only this loan's (or unassigned) ones.
     Default by the document type's category (基本资料 and 财务资料 are the borrower's)."""
@@ -250,6 +281,10 @@ def _build(data: Any, source: str, config: Config) -> Checklists:
                     raise fail(at, f"unknown anchor {anchor!r} (未定义的基准日)")
             if isinstance(item.cadence, EveryMonths) and item.cadence.start not in parsed.anchors:
                 raise fail(at, f"unknown anchor {item.cadence.start!r} (未定义的基准日)")
+            if item.verify is not None and item.verify.before not in (None, *parsed.anchors):
+                raise fail(at, f"unknown anchor {item.verify.before!r} (未定义的基准日)")
+            if item.verify is not None and item.cadence is not None:
+                raise fail(at, "a recurring item takes no verification rule (周期性项目不设核实要求)")
             try:
                 condition = parse_condition(item.when) if item.when is not None else None
             except ConditionError as exc:

@@ -8,7 +8,10 @@ Pure: a borrower snapshot, the checklists and a review date in, a result out. St
   card lapsed before signing);
 * ``overdue`` (已逾期): a recurring item whose next due date has passed;
 * ``not-due`` (未到期): a recurring item whose first due date is still ahead;
-* ``not-applicable`` (不适用): the item's condition is false for this loan.
+* ``not-applicable`` (不适用): the item's condition is false for this loan;
+* ``unverified`` (未核实): the document is filed, but the verification the item requires (``verify:``, e.g.
+  the authenticity of a 购销合同 before approval) is not on record, found it inconsistent, or lacks the
+  evidence asked for.
 
 Each document counts once per loan: items sharing a document type (the borrower's and the spouse's ID
 card) take different documents, a role-marked document (``details.role``) going to its own item first.
@@ -28,10 +31,17 @@ from dossier.archive.completeness.checklist import (
     Checklists,
     EveryMonths,
     Stage,
+    EVIDENCE_LABELS,
+    VerifyRule,
     normalise_role,
 )
 from dossier.archive.completeness.conditions import evaluate_condition
-from dossier.archive.completeness.snapshot import BorrowerSnapshot, DocumentFacts, LoanFacts
+from dossier.archive.completeness.snapshot import (
+    BorrowerSnapshot,
+    DocumentFacts,
+    LoanFacts,
+    VerificationFacts,
+)
 from dossier.config import Config
 from dossier.domain.dates import InvalidDate, add_months, parse_date, parse_id_validity
 from dossier.domain.enums import CustomerType, GuaranteeMethod, MaritalStatus, PartyKind, PaymentMode, Product
@@ -46,6 +56,7 @@ class ItemStatus(StrEnum):
     OVERDUE = "overdue"
     NOT_DUE = "not-due"
     NOT_APPLICABLE = "not-applicable"
+    UNVERIFIED = "unverified"
 
     @property
     def label(self) -> str:
@@ -63,8 +74,9 @@ _STATUS_LABELS = {
     ItemStatus.OVERDUE: "已逾期",
     ItemStatus.NOT_DUE: "未到期",
     ItemStatus.NOT_APPLICABLE: "不适用",
+    ItemStatus.UNVERIFIED: "未核实",
 }
-PROBLEMS = (ItemStatus.MISSING, ItemStatus.EXPIRED, ItemStatus.OVERDUE)
+PROBLEMS = (ItemStatus.MISSING, ItemStatus.EXPIRED, ItemStatus.OVERDUE, ItemStatus.UNVERIFIED)
 """The statuses that count against a file; its score is how many items have one."""
 
 
@@ -98,6 +110,10 @@ class ItemResult:
     due_date: date | None = None
     """Recurring items: when the next document is (or was) due."""
     note: str | None = None
+    verification: str | None = None
+    """What the item's verification rule asks for (上门核实，附照片), when it has one."""
+    verification_ids: tuple[int, ...] = ()
+    """The verification records that satisfy the rule (record numbers = audit event numbers)."""
 
 
 @dataclass(frozen=True)
@@ -363,6 +379,42 @@ def _check(entry: ChecklistItem, doc: DocumentFacts, view: _LoanView) -> _Check:
     return _Check(ok, anchor, anchor_date, expires_on, tuple(notes))
 
 
+def _verified(rule: VerifyRule, doc: DocumentFacts, view: _LoanView) -> tuple[tuple[int, ...], str | None]:
+    """The document's records that meet ``rule``, and why none does when none does."""
+    deadline = view.anchor(rule.before) if rule.before else None
+    good: list[int] = []
+    problems: list[str] = []
+    for record in doc.verifications:
+        why = _unmet(rule, record, deadline, view)
+        if why is None:
+            good.append(record.id)
+        else:
+            problems.append(f"第{record.id}号核实记录{why}")
+    if good:
+        return tuple(good), None
+    if not doc.verifications:
+        return (), f"未核实（须{rule.description}）"
+    return (), "；".join(problems[-2:])
+
+
+def _unmet(rule: VerifyRule, record: VerificationFacts, deadline: date | None, view: _LoanView) -> str | None:
+    if rule.methods and record.method not in {m.value for m in rule.methods}:
+        return f"方式不符（须{'/'.join(m.label for m in rule.methods)}）"
+    if rule.aspect is not None and record.aspect != rule.aspect.value:
+        return f"核实事项不符（须{rule.aspect.label}）"
+    if record.result != "consistent":
+        return "结果为" + {"inconsistent": "不一致", "unverifiable": "无法核实"}.get(
+            record.result, record.result
+        )
+    if rule.evidence is not None:
+        kinds = set(record.evidence_kinds)
+        if not kinds or (rule.evidence != "any" and rule.evidence not in kinds):
+            return f"缺少{EVIDENCE_LABELS[rule.evidence]}"
+    if rule.before is not None and deadline is not None and record.checked_on > deadline:
+        return f"核实日期晚于{view.anchor_label(rule.before)}"
+    return None
+
+
 def _latest(pairs: list[tuple[DocumentFacts, _Check]]) -> tuple[DocumentFacts, _Check]:
     return max(pairs, key=lambda p: (p[0].doc_date or date.min, p[0].id))
 
@@ -375,6 +427,7 @@ def _result(
     check: _Check | None = None,
     due_date: date | None = None,
     note: str | None = None,
+    verification_ids: tuple[int, ...] = (),
 ) -> ItemResult:
     notes = [*(check.notes if check else ()), *([note] if note else [])]
     return ItemResult(
@@ -393,6 +446,8 @@ def _result(
         expires_on=check.expires_on if check else None,
         due_date=due_date,
         note="；".join(notes) or None,
+        verification=entry.item.verify.description if entry.item.verify is not None else None,
+        verification_ids=verification_ids,
     )
 
 
@@ -424,7 +479,19 @@ def _one_off(entries: list[ChecklistItem], view: _LoanView) -> dict[str, ItemRes
                 if doc.id not in claimed and matches(entry, doc, level)
             ]
             good = [p for p in pairs if p[1].ok]
-            if good:
+            rule = entry.item.verify
+            if good and rule is not None:
+                checked = [(p, *_verified(rule, p[0], view)) for p in good]
+                verified = [c for c in checked if c[1]]
+                (doc, check), ids, why = max(
+                    verified or checked, key=lambda c: (c[0][0].doc_date or date.min, c[0][0].id)
+                )
+                claimed.add(doc.id)
+                status = ItemStatus.PRESENT if ids else ItemStatus.UNVERIFIED
+                decided[entry.key] = _result(
+                    entry, status, docs=(doc,), check=check, note=why, verification_ids=ids
+                )
+            elif good:
                 doc, check = _latest(good)
                 claimed.add(doc.id)
                 decided[entry.key] = _result(entry, ItemStatus.PRESENT, docs=(doc,), check=check)

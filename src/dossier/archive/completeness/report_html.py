@@ -32,6 +32,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .status-missing { color: #b00020; }
 .status-expired { color: #a35200; }
 .status-overdue { color: #8a1c7c; }
+.status-unverified { color: #8a5a00; }
 .status-present { color: #1b6e20; }
 .status-not-due, .status-not-applicable { color: #666; font-weight: normal; }
 tr.problem td { background: #fff6f5; }

@@ -14,8 +14,25 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from dossier.archive.catalog.models import Borrower
+from dossier.archive.catalog.models import Borrower, Document
+from dossier.archive.catalog.verification_tables import VerificationRow
 from dossier.errors import DossierError
+from dossier.verification.settings import verification_settings
+
+
+@dataclass(frozen=True)
+class VerificationFacts:
+    """A current verification record of a document (one a later record corrects is left out)."""
+
+    id: int
+    method: str
+    result: str
+    aspect: str
+    checked_on: date
+    """The day the check took place: the claimed day, else the day it was recorded."""
+    recorded_on: date
+    evidence_kinds: tuple[str, ...] = ()
+    """``photo``, ``video``, ``audio`` or ``other``, one per evidence document."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,7 @@ class DocumentFacts:
     path: str = ""
     details: Mapping[str, Any] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
+    verifications: tuple[VerificationFacts, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,7 +89,7 @@ class BorrowerSnapshot:
     documents: tuple[DocumentFacts, ...] = ()
 
 
-def _snapshot(row: Borrower) -> BorrowerSnapshot:
+def _snapshot(row: Borrower, checks: Mapping[int, tuple[VerificationFacts, ...]]) -> BorrowerSnapshot:
     numbers = {loan.id: loan.contract_number for loan in row.loans}
     loans = tuple(
         LoanFacts(
@@ -99,6 +117,7 @@ def _snapshot(row: Borrower) -> BorrowerSnapshot:
             path=doc.path,
             details=dict(doc.details or {}),
             flags=tuple(doc.flags or ()),
+            verifications=checks.get(doc.id, ()),
         )
         # Only documents whose file is in place count; a pending row is an interrupted filing.
         for doc in sorted(row.documents, key=lambda d: d.id)
@@ -120,17 +139,66 @@ def _query() -> Any:
     return select(Borrower).options(selectinload(Borrower.loans), selectinload(Borrower.documents))
 
 
+def _verifications(
+    session: Session, borrower: Borrower | None = None
+) -> dict[int, tuple[VerificationFacts, ...]]:
+    """Each document's current verification records (by document id), with their evidence kinds."""
+    query = select(VerificationRow).order_by(VerificationRow.id)
+    if borrower is not None:
+        query = query.where(VerificationRow.borrower_id == borrower.id)
+    rows = list(session.scalars(query))
+    corrected = {r.corrects_id for r in rows if r.corrects_id is not None}
+    kinds: dict[int, str] = {}
+    wanted = {int(i) for r in rows for i in r.evidence or ()}
+    if wanted:
+        for doc_id, details in session.execute(
+            select(Document.id, Document.details).where(Document.id.in_(wanted))
+        ).all():
+            media = (details or {}).get("media") or {}
+            kinds[doc_id] = str(media.get("kind") or "other")
+    found: dict[int, list[VerificationFacts]] = {}
+    for r in rows:
+        if r.id in corrected:
+            continue
+        checked = r.claimed_at or r.recorded_at
+        found.setdefault(r.document_id, []).append(
+            VerificationFacts(
+                id=r.id,
+                method=r.method,
+                result=r.result,
+                aspect=r.aspect,
+                # The day in Beijing time as the officer saw it; claimed times are stored in UTC.
+                checked_on=_local_day(checked),
+                recorded_on=_local_day(r.recorded_at),
+                evidence_kinds=tuple(kinds.get(int(i), "other") for i in r.evidence or ()),
+            )
+        )
+    return {doc: tuple(facts) for doc, facts in found.items()}
+
+
+def _local_day(moment: Any) -> date:
+    return moment.astimezone(verification_settings().local_zone).date()
+
+
 def load_snapshot(session: Session, borrower_key: str) -> BorrowerSnapshot:
     """The snapshot of one borrower; an unknown key is an error naming it."""
     row = session.scalars(_query().where(Borrower.key == borrower_key.strip())).one_or_none()
     if row is None:
         raise DossierError(f"no borrower {borrower_key!r} in the archive (档案中没有该借款人)")
-    return _snapshot(row)
+    return _snapshot(row, _verifications(session, row))
 
 
 def load_snapshots(session: Session) -> list[BorrowerSnapshot]:
     """Snapshots of every borrower, by key."""
-    return [_snapshot(row) for row in session.scalars(_query().order_by(Borrower.key))]
+    checks = _verifications(session)
+    return [_snapshot(row, checks) for row in session.scalars(_query().order_by(Borrower.key))]
 
 
-__all__ = ["BorrowerSnapshot", "DocumentFacts", "LoanFacts", "load_snapshot", "load_snapshots"]
+__all__ = [
+    "BorrowerSnapshot",
+    "DocumentFacts",
+    "LoanFacts",
+    "VerificationFacts",
+    "load_snapshot",
+    "load_snapshots",
+]

@@ -1,0 +1,171 @@
+"""The ledger as the timers and reports read it: plain views of ledger rows with their loan and borrower,
+and what the archive holds about each loan (collection receipts, notices sent)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier.archive.catalog.ledger_tables import LedgerLoan, LedgerNotice
+from dossier.archive.catalog.models import Borrower, Document, Loan
+from dossier.finance.classification import FiveClass
+from dossier.ledger.entry import term_months
+
+RECEIPT_TYPE = "collection-receipt"
+"""Document type of a signed 催收回执: the evidence that interrupts the limitation period."""
+CONTACT_TYPES = ("maturity-reminder", "collection-notice", RECEIPT_TYPE, "public-notice")
+"""Document types that record a contact with the borrower, for the collection plan."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One contact the archive records for a loan: a notice sent or a receipt signed."""
+
+    on: date
+    doc_type: str
+    title: str
+    document_id: int
+
+
+@dataclass(frozen=True)
+class LoanView:
+    ledger_id: int
+    loan_id: int
+    borrower_id: int
+    contract_number: str
+    receipt_number: str
+    borrower_key: str
+    borrower_name: str
+    customer_type: str
+    product: str | None
+    amount: Decimal
+    annual_rate: Decimal
+    method: str
+    start_date: date
+    maturity_date: date
+    balance: Decimal
+    overdue_principal: Decimal
+    overdue_interest: Decimal
+    overdue_since: date | None
+    last_inspection: date | None
+    five_class: FiveClass
+    officer: str | None
+    guarantors: tuple[str, ...]
+    as_of: date
+    contacts: tuple[Contact, ...] = field(default=())
+
+    @property
+    def term_months(self) -> int:
+        return term_months(self.start_date, self.maturity_date)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_since is not None and (self.overdue_principal > 0 or self.overdue_interest > 0)
+
+    def last_receipt(self, after: date | None = None) -> date | None:
+        """The latest signed collection receipt's date, on or after ``after`` when given."""
+        dates = [
+            c.on for c in self.contacts if c.doc_type == RECEIPT_TYPE and (after is None or c.on >= after)
+        ]
+        return max(dates, default=None)
+
+
+def load_views(session: Session, *, with_contacts: bool = False) -> list[LoanView]:
+    """Every ledger row, in contract-number order."""
+    rows = session.execute(
+        select(LedgerLoan, Loan, Borrower)
+        .join(Loan, LedgerLoan.loan_id == Loan.id)
+        .join(Borrower, Loan.borrower_id == Borrower.id)
+        .order_by(Loan.contract_number)
+    ).all()
+    contacts = _contacts(session) if with_contacts else {}
+    return [
+        LoanView(
+            ledger_id=row.id,
+            loan_id=loan.id,
+            borrower_id=borrower.id,
+            contract_number=loan.contract_number,
+            receipt_number=row.receipt_number,
+            borrower_key=borrower.key,
+            borrower_name=borrower.name,
+            customer_type=borrower.customer_type,
+            product=loan.product,
+            amount=Decimal(loan.amount or 0),
+            annual_rate=Decimal(row.annual_rate),
+            method=row.method,
+            start_date=loan.start_date or row.as_of,
+            maturity_date=loan.maturity_date or row.as_of,
+            balance=Decimal(row.balance),
+            overdue_principal=Decimal(row.overdue_principal),
+            overdue_interest=Decimal(row.overdue_interest),
+            overdue_since=row.overdue_since,
+            last_inspection=row.last_inspection,
+            five_class=FiveClass(row.five_class),
+            officer=loan.officer or borrower.officer,
+            guarantors=tuple(row.guarantors or ()),
+            as_of=row.as_of,
+            contacts=tuple(contacts.get(loan.id, ())),
+        )
+        for row, loan, borrower in rows
+    ]
+
+
+def _contacts(session: Session) -> dict[int, list[Contact]]:
+    found: dict[int, list[Contact]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            Document.id,
+            Document.loan_id,
+            Document.doc_type,
+            Document.title,
+            Document.doc_date,
+            Document.filed_at,
+        )
+        .where(Document.doc_type.in_(CONTACT_TYPES), Document.state == "filed", Document.loan_id.is_not(None))
+        .order_by(Document.id)
+    ).all()
+    for doc_id, loan_id, doc_type, title, doc_date, filed_at in rows:
+        # A receipt without a date is dated by its filing: the latest day it can have been signed.
+        on = doc_date or filed_at.date()
+        found[loan_id].append(Contact(on, doc_type, title, doc_id))
+    for contacts in found.values():
+        contacts.sort(key=lambda c: (c.on, c.document_id))
+    return found
+
+
+def sent_events(session: Session, ledger_ids: Iterable[int] | None = None) -> set[tuple[int, str, str]]:
+    """(ledger row, kind, event) of every notice the ledger generated whose document is filed."""
+    query = (
+        select(LedgerNotice.ledger_loan_id, LedgerNotice.kind, LedgerNotice.event)
+        .join(Document, LedgerNotice.document_id == Document.id)
+        .where(Document.state == "filed")
+    )
+    if ledger_ids is not None:
+        query = query.where(LedgerNotice.ledger_loan_id.in_(list(ledger_ids)))
+    return {(a, b, c) for a, b, c in session.execute(query).all()}
+
+
+def unlinked_documents(session: Session, doc_type: str, on: date) -> dict[int, int]:
+    """loan id → a filed document of ``doc_type`` dated ``on`` that no ledger notice claims yet.
+
+    A run stopped between filing a notice and recording its link leaves such a document; the next run
+    adopts it instead of generating the notice again.
+    """
+    linked = select(LedgerNotice.document_id)
+    rows = session.execute(
+        select(Document.loan_id, Document.id).where(
+            Document.doc_type == doc_type,
+            Document.doc_date == on,
+            Document.state == "filed",
+            Document.loan_id.is_not(None),
+            Document.id.not_in(linked),
+            Document.media_type.like("%wordprocessingml%"),
+        )
+    ).all()
+    return {loan_id: doc_id for loan_id, doc_id in rows}

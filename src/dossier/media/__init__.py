@@ -1,0 +1,52 @@
+"""Media evidence: photos, video and audio filed as they are, with the facts their headers hold.
+
+    read_media(path) -> dict | None     kind, media type and metadata, or None for a file that is no media
+    media_kind(media_type)              photo / video / audio / None
+    media_settings(config)              [media]: max_file_bytes, inbox_formats
+
+Only headers are read (Pillow opens images lazily; MP4 boxes are seeked past; AMR is read in chunks), so
+memory stays bounded whatever the size. Files are never transcoded or altered.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dossier.media.av import av_metadata
+from dossier.media.kinds import MEDIA_TYPES, MediaKind, media_kind
+from dossier.media.photo import photo_metadata
+from dossier.media.settings import MediaSettings, media_settings
+from indexer.extract.sniff import read_head, sniff_head
+
+_HEAD = 64
+
+
+def sniff_media(path: Path) -> str | None:
+    """The file's media type by content when it is a photo, video or audio format, else None."""
+    detected = sniff_head(read_head(path, _HEAD))
+    return detected if detected in MEDIA_TYPES else None
+
+
+def read_media(path: Path) -> dict[str, Any] | None:
+    """``{"kind", "media_type", ...metadata}`` for a photo, video or audio file; None for other files.
+
+    Never raises for a damaged file: what cannot be read is reported under ``error``.
+    """
+    media_type = sniff_media(path)
+    kind = media_kind(media_type)
+    if media_type is None or kind is None:
+        return None
+    facts = photo_metadata(path) if kind == "photo" else av_metadata(path, media_type)
+    return {"kind": kind, "media_type": media_type, **facts}
+
+
+__all__ = [
+    "MEDIA_TYPES",
+    "MediaKind",
+    "MediaSettings",
+    "media_kind",
+    "media_settings",
+    "read_media",
+    "sniff_media",
+]

@@ -1,0 +1,48 @@
+"""The [verification] and [diligence] tables of the configuration."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dossier.config import Config, default_config
+from dossier.verification.enums import Method
+
+EVIDENCE_KINDS = ("photo", "video", "audio", "other")
+
+
+class VerificationSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    two_person_methods: list[Method] = Field(default_factory=lambda: [Method.SITE_VISIT])
+    future_tolerance_seconds: int = Field(300, ge=0, le=86_400)
+    local_utc_offset_hours: float = Field(8, ge=-14, le=14)
+    evidence_types: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("evidence_types")
+    @classmethod
+    def _every_kind(cls, value: dict[str, str]) -> dict[str, str]:
+        missing = [kind for kind in EVIDENCE_KINDS if kind not in value]
+        if missing:
+            raise ValueError(f"evidence_types needs a document type for {missing} (缺少证据文档类型)")
+        return value
+
+    @property
+    def local_zone(self) -> timezone:
+        return timezone(timedelta(hours=self.local_utc_offset_hours))
+
+
+class DiligenceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    notice_types: list[str] = Field(default_factory=list)
+    receipt_types: list[str] = Field(default_factory=list)
+
+
+def verification_settings(config: Config | None = None) -> VerificationSettings:
+    return (config or default_config()).section("verification", VerificationSettings)
+
+
+def diligence_settings(config: Config | None = None) -> DiligenceSettings:
+    return (config or default_config()).section("diligence", DiligenceSettings)

@@ -1,0 +1,16 @@
+"""Fixtures of the ledger tests (the constructed ledger itself is in ledger_fixtures.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ledger_fixtures import write_config
+
+
+@pytest.fixture
+def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An archive home path, with a configuration naming the lender in force."""
+    monkeypatch.setenv("DOSSIER_CONFIG", str(write_config(tmp_path / "bank.toml")))
+    monkeypatch.delenv("DOSSIER_HOME", raising=False)
+    return tmp_path / "home"
