@@ -112,3 +112,21 @@ def test_generate_page_lists_errors_per_field_then_files_the_document(demo: Demo
         )
         assert good.status_code == 200, good.text[-2000:]
         assert "已生成" in good.text and "/download" in good.text
+
+
+def test_completeness_dashboard_counts_and_filters_by_officer(demo: Demo) -> None:
+    with TestClient(create_app(demo.home)) as client:
+        everything = client.get("/api/v1/completeness", headers=demo.headers("archivist")).json()
+        assert everything["borrowers"] == len(demo.borrowers)
+        files = everything["files"]
+        scores = [f["score"] for f in files]
+        assert scores == sorted(scores, reverse=True), "worst first"
+        mine = client.get(
+            "/api/v1/completeness", params={"officer": "李晓峰"}, headers=demo.headers("archivist")
+        ).json()
+        assert {f["borrower_key"] for f in mine["files"]} == {COMPANY}
+        sign_in(client, "archivist", next_url="/completeness")
+        page = client.get("/completeness", params={"officer": "李晓峰"}).text
+        assert "档案完整性总览" in page and COMPANY in page
+        assert page.count("<tr>") == 2, "header and one file"
+        assert "window.print()" in page
