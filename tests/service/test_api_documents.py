@@ -176,10 +176,10 @@ def test_download_takes_ids_only(client: TestClient, demo: Demo) -> None:
 
 
 def test_oversized_upload_is_413_and_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    config = tmp_path / "bank.toml"
-    config.write_text("[service]\nmax_upload_bytes = 4096\n", encoding="utf-8")
-    monkeypatch.setenv("DOSSIER_CONFIG", str(config))
     demo = build(tmp_path / "archive")
+    config = tmp_path / "bank.toml"
+    config.write_text("[media]\nmax_file_bytes = 4096\n", encoding="utf-8")
+    monkeypatch.setenv("DOSSIER_CONFIG", str(config))
     with TestClient(create_app(demo.home)) as client:
         for size in (10_000, 3 << 20):
             response = client.post(

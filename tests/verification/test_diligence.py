@@ -138,12 +138,17 @@ def test_the_commands(sample, tmp_path: Path, capsys) -> None:
     record = json.loads(capsys.readouterr().out)
     assert record["method_label"] == "上门核实" and record["with_people"] == ["许志强"]
     assert record["claimed_at"] == "2026-03-06T01:30:00+00:00" and len(record["evidence"]) == 1
+    photo_id = record["evidence"][0]["document_id"]
+    assert main(["verify-doc", str(sample.contract), "--method", "原件核对", "--result", "一致",
+                 "--evidence-doc", str(photo_id), "--home", home, "--json"]) == 0  # fmt: skip
+    assert [e["document_id"] for e in json.loads(capsys.readouterr().out)["evidence"]] == [photo_id]
     for args, field in (
         (["--method", "上门核实", "--result", "一致"], "--with"),
         (["--method", "随便", "--result", "一致"], "--method"),
         (["--method", "电话核实", "--result", "一致", "--at", "2999-01-01"], "--at"),
         (["--method", "电话核实", "--result", "一致", "--at", "昨天"], "--at"),
         (["--method", "电话核实", "--result", "一致", "--corrects", "12345"], "--corrects"),
+        (["--method", "电话核实", "--result", "一致", "--evidence-doc", "12345"], "--evidence-doc"),
     ):
         assert main(["verify-doc", str(sample.certificate), *args, "--home", home]) == 2
         error = capsys.readouterr().err

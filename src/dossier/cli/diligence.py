@@ -77,6 +77,12 @@ def verify_doc(
         list[Path] | None,
         typer.Option("--evidence", help="Evidence file (photo, recording, screenshot); repeat."),
     ] = None,
+    evidence_doc: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--evidence-doc", help="A document already filed (e.g. by the inbox) as evidence; repeat."
+        ),
+    ] = None,
     note: Annotated[str | None, typer.Option("--note", help="Remarks (备注).")] = None,
     with_people: Annotated[
         list[str] | None,
@@ -123,6 +129,7 @@ def verify_doc(
                 note=note,
                 corrects=corrects,
                 aspect=what,
+                evidence_documents=[positive_int("--evidence-doc", d) for d in evidence_doc or []],
             )
         except VerificationError as exc:
             raise BadArgument(_option_of(str(exc)), str(exc).split(": ", 1)[-1]) from None
@@ -137,6 +144,7 @@ _FIELDS = {
     "corrects": "--corrects",
     "note": "--note",
     "place": "--place",
+    "evidence (证据文档)": "--evidence-doc",
     "evidence": "--evidence",
     "document": "DOC_ID",
     "actor": "--actor",
@@ -200,9 +208,8 @@ def diligence(
             report = diligence_report(archive, borrower, loan, as_of=review_day)
         except DossierError as exc:
             message = str(exc)
-            raise BadArgument(
-                "--loan" if message.startswith("--loan") else "BORROWER", message.split(": ", 1)[-1]
-            ) from None
+            option = "--loan" if message.startswith("loan (") else "BORROWER"
+            raise BadArgument(option, message.split(": ", 1)[-1]) from None
         issued = record_report(archive, report, default_actor(actor))
     if html is not None:
         html.write_text(report.to_html(issued_seq=issued), encoding="utf-8")

@@ -25,11 +25,10 @@ from dossier.domain.money import ZERO
 from dossier.finance.classification import days_past_due, dpd_floor
 from dossier.kinds.base import Kind
 from dossier.kinds.collection import CollectionLoan
+from dossier.ledger.calendar import period_end
+from dossier.ledger.settings import ledger_settings
 
 TITLE = "催收报告"
-STATUTE_YEARS = 3
-"""民法典第一百八十八条; a bank's ledger settings ([ledger].limitation_years) take precedence."""
-ALERT_DAYS = 90
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
@@ -111,31 +110,24 @@ class CollectionReportInput(DomainModel):
         return self
 
 
-def limitation_years(config: Config) -> int:
-    # One home for the figure: the ledger's settings when the bank has them, else the statute.
-    try:
-        ledger = config.raw("ledger")
-    except Exception:
-        return STATUTE_YEARS
-    return int(ledger.get("limitation_years", STATUTE_YEARS))
-
-
 def derive(data: CollectionReportInput, config: Config) -> dict[str, Any]:
     dpd = days_past_due(data.overdue_since, data.as_of)
     actions = sorted(data.actions, key=lambda a: a.acted_on)
     recovered = sum((a.recovered for a in actions), ZERO)
     owed = data.overdue_principal + data.unpaid_interest
     interruptions = [a.acted_on for a in actions if a.interrupts_limitation]
-    years = limitation_years(config)
+    # One home for the period and its alert: the ledger's settings ([ledger] limitation_*, period_end_shift).
+    settings = ledger_settings(config)
+    years = settings.limitation_years
     runs_from = max(interruptions) if interruptions else data.overdue_since
-    ends = add_months(runs_from, 12 * years)
+    ends = period_end(add_months(runs_from, 12 * years), settings)
     days_left = (ends - data.as_of).days
     warnings: list[str] = []
     if days_left < 0:
         warnings.append(
             f"the limitation period ended on {ends} (诉讼时效已于{ends}届满，请核实有无其他中断事由)"
         )
-    elif days_left <= ALERT_DAYS:
+    elif days_left <= settings.limitation_alert_days:
         warnings.append(
             f"the limitation period ends on {ends}, in {days_left} days (诉讼时效将于{ends}届满，"
             f"剩余{days_left}天，请及时取得签收回执或提起诉讼)"

@@ -10,9 +10,13 @@ from dossier.config import Config
 class ServiceSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8700, ge=1, le=65535)
-    max_upload_bytes: int = Field(4 << 30, ge=1)
     max_input_bytes: int = Field(1 << 20, ge=1)
+    max_upload_bytes: int = Field(4 << 30, ge=1)
+    """Not read from [service]: the archive's own limit, [media].max_file_bytes, so one number rules."""
 
 
 def service_settings(config: Config) -> ServiceSettings:
-    return config.section("service", ServiceSettings)
+    from dossier.media import media_settings
+
+    settings = config.section("service", ServiceSettings)
+    return settings.model_copy(update={"max_upload_bytes": media_settings(config).max_file_bytes})

@@ -27,7 +27,7 @@ from dossier.archive.home import Archive
 from dossier.archive.registry import normalize_key
 from dossier.domain.document_types import document_types
 from dossier.errors import DossierError
-from dossier.verification.records import VerificationRecord, verification_events
+from dossier.verification.records import VerificationError, VerificationRecord, verification_events
 from dossier.verification.settings import diligence_settings, verification_settings
 
 REPORT_ACTION = "diligence-report"
@@ -194,7 +194,7 @@ def _build(
 ) -> Report:
     borrower = session.execute(select(Borrower).where(Borrower.key == key)).scalar_one_or_none()
     if borrower is None:
-        raise DossierError(f"BORROWER: no borrower {key} in the archive (档案中没有该借款人)")
+        raise VerificationError(f"borrower (借款人): no borrower {key} in the archive (档案中没有该借款人)")
     loans = {
         loan.id: loan
         for loan in session.execute(select(Loan).where(Loan.borrower_id == borrower.id)).scalars()
@@ -204,7 +204,9 @@ def _build(
         number = loan_no.strip().upper()
         wanted = next((loan for loan in loans.values() if loan.contract_number == number), None)
         if wanted is None:
-            raise DossierError(f"--loan: borrower {key} has no loan {loan_no} (该借款人名下无此合同)")
+            raise VerificationError(
+                f"loan (贷款): borrower {key} has no loan {loan_no} (该借款人名下无此合同)"
+            )
     head = session.get(AuditHead, 1)
     head_seq = min(until_seq, head.seq) if until_seq is not None and head else (head.seq if head else 0)
     head_hash = (

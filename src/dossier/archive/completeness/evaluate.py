@@ -27,11 +27,11 @@ from enum import StrEnum
 from typing import Any
 
 from dossier.archive.completeness.checklist import (
+    EVIDENCE_LABELS,
     ChecklistItem,
     Checklists,
     EveryMonths,
     Stage,
-    EVIDENCE_LABELS,
     VerifyRule,
     normalise_role,
 )

@@ -19,6 +19,7 @@ from dossier.verification import (
     VerificationError,
     diligence_report,
     list_verifications,
+    record_report,
     record_verification,
 )
 
@@ -137,6 +138,8 @@ def diligence(
         report = diligence_report(svc.archive, key, loan)
     except VerificationError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    # An issued report is an event, like an export: its fingerprint goes into the chain and on the page.
+    issued = record_report(svc.archive, report, user.actor)
     if format == "html":
-        return HTMLResponse(report.to_html())
-    return JSONResponse(report.to_dict())
+        return HTMLResponse(report.to_html(issued_seq=issued))
+    return JSONResponse({**report.to_dict(), "issued_seq": issued})
