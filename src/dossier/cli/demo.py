@@ -141,9 +141,93 @@ def _archive(out: Path, *, pdf: bool) -> None:
         "档案卷 volume",
         ["volume", "91350205MA2XK7Q396", "-o", str(out / "volume.pdf"), "--home", str(home), "--force"],
     )
+    _ledger(c, out, home)
+    _diligence(c, out, home)
     _step(c, "审计链校验 audit verify", ["audit", "verify", "--home", str(home)])
     c.rule()
     c.print(f"文书副本 documents: {out / 'documents'}    档案库 archive home: {home}")
+
+
+# The branch's ledger as the demo knows it: the example borrowers' loans, one overdue, one near maturity.
+DEMO_AS_OF = "2026-11-28"
+DEMO_LEDGER = (
+    "借款合同编号,借据编号,借款人证件号码,借款人名称,业务品种,借款金额,年利率(%),还款方式,发放日,到期日,"
+    "贷款余额,逾期本金,欠息,逾期起始日,上次检查日期,五级分类,客户经理,保证人证件号码",
+    "JK2026-000318,JJ2026-000318-01,91350205MA2XK7Q396,厦门海沧示例贸易有限公司,小微流贷,1250000.00,3.85,"
+    "按月付息到期还本,2026-03-20,2028-03-20,1250000.00,,,,2026-09-15,正常,李晓峰,",
+    "JK2025-000123,JJ2025-000123-01,91350203MA2YK7L54P,厦门鑫海源贸易有限公司,流动资金,300000.00,4.35,"
+    "按月付息到期还本,2025-09-20,2026-09-20,300000.00,300000.00,3262.50,2026-09-20,2026-06-30,关注,李晓峰,"
+    "35020319780512031X",
+    "JK2025-000456,JJ2025-000456-01,11010519491231002X,张三,个人经营,300000.00,3.45,"
+    "按月付息到期还本,2025-12-28,2026-12-28,300000.00,,,,2026-08-20,正常,李晓峰,",
+)
+DEMO_BANK = """# The demo bank: what `dossier notices` prints as the lender.
+[ledger.lender]
+name = "厦门示例农村商业银行股份有限公司思明支行"
+address = "福建省厦门市思明区示例路88号"
+phone = "0592-5550123"
+"""
+
+
+def _ledger(c, out: Path, home: Path) -> None:
+    ledger, bank = out / "ledger.csv", out / "bank.toml"
+    ledger.write_text("\n".join(DEMO_LEDGER) + "\n", encoding="utf-8")
+    bank.write_text(DEMO_BANK, encoding="utf-8")
+    at = ["--as-of", DEMO_AS_OF, "--home", str(home)]
+    _step(c, "贷款台账 ledger import", ["ledger", "import", str(ledger), *at])
+    _step(c, "到期与逾期 due", ["due", *at])
+    _step(c, "批量通知 notices", ["--config", str(bank), "notices", *at])
+    _step(
+        c,
+        "月报 monthly report",
+        ["report", "monthly", "--month", DEMO_AS_OF[:7], "-o", str(out / "reports"), "--home", str(home)],
+    )
+
+
+def _diligence(c, out: Path, home: Path) -> None:
+    """The officer checks the loan contract's original, with a photo, then prints the diligence report."""
+    from PIL import Image
+    from sqlalchemy import select
+
+    from dossier.archive.catalog.models import Document
+    from dossier.archive.home import Archive
+
+    with Archive.open(home) as archive:
+        doc_id = archive.transaction(
+            lambda s: (
+                s.execute(select(Document.id).where(Document.doc_type == "loan-contract")).scalars().first()
+            ),
+            write=False,
+        )
+    if doc_id is None:
+        return
+    photo = out / "原件核对.jpg"
+    Image.new("RGB", (640, 480), (235, 232, 220)).save(photo, "JPEG")
+    _step(
+        c,
+        "核实记录 verify-doc",
+        [
+            "verify-doc",
+            str(doc_id),
+            "--method",
+            "原件核对",
+            "--result",
+            "一致",
+            "--actor",
+            "李晓峰",
+            "--note",
+            "核对借款合同原件，签章一致",
+            "--evidence",
+            str(photo),
+            "--home",
+            str(home),
+        ],
+    )
+    _step(
+        c,
+        "尽职报告 diligence",
+        ["diligence", "91350205MA2XK7Q396", "--html", str(out / "diligence.html"), "--home", str(home)],
+    )
 
 
 def _arithmetic(out: Path) -> None:
