@@ -129,3 +129,23 @@ def _wait(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped-de
             return
         time.sleep(0.3)
     raise AssertionError("timed out")
+
+
+def test_serve_with_two_workers_answers_from_both(tmp_path: Path) -> None:
+    demo = build(tmp_path / "archive")
+    port = free_port()
+    process = start_server(demo.home, port, "--workers", "2", "--watch")
+    try:
+        seen = set()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            for _ in range(40):
+                # A new connection each time, so the kernel may hand it to either worker.
+                r = httpx.get(f"http://127.0.0.1:{port}/api/v1/ready", headers={"Connection": "close"})
+                assert r.status_code == 200
+                seen.add(r.json()["checks"]["watcher"])
+            assert client.get("/api/v1/kinds", headers=demo.headers("auditor")).status_code == 200
+        # Exactly one worker holds the home's watcher lock; the other says so.
+        assert "running" in seen
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)

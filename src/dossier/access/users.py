@@ -153,7 +153,13 @@ def revoke_token(session: Session, token_id: int, *, actor: str) -> None:
     append_event(session, actor=actor, action="token.revoke", target=str(token_id))
 
 
-def user_for_token(session: Session, secret: str) -> User | None:
+# `last_used_at` is for people reviewing tokens, minute-exact is plenty; writing it on every request would
+# make each read take the catalog's write lock.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | None:
+    """The token's user and the token, if it is valid (see :func:`note_token_use`)."""
     token = session.execute(
         select(ApiToken).where(ApiToken.token_hash == digest(secret))
     ).scalar_one_or_none()
@@ -162,8 +168,17 @@ def user_for_token(session: Session, secret: str) -> User | None:
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         return None
-    token.last_used_at = _now()
-    return user
+    return user, token
+
+
+def token_use_is_stale(token: ApiToken) -> bool:
+    return token.last_used_at is None or _now() - token.last_used_at > LAST_USED_RESOLUTION
+
+
+def note_token_use(session: Session, token_id: int) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is not None:
+        token.last_used_at = _now()
 
 
 # --------------------------------------------------------------------------- web sessions

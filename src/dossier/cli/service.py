@@ -22,20 +22,29 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default: [service].host).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default: [service].port).")] = None,
     watch: Annotated[bool, typer.Option("--watch", help="Run the inbox watcher inside the service.")] = False,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="Worker processes (each answers requests).")
+    ] = 1,
     home: HomeOption = None,
 ) -> None:
     """Serve the API (/api/v1, docs at /api/v1/docs) and the web pages over the archive home."""
     import uvicorn
 
-    from dossier.service.app import create_app
+    from dossier.service.app import ENV_HOME, ENV_WATCH, create_app
     from dossier.service.settings import service_settings
 
     with open_archive(home) as archive:
         path, settings = archive.home, service_settings(archive.config)
-    app = create_app(path, watch=watch)
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"dossier 服务地址 serving {path} at http://{bind_host}:{bind_port}/  (API: /api/v1/docs)")
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="info", access_log=False)
+    options = {"host": bind_host, "port": bind_port, "log_level": "info", "access_log": False}
+    if workers == 1:
+        uvicorn.run(create_app(path, watch=watch), **options)
+        return
+    # Separate processes build their own application from the environment; the catalog and the index
+    # already serialize writers across processes, and one watcher per home is enforced by its lock.
+    os.environ[ENV_HOME], os.environ[ENV_WATCH] = str(path), "1" if watch else "0"
+    uvicorn.run("dossier.service.app:app_from_environment", factory=True, workers=workers, **options)
 
 
 @users_app.command("add")

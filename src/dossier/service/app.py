@@ -94,3 +94,14 @@ def create_app(home: Path | str, config: Config | None = None, *, watch: bool = 
 
     install_web(app)
     return app
+
+
+ENV_HOME = "DOSSIER_SERVE_HOME"
+ENV_WATCH = "DOSSIER_SERVE_WATCH"
+
+
+def app_from_environment() -> FastAPI:
+    """The factory each worker process calls when `dossier serve --workers N` runs several."""
+    import os
+
+    return create_app(os.environ[ENV_HOME], watch=os.environ.get(ENV_WATCH) == "1")

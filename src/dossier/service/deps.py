@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from dossier.access.roles import Action
 from dossier.access.scope import visible_borrower_ids
 from dossier.access.secrets import same
-from dossier.access.users import Principal, authenticate, user_for_token, web_session
+from dossier.access.users import (
+    Principal,
+    authenticate,
+    note_token_use,
+    token_use_is_stale,
+    user_for_token,
+    web_session,
+)
 from dossier.archive.catalog.models import Borrower, Document
 from dossier.service.state import Services
 
@@ -74,9 +81,12 @@ async def optional_user(request: Request, svc: ServicesDep) -> Principal | None:
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     if scheme.lower() == "bearer" and value:
-        user = svc.archive.transaction(lambda s: _token_user(s, value.strip()))
-        if user is None:
+        found = svc.archive.transaction(lambda s: _token_user(s, value.strip()), write=False)
+        if found is None:
             raise Unauthorized("invalid or revoked API token (令牌无效或已吊销)")
+        user, token_id, stale = found
+        if stale:
+            svc.archive.transaction(lambda s: note_token_use(s, token_id))
         return user
     if scheme.lower() == "basic" and value:
         try:
@@ -102,9 +112,12 @@ async def optional_user(request: Request, svc: ServicesDep) -> Principal | None:
     return user
 
 
-def _token_user(session: Session, secret: str) -> Principal | None:
-    user = user_for_token(session, secret)
-    return Principal.of(user, "token") if user is not None else None
+def _token_user(session: Session, secret: str) -> tuple[Principal, int, bool] | None:
+    found = user_for_token(session, secret)
+    if found is None:
+        return None
+    user, token = found
+    return Principal.of(user, "token"), token.id, token_use_is_stale(token)
 
 
 def _session_user(session: Session, secret: str) -> tuple[Principal, str] | None:

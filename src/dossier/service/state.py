@@ -59,8 +59,13 @@ class Services:
         watcher = Watcher(self.archive)
 
         def run() -> None:
+            from dossier.inbox.watcher import WatcherBusy
+
             try:
                 watcher.run()
+            except WatcherBusy as exc:
+                # Several service workers share one home; the first one's watcher serves them all.
+                log.info("%s", exc)
             except Exception:
                 log.exception("the inbox watcher stopped with an error")
 

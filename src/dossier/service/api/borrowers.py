@@ -86,12 +86,13 @@ def tree(borrower_id: Id, session: WriteSession, svc: ServicesDep, user: Viewer)
 @router.get("/{borrower_id}/completeness", summary="The file's completeness per loan (档案完整性)")
 def completeness(
     borrower_id: Id,
-    session: ReadSession,
+    session: WriteSession,
     svc: ServicesDep,
     user: Annotated[Principal, Depends(require(Action.COMPLETENESS))],
     as_of: date | None = None,
 ) -> dict[str, Any]:
     found = borrower_or_404(session, user, svc, borrower_id)
+    record(session, user, "view", f"borrower:{found.key}", borrower_key=found.key, part="completeness")
     result = evaluate(
         load_snapshot(session, found.key),
         load_checklists(svc.config),

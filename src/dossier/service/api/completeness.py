@@ -13,6 +13,7 @@ from dossier.access.users import Principal
 from dossier.archive.audit import plain
 from dossier.archive.completeness import PortfolioSummary, evaluate, load_checklists, summarize
 from dossier.archive.completeness.snapshot import load_snapshots
+from dossier.service.api.records import record
 from dossier.service.deps import Services, ServicesDep, require
 
 router = APIRouter(prefix="/completeness", tags=["completeness"])
@@ -36,4 +37,8 @@ def portfolio_completeness(
     product: Annotated[str | None, Query(max_length=60)] = None,
     as_of: date | None = None,
 ) -> dict[str, Any]:
-    return plain(dataclasses.asdict(portfolio(svc, officer=officer, product=product, as_of=as_of)))
+    summary = portfolio(svc, officer=officer, product=product, as_of=as_of)
+    svc.archive.transaction(
+        lambda s: record(s, user, "view", "portfolio:completeness", officer=officer, product=product)
+    )
+    return plain(dataclasses.asdict(summary))

@@ -104,7 +104,13 @@ def add_verification(
 def verifications(
     document_id: Id, svc: ServicesDep, user: Annotated[Principal, Depends(require(Action.VIEW))]
 ) -> list[dict[str, Any]]:
-    svc.archive.transaction(lambda s: document_or_404(s, user, svc, document_id), write=False)
+    def seen(session) -> None:  # type: ignore[no-untyped-def]
+        doc = document_or_404(session, user, svc, document_id)
+        record(
+            session, user, "view", f"document:{doc.id}", borrower_key=doc.borrower.key, part="verifications"
+        )
+
+    svc.archive.transaction(seen)
     return [r.to_dict() for r in list_verifications(svc.archive, document_id=document_id)]
 
 
