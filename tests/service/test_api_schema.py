@@ -22,7 +22,7 @@ schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP).include(met
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.parametrize("role", ["auditor", "officer"])
 def test_read_endpoints_never_fail_on_the_server(case: schemathesis.Case, role: str) -> None:
     response = case.call(headers=DEMO.headers(role))

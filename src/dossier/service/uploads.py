@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from fastapi import HTTPException, UploadFile, status
+from fastapi import HTTPException, UploadFile
 
 from dossier.archive.names import check_name
 from dossier.errors import DossierError
@@ -29,7 +29,7 @@ def saved(files: Sequence[UploadFile], max_bytes: int) -> Iterator[list[tuple[Pa
             try:
                 name = check_name(upload.filename, ("evidence file name", "证据文件名"), max_chars=200)
             except DossierError as exc:
-                raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+                raise HTTPException(422, str(exc)) from None
             target = folder / f"{number:03d}{Path(name).suffix}"
             written = 0
             with target.open("xb") as out:
@@ -37,7 +37,7 @@ def saved(files: Sequence[UploadFile], max_bytes: int) -> Iterator[list[tuple[Pa
                     written += len(chunk)
                     if written > max_bytes:
                         raise HTTPException(
-                            status.HTTP_413_CONTENT_TOO_LARGE,
+                            413,
                             f"evidence (证据) {name!r}: larger than {max_bytes:,} bytes (超过上传大小限制)",
                         )
                     out.write(chunk)

@@ -82,7 +82,7 @@ def upload(
 ) -> schemas.UploadResult:
     limit = svc.settings.max_upload_bytes
     if int(request.headers.get("content-length") or 0) > limit + (1 << 20):
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, f"larger than {limit:,} bytes (文件过大)")
+        raise HTTPException(413, f"larger than {limit:,} bytes (文件过大)")
     if borrower:
         _check_uploader_may_file(svc, user, borrower)
     try:
@@ -90,7 +90,7 @@ def upload(
             svc.archive, file.file, file.filename or "upload", [borrower or "", folder or ""], limit
         )
     except TooLarge as exc:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(exc)) from None
+        raise HTTPException(413, str(exc)) from None
     outcome = accept(svc.archive, relative, actor=user.actor)
     svc.make_searchable()
     document = None

@@ -42,7 +42,7 @@ def assign(item_id: Id, body: schemas.AssignRequest, svc: ServicesDep, user: Arc
         )
     except DossierError as exc:
         code = (
-            status.HTTP_404_NOT_FOUND if "no file waits" in str(exc) else status.HTTP_422_UNPROCESSABLE_ENTITY
+            status.HTTP_404_NOT_FOUND if "no file waits" in str(exc) else 422
         )
         raise HTTPException(code, str(exc)) from None
     return schemas.Assigned(

@@ -52,7 +52,7 @@ def _day(name: str, label: str, value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            422,
             f"{name} ({label}): {value!r} is not a date YYYY-MM-DD (日期格式错误)",
         ) from None
 
@@ -90,9 +90,9 @@ def run_search(
             audit={"role": user.role.value, "via": user.via, "purpose": purpose},
         )
     except QuerySyntaxError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"q (检索式): {exc}") from None
+        raise HTTPException(422, f"q (检索式): {exc}") from None
     except SearchError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+        raise HTTPException(422, str(exc)) from None
     except DossierError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
 

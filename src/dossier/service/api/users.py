@@ -50,7 +50,7 @@ def new_user(body: schemas.NewUser, session: WriteSession, user: Admin) -> schem
             session, body.username, body.role, body.password, display_name=body.display_name, actor=user.actor
         )
     except AccessError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+        raise HTTPException(422, str(exc)) from None
     return schemas.User(
         id=u.id,
         username=u.username,

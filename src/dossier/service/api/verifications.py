@@ -60,7 +60,7 @@ def verify_document(
                 aspect=aspect or None,
             )
         except VerificationError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from None
+            raise HTTPException(422, str(exc)) from None
     svc.make_searchable()
     return made.to_dict()
 
