@@ -41,9 +41,7 @@ def assign(item_id: Id, body: schemas.AssignRequest, svc: ServicesDep, user: Arc
             actor=user.actor,
         )
     except DossierError as exc:
-        code = (
-            status.HTTP_404_NOT_FOUND if "no file waits" in str(exc) else 422
-        )
+        code = status.HTTP_404_NOT_FOUND if "no file waits" in str(exc) else 422
         raise HTTPException(code, str(exc)) from None
     return schemas.Assigned(
         status=result.status, document_id=result.document_id, path=svc.archive.relative(result.path)

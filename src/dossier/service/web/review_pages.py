@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -21,7 +21,7 @@ from dossier.errors import DossierError
 from dossier.inbox import quarantine
 from dossier.service.api.completeness import portfolio
 from dossier.service.deps import Id, services
-from dossier.service.web.render import page, page_user, redirect, require_page
+from dossier.service.web.render import LOCAL, page, page_user, redirect, require_page
 
 router = APIRouter()
 User = Annotated[Principal, Depends(page_user)]
@@ -66,7 +66,17 @@ def completeness_page(request: Request, user: User, officer: str = "", product: 
 def quarantine_page(request: Request, user: User) -> Response:
     require_page(request, user, Action.QUARANTINE)
     svc = services(request)
-    entries = [dataclasses.asdict(e) for e in quarantine.entries(svc.archive)]
+    entries = []
+    for entry in quarantine.entries(svc.archive):
+        shown = dataclasses.asdict(entry)
+        # The page speaks Chinese: the reason's Chinese label, the detail as the core wrote it.
+        chinese = quarantine.REASONS.get(entry.reason, ("", entry.reason))[1]
+        detail = entry.message.split(": ", 1)[1] if ": " in entry.message else ""
+        shown["reason_label"], shown["detail"] = chinese, detail
+        shown["arrived_local"] = (
+            datetime.fromisoformat(entry.arrived_at).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+        )
+        entries.append(shown)
     borrowers = svc.archive.transaction(
         lambda s: [
             {"key": k, "name": n}
