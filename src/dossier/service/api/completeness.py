@@ -20,8 +20,12 @@ router = APIRouter(prefix="/completeness", tags=["completeness"])
 
 
 def portfolio(
-    svc: Services, *, officer: str | None, product: str | None, as_of: date | None
+    svc: Services, user: Principal, *, officer: str | None, product: str | None, as_of: date | None
 ) -> PortfolioSummary:
+    """The portfolio's completeness, as ``user`` looked at it (an audit event, like any view)."""
+    svc.archive.transaction(
+        lambda s: record(s, user, "view", "portfolio:completeness", officer=officer, product=product)
+    )
     when = as_of or date.today()
     checklists = load_checklists(svc.config)
     snapshots = svc.archive.transaction(load_snapshots, write=False)
@@ -37,8 +41,5 @@ def portfolio_completeness(
     product: Annotated[str | None, Query(max_length=60)] = None,
     as_of: date | None = None,
 ) -> dict[str, Any]:
-    summary = portfolio(svc, officer=officer, product=product, as_of=as_of)
-    svc.archive.transaction(
-        lambda s: record(s, user, "view", "portfolio:completeness", officer=officer, product=product)
-    )
+    summary = portfolio(svc, user, officer=officer, product=product, as_of=as_of)
     return plain(dataclasses.asdict(summary))

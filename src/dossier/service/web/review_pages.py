@@ -39,7 +39,7 @@ SHOWN = (
 def completeness_page(request: Request, user: User, officer: str = "", product: str = "") -> Response:
     require_page(request, user, Action.PORTFOLIO)
     svc = services(request)
-    summary = portfolio(svc, officer=officer[:50], product=product[:60], as_of=date.today())
+    summary = portfolio(svc, user, officer=officer[:50], product=product[:60], as_of=date.today())
     names, ids = svc.archive.transaction(
         lambda s: (
             sorted({o for o in s.execute(select(Borrower.officer)).scalars() if o}),
