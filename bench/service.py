@@ -461,8 +461,15 @@ def drive(
         errors, first_error = 0, ""
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         with httpx.Client(base_url=server.base, headers=headers, timeout=60, limits=limits) as http:
-            http.get(server.probe)  # open the connection before the clock starts (no audit event)
-            barrier.wait()
+            try:
+                http.get(server.probe)  # open the connection before the clock starts (no audit event)
+            except httpx.HTTPError:
+                barrier.abort()  # the others stop waiting; the missing start is reported below
+                raise
+            try:
+                barrier.wait()
+            except threading.BrokenBarrierError:
+                return
             end = window["end"]
             while time.perf_counter() < end:
                 kind, path = requests[rng.randrange(len(requests))]
@@ -486,6 +493,8 @@ def drive(
         thread.start()
     for thread in threads:
         thread.join()
+    if "start" not in window:
+        raise BenchError(f"{server.name}: a client could not connect:\n{server.tail()}")
     elapsed = time.perf_counter() - window["start"]
     server_cpu = server.cpu_seconds() - cpu["server"]
     client_cpu = time.process_time() - cpu["client"]

@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import Home, write_config
 from PIL import Image, ImageDraw, ImageFont
+from searchkit import Home, write_config
 
 from dossier.archive import Archive
 from dossier.archive.filing import file_document

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ENGINES, write_config
+from searchkit import ENGINES, write_config
 from sqlalchemy import func, select
 
 from dossier.archive import Archive

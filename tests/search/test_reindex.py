@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from conftest import Home, write_config
+from searchkit import Home, write_config
 from sqlalchemy import delete, func, select
 
 from dossier.archive import Archive

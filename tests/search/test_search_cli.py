@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from conftest import COMPANY_KEY, Home
+from searchkit import COMPANY_KEY, Home
 
 from dossier.search.csv_export import COLUMNS
 

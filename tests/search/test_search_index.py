@@ -6,7 +6,7 @@ import fcntl
 from datetime import date
 
 import pytest
-from conftest import COMPANY_KEY, COMPANY_NAME, Home
+from searchkit import COMPANY_KEY, COMPANY_NAME, Home
 
 from dossier.archive import Archive
 from dossier.archive.filing import file_document

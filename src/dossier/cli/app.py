@@ -15,8 +15,10 @@ from dossier.cli import inbox as inbox_cli
 from dossier.cli import search as search_cli
 from dossier.cli import volume as volume_cli
 from dossier.cli.args import BadArgument
-from dossier.config import ENV_CONFIG, default_config
 from dossier.errors import DossierError
+
+# Spelled out, not imported: importing dossier.config would load pydantic on every start.
+ENV_CONFIG = "DOSSIER_CONFIG"
 
 app = typer.Typer(
     name="dossier",
@@ -85,6 +87,8 @@ def root(
         # The rule functions read the configuration in force through default_config(), which honours
         # DOSSIER_CONFIG; setting it here makes --config reach them without threading it through.
         os.environ[ENV_CONFIG] = str(config)
+        from dossier.config import default_config
+
         default_config()
 
 

@@ -6,30 +6,27 @@ import getpass
 import os
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import func, select
 
-from dossier.archive import Archive
-from dossier.archive.audit import events_for
-from dossier.archive.catalog.models import Borrower, Document, Loan
-from dossier.archive.filing import file_document
-from dossier.archive.home import ENV_HOME, is_archive_home, resolve_home
-from dossier.archive.integrity import IntegrityReport, verify_archive
-from dossier.archive.names import check_file_name, split_suffix
-from dossier.archive.registry import ensure_borrower, ensure_loan, normalize_key
-from dossier.archive.repair import check
 from dossier.cli.args import BadArgument, day, positive_int
 from dossier.cli.output import emit
-from dossier.domain.categories import categories, get_category
-from dossier.domain.document_types import get_document_type
-from dossier.domain.identifiers import parse_resident_id
 from dossier.errors import DossierError, InvalidIdentifier
 
+if TYPE_CHECKING:
+    # The archive (SQLAlchemy, the catalog, filing) takes a while to import: every command here imports
+    # what it needs when it runs, so that `dossier --version` and `dossier calc` start at once.
+    from dossier.archive import Archive
+    from dossier.archive.catalog.models import Borrower, Document
+    from dossier.archive.integrity import IntegrityReport
+
 ENV_ACTOR = "DOSSIER_ACTOR"
+ENV_HOME = "DOSSIER_HOME"
+"""The same name as dossier.archive.home.ENV_HOME (a test holds them equal), spelled out here so that
+declaring --home does not import the archive."""
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 HomeOption = Annotated[
@@ -71,6 +68,9 @@ def make_searchable(archive: Archive) -> None:
 
 def open_archive(home: Path | None, *, create_if_new: bool = False) -> Archive:
     """Open the home; a writing command also creates it when the folder is missing or empty."""
+    from dossier.archive import Archive
+    from dossier.archive.home import is_archive_home, resolve_home
+
     path = resolve_home(home)
     fresh = not path.exists() or (path.is_dir() and not any(path.iterdir()))
     return Archive.open(path, create=create_if_new and fresh and not is_archive_home(path))
@@ -81,6 +81,8 @@ def open_archive(home: Path | None, *, create_if_new: bool = False) -> Archive:
 
 def init(home: HomeOption = None, as_json: JsonFlag = False) -> None:
     """Create an archive home: _inbox/, _quarantine/ and .dossier/ (catalog); safe to run again."""
+    from dossier.archive import Archive
+
     with Archive.init(home) as archive:
         payload = {"home": archive.home, "catalog": str(archive.engine.url)}
     emit(payload, as_json, lambda c: c.print(f"档案库 archive home: {payload['home']}"))
@@ -115,6 +117,15 @@ def ingest(
     as_json: JsonFlag = False,
 ) -> None:
     """File supporting documents by hand: each FILE is copied in, hashed and logged; never moved."""
+    from sqlalchemy import select
+
+    from dossier.archive.catalog.models import Borrower
+    from dossier.archive.filing import file_document
+    from dossier.archive.names import check_file_name, split_suffix
+    from dossier.archive.registry import ensure_borrower, ensure_loan, normalize_key
+    from dossier.domain.categories import get_category
+    from dossier.domain.document_types import get_document_type
+
     when = day("--date", doc_date) if doc_date else None
     if title is not None and len(files) > 1:
         raise BadArgument("--title", "give --title with one FILE only (多个文件时不能指定同一标题)")
@@ -188,6 +199,8 @@ def ingest(
 
 
 def _guess_customer_type(key: str) -> str:
+    from dossier.domain.identifiers import parse_resident_id
+
     try:
         parse_resident_id(key)
     except InvalidIdentifier:
@@ -209,6 +222,8 @@ def check_archive(
     With one: validate an identifier (id, uscc)."""
     if ctx.invoked_subcommand is not None:
         return
+    from dossier.archive.repair import check
+
     with open_archive(home) as archive:
         report = check(archive, repair=not dry_run, actor=default_actor(actor))
     payload = {
@@ -243,6 +258,8 @@ def check_archive(
 @audit_app.command("verify")
 def audit_verify(home: HomeOption = None, actor: ActorOption = None, as_json: JsonFlag = False) -> None:
     """Walk the audit chain and re-hash every archived file. Exit 0 if all is well, 1 otherwise."""
+    from dossier.archive.integrity import verify_archive
+
     with open_archive(home) as archive:
         report = verify_archive(archive, actor=default_actor(actor))
     emit(report.summary(), as_json, lambda c: _print_verify(c, report))
@@ -281,6 +298,9 @@ def audit_log(
     as_json: JsonFlag = False,
 ) -> None:
     """Show audit events, oldest first."""
+    from dossier.archive.audit import events_for
+    from dossier.archive.registry import normalize_key
+
     key = None
     if borrower is not None:
         try:
@@ -348,6 +368,10 @@ def borrowers(home: HomeOption = None, as_json: JsonFlag = False) -> None:
 
 
 def _borrower_rows(session: Any) -> list[dict[str, Any]]:
+    from sqlalchemy import func, select
+
+    from dossier.archive.catalog.models import Borrower, Document, Loan
+
     docs = (
         select(Document.borrower_id, func.count().label("n"))
         .where(Document.state == "filed")
@@ -382,6 +406,8 @@ def docs(
     as_json: JsonFlag = False,
 ) -> None:
     """The borrower's documents in archive order (category, then date)."""
+    from dossier.domain.categories import categories
+
     with open_archive(home) as archive:
         found, documents, loans = archive.transaction(lambda s: _borrower_documents(s, borrower), write=False)
     order = {c.key: (c.number, c.label) for c in categories()}
@@ -442,6 +468,11 @@ def docs(
 
 
 def _borrower_documents(session: Any, wanted: str) -> tuple[Borrower, list[Document], dict[int, str]]:
+    from sqlalchemy import select
+
+    from dossier.archive.catalog.models import Borrower, Document, Loan
+    from dossier.archive.registry import normalize_key
+
     found = None
     try:
         found = session.execute(
@@ -472,6 +503,8 @@ def _borrower_documents(session: Any, wanted: str) -> tuple[Borrower, list[Docum
 
 
 def _type_label(key: str) -> str:
+    from dossier.domain.document_types import get_document_type
+
     try:
         return get_document_type(key).label
     except DossierError:

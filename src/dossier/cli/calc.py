@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -14,10 +14,11 @@ from dossier.cli import args
 from dossier.cli.output import emit
 from dossier.domain.capital import parse_capital, to_capital
 from dossier.domain.money import format_amount, parse_amount
-from dossier.finance.classification import dpd_floor, rule_sets
-from dossier.finance.daycount import days_between, simple_interest
-from dossier.finance.penalty import ChargeKind, penalty_interest
-from dossier.finance.schedule import build_schedule, parse_method, schedule_totals
+
+if TYPE_CHECKING:
+    # finance/ reads the rule tables (pydantic models of the configuration): imported by the commands
+    # that compute with them, so that `dossier calc capital` starts at once.
+    from dossier.finance.penalty import ChargeKind
 
 app = typer.Typer(
     help="Amounts in capitals, schedules, interest, penalties, classification.", no_args_is_help=True
@@ -63,6 +64,8 @@ def schedule(
     as_json: JsonFlag = False,
 ) -> None:
     """A repayment schedule (还款计划表)."""
+    from dossier.finance.schedule import build_schedule, parse_method, schedule_totals
+
     p = args.amount("--principal", principal)
     r = args.percent("--rate", rate)
     n = args.positive_int("--months", months, maximum=360)
@@ -101,6 +104,8 @@ def interest(
     as_json: JsonFlag = False,
 ) -> None:
     """Interest between two dates, actual days (算头不算尾)."""
+    from dossier.finance.daycount import days_between, simple_interest
+
     p = args.amount("--principal", principal)
     r = args.percent("--rate", rate)
     start, end = _period(from_, to)
@@ -123,6 +128,8 @@ def penalty(
     as_json: JsonFlag = False,
 ) -> None:
     """Penalty interest (罚息) as a multiple of the contract rate."""
+    from dossier.finance.penalty import penalty_interest
+
     p = args.amount("--principal", principal)
     r = args.percent("--rate", rate)
     k = args.read("--kind", kind, _charge_kind)
@@ -158,6 +165,8 @@ def classify(
     as_json: JsonFlag = False,
 ) -> None:
     """The five-class floor (五级分类下限) for a number of days past due."""
+    from dossier.finance.classification import dpd_floor, rule_sets
+
     days = args.non_negative_int("--dpd", dpd)
     floor = args.read("--rules", rules, lambda name: dpd_floor(days, rules=name))
     payload = {"dpd": days, "rules": rules, "rules_label": rule_sets()[rules], "floor": floor}
@@ -178,13 +187,16 @@ def _decimal(text: str) -> Decimal:
         raise ValueError(f"not a number (应为数字): {text!r}") from None
 
 
-_KIND_LABELS = {ChargeKind.OVERDUE: "逾期", ChargeKind.MISUSE: "挪用"}
+# Keyed by ChargeKind's values (a StrEnum, so its members find them).
+_KIND_LABELS = {"overdue": "逾期", "misuse": "挪用"}
 
 
 def _charge_kind(text: str) -> ChargeKind:
+    from dossier.finance.penalty import ChargeKind
+
     aliases = {label: kind for kind, label in _KIND_LABELS.items()}
     try:
-        return aliases.get(text.strip()) or ChargeKind(text.strip().lower())
+        return ChargeKind(aliases.get(text.strip()) or text.strip().lower())
     except ValueError:
         raise ValueError(f"unknown kind {text!r}; use overdue (逾期) or misuse (挪用)") from None
 

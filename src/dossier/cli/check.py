@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 
 from dossier.cli.output import emit
-from dossier.domain.identifiers import parse_credit_code, parse_resident_id
 from dossier.errors import InvalidIdentifier
 
 app = typer.Typer(help="Validate identifiers: exit 0 when valid, 1 when not.", no_args_is_help=True)
@@ -23,6 +22,8 @@ def check_id(
     as_json: JsonFlag = False,
 ) -> None:
     """Check a resident ID number (GB 11643, MOD 11-2) and show what it encodes."""
+    from dossier.domain.identifiers import parse_resident_id
+
     try:
         rid = parse_resident_id(number)
     except InvalidIdentifier as exc:
@@ -57,6 +58,8 @@ def check_uscc(
     as_json: JsonFlag = False,
 ) -> None:
     """Check a unified social credit code (GB 32100); strict: a failing check character is invalid."""
+    from dossier.domain.identifiers import parse_credit_code
+
     try:
         result = parse_credit_code(code, strict=True)
     except InvalidIdentifier as exc:

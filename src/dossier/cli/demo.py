@@ -13,11 +13,7 @@ from rich.table import Table
 from dossier.cli.output import console
 from dossier.domain.capital import to_capital
 from dossier.domain.dates import format_capital_date, format_cn_date
-from dossier.domain.identifiers import parse_credit_code, parse_resident_id
 from dossier.domain.money import format_amount
-from dossier.finance.classification import dpd_floor
-from dossier.finance.penalty import penalty_interest
-from dossier.finance.schedule import RepaymentMethod, build_schedule, schedule_totals
 
 DEMO_MARKER = ".dossier/made-by-demo"
 
@@ -231,6 +227,11 @@ def _diligence(c, out: Path, home: Path) -> None:
 
 
 def _arithmetic(out: Path) -> None:
+    from dossier.domain.identifiers import parse_credit_code, parse_resident_id
+    from dossier.finance.classification import dpd_floor
+    from dossier.finance.penalty import penalty_interest
+    from dossier.finance.schedule import RepaymentMethod, build_schedule, schedule_totals
+
     c = console()
     out.mkdir(parents=True, exist_ok=True)
     principal, rate, start = Decimal("100000.00"), Decimal("4.35"), date(2024, 1, 15)

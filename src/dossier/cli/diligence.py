@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,17 +23,10 @@ from dossier.cli.args import BadArgument, day, positive_int
 from dossier.cli.output import emit
 from dossier.domain.dates import InvalidDate
 from dossier.errors import DossierError
-from dossier.verification import (
-    Report,
-    VerificationError,
-    VerificationRecord,
-    check_report,
-    diligence_report,
-    record_report,
-    record_verification,
-)
-from dossier.verification.enums import Aspect, Method, Result
-from dossier.verification.settings import verification_settings
+
+if TYPE_CHECKING:
+    # Verification (the archive, media, the report) is imported by each command when it runs.
+    from dossier.verification import Report, VerificationRecord
 
 
 def register(app: typer.Typer) -> None:
@@ -103,6 +96,9 @@ def verify_doc(
     as_json: JsonFlag = False,
 ) -> None:
     """Record a verification (核实记录) of a filed document, with its evidence filed beside it."""
+    from dossier.verification import VerificationError, record_verification
+    from dossier.verification.enums import Aspect, Method, Result
+
     positive_int("DOC_ID", document_id)
     how = _choice("--method", Method, method)
     found = _choice("--result", Result, result)
@@ -163,6 +159,8 @@ def _option_of(message: str) -> str:
 
 
 def _print_record(c: Console, record: VerificationRecord) -> None:
+    from dossier.verification.settings import verification_settings
+
     zone = verification_settings().local_zone
     c.print(
         f"核实记录 第{record.id}号 record {record.id}: 文档 {record.document_id} {record.document_title} — "
@@ -199,6 +197,8 @@ def diligence(
     """The due-diligence report of a borrower's file or one loan: every required verification with who,
     how, when and the evidence, every filing, notice and receipt, in time order; its fingerprint is
     appended to the audit chain."""
+    from dossier.verification import diligence_report, record_report
+
     review_day = day("--as-of", as_of) if as_of else None
     if check is not None:
         _check(borrower, check, home, as_json)
@@ -218,6 +218,8 @@ def diligence(
 
 
 def _check(borrower: str, path: Path, home: Path | None, as_json: bool) -> None:
+    from dossier.verification import check_report
+
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -239,6 +241,8 @@ def _check(borrower: str, path: Path, home: Path | None, as_json: bool) -> None:
 
 
 def _print_report(c: Console, report: Report, issued: int, html: Path | None) -> None:
+    from dossier.verification.settings import verification_settings
+
     zone = verification_settings().local_zone
     c.print(
         f"尽职调查档案 {report.borrower_name}（{report.borrower_key}）"

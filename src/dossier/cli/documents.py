@@ -5,25 +5,28 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from dossier.archive.home import resolve_home
-from dossier.batch import BatchResult, generate_batch
 from dossier.cli.archive import ActorOption, HomeOption, default_actor, make_searchable, open_archive
 from dossier.cli.args import BadArgument, positive_int
 from dossier.cli.output import console, emit
-from dossier.domain.categories import get_category
-from dossier.kinds.registry import UnknownKind, all_kinds, get_kind
+
+if TYPE_CHECKING:
+    # Generation (docxtpl, lxml, the archive) is imported by `generate` when it runs.
+    from dossier.batch import BatchResult
+    from dossier.kinds.base import Kind
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _kind(name: str):
+def _kind(name: str) -> Kind:
+    from dossier.kinds.registry import UnknownKind, get_kind
+
     try:
         return get_kind(name)
     except UnknownKind as exc:
@@ -32,6 +35,9 @@ def _kind(name: str):
 
 def kinds(as_json: JsonFlag = False) -> None:
     """List the document kinds: name, Chinese title, archive category."""
+    from dossier.domain.categories import get_category
+    from dossier.kinds.registry import all_kinds
+
     rows = []
     for kind in all_kinds().values():
         category = get_category(kind.category)
@@ -90,6 +96,9 @@ def generate(
 ) -> None:
     """Validate, derive, render and file one document per input into the archive home (borrowers and loans
     registered from the input). Exit 0 if all succeed, 2 if any input is invalid, 1 if any failed."""
+    from dossier.archive.home import resolve_home
+    from dossier.batch import generate_batch
+
     k = _kind(kind)
     positive_int("--jobs", jobs, maximum=64)
     if no_file:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,13 +15,11 @@ from rich.table import Table
 from dossier.cli.archive import ActorOption, HomeOption, default_actor, make_searchable, open_archive
 from dossier.cli.args import BadArgument, day, positive_int, read
 from dossier.cli.output import emit
-from dossier.ledger.due import SECTION_LABELS, SECTIONS, compute_due
-from dossier.ledger.importer import import_ledger
-from dossier.ledger.notices import NoticeOutcome, parse_kinds, plan_notices, send_notices
-from dossier.ledger.readers import LedgerFileError
-from dossier.ledger.report.periods import parse_period
-from dossier.ledger.settings import ledger_settings
-from dossier.ledger.store import load_views
+
+if TYPE_CHECKING:
+    # The ledger (the catalog, generation, openpyxl, matplotlib for the report) is imported by each
+    # command when it runs.
+    from dossier.ledger.notices import NoticeOutcome
 
 ledger_app = typer.Typer(help="The loan ledger (贷款台账).", no_args_is_help=True)
 report_app = typer.Typer(help="Portfolio reports (月报 / 旬报).", no_args_is_help=True)
@@ -46,6 +44,9 @@ def ledger_import(
 ) -> None:
     """Import the branch's loans: each row validated, bad rows reported by line and column, the others
     imported; importing again updates loans by contract number. Exit 0, or 2 if any row was rejected."""
+    from dossier.ledger.importer import import_ledger
+    from dossier.ledger.readers import LedgerFileError
+
     when = _as_of(as_of)
     with open_archive(home, create_if_new=True) as archive:
         try:
@@ -71,6 +72,9 @@ def ledger_import(
 def due(as_of: AsOfOption = None, home: HomeOption = None, as_json: JsonFlag = False) -> None:
     """What is due on a day: reminders, the two-month look-ahead, overdue loans and their class floor,
     inspections, limitation and guarantee periods ending soon."""
+    from dossier.ledger.due import SECTION_LABELS, SECTIONS, compute_due
+    from dossier.ledger.store import load_views
+
     when = _as_of(as_of)
     with open_archive(home) as archive:
         views = archive.transaction(lambda s: load_views(s, with_contacts=True), write=False)
@@ -116,6 +120,9 @@ def notices(
 ) -> None:
     """Generate every notice that is due and not yet sent, file each into its borrower's archive and
     print a summary; a second run the same day generates nothing. Exit 0, or 1 if any notice failed."""
+    from dossier.ledger.notices import parse_kinds, plan_notices, send_notices
+    from dossier.ledger.settings import ledger_settings
+
     when = _as_of(as_of)
     positive_int("--jobs", jobs, maximum=64)
     with open_archive(home) as archive:
@@ -191,6 +198,7 @@ def report_monthly(
     """The month's (or 旬's) portfolio report as DOCX and XLSX: counts and balances by class, overdue
     buckets, recovery rate of loans due in the period, inspections done against due, two charts."""
     from dossier.ledger.report import build_report
+    from dossier.ledger.report.periods import parse_period
 
     period = read("--month", month, parse_period)
     if dekad is not None:

@@ -5,43 +5,38 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
-from dossier.archive import Archive
-from dossier.archive.completeness import (
-    CompletenessResult,
-    ItemStatus,
-    PortfolioSummary,
-    evaluate,
-    load_checklists,
-    summarize,
-)
-from dossier.archive.completeness.report_html import borrower_report_html, portfolio_report_html
-from dossier.archive.completeness.snapshot import BorrowerSnapshot, load_snapshot, load_snapshots
-from dossier.archive.export import export_borrower, find_borrower_by_key_or_name
-from dossier.archive.retention import retention_report, set_legal_hold, settle_loan
 from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, open_archive
 from dossier.cli.args import BadArgument, day
 from dossier.cli.output import emit
 from dossier.errors import DossierError
 
+if TYPE_CHECKING:
+    # The archive and its reviews are imported by each command when it runs.
+    from sqlalchemy.orm import Session
+
+    from dossier.archive import Archive
+    from dossier.archive.completeness import CompletenessResult, PortfolioSummary
+    from dossier.archive.completeness.snapshot import BorrowerSnapshot
+
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="Review date, e.g. 2026-03-31 (default: today).")
 ]
 
+# Keyed by ItemStatus's values (a StrEnum, so its members find them).
 _STYLE = {
-    ItemStatus.PRESENT: "green",
-    ItemStatus.MISSING: "bold red",
-    ItemStatus.EXPIRED: "yellow",
-    ItemStatus.OVERDUE: "magenta",
-    ItemStatus.NOT_DUE: "dim",
-    ItemStatus.NOT_APPLICABLE: "dim",
-    ItemStatus.UNVERIFIED: "bold yellow",
+    "present": "green",
+    "missing": "bold red",
+    "expired": "yellow",
+    "overdue": "magenta",
+    "not-due": "dim",
+    "not-applicable": "dim",
+    "unverified": "bold yellow",
 }
 
 
@@ -54,6 +49,9 @@ def _iso(value: date | None) -> str:
 
 
 def _snapshot(archive: Archive, borrower: str) -> BorrowerSnapshot:
+    from dossier.archive.completeness.snapshot import load_snapshot
+    from dossier.archive.export import find_borrower_by_key_or_name
+
     def read(session: Session) -> BorrowerSnapshot:
         try:
             row = find_borrower_by_key_or_name(session, borrower, archive)
@@ -86,6 +84,10 @@ def completeness(
 ) -> None:
     """Each loan's checklist items as present, missing, expired or overdue; without BORROWER, counts per
     status over all files, worst first."""
+    from dossier.archive.completeness import evaluate, load_checklists, summarize
+    from dossier.archive.completeness.report_html import borrower_report_html, portfolio_report_html
+    from dossier.archive.completeness.snapshot import load_snapshots
+
     if as_json and html is not None:
         raise BadArgument("--html", "give either --json or --html, not both (二者只能选一)")
     if borrower is not None and (officer or product):
@@ -117,6 +119,8 @@ def _write_html(path: Path, text: str) -> None:
 
 
 def _counts_line(counts: dict[str, int]) -> str:
+    from dossier.archive.completeness import ItemStatus
+
     return "  ".join(f"{ItemStatus(k).label} {v}" for k, v in counts.items())
 
 
@@ -187,6 +191,8 @@ def export(
 ) -> None:
     """Export the borrower's credit file as a zip: documents in archive order, manifest with SHA-256 of
     every file, the borrower's audit events, and a README on verifying it offline."""
+    from dossier.archive.export import export_borrower
+
     if output.suffix.lower() != ".zip":
         raise BadArgument(
             "--output", f"the export is a zip file; name it *.zip (导出文件应为 .zip): {output}"
@@ -210,6 +216,8 @@ def export(
 def retention(as_of: AsOfOption = None, home: HomeOption = None, as_json: JsonFlag = False) -> None:
     """List documents past their retention period (counted from 1 January after settlement). Nothing is
     ever deleted; documents under a legal hold are shown as held."""
+    from dossier.archive.retention import retention_report
+
     when = _as_of(as_of)
     with open_archive(home) as archive:
         report = retention_report(archive, when)
@@ -267,6 +275,8 @@ def hold(
     as_json: JsonFlag = False,
 ) -> None:
     """Set (or --release) a legal hold on a borrower or one loan: held documents must not be destroyed."""
+    from dossier.archive.retention import set_legal_hold
+
     with open_archive(home) as archive:
         change = set_legal_hold(
             archive, borrower, loan=loan, hold=not release, reason=reason, actor=default_actor(actor)
@@ -285,6 +295,8 @@ def settle(
     as_json: JsonFlag = False,
 ) -> None:
     """Record a loan's settlement date (结清/核销), from which its retention period counts."""
+    from dossier.archive.retention import settle_loan
+
     when = day("--date", settled_on)
     with open_archive(home) as archive:
         changed = settle_loan(archive, borrower, loan, when, actor=default_actor(actor))

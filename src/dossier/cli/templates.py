@@ -10,9 +10,6 @@ from rich.console import Console
 
 from dossier.cli.args import BadArgument
 from dossier.cli.output import emit
-from dossier.generate import Generator
-from dossier.kinds.registry import UnknownKind, all_kinds, get_kind
-from dossier.template_check import check_template
 
 app = typer.Typer(help="Check DOCX templates against the kinds' data.", no_args_is_help=True)
 
@@ -32,6 +29,11 @@ def check(
 
     Exit 0 when no template has an error, 1 otherwise.
     """
+    # Imported here: the renderer (docxtpl, lxml) is slow to load and only this command needs it.
+    from dossier.generate import Generator
+    from dossier.kinds.registry import UnknownKind, all_kinds, get_kind
+    from dossier.template_check import check_template
+
     generator = Generator()
     targets: list[tuple[str, Path]] = []
     if path is None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dossier.archive.volume import VolumeResult, build_volume
 from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, open_archive
 from dossier.cli.args import BadArgument
 from dossier.cli.output import emit
+
+if TYPE_CHECKING:
+    from dossier.archive.volume import VolumeResult
 
 
 def volume(
@@ -30,6 +32,8 @@ def volume(
 ) -> None:
     """Bind the borrower's credit file as one PDF in archive order: a 卷内目录 (index) first, a bookmark
     per category and document, and the archive number and page stamped on every page."""
+    from dossier.archive.volume import build_volume
+
     if output.suffix.lower() != ".pdf":
         raise BadArgument("--output", f"the volume is a PDF file; name it *.pdf (卷文件应为 .pdf): {output}")
     with open_archive(home) as archive:
