@@ -55,7 +55,7 @@ FACES = ("dossier.cli", "dossier.service")
             ),
         ),
         ("dossier/finance", ("dossier.kinds", "dossier.render", "dossier.archive", *FACES)),
-        ("dossier/archive", FACES),
+        ("dossier/archive", (*FACES, "dossier.verification", "dossier.ledger", "dossier.access")),
         ("dossier/search", (*FACES, "dossier.inbox")),
         ("dossier/inbox", FACES),
         ("dossier/kinds", (*FACES, "dossier.archive")),

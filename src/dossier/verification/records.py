@@ -130,7 +130,7 @@ def record_verification(
     ``evidence_paths`` are files (photos, recordings, screenshots, printouts) filed into the borrower's
     archive first, each hashed like any document (``EvidenceFile(path, name)`` keeps an upload's own
     name); ``evidence_documents`` are documents already filed. ``claimed_at`` without an offset is local
-    time ([verification].local_utc_offset_hours); a date alone is that day. Everything is checked before
+    time ([locale].utc_offset_hours); a date alone is that day. Everything is checked before
     anything is filed; a bad value raises :class:`VerificationError` naming the field.
     """
     settings = verification_settings(archive.config)

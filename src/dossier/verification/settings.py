@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from dossier.config import Config, default_config
+from dossier.domain.local_time import local_zone
 from dossier.verification.enums import Method
 
 EVIDENCE_KINDS = ("photo", "video", "audio", "other")
@@ -17,7 +18,6 @@ class VerificationSettings(BaseModel):
 
     two_person_methods: list[Method] = Field(default_factory=lambda: [Method.SITE_VISIT])
     future_tolerance_seconds: int = Field(300, ge=0, le=86_400)
-    local_utc_offset_hours: float = Field(8, ge=-14, le=14)
     evidence_types: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("evidence_types")
@@ -28,9 +28,12 @@ class VerificationSettings(BaseModel):
             raise ValueError(f"evidence_types needs a document type for {missing} (缺少证据文档类型)")
         return value
 
+    _zone: timezone = PrivateAttr(default=timezone(timedelta(hours=8)))
+
     @property
     def local_zone(self) -> timezone:
-        return timezone(timedelta(hours=self.local_utc_offset_hours))
+        """[locale]'s wall clock (one home for it), carried here for the verification code's convenience."""
+        return self._zone
 
 
 class DiligenceSettings(BaseModel):
@@ -41,7 +44,10 @@ class DiligenceSettings(BaseModel):
 
 
 def verification_settings(config: Config | None = None) -> VerificationSettings:
-    return (config or default_config()).section("verification", VerificationSettings)
+    config = config or default_config()
+    settings = config.section("verification", VerificationSettings)
+    settings._zone = local_zone(config)
+    return settings
 
 
 def diligence_settings(config: Config | None = None) -> DiligenceSettings:

@@ -21,9 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from dossier.archive.completeness.conditions import ConditionError, Node, parse_condition
 from dossier.config import Config, default_config
 from dossier.domain.document_types import document_types
-from dossier.domain.enums import CustomerType, GuaranteeMethod, LabeledEnum, Product
+from dossier.domain.enums import Aspect, CustomerType, GuaranteeMethod, LabeledEnum, Method, Product
 from dossier.errors import ConfigError
-from dossier.verification.enums import Aspect, Method
 
 
 class Stage(LabeledEnum):

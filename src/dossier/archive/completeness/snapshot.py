@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from dossier.archive.catalog.models import Borrower, Document
 from dossier.archive.catalog.verification_tables import VerificationRow
+from dossier.domain.local_time import local_zone
 from dossier.errors import DossierError
-from dossier.verification.settings import verification_settings
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def _verifications(
 
 
 def _local_day(moment: Any) -> date:
-    return moment.astimezone(verification_settings().local_zone).date()
+    return moment.astimezone(local_zone()).date()
 
 
 def load_snapshot(session: Session, borrower_key: str) -> BorrowerSnapshot:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -13,11 +12,10 @@ from fastapi.templating import Jinja2Templates
 
 from dossier.access.roles import Action
 from dossier.access.users import Principal
+from dossier.domain.local_time import local_zone
 from dossier.service.deps import optional_user, services
 
 TEMPLATES = Path(__file__).parent / "templates"
-# Times are shown on the bank's clock; stored times stay UTC.
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 NAV = (
     ("/search", "全文检索", Action.SEARCH),
@@ -45,7 +43,8 @@ def templates(request: Request) -> Jinja2Templates:
     found = getattr(app.state, "page_templates", None)
     if found is None:
         found = Jinja2Templates(directory=str(TEMPLATES))
-        found.env.globals["tz"] = LOCAL
+        # Times are shown on the bank's clock ([locale]); stored times stay UTC.
+        found.env.globals["tz"] = local_zone(services(request).config)
         app.state.page_templates = found
     return found
 
@@ -83,7 +82,7 @@ def page(
         "active": active,
         "csrf": getattr(request.state, "csrf", ""),
         "flash": flash,
-        "now": datetime.now(LOCAL),
+        "now": datetime.now(local_zone(services(request).config)),
         **values,
     }
     return templates(request).TemplateResponse(request, name, context, status_code=status_code)

@@ -17,11 +17,12 @@ from dossier.archive.catalog.models import Borrower
 from dossier.archive.completeness import ItemStatus
 from dossier.domain.document_types import document_types
 from dossier.domain.enums import Product
+from dossier.domain.local_time import local_zone
 from dossier.errors import DossierError
 from dossier.inbox import quarantine
 from dossier.service.api.completeness import portfolio
 from dossier.service.deps import Id, services
-from dossier.service.web.render import LOCAL, page, page_user, redirect, require_page
+from dossier.service.web.render import page, page_user, redirect, require_page
 
 router = APIRouter()
 User = Annotated[Principal, Depends(page_user)]
@@ -74,7 +75,9 @@ def quarantine_page(request: Request, user: User) -> Response:
         detail = entry.message.split(": ", 1)[1] if ": " in entry.message else ""
         shown["reason_label"], shown["detail"] = chinese, detail
         shown["arrived_local"] = (
-            datetime.fromisoformat(entry.arrived_at).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+            datetime.fromisoformat(entry.arrived_at)
+            .astimezone(local_zone(svc.config))
+            .strftime("%Y-%m-%d %H:%M")
         )
         entries.append(shown)
     borrowers = svc.archive.transaction(
