@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -38,9 +38,10 @@ class CellProblem:
         return f"line {self.line}, column {self.column}: {self.reason}"
 
 
-@dataclass(frozen=True)
-class LedgerEntry:
-    line: int
+@dataclass(frozen=True, kw_only=True)
+class LoanTerms:
+    """One loan as the ledger describes it: what a row holds and what the catalog keeps of it."""
+
     contract_number: str
     receipt_number: str
     borrower_key: str
@@ -59,11 +60,18 @@ class LedgerEntry:
     last_inspection: date | None
     five_class: FiveClass
     officer: str | None
-    guarantors: list[str] = field(default_factory=list)
+    guarantors: tuple[str, ...] = ()
 
     @property
     def term_months(self) -> int:
         return term_months(self.start_date, self.maturity_date)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LedgerEntry(LoanTerms):
+    """A validated row, with the line it came from."""
+
+    line: int
 
 
 def term_months(start: date, maturity: date) -> int:
@@ -225,7 +233,7 @@ def parse_entry(raw: RawRow, config: Config | None = None) -> LedgerEntry | list
         last_inspection=last_inspection,
         five_class=five_class,
         officer=officer,
-        guarantors=guarantors,
+        guarantors=tuple(guarantors),
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from dossier.archive.catalog.ledger_tables import LedgerLoan, LedgerNotice
 from dossier.archive.catalog.models import Borrower, Document, Loan
 from dossier.finance.classification import FiveClass
-from dossier.ledger.entry import term_months
+from dossier.ledger.entry import LoanTerms
 
 RECEIPT_TYPE = "collection-receipt"
 """Document type of a signed 催收回执: the evidence that interrupts the limitation period."""
@@ -33,36 +33,15 @@ class Contact:
     document_id: int
 
 
-@dataclass(frozen=True)
-class LoanView:
+@dataclass(frozen=True, kw_only=True)
+class LoanView(LoanTerms):
+    """A ledger loan as stored, with its catalog ids, the day it describes and the contacts made."""
+
     ledger_id: int
     loan_id: int
     borrower_id: int
-    contract_number: str
-    receipt_number: str
-    borrower_key: str
-    borrower_name: str
-    customer_type: str
-    product: str | None
-    amount: Decimal
-    annual_rate: Decimal
-    method: str
-    start_date: date
-    maturity_date: date
-    balance: Decimal
-    overdue_principal: Decimal
-    overdue_interest: Decimal
-    overdue_since: date | None
-    last_inspection: date | None
-    five_class: FiveClass
-    officer: str | None
-    guarantors: tuple[str, ...]
     as_of: date
     contacts: tuple[Contact, ...] = field(default=())
-
-    @property
-    def term_months(self) -> int:
-        return term_months(self.start_date, self.maturity_date)
 
     @property
     def is_overdue(self) -> bool:
