@@ -50,16 +50,9 @@ def stage(archive: Archive, stream: BinaryIO, name: str, folders: Sequence[str],
     relative = "/".join([UPLOADS, secrets.token_hex(8), *hints, clean])
     target = archive.inbox / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    written = 0
     try:
         with target.open("xb") as out:
-            while chunk := stream.read(CHUNK):
-                written += len(chunk)
-                if written > max_bytes:
-                    raise TooLarge(
-                        f"file (文件) {clean!r}: larger than the {max_bytes:,}-byte limit (超过上传大小限制)"
-                    )
-                out.write(chunk)
+            copy_limited(stream, out, max_bytes, what=f"file (文件) {clean!r}")
             out.flush()
             os.fsync(out.fileno())
     except BaseException:
@@ -67,6 +60,17 @@ def stage(archive: Archive, stream: BinaryIO, name: str, folders: Sequence[str],
         _remove_staging(archive, relative)
         raise
     return relative
+
+
+def copy_limited(stream: BinaryIO, out: BinaryIO, max_bytes: int, *, what: str) -> int:
+    """Copy in chunks (bounded memory); TooLarge, naming ``what``, once more than ``max_bytes`` arrive."""
+    written = 0
+    while chunk := stream.read(CHUNK):
+        written += len(chunk)
+        if written > max_bytes:
+            raise TooLarge(f"{what}: larger than the {max_bytes:,}-byte limit (超过上传大小限制)")
+        out.write(chunk)
+    return written
 
 
 def accept(archive: Archive, relative: str, *, actor: str) -> UploadOutcome:

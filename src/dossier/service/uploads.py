@@ -13,8 +13,7 @@ from fastapi import HTTPException, UploadFile
 
 from dossier.archive.names import check_name
 from dossier.errors import DossierError
-
-CHUNK = 1 << 20
+from dossier.inbox.upload import TooLarge, copy_limited
 
 
 @contextmanager
@@ -31,16 +30,11 @@ def saved(files: Sequence[UploadFile], max_bytes: int) -> Iterator[list[tuple[Pa
             except DossierError as exc:
                 raise HTTPException(422, str(exc)) from None
             target = folder / f"{number:03d}{Path(name).suffix}"
-            written = 0
             with target.open("xb") as out:
-                while chunk := upload.file.read(CHUNK):
-                    written += len(chunk)
-                    if written > max_bytes:
-                        raise HTTPException(
-                            413,
-                            f"evidence (证据) {name!r}: larger than {max_bytes:,} bytes (超过上传大小限制)",
-                        )
-                    out.write(chunk)
+                try:
+                    copy_limited(upload.file, out, max_bytes, what=f"evidence (证据) {name!r}")
+                except TooLarge as exc:
+                    raise HTTPException(413, str(exc)) from None
             kept.append((target, name))
         yield kept
     finally:

@@ -99,10 +99,6 @@ def completeness(
         as_of or date.today(),
         config=svc.config,
     )
-    return plain_result(result)
-
-
-def plain_result(result: Any) -> dict[str, Any]:
     return plain(dataclasses.asdict(result))
 
 

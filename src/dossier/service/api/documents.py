@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
@@ -12,13 +12,12 @@ from sqlalchemy.orm import Session
 from dossier.access.roles import Action
 from dossier.access.users import AccessError, Principal
 from dossier.archive.browse import document_events, document_info, document_versions
-from dossier.archive.catalog.models import Borrower, Document, Loan
-from dossier.errors import InputError
-from dossier.inbox.upload import TooLarge, accept, stage
+from dossier.archive.catalog.models import Document, Loan
 from dossier.service.api import schemas
 from dossier.service.api.records import record
 from dossier.service.deps import Id, Services, ServicesDep, WriteSession, document_or_404, require
 from dossier.service.generation import generate_and_file
+from dossier.service.intake import upload_for
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -83,16 +82,15 @@ def upload(
     limit = svc.settings.max_upload_bytes
     if int(request.headers.get("content-length") or 0) > limit + (1 << 20):
         raise HTTPException(413, f"larger than {limit:,} bytes (文件过大)")
-    if borrower:
-        _check_uploader_may_file(svc, user, borrower)
     try:
-        relative = stage(
-            svc.archive, file.file, file.filename or "upload", [borrower or "", folder or ""], limit
+        outcome = upload_for(
+            svc, user, file.file, file.filename or "", borrower=borrower or "", folder=folder or ""
         )
-    except TooLarge as exc:
-        raise HTTPException(413, str(exc)) from None
-    outcome = accept(svc.archive, relative, actor=user.actor)
-    svc.make_searchable()
+    except AccessError:
+        # As for any borrower out of scope: indistinguishable from one that does not exist.
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"borrower (借款人) {borrower} not found (不存在)"
+        ) from None
     document = None
     if outcome.document_id is not None:
         document = svc.archive.transaction(
@@ -106,21 +104,6 @@ def upload(
         reason=outcome.reason,
         message=outcome.message,
     )
-
-
-def _check_uploader_may_file(svc: Services, user: Principal, key: str) -> None:
-    """An officer may upload only into their own borrowers' files (unknown keys go to quarantine)."""
-    if not svc.access.scoped(user.role):
-        return
-    from dossier.service.deps import scope_ids
-
-    def check(session: Session) -> None:
-        borrower = session.query(Borrower).filter(Borrower.key == key.strip()).one_or_none()
-        visible = scope_ids(session, user, svc)
-        if borrower is not None and visible is not None and borrower.id not in visible:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"borrower (借款人) {key} not found (不存在)")
-
-    svc.archive.transaction(check, write=False)
 
 
 @router.get(
@@ -174,10 +157,3 @@ def download(
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-def validation_problems(exc: InputError) -> dict[str, Any]:
-    return {
-        "detail": "input failed validation (输入校验未通过)",
-        "problems": [{"path": p.path, "label": p.label, "reason": p.reason} for p in exc.problems],
-    }

@@ -17,10 +17,10 @@ from dossier.archive.browse import borrower_info, borrower_loans, borrower_tree,
 from dossier.archive.completeness import evaluate, load_checklists
 from dossier.archive.completeness.report_html import borrower_report_html
 from dossier.archive.completeness.snapshot import load_snapshot
-from dossier.inbox.upload import TooLarge, accept, stage
 from dossier.service.api.records import record
 from dossier.service.api.verifications import verify_document
 from dossier.service.deps import Id, borrower_or_404, document_or_404, scope_ids, services
+from dossier.service.intake import upload_for
 from dossier.service.web.render import allowed, page, page_user, redirect, require_page
 from dossier.verification import Aspect, Method, Result, list_verifications
 
@@ -149,14 +149,7 @@ def borrower_upload(
     require_page(request, user, Action.UPLOAD)
     svc = services(request)
     key = svc.archive.transaction(lambda s: borrower_or_404(s, user, svc, borrower_id).key, write=False)
-    try:
-        relative = stage(
-            svc.archive, file.file, file.filename or "upload", [key, folder], svc.settings.max_upload_bytes
-        )
-    except TooLarge as exc:
-        raise HTTPException(413, str(exc)) from None
-    outcome = accept(svc.archive, relative, actor=user.actor)
-    svc.make_searchable()
+    outcome = upload_for(svc, user, file.file, file.filename or "", borrower=key, folder=folder)
     if outcome.document_id is not None:
         text = (
             f"已归档：{file.filename}"
