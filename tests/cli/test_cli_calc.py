@@ -68,7 +68,9 @@ def test_schedule_accepts_chinese_method_names_and_prints_a_table(capsys, method
         "2024-01-15",
     )
     assert code == 0
-    assert "8,695.83" in out and "8,363.54" in out and "2,356.25" in out
+    # 等额本金 per period (the default): last 8,333.37 + 30.21, interest 2,356.26 (domain.md §3.7
+    # gives the running-total figures 8,363.54 and 2,356.25).
+    assert "8,695.83" in out and "8,363.58" in out and "2,356.26" in out
 
 
 def test_penalty_golden_value(capsys):

@@ -5,6 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dossier.config import Config, default_config
+from dossier.errors import ConfigError
 from dossier.finance.schedule import (
     RepaymentMethod,
     ScheduleRow,
@@ -30,12 +32,70 @@ def test_annuity_golden() -> None:
 
 def test_equal_principal_golden() -> None:
     rows = build_schedule(P, RATE, 12, RepaymentMethod.EQUAL_PRINCIPAL, START)
-    assert rows[0].payment == Decimal("8695.83")
-    assert rows[-1].payment == Decimal("8363.54")
+    # P/n = 8,333.333… → 8,333.33 in periods 1–11; the last takes 100,000 − 11 × 8,333.33 = 8,333.37.
+    assert [row.principal for row in rows] == [Decimal("8333.33")] * 11 + [Decimal("8333.37")]
+    assert rows[0].payment == Decimal("8695.83")  # 8,333.33 + 100,000 × 4.35 %/12 = 8,333.33 + 362.50
+    # 8,333.37 × 4.35 %/12 = 30.2085… → 30.21; 8,333.37 + 30.21.
+    assert rows[-1].payment == Decimal("8363.58")
     principal, interest, payment = schedule_totals(rows)
-    assert (principal, interest, payment) == (P, Decimal("2356.25"), Decimal("102356.25"))
-    # Every principal is P/n to within a fen.
-    assert all(abs(row.principal - P / 12) < Decimal("0.01") for row in rows)
+    # Balances 100,000 − (k−1) × 8,333.33, each × 0.3625 % rounded: 362.50 + 332.29 + 302.08 + 271.88
+    # + 241.67 + 211.46 + 181.25 + 151.04 + 120.83 + 90.63 + 60.42 + 30.21.
+    assert (principal, interest, payment) == (P, Decimal("2356.26"), Decimal("102356.26"))
+
+
+def test_equal_principal_issue_example_per_period() -> None:
+    # Issue 14: 88,888.88 at 4.90 % over 24 months. 88,888.88 / 24 = 3,703.7033… → 3,703.70.
+    amount, rate = Decimal("88888.88"), Decimal("4.90")
+    rows = build_schedule(amount, rate, 24, RepaymentMethod.EQUAL_PRINCIPAL, START)
+    share = Decimal("3703.70")
+    last_principal = amount - 23 * share
+    assert last_principal == Decimal("3703.78")
+    assert [row.principal for row in rows] == [share] * 23 + [last_principal]
+    # First: 88,888.88 × 4.90 %/12 = 362.9629… → 362.96.
+    assert (rows[0].interest, rows[0].payment) == (Decimal("362.96"), Decimal("4066.66"))
+    # Last: 3,703.78 × 4.90 %/12 = 15.1237… → 15.12, so 3,703.78 + 15.12.
+    assert (rows[-1].interest, rows[-1].payment) == (Decimal("15.12"), Decimal("3718.90"))
+    # Period 23 owes interest on 2 × 3,703.70 + 0.08 = 7,407.48: × 4.90 %/12 = 30.2472… → 30.25.
+    assert (rows[-2].interest, rows[-2].balance) == (Decimal("30.25"), Decimal("3703.78"))
+    assert schedule_totals(rows)[0] == amount and rows[-1].balance == 0
+
+
+def test_equal_principal_running_total_option(config_with) -> None:
+    config = config_with("schedule", equal_principal_rounding="running-total")
+    amount, rate = Decimal("88888.88"), Decimal("4.90")
+    rows = build_schedule(amount, rate, 24, RepaymentMethod.EQUAL_PRINCIPAL, START, config=config)
+    # Running totals k × 88,888.88 / 24 = 3,703.703…, 7,407.406…, 11,111.11, 14,814.813… round to
+    # 3,703.70, 7,407.41, 11,111.11, 14,814.81: the principal alternates by a fen.
+    expected = [Decimal(v) for v in ("3703.70", "3703.71", "3703.70", "3703.70")]
+    assert [row.principal for row in rows[:4]] == expected
+    # 23 × 88,888.88 / 24 = 85,185.176… → 85,185.18, so the last principal is 3,703.70. Interest is the
+    # difference of running totals: all 24 periods 88,888.88 × 4.90 %/12 × 12.5 = 4,537.036… → 4,537.04,
+    # the first 23 × 23·26/48 = 4,521.909… → 4,521.91, so 15.13 and the issue's 3,718.83.
+    assert (rows[-1].principal, rows[-1].interest) == (Decimal("3703.70"), Decimal("15.13"))
+    assert rows[-1].payment == Decimal("3718.83")
+    # The domain.md §3.7 figures are the running-total ones.
+    reference = build_schedule(P, RATE, 12, RepaymentMethod.EQUAL_PRINCIPAL, START, config=config)
+    assert (reference[0].payment, reference[-1].payment) == (Decimal("8695.83"), Decimal("8363.54"))
+    assert schedule_totals(reference)[1] == Decimal("2356.25")
+    assert all(abs(row.principal - P / 12) < Decimal("0.01") for row in reference)
+
+
+def test_unknown_equal_principal_rounding_is_a_config_error(config_with) -> None:
+    with pytest.raises(ConfigError, match=r"schedule\.equal_principal_rounding"):
+        build_schedule(
+            P,
+            RATE,
+            12,
+            RepaymentMethod.EQUAL_PRINCIPAL,
+            START,
+            config=config_with("schedule", equal_principal_rounding="nearest"),
+        )
+
+
+def test_tiny_equal_principal_never_repays_early() -> None:
+    # 0.11 over 7 months: 0.0157… rounds up to 0.02, and 6 × 0.02 > 0.11, so the share rounds down.
+    rows = build_schedule(Decimal("0.11"), Decimal(0), 7, RepaymentMethod.EQUAL_PRINCIPAL, START)
+    assert [row.principal for row in rows] == [Decimal("0.01")] * 6 + [Decimal("0.05")]
 
 
 def test_bullet_golden() -> None:
@@ -168,6 +228,11 @@ principals = st.integers(min_value=1, max_value=10**11).map(lambda fen: Decimal(
 rates = st.integers(min_value=0, max_value=2400).map(lambda bp: Decimal(bp).scaleb(-2))
 months = st.integers(min_value=1, max_value=360)
 starts = st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31))
+_RUNNING_TOTAL = Config(
+    data={**default_config().data, "schedule": {"equal_principal_rounding": "running-total"}},
+    sources=("defaults", "test: running-total"),
+)
+configs = st.sampled_from([None, _RUNNING_TOTAL])
 
 
 def _has_fen_precision(value: Decimal) -> bool:
@@ -175,11 +240,11 @@ def _has_fen_precision(value: Decimal) -> bool:
 
 
 @settings(max_examples=300, deadline=None)
-@given(principals, rates, months, st.sampled_from(list(RepaymentMethod)), starts)
+@given(principals, rates, months, st.sampled_from(list(RepaymentMethod)), starts, configs)
 def test_schedule_invariants(
-    principal: Decimal, rate: Decimal, n: int, method: RepaymentMethod, start: date
+    principal: Decimal, rate: Decimal, n: int, method: RepaymentMethod, start: date, config: Config | None
 ) -> None:
-    rows = build_schedule(principal, rate, n, method, start)
+    rows = build_schedule(principal, rate, n, method, start, config=config)
     assert schedule_totals(rows)[0] == principal
     assert [row.period for row in rows] == list(range(1, len(rows) + 1))
     expected_periods = {RepaymentMethod.BULLET: 1, RepaymentMethod.QUARTERLY_INTEREST: -(-n // 3)}
@@ -209,10 +274,26 @@ def test_annuity_payments_are_constant_except_the_last(
 
 @settings(max_examples=300, deadline=None)
 @given(principals, rates, months, starts)
-def test_equal_principal_matches_the_closed_forms(
+def test_equal_principal_per_period_shares(principal: Decimal, rate: Decimal, n: int, start: date) -> None:
+    rows = build_schedule(principal, rate, n, RepaymentMethod.EQUAL_PRINCIPAL, start)
+    share = (principal / n).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+    if share * (n - 1) > principal:
+        share = (principal / n).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    assert [row.principal for row in rows[:-1]] == [share] * (n - 1)
+    assert rows[-1].principal == principal - share * (n - 1) >= 0
+    before = principal
+    for row in rows:
+        assert row.interest == (before * rate / 1200).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
+        before = row.balance
+
+
+@settings(max_examples=300, deadline=None)
+@given(principals, rates, months, starts)
+def test_equal_principal_running_total_matches_the_closed_forms(
     principal: Decimal, rate: Decimal, n: int, start: date
 ) -> None:
-    rows = build_schedule(principal, rate, n, RepaymentMethod.EQUAL_PRINCIPAL, start)
+    rows = build_schedule(principal, rate, n, RepaymentMethod.EQUAL_PRINCIPAL, start, config=_RUNNING_TOTAL)
+    assert schedule_totals(rows)[0] == principal and rows[-1].balance == 0
     share = principal / n
     assert all(abs(row.principal - share) < Decimal("0.01") for row in rows)
     closed_form = principal * rate / 1200 * (n + 1) / 2

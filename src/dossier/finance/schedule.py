@@ -1,6 +1,8 @@
 """Repayment schedules (domain.md §3.7).
 
 * 等额本息 (annuity) and 等额本金 (equal principal) use the monthly rate ``i = annual / 12``.
+* 等额本金 repays P/n rounded to the fen each period and the last period the remainder, as banks print
+  it; ``[schedule].equal_principal_rounding = "running-total"`` instead rounds the running totals.
 * 按月/按季付息到期还本 and 到期一次还本付息 charge ``balance × annual / basis × actual days`` between
   consecutive due dates (算头不算尾, basis from ``[interest].day_basis``).
 
@@ -15,17 +17,39 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel
 
 from dossier.config import Config
 from dossier.domain.enums import RepaymentMethod
-from dossier.finance._common import CENT, HUNDRED, as_decimal, round2
+from dossier.finance._common import CENT, HUNDRED, as_decimal, config_or_default, round2
 from dossier.finance.calendar import add_months
 from dossier.finance.daycount import day_basis, days_between, interest_for_days
 
 _ZERO = Decimal("0.00")
 _MONTHS_PER_YEAR = 12
 _MONTHS_PER_QUARTER = 3
+
+
+class EqualPrincipalRounding(StrEnum):
+    """How 等额本金 spreads the fen P/n does not divide (``[schedule].equal_principal_rounding``)."""
+
+    PER_PERIOD = "per-period"
+    """P/n rounded to the fen every period, the last period takes the remainder (banks' schedules)."""
+    RUNNING_TOTAL = "running-total"
+    """Each running total rounded; periods differ by a fen and totals equal the closed forms."""
+
+
+class ScheduleSettings(BaseModel):
+    """``[schedule]`` of the configuration."""
+
+    equal_principal_rounding: EqualPrincipalRounding = EqualPrincipalRounding.PER_PERIOD
+
+
+def schedule_settings(config: Config | None = None) -> ScheduleSettings:
+    return config_or_default(config).section("schedule", ScheduleSettings)
 
 
 # Punctuation and spacing people put inside method names (按月付息，到期还本 / 按月付息、到期还本).
@@ -139,10 +163,29 @@ def _annuity(principal: Decimal, rate: Decimal, dues: list[date]) -> list[Schedu
 
 
 def _equal_principal(principal: Decimal, rate: Decimal, dues: list[date]) -> list[ScheduleRow]:
+    # What a borrower's repayment schedule shows: principal P/n rounded half-up to the fen in every
+    # period but the last, which takes whatever is left; interest = balance before the period × i.
+    n = len(dues)
+    share = round2(principal / n)
+    if share * (n - 1) > principal:
+        # Only for loans of a few yuan over many periods (P < n(n−1)/200): rounding the share up
+        # would repay the loan before the last period, so the share is rounded down instead.
+        share = (principal / n).quantize(CENT, rounding=ROUND_DOWN)
+    rows: list[ScheduleRow] = []
+    balance = principal
+    for period, due in enumerate(dues, start=1):
+        interest = _monthly_interest(balance, rate)
+        part = balance if period == n else share
+        balance -= part
+        rows.append(_row(period, due, part, interest, balance))
+    return rows
+
+
+def _equal_principal_running_total(principal: Decimal, rate: Decimal, dues: list[date]) -> list[ScheduleRow]:
     # Principal P/n and interest (P − (k−1)·P/n)·i per period. Each running total (principal repaid,
     # interest charged) is the exact figure rounded to the fen and each period takes the difference, so
     # every figure is within a fen of the formula and the totals equal the closed forms: principal P,
-    # interest P·i·(n+1)/2. (Rounding each period's figures independently would drift by a few fen.)
+    # interest P·i·(n+1)/2. The principal column alternates by a fen (3,703.70 / 3,703.71).
     n = len(dues)
     rows: list[ScheduleRow] = []
     repaid = charged = _ZERO
@@ -197,7 +240,8 @@ def build_schedule(
     """The repayment schedule of a loan drawn on ``start`` for ``months`` months.
 
     Example: 100,000 at 4.35 % for 12 months pays 8,530.99 a month as 等额本息; as 等额本金 the first
-    payment is 8,695.83, the last 8,363.54 and the interest totals 2,356.25.
+    payment is 8,695.83, the last 8,363.58 (principal 8,333.37) and the interest totals 2,356.26
+    (with ``[schedule].equal_principal_rounding = "running-total"``: 8,363.54 and 2,356.25).
     """
     amount = as_decimal(principal, "principal")
     rate = as_decimal(annual_rate_percent, "annual rate")
@@ -208,6 +252,8 @@ def build_schedule(
     if method is RepaymentMethod.ANNUITY:
         return _annuity(amount, rate, dues)
     if method is RepaymentMethod.EQUAL_PRINCIPAL:
+        if schedule_settings(config).equal_principal_rounding is EqualPrincipalRounding.RUNNING_TOTAL:
+            return _equal_principal_running_total(amount, rate, dues)
         return _equal_principal(amount, rate, dues)
     return _interest_only(amount, rate, start, dues, day_basis(config))
 
