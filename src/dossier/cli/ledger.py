@@ -72,7 +72,13 @@ def ledger_import(
 def due(as_of: AsOfOption = None, home: HomeOption = None, as_json: JsonFlag = False) -> None:
     """What is due on a day: reminders, the two-month look-ahead, overdue loans and their class floor,
     inspections, limitation and guarantee periods ending soon."""
-    from dossier.ledger.due import SECTION_LABELS, SECTIONS, compute_due
+    from dossier.ledger.due import (
+        SECTION_DATE_LABELS,
+        SECTION_LABELS,
+        SECTION_PAST_LABELS,
+        SECTIONS,
+        compute_due,
+    )
     from dossier.ledger.store import load_views
 
     when = _as_of(as_of)
@@ -87,17 +93,24 @@ def due(as_of: AsOfOption = None, home: HomeOption = None, as_json: JsonFlag = F
             if not items:
                 continue
             table = Table(title=f"{SECTION_LABELS[name]} ({name}) — {len(items)}")
-            for heading in ("合同编号", "借款人", "日期", "天数", "状态", "说明"):
-                table.add_column(heading)
+            # Contract numbers and notes fold rather than end in "…": a cut number cannot be looked up.
+            table.add_column("合同编号", overflow="fold")
+            table.add_column("借款人", overflow="fold")
+            table.add_column(SECTION_DATE_LABELS[name], no_wrap=True)
+            table.add_column("剩余天数", justify="right", no_wrap=True)
+            table.add_column(SECTION_PAST_LABELS.get(name, "逾期天数"), justify="right", no_wrap=True)
+            table.add_column("状态", overflow="fold")
+            table.add_column("说明", overflow="fold")
             for item in items:
-                extra = ", ".join(f"{k}={v}" for k, v in item.details.items() if v not in (None, ""))
+                left, late = item.days_left, item.days_late
                 table.add_row(
                     item.contract_number,
                     item.borrower_name,
                     item.on.isoformat(),
-                    str(item.days),
-                    item.status,
-                    extra,
+                    "" if left is None else str(left),
+                    "" if late is None else str(late),
+                    item.status.label,
+                    item.notes(),
                 )
             c.print(table)
 

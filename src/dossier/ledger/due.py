@@ -15,12 +15,16 @@ Holidays move only the dates [ledger] says they move (see dossier.ledger.calenda
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from dossier.config import Config
 from dossier.domain.dates import add_months
+from dossier.domain.money import format_amount
 from dossier.finance.classification import FiveClass, dpd_floor, worse
 from dossier.finance.inspection import first_inspection_due, next_inspection_date
 from dossier.finance.reminders import plan_ahead_date, reminder_due_date
@@ -40,6 +44,88 @@ SECTION_LABELS = {
     "limitation": "诉讼时效",
     "guarantee": "保证期间",
 }
+SECTION_DATE_LABELS = {
+    "reminder": "应发日",
+    "look-ahead": "到期日",
+    "overdue": "逾期起始日",
+    "class-floor": "逾期起始日",
+    "inspection": "应检查日",
+    "limitation": "届满日",
+    "guarantee": "届满日",
+}
+"""What the date of an item is, per section (the ``date`` of the JSON output)."""
+SECTION_PAST_LABELS = {"limitation": "已届满天数", "guarantee": "已届满天数"}
+"""The heading of the days-past column where it is not 逾期天数 (a period ended, nothing overdue)."""
+
+
+class DueStatus(StrEnum):
+    """Where an item stands; the English value is what ``--json`` prints."""
+
+    DUE = "due"
+    LATE = "late"
+    PLANNING = "planning"
+    OVERDUE = "overdue"
+    UNRECORDED = "unrecorded"
+    BELOW_FLOOR = "below-floor"
+    ENDING = "ending"
+    ENDED = "ended"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    DueStatus.DUE: "待办",
+    DueStatus.LATE: "逾期未办",
+    DueStatus.PLANNING: "待安排",
+    DueStatus.OVERDUE: "逾期",
+    DueStatus.UNRECORDED: "到期未还未登记",
+    DueStatus.BELOW_FLOOR: "低于下限",
+    DueStatus.ENDING: "即将届满",
+    DueStatus.ENDED: "已届满",
+}
+
+_CHECK_LABELS = {"first": "首次检查", "periodic": "定期检查"}
+
+
+def _yuan(label: str) -> Callable[[Any], str | None]:
+    def show(value: Any) -> str | None:
+        amount = Decimal(str(value))
+        return None if amount == 0 else f"{label} {format_amount(amount)} 元"
+
+    return show
+
+
+def _shown(label: str, words: dict[str, str] | None = None) -> Callable[[Any], str | None]:
+    def show(value: Any) -> str | None:
+        text = value.isoformat() if isinstance(value, date) else str(value)
+        return f"{label} {(words or {}).get(text, text)}"
+
+    return show
+
+
+def _hidden(_: Any) -> None:
+    return None
+
+
+# How each detail reads in the 说明 column of `dossier due`: its Chinese label and value, or None when
+# it says nothing there (a zero amount; days past due and their bucket, which have their own column).
+_DETAILS: dict[str, Callable[[Any], str | None]] = {
+    "maturity_date": _shown("到期日"),
+    "balance": _yuan("余额"),
+    "days_past_due": _hidden,
+    "bucket": _hidden,
+    "overdue_principal": _yuan("逾期本金"),
+    "overdue_interest": _yuan("欠息"),
+    "recorded_class": _shown("登记分类"),
+    "floor_class": _shown("下限"),
+    "check": _shown("检查", _CHECK_LABELS),
+    "last_inspection": _shown("上次检查"),
+    "runs_from": _shown("起算日"),
+    "receipt": _shown("最近签收回执"),
+    "guarantor": _shown("保证人"),
+}
 
 
 @dataclass(frozen=True)
@@ -52,8 +138,32 @@ class DueItem:
     """The date that matters: send-by date, maturity, due date, inspection date, period end."""
     days: int
     """Days from the as-of date to ``on`` (negative: already past)."""
-    status: str
+    status: DueStatus
     details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def days_late(self) -> int | None:
+        """Days past due (overdue loans) or past the date (a late reminder or check, an ended period),
+        as a positive number; None while the date is ahead."""
+        if "days_past_due" in self.details:
+            return int(self.details["days_past_due"])
+        return -self.days if self.days < 0 else None
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until the date, None once it has passed."""
+        return None if self.days_late is not None else self.days
+
+    def notes(self) -> str:
+        """The details in words for people: ``到期日 2028-03-30；余额 200,000.00 元``."""
+        parts = []
+        for key, value in self.details.items():
+            if value in (None, ""):
+                continue
+            text = _DETAILS.get(key, _shown(key))(value)
+            if text is not None:
+                parts.append(text)
+        return "；".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -109,7 +219,7 @@ def compute_due(views: list[LoanView], as_of: date, config: Config | None = None
     return report
 
 
-def _item(view: LoanView, section: str, on: date, as_of: date, status: str, **details: Any) -> DueItem:
+def _item(view: LoanView, section: str, on: date, as_of: date, status: DueStatus, **details: Any) -> DueItem:
     return DueItem(
         section,
         view.contract_number,
@@ -127,10 +237,12 @@ def _maturity(report: DueReport, view: LoanView, settings: LedgerSettings, confi
     if view.is_overdue or not as_of <= maturity:
         return
     if plan_ahead_date(maturity, config=config) <= as_of:
-        report.items.append(_item(view, "look-ahead", maturity, as_of, "planning", balance=str(view.balance)))
+        report.items.append(
+            _item(view, "look-ahead", maturity, as_of, DueStatus.PLANNING, balance=str(view.balance))
+        )
     send_by = action_date(reminder_due_date(maturity, view.term_months, config=config), settings)
     if send_by <= as_of:
-        status = "due" if as_of == send_by else "late"
+        status = DueStatus.DUE if as_of == send_by else DueStatus.LATE
         report.items.append(
             _item(view, "reminder", send_by, as_of, status, maturity_date=maturity, balance=str(view.balance))
         )
@@ -143,7 +255,14 @@ def _overdue(report: DueReport, view: LoanView, settings: LedgerSettings, config
         if view.balance > 0 and view.maturity_date < as_of and not view.is_overdue:
             # Matured with a balance but no arrears recorded: the ledger row needs looking at.
             report.items.append(
-                _item(view, "overdue", view.maturity_date, as_of, "unrecorded", balance=str(view.balance))
+                _item(
+                    view,
+                    "overdue",
+                    view.maturity_date,
+                    as_of,
+                    DueStatus.UNRECORDED,
+                    balance=str(view.balance),
+                )
             )
         return
     dpd = dpd_of(view, as_of)
@@ -156,9 +275,11 @@ def _overdue(report: DueReport, view: LoanView, settings: LedgerSettings, config
         "recorded_class": view.five_class.value,
         "floor_class": floor.value,
     }
-    report.items.append(_item(view, "overdue", view.overdue_since, as_of, "overdue", **details))
+    report.items.append(_item(view, "overdue", view.overdue_since, as_of, DueStatus.OVERDUE, **details))
     if view.five_class.rank < floor.rank:
-        report.items.append(_item(view, "class-floor", view.overdue_since, as_of, "below-floor", **details))
+        report.items.append(
+            _item(view, "class-floor", view.overdue_since, as_of, DueStatus.BELOW_FLOOR, **details)
+        )
     if dpd >= 1:
         repeat = settings.collection_repeat_days
         cycle = (dpd - 1) // repeat if repeat else 0
@@ -191,7 +312,7 @@ def _inspection(report: DueReport, view: LoanView, settings: LedgerSettings, con
     if (due - as_of).days > settings.inspection_ahead_days:
         return
     kind = "first" if view.last_inspection is None else "periodic"
-    status = "late" if due < as_of else "due"
+    status = DueStatus.LATE if due < as_of else DueStatus.DUE
     last = view.last_inspection
     report.items.append(_item(view, "inspection", due, as_of, status, check=kind, last_inspection=last))
 
@@ -219,7 +340,7 @@ def _limitation(report: DueReport, view: LoanView, settings: LedgerSettings) -> 
     left = (end - report.as_of).days
     if left > settings.limitation_alert_days:
         return
-    status = "ended" if left < 0 else "ending"
+    status = DueStatus.ENDED if left < 0 else DueStatus.ENDING
     report.items.append(
         _item(view, "limitation", end, report.as_of, status, runs_from=start, receipt=receipt)
     )
@@ -236,6 +357,6 @@ def _guarantee(report: DueReport, view: LoanView, settings: LedgerSettings) -> N
     left = (end - report.as_of).days
     if left > settings.guarantee_alert_days or (left < 0 and not view.is_overdue):
         return
-    status = "ended" if left < 0 else "ending"
+    status = DueStatus.ENDED if left < 0 else DueStatus.ENDING
     for guarantor in view.guarantors:
         report.items.append(_item(view, "guarantee", end, report.as_of, status, guarantor=guarantor))

@@ -93,12 +93,12 @@ def test_credit_code_type_is_lenient() -> None:
 
 def test_config_from_context_drives_patterns() -> None:
     config = _config_with(
-        contract_number=r"^借字\d{4}第\d{3}号$", receipt_number=r"^JJ/\d{4}/\d{6}$", mobile=r"^1\d{10}$"
+        contract_number=r"^JK\.\d{4}\.\d{6}$", receipt_number=r"^JJ/\d{4}/\d{6}$", mobile=r"^1\d{10}$"
     )
-    data = {**GOOD, "contract": "借字2024第001号", "receipt": "jj/2024/000001", "mobile": "12800138000"}
+    data = {**GOOD, "contract": "jk.2024.000001", "receipt": "jj/2024/000001", "mobile": "12800138000"}
     borrower = Borrower.model_validate(data, context={"config": config})
     assert (borrower.contract, borrower.receipt, borrower.mobile) == (
-        "借字2024第001号",
+        "JK.2024.000001",
         "JJ/2024/000001",
         "12800138000",
     )

@@ -1,4 +1,9 @@
-"""Contract and loan-receipt (借据) numbers; each bank sets its own patterns in [identifiers]."""
+"""Contract and loan-receipt (借据) numbers; each bank sets its own patterns in [identifiers].
+
+The shipped patterns accept the common shapes of Chinese numbers (``(2026)思明借字第0318号``,
+``2026年厦农商借字第00318号``, ``JK2026-000318``, ``HZ-L01``); a rejection names the setting that changes
+the pattern, because the number on a signed contract cannot be changed to fit the software.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,14 @@ _NAMES: dict[str, tuple[str, str]] = {
     "contract": ("contract number", "合同编号"),
     "receipt": ("loan receipt number", "借据编号"),
 }
+_SECTION = "identifiers"
+_SHOWN_PATTERN_CHARS = 120
+_KEYS: dict[str, str] = {"contract": "contract_number", "receipt": "receipt_number"}
+
+
+def setting_name(kind: Kind = "contract") -> str:
+    """The configuration key holding the pattern for ``kind``: ``identifiers.contract_number``."""
+    return f"{_SECTION}.{_KEYS[kind]}"
 
 
 class _NumberRules(BaseModel):
@@ -43,7 +56,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 def number_pattern(kind: Kind = "contract", config: Config | None = None) -> str:
     """The configured full-match pattern for ``kind``."""
-    rules = (config or default_config()).section("identifiers", _NumberRules)
+    rules = (config or default_config()).section(_SECTION, _NumberRules)
     if kind == "contract":
         return rules.contract_number
     if kind == "receipt":
@@ -57,7 +70,14 @@ def parse_contract_number(text: str, *, kind: Kind = "contract", config: Config 
     cleaned = unicodedata.normalize("NFKC", text).strip().upper()
     if not _compiled(pattern).fullmatch(cleaned):
         english, chinese = _NAMES[kind]
+        key = setting_name(kind)
+        if not cleaned:
+            raise InvalidIdentifier(f"{english} is empty ({chinese}为空)")
+        # A long pattern (the shipped one is) says nothing to the clerk importing a ledger; the key does.
+        shown = f": {pattern}" if len(pattern) <= _SHOWN_PATTERN_CHARS else ""
         raise InvalidIdentifier(
-            f"{english} {cleaned!r} does not match the pattern {pattern} ({chinese}不符合格式 {pattern})"
+            f"{english} {cleaned!r} does not match the pattern set by {key} in the configuration "
+            f"({chinese} {cleaned!r} 不符合配置项 {key} 设定的格式); a bank whose numbers look different "
+            f"sets its own pattern there (编号规则不同可在该配置项中修改){shown}"
         )
     return cleaned
