@@ -70,9 +70,9 @@ def parse_contract_number(text: str, *, kind: Kind = "contract", config: Config 
     cleaned = unicodedata.normalize("NFKC", text).strip().upper()
     if not _compiled(pattern).fullmatch(cleaned):
         english, chinese = _NAMES[kind]
-        key = setting_name(kind)
         if not cleaned:
             raise InvalidIdentifier(f"{english} is empty ({chinese}为空)")
+        key = setting_name(kind)
         # A long pattern (the shipped one is) says nothing to the clerk importing a ledger; the key does.
         shown = f": {pattern}" if len(pattern) <= _SHOWN_PATTERN_CHARS else ""
         raise InvalidIdentifier(
