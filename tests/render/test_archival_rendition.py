@@ -1,4 +1,4 @@
-"""The archival rendition: a generated DOCX is reproducible, and its PDF is PDF/A-2b with every font embedded."""
+"""The archival rendition: a reproducible DOCX, and its PDF as PDF/A-2b with every font embedded."""
 
 from __future__ import annotations
 
