@@ -38,6 +38,7 @@ from jinja2.sandbox import SecurityError
 from lxml import etree
 
 from dossier.errors import DossierError
+from dossier.render.reproducible import pin_zip_times
 from dossier.render.sandbox import DocumentSandbox, make_environment
 
 PartKind = Literal["body", "header", "footer", "footnotes", "property"]
@@ -237,7 +238,7 @@ class CompiledTemplate:
         return tuple(c.part for c in self._parts)
 
     def render(self, context: Mapping[str, Any]) -> bytes:
-        """The finished DOCX for ``context``; a new document on every call."""
+        """The finished DOCX for ``context``: the same context gives the same bytes (fixed ZIP times)."""
         run = _RenderRun(io.BytesIO(self.data))
         current: _CompiledPart | None = None
         try:
@@ -269,7 +270,7 @@ class CompiledTemplate:
             raise  # isolation reports it as a memory limit
         except Exception as exc:
             raise _render_error(self.name, exc, current.part if current else None) from exc
-        return out.getvalue()
+        return pin_zip_times(out.getvalue())
 
     def save(self, context: Mapping[str, Any], path: Path) -> Path:
         """Render and write ``path`` atomically: the file is either complete or untouched."""

@@ -41,7 +41,11 @@ SOFFICE_ENV = "DOSSIER_SOFFICE"
 # Forcing the Word import filter matters: without it LibreOffice imports an unreadable .docx as plain
 # text and "succeeds" with a PDF full of garbage.
 DOCX_IMPORT_FILTER = "MS Word 2007 XML"
-PDF_EXPORT = "pdf:writer_pdf_Export"
+# The archival rendition is PDF/A-2b (SelectPdfVersion 2): every font embedded, XMP metadata declaring the
+# conformance, nothing that depends on the reader's machine. LibreOffice 7.4+ takes filter options as JSON.
+PDFA_PART = 2
+PDFA_CONFORMANCE = "B"
+PDF_EXPORT = f'pdf:writer_pdf_Export:{{"SelectPdfVersion":{{"type":"long","value":"{PDFA_PART}"}}}}'
 DOCX_SUFFIXES = frozenset({".docx", ".docm", ".dotx", ".dotm"})
 _POLL_S = 0.1
 _KILL_WAIT_S = 10.0
