@@ -5,7 +5,8 @@ the bytes as they arrive, chunked or not, whatever ``Content-Length`` claims, an
 body passes its route's limit. Routes take ``[service].max_input_bytes`` unless their endpoint is marked
 with :func:`takes_files`; those take files up to ``[media].max_file_bytes`` each (the form reader in
 ``service.uploads`` checks each file; here only the whole body is bounded). A response sent before the
-body was read to its end closes the connection, so the rest of an unwanted body is never read at all.
+body was read to its end closes the connection (unless only a small rest is left), so the rest of an
+unwanted body is never read at all.
 """
 
 from __future__ import annotations
@@ -96,6 +97,13 @@ class RequestBody:
             self.complete = True
         return message
 
+    def unread_is_large(self) -> bool:
+        """More than a small body is still to come, or nobody said how much (chunked)."""
+        if self.complete:
+            return False
+        declared = _content_length(self._scope)
+        return declared is None or declared - self.received > self._settings.max_input_bytes
+
     def too_large(self) -> BodyTooLarge:
         files = self.max_files
         return BodyTooLarge(self.limit, self._settings.max_upload_bytes if files else None)
@@ -125,8 +133,9 @@ class BodyLimits:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if not body.complete and not _has_close(message):
+                if body.unread_is_large() and not _has_close(message):
                     # The rest of the body is unwanted: close rather than read it to keep the connection.
+                    # (A small rest is left to the server to skip, so the client surely reads the answer.)
                     message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
 
