@@ -75,14 +75,19 @@ class FormStream:
         self._max_files = counter.max_files if counter is not None else 0
         self._events: deque[tuple[_Event, str, str | bytes]] = deque()
         self._field_bytes = 0
-        self._ended = False
         self.form = ReceivedForm()
         # The part being read: a field's name and bytes, or a file's record and open handle.
         self._field: tuple[str, bytearray] | None = None
         self._file: tuple[str, str, Path, BinaryIO] | None = None
         self._file_size = 0
         self._folder: Path | None = None
+        self._file_fields: frozenset[str] = frozenset()
+        self._headers: dict[bytes, bytes] = {}
+        self._header = (b"", b"")
+        self._query = (bytearray(), bytearray())
         self._parser = self._make_parser(request.headers.get("content-type", ""))
+        # Anything but a form is not read at all: the fields are then missing, and the answer says so.
+        self._ended = self._parser is None
 
     # -- what endpoints call
 
@@ -139,9 +144,8 @@ class FormStream:
                 if self._ended:
                     return
                 chunk = await anext(self._chunks, None)
-                if self._parser is None:
-                    self._ended = chunk is None
-                elif chunk is None:
+                assert self._parser is not None
+                if chunk is None:
                     self._parser.finalize()
                     self._ended = True
                 elif chunk:
