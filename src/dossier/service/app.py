@@ -6,9 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
-from starlette.middleware.base import RequestResponseEndpoint
+from fastapi import FastAPI
 
 from dossier import __version__
 from dossier.config import Config
@@ -25,10 +23,10 @@ from dossier.service.api import (
     users,
     verifications,
 )
+from dossier.service.limits import BodyLimits
 from dossier.service.state import Services
 
 API = "/api/v1"
-UPLOAD_PATHS = (f"{API}/documents/upload", "/upload")
 
 DESCRIPTION = """
 dossier 信贷档案服务: generate credit documents, file supporting documents, search the archive,
@@ -64,17 +62,8 @@ def create_app(home: Path | str, config: Config | None = None, *, watch: bool = 
     )
     errors.install(app)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: RequestResponseEndpoint) -> Response:
-        # Uploads have their own, larger limit (checked while they stream); everything else is small.
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and not request.url.path.startswith(UPLOAD_PATHS):
-            limit = request.app.state.services.settings.max_input_bytes
-            if int(length) > limit:
-                return JSONResponse(
-                    {"detail": f"request larger than {limit:,} bytes (请求过大)"}, status_code=413
-                )
-        return await call_next(request)
+    # Every body is counted as it streams, against its route's limit (service/limits.py).
+    app.add_middleware(BodyLimits)
 
     for module in (
         health,

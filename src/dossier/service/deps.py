@@ -26,7 +26,9 @@ from dossier.access.users import (
     web_session,
 )
 from dossier.archive.catalog.models import Borrower, Document
+from dossier.service.limits import request_body
 from dossier.service.state import Services
+from dossier.service.uploads import form_stream
 
 SESSION_COOKIE = "dossier_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -67,13 +69,20 @@ class Unauthorized(HTTPException):
 
 
 async def _csrf_from_form(request: Request) -> str | None:
-    if request.headers.get("content-type", "").startswith(
+    """The token as a form field. A route that takes files reads only the fields sent before its first
+    file, so no file byte is read or written before the check; any other form is small (its route's
+    body limit) and FastAPI has usually read it already."""
+    if not request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/")
     ):
-        form = await request.form()
-        value = form.get(CSRF_FIELD)
-        return value if isinstance(value, str) else None
-    return None
+        return None
+    counted = request_body(request)
+    if counted is not None and counted.max_files:
+        values = (await form_stream(request).fields_before_files()).get(CSRF_FIELD)
+        return values[0] if values else None
+    form = await request.form()
+    value = form.get(CSRF_FIELD)
+    return value if isinstance(value, str) else None
 
 
 async def optional_user(request: Request, svc: ServicesDep) -> Principal | None:

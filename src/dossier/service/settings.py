@@ -11,6 +11,9 @@ class ServiceSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8700, ge=1, le=65535)
     max_input_bytes: int = Field(1 << 20, ge=1)
+    """The largest body of an ordinary request, and of the fields of a form that carries files."""
+    max_upload_files: int = Field(20, ge=1)
+    """How many files one request may carry (the evidence of one verification, say)."""
     max_upload_bytes: int = Field(4 << 30, ge=1)
     """Not read from [service]: the archive's own limit, [media].max_file_bytes, so one number rules."""
 

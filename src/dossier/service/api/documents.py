@@ -5,19 +5,24 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from dossier.access.roles import Action
 from dossier.access.users import AccessError, Principal
 from dossier.archive.browse import document_events, document_info, document_versions
 from dossier.archive.catalog.models import Document, Loan
+from dossier.inbox.upload import UploadOutcome
 from dossier.service.api import schemas
 from dossier.service.api.records import record
 from dossier.service.deps import Id, Services, ServicesDep, WriteSession, document_or_404, require
 from dossier.service.generation import generate_and_file
 from dossier.service.intake import upload_for
+from dossier.service.limits import takes_files
+from dossier.service.uploads import read_form
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -62,38 +67,70 @@ def generate(
     )
 
 
+UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "The file (文件)"},
+                        "borrower": {
+                            "type": "string",
+                            "description": "Borrower key, as an inbox folder would name it",
+                        },
+                        "folder": {
+                            "type": "string",
+                            "description": "A category or type folder, e.g. 05-担保资料",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/upload",
     response_model=schemas.UploadResult,
     status_code=status.HTTP_201_CREATED,
-    responses={413: {"model": schemas.Message, "description": "Larger than [service].max_upload_bytes"}},
+    responses={413: {"model": schemas.Message, "description": "Larger than [media].max_file_bytes"}},
     summary="Upload a supporting document through the inbox pipeline (上传资料)",
+    openapi_extra=UPLOAD_FORM,
 )
-def upload(
+@takes_files(1)
+async def upload(
     request: Request,
     svc: ServicesDep,
     user: Annotated[Principal, Depends(require(Action.UPLOAD))],
-    file: Annotated[UploadFile, File(description="The file (文件)")],
-    borrower: Annotated[
-        str | None, Form(description="Borrower key, as an inbox folder would name it")
-    ] = None,
-    folder: Annotated[str | None, Form(description="A category or type folder, e.g. 05-担保资料")] = None,
 ) -> schemas.UploadResult:
-    limit = svc.settings.max_upload_bytes
-    if int(request.headers.get("content-length") or 0) > limit + (1 << 20):
-        raise HTTPException(413, f"larger than {limit:,} bytes (文件过大)")
-    try:
-        outcome = upload_for(
-            svc, user, file.file, file.filename or "", borrower=borrower or "", folder=folder or ""
-        )
-    except AccessError:
-        # As for any borrower out of scope: indistinguishable from one that does not exist.
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"borrower (借款人) {borrower} not found (不存在)"
-        ) from None
+    # The form is read only now, after the user is known (limits.takes_files): the file goes to disk.
+    async with read_form(request, frozenset({"file"})) as form:
+        sent = form.files_of("file")
+        if not sent:
+            raise RequestValidationError(
+                [{"loc": ("body", "file"), "msg": "Field required", "type": "missing"}]
+            )
+        borrower, folder = form.first("borrower") or "", form.first("folder") or ""
+
+        def file_it() -> UploadOutcome:
+            with sent[0].path.open("rb") as stream:
+                return upload_for(svc, user, stream, sent[0].name, borrower=borrower, folder=folder)
+
+        try:
+            outcome = await run_in_threadpool(file_it)
+        except AccessError:
+            # As for any borrower out of scope: indistinguishable from one that does not exist.
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"borrower (借款人) {borrower} not found (不存在)"
+            ) from None
     document = None
     if outcome.document_id is not None:
-        document = svc.archive.transaction(
+        document = await run_in_threadpool(
+            svc.archive.transaction,
             lambda s: document_out(s, svc, d) if (d := s.get(Document, outcome.document_id)) else None,
             write=False,
         )

@@ -6,14 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from dossier.access.roles import Action
 from dossier.access.users import Principal
 from dossier.service.api.records import record
 from dossier.service.deps import Id, Services, ServicesDep, borrower_or_404, document_or_404, require
-from dossier.service.uploads import saved
+from dossier.service.limits import takes_files
+from dossier.service.uploads import ReceivedFile, ReceivedForm, read_form
 from dossier.verification import (
     EvidenceFile,
     VerificationError,
@@ -26,41 +30,74 @@ from dossier.verification import (
 router = APIRouter(tags=["verifications"])
 
 
-def verify_document(
-    svc: Services,
-    user: Principal,
-    document_id: int,
-    *,
-    method: str,
-    result: str,
-    aspect: str | None,
-    note: str | None,
-    with_people: list[str],
-    claimed_at: datetime | None,
-    place: str | None,
-    corrects: int | None,
-    evidence: list[UploadFile],
-) -> dict[str, Any]:
-    """Record a verification as ``user`` (the API and the borrower page both come here)."""
-    svc.archive.transaction(lambda s: document_or_404(s, user, svc, document_id), write=False)
-    with saved(evidence, svc.settings.max_upload_bytes) as files:
+class VerificationForm(BaseModel):
+    """The fields of a verification, as the API form and the borrower page send them."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    method: str = Field(
+        max_length=40, description="原件核对/上门核实/电话核实/系统查询/第三方核实 (or English)"
+    )
+    result: str = Field(max_length=40, description="一致/不一致/无法核实 (or English)")
+    aspect: str | None = Field(None, max_length=40, description="What was checked (核实事项)")
+    note: str | None = Field(None, max_length=2000)
+    with_people: list[str] = Field([], alias="with", description="Who else took part (陪同人员)")
+    claimed_at: datetime | None = Field(None, description="When the check took place (核实时间)")
+    place: str | None = Field(None, max_length=200)
+    corrects: int | None = Field(None, ge=1, le=2**63 - 1, description="The record this corrects")
+
+    @classmethod
+    def of(cls, form: ReceivedForm) -> VerificationForm:
+        """From a received form; empty optional fields count as absent, as FastAPI's Form() has it."""
+        values: dict[str, Any] = {k: v[0] for k, v in form.fields.items() if k != "with" and v and v[0] != ""}
+        values["with"] = form.fields.get("with", [])
         try:
-            made = record_verification(
-                svc.archive,
-                document_id,
-                method,
-                result,
-                user.actor,
-                evidence_paths=[EvidenceFile(path, name) for path, name in files],
-                with_people=[p.strip() for p in with_people if p.strip()],
-                claimed_at=claimed_at,
-                place=place or None,
-                note=note or None,
-                corrects=corrects,
-                aspect=aspect or None,
-            )
-        except VerificationError as exc:
-            raise HTTPException(422, str(exc)) from None
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors(include_url=False)) from None
+
+
+def _form_schema() -> dict[str, Any]:
+    schema = VerificationForm.model_json_schema(by_alias=True)
+    schema["properties"]["evidence"] = {
+        "type": "array",
+        "items": {"type": "string", "format": "binary"},
+        "description": "Photos, recordings, screenshots (证据), each up to [media].max_file_bytes",
+    }
+    body = {"schema": schema}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"multipart/form-data": body, "application/x-www-form-urlencoded": body},
+        }
+    }
+
+
+EVIDENCE = frozenset({"evidence"})
+
+
+def verify_document(
+    svc: Services, user: Principal, document_id: int, fields: VerificationForm, evidence: list[ReceivedFile]
+) -> dict[str, Any]:
+    """Record a verification as ``user`` (the API and the borrower page both come here); blocking."""
+    svc.archive.transaction(lambda s: document_or_404(s, user, svc, document_id), write=False)
+    try:
+        made = record_verification(
+            svc.archive,
+            document_id,
+            fields.method,
+            fields.result,
+            user.actor,
+            evidence_paths=[EvidenceFile(f.path, f.name) for f in evidence],
+            with_people=[p.strip() for p in fields.with_people if p.strip()],
+            claimed_at=fields.claimed_at,
+            place=fields.place or None,
+            note=fields.note or None,
+            corrects=fields.corrects,
+            aspect=fields.aspect or None,
+        )
+    except VerificationError as exc:
+        raise HTTPException(422, str(exc)) from None
     svc.make_searchable()
     return made.to_dict()
 
@@ -69,35 +106,24 @@ def verify_document(
     "/documents/{document_id}/verifications",
     status_code=status.HTTP_201_CREATED,
     summary="Record a verification of a document, with evidence (登记核实记录)",
+    openapi_extra=_form_schema(),
 )
-def add_verification(
+@takes_files()
+async def add_verification(
+    request: Request,
     document_id: Id,
     svc: ServicesDep,
     user: Annotated[Principal, Depends(require(Action.VERIFY))],
-    method: Annotated[str, Form(description="原件核对/上门核实/电话核实/系统查询/第三方核实 (or English)")],
-    result: Annotated[str, Form(description="一致/不一致/无法核实 (or English)")],
-    aspect: Annotated[str | None, Form(description="What was checked (核实事项)")] = None,
-    note: Annotated[str | None, Form(max_length=2000)] = None,
-    with_people: Annotated[list[str], Form(alias="with", description="Who else took part (陪同人员)")] = [],  # noqa: B006
-    claimed_at: Annotated[datetime | None, Form(description="When the check took place (核实时间)")] = None,
-    place: Annotated[str | None, Form(max_length=200)] = None,
-    corrects: Annotated[int | None, Form(ge=1, le=2**63 - 1, description="The record this corrects")] = None,
-    evidence: Annotated[list[UploadFile], File(description="Photos, recordings, screenshots (证据)")] = [],  # noqa: B006
 ) -> dict[str, Any]:
-    return verify_document(
-        svc,
-        user,
-        document_id,
-        method=method,
-        result=result,
-        aspect=aspect,
-        note=note,
-        with_people=with_people,
-        claimed_at=claimed_at,
-        place=place,
-        corrects=corrects,
-        evidence=evidence,
+    # Out of scope is 404 before a byte of evidence is read; the form is read only after that.
+    await run_in_threadpool(
+        svc.archive.transaction, lambda s: document_or_404(s, user, svc, document_id), write=False
     )
+    async with read_form(request, EVIDENCE) as form:
+        fields = VerificationForm.of(form)
+        return await run_in_threadpool(
+            verify_document, svc, user, document_id, fields, form.files_of("evidence")
+        )
 
 
 @router.get("/documents/{document_id}/verifications", summary="A document's verification records")

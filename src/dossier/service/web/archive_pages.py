@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from dossier.access.roles import Action, Role
 from dossier.access.scope import assign
@@ -17,10 +19,13 @@ from dossier.archive.browse import borrower_info, borrower_loans, borrower_tree,
 from dossier.archive.completeness import evaluate, load_checklists
 from dossier.archive.completeness.report_html import borrower_report_html
 from dossier.archive.completeness.snapshot import load_snapshot
+from dossier.inbox.upload import UploadOutcome
 from dossier.service.api.records import record
-from dossier.service.api.verifications import verify_document
+from dossier.service.api.verifications import EVIDENCE, VerificationForm, verify_document
 from dossier.service.deps import Id, borrower_or_404, document_or_404, scope_ids, services
 from dossier.service.intake import upload_for
+from dossier.service.limits import takes_files
+from dossier.service.uploads import read_form
 from dossier.service.web.render import allowed, page, page_user, redirect, require_page
 from dossier.verification import Aspect, Method, Result, list_verifications
 
@@ -81,46 +86,30 @@ def borrower_page(request: Request, borrower_id: Id, user: User) -> Response:
 
 
 @router.post("/documents/{document_id}/verify")
-def document_verify(
-    request: Request,
-    document_id: Id,
-    user: User,
-    method: Annotated[str, Form(max_length=40)],
-    result: Annotated[str, Form(max_length=40)],
-    aspect: Annotated[str, Form(max_length=40)] = "",
-    claimed_at: Annotated[str, Form(max_length=40)] = "",
-    place: Annotated[str, Form(max_length=200)] = "",
-    note: Annotated[str, Form(max_length=2000)] = "",
-    with_people: Annotated[str, Form(alias="with", max_length=200)] = "",
-    evidence: Annotated[list[UploadFile], File()] = [],  # noqa: B006
-) -> Response:
+@takes_files()
+async def document_verify(request: Request, document_id: Id, user: User) -> Response:
     require_page(request, user, Action.VERIFY)
     svc = services(request)
-    borrower_id = svc.archive.transaction(
-        lambda s: document_or_404(s, user, svc, document_id).borrower_id, write=False
+    borrower_id = await run_in_threadpool(
+        svc.archive.transaction, lambda s: document_or_404(s, user, svc, document_id).borrower_id, write=False
     )
+    back = f"/borrowers/{borrower_id}"
     try:
-        when = datetime.fromisoformat(claimed_at) if claimed_at else None
-        made = verify_document(
-            svc,
-            user,
-            document_id,
-            method=method,
-            result=result,
-            aspect=aspect,
-            note=note,
-            with_people=[p for p in with_people.replace("，", ",").replace("、", ",").split(",")],
-            claimed_at=when,
-            place=place,
-            corrects=None,
-            evidence=[e for e in evidence if e.filename],
-        )
-    except ValueError:
-        return redirect(f"/borrowers/{borrower_id}?error={quote('核实时间格式错误')}#doc-{document_id}")
+        # The form is read only now, the user known and the CSRF token checked (limits.takes_files).
+        async with read_form(request, EVIDENCE) as form:
+            people = (form.first("with") or "").replace("，", ",").replace("、", ",")
+            form.fields["with"] = people.split(",")
+            try:
+                fields = VerificationForm.of(form)
+            except RequestValidationError:
+                return redirect(f"{back}?error={quote('核实时间格式错误或字段过长')}#doc-{document_id}")
+            made = await run_in_threadpool(
+                verify_document, svc, user, document_id, fields, form.files_of("evidence")
+            )
     except HTTPException as exc:
-        return redirect(f"/borrowers/{borrower_id}?error={quote(str(exc.detail)[:250])}#doc-{document_id}")
+        return redirect(f"{back}?error={quote(str(exc.detail)[:250])}#doc-{document_id}")
     text = f"已登记核实记录 #{made['id']}"
-    return redirect(f"/borrowers/{borrower_id}?ok={quote(text)}#doc-{document_id}")
+    return redirect(f"{back}?ok={quote(text)}#doc-{document_id}")
 
 
 @router.get("/borrowers/{borrower_id}/completeness", response_class=HTMLResponse)
@@ -139,23 +128,30 @@ def borrower_completeness_print(request: Request, borrower_id: Id, user: User) -
 
 
 @router.post("/borrowers/{borrower_id}/upload")
-def borrower_upload(
-    request: Request,
-    borrower_id: Id,
-    user: User,
-    file: Annotated[UploadFile, File()],
-    folder: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
+@takes_files(1)
+async def borrower_upload(request: Request, borrower_id: Id, user: User) -> Response:
     require_page(request, user, Action.UPLOAD)
     svc = services(request)
-    key = svc.archive.transaction(lambda s: borrower_or_404(s, user, svc, borrower_id).key, write=False)
-    outcome = upload_for(svc, user, file.file, file.filename or "", borrower=key, folder=folder)
+    key = await run_in_threadpool(
+        svc.archive.transaction, lambda s: borrower_or_404(s, user, svc, borrower_id).key, write=False
+    )
+    # The form is read only now, the user known and the CSRF token checked (limits.takes_files).
+    async with read_form(request, frozenset({"file"})) as form:
+        sent = form.files_of("file")
+        folder = form.first("folder") or ""
+        if not sent:
+            return redirect(f"/borrowers/{borrower_id}?error={quote('请选择要上传的文件')}")
+        if len(folder) > 100:
+            return redirect(f"/borrowers/{borrower_id}?error={quote('目录名过长')}")
+
+        def file_it() -> UploadOutcome:
+            with sent[0].path.open("rb") as stream:
+                return upload_for(svc, user, stream, sent[0].name, borrower=key, folder=folder)
+
+        outcome = await run_in_threadpool(file_it)
+    name = sent[0].name
     if outcome.document_id is not None:
-        text = (
-            f"已归档：{file.filename}"
-            if outcome.outcome != "duplicate"
-            else f"文件已在档案中：{file.filename}"
-        )
+        text = f"已归档：{name}" if outcome.outcome != "duplicate" else f"文件已在档案中：{name}"
         return redirect(f"/borrowers/{borrower_id}?ok={quote(text)}#doc-{outcome.document_id}")
     why = f"未能归档，已转入隔离区：{outcome.message or outcome.outcome}"
     return redirect(f"/borrowers/{borrower_id}?error={quote(why)}")
