@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from dossier.access.roles import Action
 from dossier.access.users import Principal
@@ -16,6 +18,7 @@ from dossier.inputs import parse_text
 from dossier.kinds.registry import all_kinds
 from dossier.service.deps import services
 from dossier.service.generation import generate_and_file
+from dossier.service.state import Services
 from dossier.service.web.render import page, page_user, require_page
 
 router = APIRouter()
@@ -34,23 +37,33 @@ def generate_page(request: Request, user: User, kind: str = "") -> Response:
 
 
 @router.post("/generate", response_class=HTMLResponse)
-def generate_submit(
-    request: Request,
-    user: User,
-    kind: Annotated[str, Form(max_length=60)],
-    text: Annotated[str, Form(max_length=1_000_000)] = "",
-    file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
+async def generate_submit(request: Request, user: User) -> Response:
+    # No Form()/File() parameters: FastAPI would read those before the user is known. The form is read
+    # only now, signed in and allowed, and its body is already capped at [service].max_input_bytes.
     require_page(request, user, Action.GENERATE)
     svc = services(request)
+    form = await request.form(max_files=1, max_fields=10)
+    kind = _text_field(form.get("kind"))[:60]
+    text = _text_field(form.get("text"))
+    file = form.get("file")
     source = "粘贴内容"
-    if file is not None and file.filename:
-        raw = file.file.read(svc.settings.max_input_bytes + 1)
+    if isinstance(file, StarletteUpload) and file.filename:
+        raw = await file.read(svc.settings.max_input_bytes + 1)
         source = file.filename
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             return _form(request, user, kind=kind, problems=[FieldProblem(source, "文件", "不是 UTF-8 文本")])
+    return await run_in_threadpool(_generate, request, user, svc, kind, text, source)
+
+
+def _text_field(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _generate(
+    request: Request, user: Principal, svc: Services, kind: str, text: str, source: str
+) -> Response:
     try:
         made = generate_and_file(svc, user, kind, parse_text(text, source=source), source=source)
     except InputError as exc:
