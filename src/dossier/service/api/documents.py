@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from dossier.access.roles import Action
+from dossier.access.scope import BorrowerNotFound
 from dossier.access.users import AccessError, Principal
 from dossier.archive.browse import document_events, document_info, document_versions
 from dossier.archive.catalog.models import Document, Loan
@@ -44,6 +45,9 @@ def generate(
 ) -> schemas.Generated:
     try:
         made = generate_and_file(svc, user, body.kind, body.data, source="request")
+    except BorrowerNotFound as exc:
+        # Another officer's borrower answers as one that does not exist.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     except AccessError as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     document = made.document
@@ -82,15 +86,10 @@ def upload(
     limit = svc.settings.max_upload_bytes
     if int(request.headers.get("content-length") or 0) > limit + (1 << 20):
         raise HTTPException(413, f"larger than {limit:,} bytes (文件过大)")
-    try:
-        outcome = upload_for(
-            svc, user, file.file, file.filename or "", borrower=borrower or "", folder=folder or ""
-        )
-    except AccessError:
-        # As for any borrower out of scope: indistinguishable from one that does not exist.
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"borrower (借款人) {borrower} not found (不存在)"
-        ) from None
+    # Matched within the user's scope: another officer's borrower is quarantined as one not registered.
+    outcome = upload_for(
+        svc, user, file.file, file.filename or "", borrower=borrower or "", folder=folder or ""
+    )
     document = None
     if outcome.document_id is not None:
         document = svc.archive.transaction(
