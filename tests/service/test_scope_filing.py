@@ -282,11 +282,12 @@ def test_correcting_a_hidden_record_answers_as_a_missing_one(client: TestClient,
             data={"method": "原件核对", "result": "一致", "corrects": str(record)},
             headers=world.headers("other"),
         )
-        return response.status_code, response.json()["detail"].replace(str(record), "<record>")
+        return response.status_code, response.json()["detail"]
 
-    assert correct(hidden_record) == correct(999_999)
-    status, detail = correct(hidden_record)
-    assert status == 422 and str(world.documents["loan-contract"][0]) not in detail.replace(str(mine), "")
+    hidden_status, hidden = correct(hidden_record)
+    missing_status, missing = correct(999_999)
+    assert hidden_status == missing_status == 422
+    assert hidden == missing.replace("999999", str(hidden_record))
 
 
 # --------------------------------------------------------------------------- where scope comes from
@@ -331,31 +332,44 @@ def _ledger_row(contract: str, key: str, name: str, officer: str, username: str)
     )
 
 
-def test_a_ledger_row_grants_by_username_only(client: TestClient, world: Demo, tmp_path: Path) -> None:
-    named, mapped, stranger = (credit_code(f"91350205MA2XK7Q{n}") for n in ("61", "62", "63"))
-    ledger = tmp_path / "ledger.csv"
-    ledger.write_text(
-        "\n".join(
-            [
-                LEDGER_HEADER,
-                _ledger_row("JK2026-800001", named, "示例甲公司", "王五", ""),
-                _ledger_row("JK2026-800002", mapped, "示例乙公司", "某某", "other"),
-                _ledger_row("JK2026-800003", stranger, "示例丙公司", "王五", "no-such-user"),
-            ]
-        )
-        + "\n",
-        encoding="utf-8",
+def _import(home: Path, folder: Path, *rows: str) -> Any:
+    ledger = folder / "ledger.csv"
+    ledger.write_text("\n".join([LEDGER_HEADER, *rows]) + "\n", encoding="utf-8")
+    with Archive.open(home) as archive:
+        return import_ledger(archive, ledger, as_of=date(2026, 11, 28), actor="setup")
+
+
+def _borrower_id(home: Path, key: str) -> int | None:
+    with Archive.open(home) as archive:
+        return archive.transaction(lambda s: (b := find_borrower(s, key)) and b.id, write=False)
+
+
+def test_an_officer_named_in_a_ledger_row_is_given_nothing(
+    client: TestClient, world: Demo, tmp_path: Path
+) -> None:
+    named = credit_code("91350205MA2XK7Q61")
+    report = _import(world.home, tmp_path, _ledger_row("JK2026-800001", named, "示例甲公司", "王五", ""))
+    assert report.rejected_lines == []
+    borrower = _borrower_id(world.home, named)
+    assert client.get(f"/api/v1/borrowers/{borrower}", headers=world.headers("other")).status_code == 404
+
+
+def test_a_ledger_rows_officer_username_assigns_the_borrower(
+    client: TestClient, world: Demo, tmp_path: Path
+) -> None:
+    mapped, stranger = credit_code("91350205MA2XK7Q62"), credit_code("91350205MA2XK7Q63")
+    report = _import(
+        world.home,
+        tmp_path,
+        _ledger_row("JK2026-800002", mapped, "示例乙公司", "某某", "other"),
+        _ledger_row("JK2026-800003", stranger, "示例丙公司", "王五", "no-such-user"),
     )
-    with Archive.open(world.home) as archive:
-        report = import_ledger(archive, ledger, as_of=date(2026, 11, 28), actor="setup")
-        ids = archive.transaction(
-            lambda s: {k: b.id for k in (named, mapped, stranger) if (b := find_borrower(s, k))}, write=False
-        )
-    assert report.rejected_lines == [4]
-    assert "officer_username" in report.problems[0].column and "no-such-user" in report.problems[0].reason
-    assert stranger not in ids
-    assert client.get(f"/api/v1/borrowers/{ids[named]}", headers=world.headers("other")).status_code == 404
-    assert client.get(f"/api/v1/borrowers/{ids[mapped]}", headers=world.headers("other")).status_code == 200
+    assert report.rejected_lines == [3]
+    problem = report.problems[0]
+    assert problem.column == "officer_username 客户经理用户名" and "no-such-user" in problem.reason
+    assert _borrower_id(world.home, stranger) is None  # a rejected row writes nothing
+    borrower = _borrower_id(world.home, mapped)
+    assert client.get(f"/api/v1/borrowers/{borrower}", headers=world.headers("other")).status_code == 200
 
 
 def sign_in(client: TestClient, username: str, next_url: str) -> None:
