@@ -378,3 +378,40 @@ def sign_in(client: TestClient, username: str, next_url: str) -> None:
     client.post(
         "/login", data={"username": username, "password": PASSWORD, "csrf_token": token, "next": next_url}
     )
+
+
+def test_migration_0008_turns_unambiguous_officer_names_into_assignments(tmp_path: Path) -> None:
+    import sqlite3
+
+    from dossier.access.scope import assigned_ids
+    from dossier.archive.catalog.user_tables import User
+    from dossier.archive.registry import ensure_borrower
+
+    home = tmp_path / "home"
+    named, on_loan, shared = (credit_code(f"91350205MA2XK7Q{n}") for n in ("71", "72", "73"))
+    with Archive.init(home) as archive:
+        ensure_borrower(archive, named, "示例丁公司", "enterprise", officer="李晓峰")
+        ensure_borrower(archive, on_loan, "示例戊公司", "enterprise")
+        ensure_loan(archive, on_loan, "JK2026-900001", facts={"officer": "李晓峰"})
+        ensure_borrower(archive, shared, "示例己公司", "enterprise", officer="王五")
+        for username, name in (("li", "李晓峰"), ("wang1", "王五"), ("wang2", "王五")):
+            archive.transaction(
+                lambda s, u=username, n=name: add_user(s, u, "officer", PASSWORD, display_name=n, actor="t")
+            )
+    # The catalog as 0006 left it: names, no assignments.
+    with sqlite3.connect(home / ".dossier" / "catalog.sqlite") as connection:
+        connection.execute("delete from borrower_assignments")
+        connection.execute("update alembic_version set version_num = '0006'")
+    with Archive.open(home) as archive:
+
+        def seen(session: Any) -> dict[str, set[str]]:
+            users = session.execute(select(User)).scalars()
+            return {
+                u.username: {session.get(Borrower, b).key for b in assigned_ids(session, u.id)} for u in users
+            }
+
+        assert archive.transaction(seen, write=False) == {
+            "li": {named, on_loan},
+            "wang1": set(),
+            "wang2": set(),
+        }
