@@ -204,6 +204,21 @@ def test_upload_into_own_borrower_still_files(client: TestClient, world: Demo) -
         assert response.json()["document"]["borrower_id"] == world.borrowers[own]
 
 
+def test_a_hidden_borrower_beside_an_own_one_is_no_conflict(client: TestClient, world: Demo) -> None:
+    # Unscoped, IDs of two borrowers are a conflict naming both; for "other" COMPANY is not there.
+    own = OWN[0]
+    content = text_pdf(
+        ["营业执照", f"统一社会信用代码 {own}", f"担保人 {COMPANY}", f"编号 B-{next(_serial)}"]
+    )
+    result = client.post(
+        "/api/v1/documents/upload",
+        files={"file": ("营业执照.pdf", content, "application/pdf")},
+        headers=world.headers("other"),
+    ).json()
+    assert COMPANY not in str(result)
+    assert result["outcome"] == "filed" and result["document"]["borrower_id"] == world.borrowers[own], result
+
+
 def test_content_held_only_by_a_hidden_borrower_is_no_duplicate(client: TestClient, world: Demo) -> None:
     # The officer's copy of the same bytes must not be answered "duplicate of document N".
     content = _note(f"统一社会信用代码 {COMPANY}")
