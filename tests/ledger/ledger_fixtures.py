@@ -67,6 +67,7 @@ def loan(
         "last_inspection": last,
         "class": cls,
         "officer": "吴晓东",
+        "officer_username": "",  # no account: the import assigns nobody
         "guarantors": guarantors,
     }
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import httpx
 
+from dossier.access.scope import assign
 from dossier.access.users import add_user, create_token
 from dossier.archive.home import Archive
+from dossier.archive.registry import find_borrower
 from dossier.batch import file_generated
 from dossier.generate import Generator
 from dossier.kinds.registry import get_kind
@@ -23,7 +25,8 @@ from inbox_samples import COMPANY, license_pdf, text_pdf
 
 DOSSIER = Path(sys.executable).parent / "dossier"
 PASSWORD = "correct-horse-9"
-# Officer 李晓峰 is named on the loan contract's example; 王五 on nothing.
+# Officer 李晓峰 is named on the loan contract's example, and assigned its borrower (OWNED); 王五 has
+# nothing. A name on a document grants nothing: only the assignment gives "officer" the borrower.
 USERS = {
     "admin": ("admin", "系统管理员"),
     "archivist": ("archivist", "档案员周敏"),
@@ -32,8 +35,21 @@ USERS = {
     "other": ("officer", "王五"),
 }
 KINDS = ("loan-contract", "collection", "investigation")
+OWNED = {"officer": (COMPANY,)}
+"""Borrowers assigned to each officer's account."""
 
-__all__ = ["COMPANY", "DOSSIER", "PASSWORD", "USERS", "Demo", "build", "free_port", "license_pdf", "text_pdf"]
+__all__ = [
+    "COMPANY",
+    "DOSSIER",
+    "OWNED",
+    "PASSWORD",
+    "USERS",
+    "Demo",
+    "build",
+    "free_port",
+    "license_pdf",
+    "text_pdf",
+]
 
 
 @dataclass
@@ -67,6 +83,11 @@ def build(home: Path) -> Demo:
             )
             _, secret = archive.transaction(lambda s, u=username: create_token(s, u, "tests", actor="setup"))
             demo.tokens[username] = secret
+        for username, keys in OWNED.items():
+            for key in keys:
+                archive.transaction(
+                    lambda s, u=username, k=key: assign(s, u, find_borrower(s, k), actor="setup")
+                )
         index_pending(archive)
         from sqlalchemy import select
 

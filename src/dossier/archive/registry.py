@@ -2,6 +2,8 @@
 
 A borrower's key is its resident ID number or unified social credit code (a credit code failing its
 check character is accepted, as a few real ones do). Every registration and every change is an audit event.
+The ``officer`` of a borrower or loan is free text for people (reports, notices); it grants no access:
+which officer sees a borrower is an assignment to a user account (dossier.access.scope).
 """
 
 from __future__ import annotations

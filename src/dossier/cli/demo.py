@@ -41,6 +41,9 @@ DEMO_USERS = (
     ("auditor", "auditor", "审计员郑洁", "demo-auditor"),
     ("admin", "admin", "系统管理员", "demo-admin"),
 )
+# The borrowers the examples and the demo ledger name 李晓峰 for. A name grants nothing: the demo
+# assigns them to the officer's account, as an archivist would.
+DEMO_OFFICER_BORROWERS = ("officer", ("91350205MA2XK7Q396", "91350203MA2YK7L54P", "11010519491231002X"))
 
 
 def _serve(home: Path, port: int | None) -> None:
@@ -66,6 +69,13 @@ def _serve(home: Path, port: int | None) -> None:
                 "--actor",
                 "demo",
             ],
+        )
+    officer, keys = DEMO_OFFICER_BORROWERS
+    for key in keys:
+        _step(
+            c,
+            f"分配借款人 assign {key} → {officer}",
+            ["users", "assign", officer, key, "--home", str(home), "--actor", "demo"],
         )
     _drop_unplaceable_scan(home)
     from dossier.archive.home import Archive

@@ -52,7 +52,7 @@ def users_add(
     username: Annotated[str, typer.Argument(help="Sign-in name (letters, digits, . _ -).")],
     role: Annotated[str, typer.Option("--role", help="officer, archivist, auditor or admin (or 客户经理…).")],
     name: Annotated[
-        str | None, typer.Option("--name", help="Display name; for officers, the name documents carry.")
+        str | None, typer.Option("--name", help="Display name, for people; it grants no borrowers.")
     ] = None,
     password: Annotated[
         str | None, typer.Option("--password", help=f"The password (default: ${ENV_PASSWORD}, else asked).")
@@ -111,7 +111,7 @@ def users_assign(
     home: HomeOption = None,
     actor: ActorOption = None,
 ) -> None:
-    """Let an officer see a borrower whose documents do not name them."""
+    """Let an officer see a borrower: an officer sees only the borrowers assigned to their account."""
     from dossier.access.scope import assign
     from dossier.access.users import AccessError
     from dossier.archive.registry import find_borrower, normalize_key

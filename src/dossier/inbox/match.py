@@ -13,13 +13,18 @@
 At each of 2 and 3, all identifiers found must point to one borrower; two or more is a conflict the
 watcher does not resolve (quarantine, "two borrowers"). A borrower name in the text is never evidence:
 names repeat. A contract or 借据 number of the chosen borrower also ties the document to that loan.
+
+An upload is matched within its uploader's scope (``visible``: the borrower ids they may file to). Every
+lookup runs the same query for everyone and then drops borrowers outside the scope, so a borrower
+another officer looks after is, in every spelling and by every kind of evidence, exactly a borrower
+that is not registered: same decision, same reason, same message, about the same time.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,31 +123,46 @@ class _Owners:
         return {key for keys in self.owners.values() for key in keys}
 
 
-def _owners(session: Session, found: Sequence[Found]) -> _Owners:
+def _owners(session: Session, found: Sequence[Found], visible: Collection[int] | None) -> _Owners:
+    """Borrowers tied to ``found``, leaving out those outside ``visible`` (None: none left out)."""
+
+    def seen(borrower_id: int) -> bool:
+        return visible is None or borrower_id in visible
+
     result = _Owners()
     keys = [f.value for f in found if f.kind in (RESIDENT_ID, CREDIT_CODE)]
     known = (
-        set(session.execute(select(Borrower.key).where(Borrower.key.in_(keys))).scalars()) if keys else set()
+        {
+            key
+            for borrower_id, key in session.execute(
+                select(Borrower.id, Borrower.key).where(Borrower.key.in_(keys))
+            ).all()
+            if seen(borrower_id)
+        }
+        if keys
+        else set()
     )
     contracts = [f.value for f in found if f.kind == CONTRACT]
     by_contract: dict[str, str] = {}
     if contracts:
         rows = session.execute(
-            select(Loan.contract_number, Borrower.key)
+            select(Loan.contract_number, Borrower.key, Borrower.id)
             .join(Borrower, Borrower.id == Loan.borrower_id)
             .where(Loan.contract_number.in_(contracts))
         ).all()
-        by_contract = {number: key for number, key in rows}
+        by_contract = {number: key for number, key, borrower_id in rows if seen(borrower_id)}
     receipts = [f.value for f in found if f.kind == RECEIPT]
     by_receipt: dict[str, tuple[str, str]] = {}
     if receipts:
         text = cast(Loan.receipt_numbers, String)
         rows = session.execute(
-            select(Loan.contract_number, Loan.receipt_numbers, Borrower.key)
+            select(Loan.contract_number, Loan.receipt_numbers, Borrower.key, Borrower.id)
             .join(Borrower, Borrower.id == Loan.borrower_id)
             .where(or_(*(text.like(f'%"{r}"%') for r in receipts)))
         ).all()
-        for number, numbers, key in rows:
+        for number, numbers, key, borrower_id in rows:
+            if not seen(borrower_id):
+                continue
             for receipt in numbers or []:
                 if receipt in receipts:
                     by_receipt[receipt] = (number, key)
@@ -160,11 +180,19 @@ def _owners(session: Session, found: Sequence[Found]) -> _Owners:
 
 
 def match(
-    session: Session, folders: Sequence[str], name: str, text: str, *, config: Config | None = None
+    session: Session,
+    folders: Sequence[str],
+    name: str,
+    text: str,
+    *,
+    config: Config | None = None,
+    visible: Collection[int] | None = None,
 ) -> Match:
     """The borrower of a file found under ``folders`` (inbox sub-folders, outermost first) named
-    ``name`` with extracted ``text`` (see the module doc)."""
+    ``name`` with extracted ``text`` (see the module doc); only borrowers in ``visible`` (the
+    uploader's scope; None: all) count as registered."""
     config = config or default_config()
+    yours = visible is not None
     loans: dict[str, str] = {}
     facts: dict[str, Any] = {}
     rest = tuple(folders)
@@ -175,17 +203,23 @@ def match(
         key = _folder_key(folder, config)
         if key is not None:
             rest = tuple(folders[1:])
-            if session.execute(select(Borrower.id).where(Borrower.key == key)).first() is None:
+            row = session.execute(select(Borrower.id).where(Borrower.key == key)).first()
+            if row is None or (visible is not None and row.id not in visible):
                 return Match(
                     None,
-                    f"the folder names borrower {key}, who is not registered (文件夹所指借款人未登记)",
+                    f"the folder names borrower {key}, who is not registered or not yours "
+                    "(文件夹所指借款人未登记或不在您的管户范围内)"
+                    if yours
+                    else f"the folder names borrower {key}, who is not registered (文件夹所指借款人未登记)",
                     problem=NO_BORROWER,
                     candidates=(key,),
                     rest=rest,
                 )
             decided = Match(key, f"folder:{key}", rest=rest)
         else:
-            owners = _owners(session, [f for f in find_identifiers(folder, config) if f.kind == CONTRACT])
+            owners = _owners(
+                session, [f for f in find_identifiers(folder, config) if f.kind == CONTRACT], visible
+            )
             if len(owners.borrowers()) == 1:
                 rest = tuple(folders[1:])
                 key = next(iter(owners.borrowers()))
@@ -196,7 +230,7 @@ def match(
         found = find_identifiers(source, config)
         if not found:
             continue
-        owners = _owners(session, found)
+        owners = _owners(session, found, visible)
         loans.update(owners.loans)
         borrowers = owners.borrowers()
         facts[where] = [f"{f.kind} {f.value}" for f in owners.owners]
@@ -220,7 +254,10 @@ def match(
     if decided is None:
         return Match(
             None,
-            "no folder, file name or text identifier names a registered borrower "
+            "no folder, file name or text identifier names a registered borrower of yours "
+            "(文件夹、文件名和文字中均无您管户的已登记借款人的证件号码或合同编号)"
+            if yours
+            else "no folder, file name or text identifier names a registered borrower "
             "(文件夹、文件名和文字中均无已登记借款人的证件号码或合同编号)",
             problem=NO_BORROWER,
             rest=rest,

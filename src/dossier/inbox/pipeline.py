@@ -114,6 +114,9 @@ class Context:
     stop: threading.Event = field(default_factory=threading.Event)
     filing: ContentLocks = field(default_factory=lambda: ContentLocks())
     media: MediaSettings = field(default_factory=MediaSettings)
+    filer_scope: frozenset[int] | None = None
+    """The borrower ids the uploader may file to (None: any, as for the watcher). The matcher sees no
+    other borrower, so one outside it is decided exactly as one not registered."""
 
     @property
     def accepted_types(self) -> frozenset[str]:
@@ -342,7 +345,10 @@ class MatchStep(Step):
         started = time.perf_counter()
         text = work.text[: ctx.settings.text_chars]
         found = ctx.archive.transaction(
-            lambda s: match(s, work.folders, work.item.name, text, config=ctx.archive.config), write=False
+            lambda s: match(
+                s, work.folders, work.item.name, text, config=ctx.archive.config, visible=ctx.filer_scope
+            ),
+            write=False,
         )
         work.match = found
         kind = work.classification
@@ -356,7 +362,7 @@ class MatchStep(Step):
             "extraction": work.extraction,
         }
         if found.borrower_key is None:
-            holder = _sole_holder(ctx.archive, work.columns.get("sha256"))
+            holder = _sole_holder(ctx.archive, work.columns.get("sha256"), ctx.filer_scope)
             if found.problem == NO_BORROWER and holder is not None:
                 work.duplicate_of = holder
             elif work.failed_extraction:
@@ -678,8 +684,9 @@ def _filed_copy(session: Session, key: str, sha256: str) -> Document | None:
     ).scalar_one_or_none()
 
 
-def _sole_holder(archive: Archive, sha256: str | None) -> int | None:
-    """The filed document holding this content, when exactly one borrower's file has it."""
+def _sole_holder(archive: Archive, sha256: str | None, visible: frozenset[int] | None) -> int | None:
+    """The filed document holding this content, when exactly one borrower's file (of those
+    ``visible`` to the uploader, None: all) has it."""
     if not sha256:
         return None
     rows = archive.transaction(
@@ -690,6 +697,7 @@ def _sole_holder(archive: Archive, sha256: str | None) -> int | None:
         ).all(),
         write=False,
     )
+    rows = [(doc, borrower) for doc, borrower in rows if visible is None or borrower in visible]
     borrowers = {borrower for _, borrower in rows}
     return min(doc for doc, _ in rows) if len(borrowers) == 1 else None
 

@@ -73,10 +73,16 @@ def copy_limited(stream: BinaryIO, out: BinaryIO, max_bytes: int, *, what: str) 
     return written
 
 
-def accept(archive: Archive, relative: str, *, actor: str) -> UploadOutcome:
-    """Take a staged file through the inbox steps: filed, a duplicate, or quarantined with a reason."""
+def accept(
+    archive: Archive, relative: str, *, actor: str, scope: frozenset[int] | None = None
+) -> UploadOutcome:
+    """Take a staged file through the inbox steps: filed, a duplicate, or quarantined with a reason.
+
+    ``scope`` is the borrower ids the uploader may file to (None: any); the matcher sees no other
+    borrower (see :attr:`pipeline.Context.filer_scope`)."""
     ctx = pipeline.Context.for_archive(archive)
     ctx.settings = ctx.settings.model_copy(update={"actor": actor})
+    ctx.filer_scope = scope
     try:
         item = _claimed(ctx, relative)
         for _ in range(RETRIES):

@@ -38,6 +38,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("last_inspection", "上次检查日期", required=False, aliases=("上次检查日",)),
     Column("class", "五级分类", aliases=("five_class", "风险分类")),
     Column("officer", "客户经理", required=False, aliases=("管户客户经理",)),
+    # The sign-in name of the officer's account: the one column that gives an officer the borrower.
+    Column("officer_username", "客户经理用户名", required=False, aliases=("客户经理账号", "officer_user")),
     Column("guarantors", "保证人证件号码", required=False, aliases=("保证人",)),
 )
 

@@ -72,6 +72,9 @@ class LedgerEntry(LoanTerms):
     """A validated row, with the line it came from."""
 
     line: int
+    officer_username: str | None = None
+    """The sign-in name of the officer's account (the import assigns the borrower to it); ``officer``
+    is a name for people and grants nothing."""
 
 
 def term_months(start: date, maturity: date) -> int:
@@ -207,6 +210,10 @@ def parse_entry(raw: RawRow, config: Config | None = None) -> LedgerEntry | list
     last_inspection = row.get("last_inspection", _optional(_date))
     five_class = row.get("class", lambda v: parse_five_class(_text(v)))
     officer = row.get("officer", lambda v: check_name(_text(v), ("loan officer", "客户经理"), max_chars=50))
+    officer_username = row.get(
+        "officer_username",
+        lambda v: check_name(_text(v), ("officer username", "客户经理用户名"), max_chars=50),
+    )
     guarantors = row.get("guarantors", lambda v: _guarantors(_text(v), config), default=[])
     _cross_checks(row, amount, start, maturity, balance, overdue_principal, overdue_interest, overdue_since)
     if key is not None and guarantors and key in guarantors:
@@ -233,6 +240,7 @@ def parse_entry(raw: RawRow, config: Config | None = None) -> LedgerEntry | list
         last_inspection=last_inspection,
         five_class=five_class,
         officer=officer,
+        officer_username=officer_username,
         guarantors=tuple(guarantors),
     )
 

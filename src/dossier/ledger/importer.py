@@ -3,6 +3,9 @@
 Borrowers and loans are registered or updated through the archive's registry (so their audit events are
 the usual ones); the ledger row is found by the loan's contract number, so importing again updates it.
 Everything is written in one catalog transaction, then the day's snapshot of totals is recorded.
+
+The ``officer`` column is a name for people and grants nothing; ``officer_username`` names the officer's
+account, and the import assigns the borrower to it (an unknown or disabled account rejects the row).
 """
 
 from __future__ import annotations
@@ -15,14 +18,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossier.access.scope import assign_user
 from dossier.archive.audit import append_event
 from dossier.archive.catalog.ledger_tables import LedgerLoan
+from dossier.archive.catalog.user_tables import User
 from dossier.archive.home import Archive
 from dossier.archive.registry import ensure_borrower, ensure_loan
 from dossier.errors import DossierError
+from dossier.ledger.columns import BY_NAME
 from dossier.ledger.entry import CellProblem, LedgerEntry, parse_entry
 from dossier.ledger.readers import read_rows
 from dossier.ledger.snapshot import record_snapshot
+
+OFFICER_USERNAME = BY_NAME["officer_username"]
 
 
 @dataclass
@@ -86,6 +94,9 @@ def import_ledger(archive: Archive, path: Path, *, as_of: date, actor: str = "sy
         for entry in entries:
             try:
                 outcome = _write(session, entry, source=source, as_of=as_of, now=now, actor=actor)
+            except UnknownAccount as exc:
+                report.problems.append(CellProblem(entry.line, OFFICER_USERNAME.both, str(exc)))
+                continue
             except DossierError as exc:
                 report.problems.append(CellProblem(entry.line, "contract_no 借款合同编号", str(exc)))
                 continue
@@ -104,10 +115,25 @@ def import_ledger(archive: Archive, path: Path, *, as_of: date, actor: str = "sy
     return archive.transaction(work)
 
 
+class UnknownAccount(DossierError):
+    """The row's officer_username names no active user."""
+
+
+def _account(session: Session, username: str | None) -> User | None:
+    """The officer's account a row names by sign-in name (never by display name)."""
+    if username is None:
+        return None
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active:
+        raise UnknownAccount(f"no active user {username!r} (没有该用户或已停用)")
+    return user
+
+
 def _write(
     session: Session, entry: LedgerEntry, *, source: str, as_of: date, now: datetime, actor: str
 ) -> str:
-    ensure_borrower(
+    account = _account(session, entry.officer_username)  # before anything is written for the row
+    borrower = ensure_borrower(
         session,
         entry.borrower_key,
         entry.borrower_name,
@@ -132,6 +158,8 @@ def _write(
         details={"five_class": entry.five_class.value},
         actor=actor,
     )
+    if account is not None:
+        assign_user(session, account, borrower, actor=actor)
     values = {
         "receipt_number": entry.receipt_number,
         "annual_rate": entry.annual_rate,

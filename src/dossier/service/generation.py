@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dossier.access.scope import assign, refuse_hidden
+from dossier.access.scope import assign_user, refuse_hidden
 from dossier.access.users import Principal
+from dossier.archive.catalog.user_tables import User
 from dossier.archive.registry import find_borrower, normalize_key
 from dossier.batch import file_generated
 from dossier.generate import Document
@@ -22,8 +23,9 @@ class Generated:
 
 
 def generate_and_file(svc: Services, user: Principal, kind: str, data: Any, *, source: str) -> Generated:
-    """Validate, render and file; an officer's new borrowers become theirs. Raises InputError,
-    AccessError (a borrower of another officer) or DossierError."""
+    """Validate, render and file; an officer's new borrowers become theirs (an assignment to their
+    account). Raises InputError, BorrowerNotFound (another officer's borrower, worded as one that does
+    not exist) or DossierError."""
     with svc.generate_lock:
         document = svc.generator.generate(kind, data, source=source)
     keys = [normalize_key(s.borrower_key, svc.config) for s in document.kind.subjects(document.data)]
@@ -32,9 +34,11 @@ def generate_and_file(svc: Services, user: Principal, kind: str, data: Any, *, s
 
     def make_theirs(session: Session) -> None:
         if svc.access.scoped(user.role):
+            account = session.get(User, user.id)
+            assert account is not None  # the signed-in user
             for key in {f["borrower_key"] for f in filings}:
                 if (borrower := find_borrower(session, key)) is not None:
-                    assign(session, user.username, borrower, actor=user.actor)
+                    assign_user(session, account, borrower, actor=user.actor)
 
     svc.archive.transaction(make_theirs)
     svc.make_searchable()

@@ -281,13 +281,18 @@ def _target(session: Session, document_id: int, corrects: int | None, evidence: 
 
 
 def _check_correction(session: Session, document_id: int, corrects: int) -> None:
-    earlier = session.get(VerificationRow, corrects)
+    # Looked up among this document's records only: a record about another document (perhaps one of
+    # another officer's borrowers) answers exactly as a record id that does not exist, and never says
+    # what it is about.
+    earlier = session.execute(
+        select(VerificationRow.id).where(
+            VerificationRow.id == corrects, VerificationRow.document_id == document_id
+        )
+    ).scalar_one_or_none()
     if earlier is None:
-        raise VerificationError(f"corrects (更正): no verification record {corrects} (没有该核实记录)")
-    if earlier.document_id != document_id:
         raise VerificationError(
-            f"corrects (更正): record {corrects} is about document {earlier.document_id}, not {document_id} "
-            f"(被更正的记录属于另一文档)"
+            f"corrects (更正): document {document_id} has no verification record {corrects} "
+            f"(该文档没有第{corrects}号核实记录)"
         )
     later = session.execute(
         select(VerificationRow.id).where(VerificationRow.corrects_id == corrects)

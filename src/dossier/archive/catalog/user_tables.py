@@ -19,7 +19,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(50), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
-    """Also the officer name documents carry (Borrower.officer), which assigns borrowers to officers."""
+    """For people only: names repeat, and a name documents carry (Borrower.officer) grants nothing."""
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -50,7 +50,7 @@ class WebSession(Base):
 
 
 class Assignment(Base):
-    """A borrower an officer may see besides those whose documents name the officer."""
+    """A borrower an officer may see: the only thing that gives a scoped user a borrower."""
 
     __tablename__ = "borrower_assignments"
     __table_args__ = (UniqueConstraint("borrower_id", "user_id", name="uq_assignment"),)

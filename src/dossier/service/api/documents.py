@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from dossier.access.roles import Action
+from dossier.access.scope import BorrowerNotFound
 from dossier.access.users import AccessError, Principal
 from dossier.archive.browse import document_events, document_info, document_versions
 from dossier.archive.catalog.models import Document, Loan
@@ -49,6 +50,9 @@ def generate(
 ) -> schemas.Generated:
     try:
         made = generate_and_file(svc, user, body.kind, body.data, source="request")
+    except BorrowerNotFound as exc:
+        # Another officer's borrower answers as one that does not exist.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     except AccessError as exc:
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     document = made.document
@@ -120,13 +124,8 @@ async def upload(
             with sent[0].path.open("rb") as stream:
                 return upload_for(svc, user, stream, sent[0].name, borrower=borrower, folder=folder)
 
-        try:
-            outcome = await run_in_threadpool(file_it)
-        except AccessError:
-            # As for any borrower out of scope: indistinguishable from one that does not exist.
-            raise HTTPException(
-                status.HTTP_404_NOT_FOUND, f"borrower (借款人) {borrower} not found (不存在)"
-            ) from None
+        # Matched within the user's scope: another officer's borrower is quarantined as one not registered.
+        outcome = await run_in_threadpool(file_it)
     document = None
     if outcome.document_id is not None:
         document = await run_in_threadpool(
