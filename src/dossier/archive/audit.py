@@ -91,6 +91,13 @@ def event_hash(prev_hash: str, event: Any) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
 
+def require_head(session: Session) -> None:
+    """Refuse, before any work, a write that will need to append an event when the head row is gone
+    (so a refused filing leaves no pending row for `dossier check` to finish)."""
+    if session.get(AuditHead, HEAD_ID) is None and session.execute(select(Event.seq).limit(1)).first():
+        raise AuditHeadMissing()
+
+
 def append_event(
     session: Session,
     *,
