@@ -95,7 +95,8 @@ class AnchorProblem:
             )
         return (
             f"{where}event {self.anchor.seq} no longer has the witnessed hash {self.anchor.hash[:12]}…: "
-            f"it or an earlier event was changed and the chain re-hashed (审计链被改写后重算哈希)"
+            f"the chain was rewritten at or before it, edited and re-hashed or cut and grown again "
+            f"(审计链被改写后重算哈希)"
         )
 
 
@@ -261,9 +262,8 @@ def check_anchors(session: Session, anchors: Sequence[Anchor]) -> list[AnchorPro
     wanted = sorted({a.seq for a in anchors if a.seq > 0})
     found: dict[int, str] = {}
     for batch in _batches(wanted, _LOOKUP_BATCH):
-        found.update(
-            session.execute(select(Event.seq, Event.hash).where(Event.seq.in_(batch))).tuples().all()
-        )
+        query = select(Event.seq, Event.hash).where(Event.seq.in_(batch))
+        found.update({seq: digest for seq, digest in session.execute(query)})
     problems: list[AnchorProblem] = []
     for anchor in anchors:
         if anchor.seq == 0:
