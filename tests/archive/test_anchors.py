@@ -140,6 +140,10 @@ def test_the_cli_round_trip_catches_a_tail_cut_with_its_head_row(archive, witnes
     assert problem["source"] == f"{log}:2"
     human = dossier("audit", "verify", "--anchors", str(log), "--home", home)
     assert human.returncode == 1 and f"{log}:2: event {lines[1]['seq']}" in human.stdout
+    # Nor will the log take a new head from the cut chain, which would bury the evidence.
+    again = dossier("audit", "anchor", "--to", str(log), "--home", home)
+    assert again.returncode != 0 and "not anchored" in again.stderr
+    assert len(log.read_text(encoding="utf-8").splitlines()) == 2
 
 
 def test_an_edit_re_hashed_to_the_end_is_caught_by_an_anchor(archive, witness, capsys):

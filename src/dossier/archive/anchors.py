@@ -130,6 +130,15 @@ def anchor_archive(archive: Archive, target: Path | None = None, *, actor: str =
             f"the audit chain is broken at event {chain.problem.seq} ({chain.problem.kind}): "
             f"{chain.problem.message}; it is not anchored (审计链断裂，不予锚定)"
         )
+    # A log whose earlier anchors the chain has lost witnesses a forgery: adding a new head to it would
+    # only bury the evidence under a line that checks out.
+    earlier = _readable_lines(path) if path.exists() else []
+    lost = archive.transaction(lambda s: check_anchors(s, earlier), write=False) if earlier else []
+    if lost:
+        raise DossierError(
+            f"{lost[0].message}; not anchored: run `dossier audit verify --anchors {path}` "
+            f"(链中已缺失此前锚定的事件，不予锚定)"
+        )
     anchor = Anchor(chain.last_seq, chain.last_hash, datetime.now(UTC), str(archive.home), str(path))
     append_line(path, anchor.line())
     archive.transaction(
@@ -202,6 +211,21 @@ def read_anchors(path: Path) -> list[Anchor]:
     if not anchors:
         raise AnchorFileError(f"{path}: holds no anchor (文件中没有锚点)")
     return anchors
+
+
+def _readable_lines(path: Path) -> list[Anchor]:
+    """The anchors of a log, skipping lines that cannot be read (`audit verify` names those)."""
+    found: list[Anchor] = []
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return found
+    for number, line in enumerate(text.splitlines(), 1):
+        try:
+            found.append(_from_line(line, f"{path}:{number}"))
+        except AnchorFileError:
+            continue
+    return found
 
 
 def _bundle_manifest(path: Path) -> dict[str, Any]:
