@@ -4,7 +4,7 @@ From inside the catalog, two forgeries cannot be seen: cutting the chain's tail 
 back with it, and editing an event then re-hashing every event after it and the head. Both remove a
 (seq, hash) pair the chain once had. An anchor is such a pair kept where the catalog's writer cannot
 reach it: `dossier audit anchor` appends the current head to an append-only JSON-lines log (one object a
-line: seq, hash, at, home, first_hash), ideally on another volume or machine, and
+line: seq, hash, at, home), ideally on another volume or machine, and
 `dossier audit verify --anchors FILE` reports every anchor the chain no longer contains.
 
 Every export bundle (``manifest.json`` ``audit_head``) and every diligence report (JSON ``chain_head``)
@@ -12,7 +12,11 @@ names the head it was made at, so a bundle zip, its manifest or a report's JSON 
 
 The log's path is ``[audit].anchor_path``. Empty (the default) means none: `dossier audit anchor` then
 needs ``--to FILE``, because a default beside the home would share the volume (and the fate) of the
-catalog it is meant to witness. A path inside the home is refused for the same reason.
+catalog it is meant to witness. A path inside the home is refused for the same reason. Every anchor
+given is checked, whatever its ``home`` says: keep one log per archive.
+
+What anchors cannot show: a change confined to events after the newest anchor. Anchor often (a daily
+cron job) and keep the log where the catalog's writers cannot rewrite it.
 """
 
 from __future__ import annotations
