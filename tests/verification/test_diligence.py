@@ -7,11 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from verification_samples import KEY, LOAN, OTHER_LOAN, make_sample, pdf, photo
 
 from dossier.archive.audit import events_for
-from dossier.archive.catalog.models import Event
+from dossier.archive.catalog.models import AuditHead, Event
 from dossier.archive.filing import file_document
 from dossier.archive.integrity import verify_archive
 from dossier.cli.app import main
@@ -175,3 +175,29 @@ def test_the_commands(sample, tmp_path: Path, capsys) -> None:
     assert main(["diligence", KEY, "--check", str(saved), "--home", home]) == 1
     assert main(["diligence", KEY, "--loan", "JK2099-999999", "--home", home]) == 2
     assert capsys.readouterr().err.startswith("error: --loan:")
+
+
+def test_the_report_carries_its_chain_head_and_serves_as_an_anchor(sample, tmp_path: Path, capsys) -> None:
+    archive, home = sample.archive, str(sample.archive.home)
+    head = archive.transaction(lambda s: events_for(s)[-1], write=False)
+    html = tmp_path / "diligence.html"
+    assert main(["diligence", KEY, "--loan", LOAN, "--html", str(html), "--home", home]) == 0
+    assert f"第{head.seq}号事件" in html.read_text(encoding="utf-8") and head.hash in html.read_text(
+        encoding="utf-8"
+    )
+    capsys.readouterr()
+    head = archive.transaction(lambda s: events_for(s)[-1], write=False)  # the HTML report's own event
+    assert main(["diligence", KEY, "--loan", LOAN, "--home", home, "--json"]) == 0
+    saved = tmp_path / "diligence.json"
+    saved.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert json.loads(saved.read_text(encoding="utf-8"))["chain_head"] == {"seq": head.seq, "hash": head.hash}
+    assert main(["audit", "verify", "--anchors", str(saved), "--home", home]) == 0
+    # Cut the chain below the report's head, head row and all: the chain links, the report shows the cut.
+    with archive.session() as session:
+        session.execute(delete(Event).where(Event.seq >= head.seq))
+        kept = session.get(Event, head.seq - 1)
+        session.execute(update(AuditHead).values(seq=kept.seq, hash=kept.hash))
+    capsys.readouterr()
+    assert main(["audit", "verify", "--anchors", str(saved), "--home", home, "--json"]) == 1
+    (problem,) = json.loads(capsys.readouterr().out)["anchors"]["problems"]
+    assert problem["problem"] == "truncated" and problem["seq"] == head.seq

@@ -5,18 +5,23 @@ content (seq, at, actor, action, target, borrower_key, details; sorted keys, UTF
 strings). The ``audit_head`` row holds the newest seq and hash: writers lock it, so appends serialize
 across processes, and it anchors the end of the chain, so a deleted tail shows.
 
-What the chain cannot show: someone with write access to the catalog who rewrites every later event
-*and* the head. Exporting or publishing the head hash now and then closes that gap.
+What the chain cannot show from inside the catalog: someone with write access to it who rewrites every
+later event *and* the head, or cuts the tail and moves the head back. A head written down elsewhere
+closes that gap: see anchors.py (`dossier audit anchor`, `dossier audit verify --anchors`).
+
+A missing head row is never re-created by a writer once events exist: appends are refused with
+AuditHeadMissing until `dossier check` has verified the chain and rebuilt the row (repair.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +29,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.archive.catalog.models import AuditHead, Event
+from dossier.errors import DossierError
 
 GENESIS = "0" * 64
 HEAD_ID = 1
+
+
+class AuditHeadMissing(DossierError):
+    """The ``audit_head`` row is gone while events exist: appending would fork the chain."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the audit chain's head row (审计链头 audit_head) is missing from the catalog, so nothing can be "
+            "recorded; run `dossier check` to verify the chain and rebuild the head from its last event"
+        )
 
 
 def plain(value: Any) -> Any:
@@ -75,6 +91,13 @@ def event_hash(prev_hash: str, event: Any) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
 
+def require_head(session: Session) -> None:
+    """Refuse, before any work, a write that will need to append an event when the head row is gone
+    (so a refused filing leaves no pending row for `dossier check` to finish)."""
+    if session.get(AuditHead, HEAD_ID) is None and session.execute(select(Event.seq).limit(1)).first():
+        raise AuditHeadMissing()
+
+
 def append_event(
     session: Session,
     *,
@@ -88,7 +111,10 @@ def append_event(
     locked = select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
     head = session.execute(locked).scalar_one_or_none()
     if head is None:
-        # A catalog migrated by revision 0001 always has the row; one made another way gets it now.
+        # A catalog migrated by revision 0001 always has the row; an empty one made another way gets it
+        # now. With events present the row was deleted: starting again at 1 would collide or fork.
+        if session.execute(select(Event.seq).limit(1)).first() is not None:
+            raise AuditHeadMissing()
         head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
         session.add(head)
     event = Event(
@@ -109,12 +135,19 @@ def append_event(
     return event
 
 
+class ChainBreak(StrEnum):
+    EDITED = "edited"
+    DELETED = "deleted"
+    INSERTED = "inserted"
+    TAIL_DELETED = "tail-deleted"
+    HEAD_MISSING = "head-missing"
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
     """Where the chain first breaks: the first event that is wrong or missing."""
-    kind: str
-    """``edited``, ``deleted``, ``inserted``, ``tail-deleted`` or ``head-missing``."""
+    kind: ChainBreak
     message: str
 
 
@@ -122,6 +155,9 @@ class ChainProblem:
 class ChainReport:
     events: int = 0
     head_seq: int = 0
+    last_seq: int = 0
+    """The last event walked (with last_hash): where a rebuilt head row would point."""
+    last_hash: str = GENESIS
     problem: ChainProblem | None = None
 
     @property
@@ -129,13 +165,16 @@ class ChainReport:
         return self.problem is None
 
 
-def verify_chain(session: Session) -> ChainReport:
-    """Walk the chain from the first event and name the first broken link."""
+EventVisitor = Callable[[Any], None]
+"""Called with each event row the walk reads (seq, at, actor, action, target, borrower_key, details,
+prev_hash, hash), in order, so other checks share the one pass over the log."""
+
+
+def verify_chain(session: Session, *, visit: EventVisitor | None = None) -> ChainReport:
+    """Walk the chain from the first event and name the first broken link; ``visit`` sees every row
+    read, up to and including a broken one."""
     head = session.execute(select(AuditHead).where(AuditHead.id == HEAD_ID)).scalar_one_or_none()
     report = ChainReport(head_seq=head.seq if head else 0)
-    if head is None:
-        report.problem = ChainProblem(0, "head-missing", "the audit head anchor is missing (审计锚点缺失)")
-        return report
     expected, prev = 1, GENESIS
     seen: dict[str, int] = {GENESIS: 0}
     last: Any = None
@@ -153,30 +192,40 @@ def verify_chain(session: Session) -> ChainReport:
     )
     for event in session.execute(columns.order_by(Event.seq)):
         report.events += 1
+        if visit is not None:
+            visit(event)
         problem = _check_link(event, expected, prev, seen)
         if problem is not None:
             report.problem = problem
             return report
         seen[event.hash] = event.seq
         expected, prev, last = event.seq + 1, event.hash, event
+        report.last_seq, report.last_hash = event.seq, event.hash
     last_seq = last.seq if last is not None else 0
-    if last_seq < head.seq:
+    if head is None:
+        report.problem = ChainProblem(
+            last_seq,
+            ChainBreak.HEAD_MISSING,
+            "the audit head row is missing (审计链头缺失); the events link up to event "
+            f"{last_seq}: `dossier check` rebuilds the head from it",
+        )
+    elif last_seq < head.seq:
         report.problem = ChainProblem(
             last_seq + 1,
-            "tail-deleted",
+            ChainBreak.TAIL_DELETED,
             f"events {last_seq + 1}…{head.seq} are missing from the end of the log; the head anchor "
             f"says {head.seq} (日志末尾的事件被删除)",
         )
     elif last_seq > head.seq:
         report.problem = ChainProblem(
             head.seq + 1,
-            "inserted",
+            ChainBreak.INSERTED,
             f"event {head.seq + 1} was added after the head anchor ({head.seq}) outside the audit log "
             f"(锚点之后被插入事件)",
         )
     elif last is not None and last.hash != head.hash:
         report.problem = ChainProblem(
-            last_seq, "edited", f"event {last_seq} does not match the head anchor (末条事件被篡改)"
+            last_seq, ChainBreak.EDITED, f"event {last_seq} does not match the head anchor (末条事件被篡改)"
         )
     return report
 
@@ -185,24 +234,26 @@ def _check_link(event: Any, expected: int, prev: str, seen: dict[str, int]) -> C
     seq = event.seq
     if seq > expected:
         missing = f"{expected}" if seq == expected + 1 else f"{expected}…{seq - 1}"
-        return ChainProblem(expected, "deleted", f"event {missing} is missing before event {seq} (事件被删)")
+        return ChainProblem(
+            expected, ChainBreak.DELETED, f"event {missing} is missing before event {seq} (事件被删)"
+        )
     if event_hash(event.prev_hash, event) != event.hash:
         if _hashes_as(event, seq - 1):
             return ChainProblem(
                 seq - 1,
-                "inserted",
+                ChainBreak.INSERTED,
                 f"event {seq - 1} was inserted: the event after it was renumbered from {seq - 1} to {seq} "
                 f"(事件被插入)",
             )
         if _hashes_as(event, seq + 1):
             return ChainProblem(
                 seq,
-                "deleted",
+                ChainBreak.DELETED,
                 f"event {seq} was renumbered from {seq + 1}: an event was deleted before it (事件被删除)",
             )
         return ChainProblem(
             seq,
-            "edited",
+            ChainBreak.EDITED,
             f"event {seq} ({event.action} {event.target}) does not match its hash (事件内容被篡改)",
         )
     if event.prev_hash != prev:
@@ -210,12 +261,12 @@ def _check_link(event: Any, expected: int, prev: str, seen: dict[str, int]) -> C
             first = seen[event.prev_hash] + 1
             return ChainProblem(
                 first,
-                "inserted",
+                ChainBreak.INSERTED,
                 f"events {first}…{seq - 1} do not belong: event {seq} follows event {first - 1} (事件被插入)",
             )
         return ChainProblem(
             seq - 1,
-            "edited",
+            ChainBreak.EDITED,
             f"event {seq - 1} was changed (its hash no longer links to event {seq}) (事件被篡改后重算哈希)",
         )
     return None

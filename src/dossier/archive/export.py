@@ -337,6 +337,9 @@ def _manifest(
                 for loan in loans
             ],
             "documents": sum(1 for e in entries if e.kind == "document"),
+            # The chain's head as this bundle was made (its own export event): an anchor, so that
+            # `dossier audit verify --anchors bundle.zip` shows whether the chain has been cut or rewritten.
+            "audit_head": {"seq": export_event.seq, "hash": export_event.hash},
             "files": files,
             "events": {
                 "file": "events.jsonl",

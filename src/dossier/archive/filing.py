@@ -38,7 +38,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from dossier.archive.audit import append_event, plain
+from dossier.archive.audit import append_event, plain, require_head
 from dossier.archive.catalog.models import Borrower, Document, Loan
 from dossier.archive.home import TEMP_PREFIX, Archive
 from dossier.archive.names import (
@@ -302,6 +302,7 @@ def _reserve(
     temp: _Temp,
     input_temp: _Temp | None,
 ) -> FilingResult:
+    require_head(session)  # the filing ends with an event: refuse now rather than leave it pending
     borrower = find_borrower(session, key)
     assert borrower is not None
     same = session.execute(

@@ -1,4 +1,9 @@
-"""`dossier check`: finish or roll back filings a crash interrupted, and clear stray temporary files.
+"""`dossier check`: rebuild a lost audit head, finish or roll back filings a crash interrupted, and clear
+stray temporary files.
+
+A missing ``audit_head`` row (which makes every write refuse, audit.AuditHeadMissing) is rebuilt from
+the chain's last event, but only after the whole chain has been walked and found to link: a broken
+chain is refused, since a head rebuilt on it would vouch for the damage.
 
 It holds the filing lock exclusively, so every pending row it sees belongs to a filing that died. A
 pending filing is finished when its content is on disk and verified (under the final name or still under
@@ -15,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dossier.archive.audit import append_event
-from dossier.archive.catalog.models import Document
+from dossier.archive.audit import HEAD_ID, ChainBreak, append_event, verify_chain
+from dossier.archive.catalog.models import AuditHead, Document
 from dossier.archive.filing import complete, fsync_dir, sha256_file
 from dossier.archive.home import RESERVED, TEMP_PREFIX, Archive
 from dossier.errors import DossierError
@@ -32,11 +37,17 @@ class CheckReport:
     """Pending filings undone (their ids are not reused)."""
     removed: list[str] = field(default_factory=list)
     """Temporary or partial files removed, relative to the home."""
+    head_rebuilt: int | None = None
+    """The seq the lost audit head row was rebuilt at (or would be, in a dry run)."""
 
     @property
     def clean(self) -> bool:
         """Nothing needed doing."""
-        return not (self.completed or self.rolled_back or self.removed)
+        return not (self.completed or self.rolled_back or self.removed) and self.head_rebuilt is None
+
+
+class ChainBrokenError(DossierError):
+    """The head row is missing and the chain does not link: the head cannot be rebuilt from it."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,8 @@ def check(archive: Archive, *, repair: bool = True, actor: str = "system") -> Ch
     """Repair what interrupted filings left behind (or, with ``repair=False``, only report it)."""
     report = CheckReport(repair=repair)
     with archive.filing_lock(exclusive=True):
+        # First: finishing a filing appends an event, which needs the head.
+        report.head_rebuilt = archive.transaction(lambda s: _rebuild_head(s, repair), write=repair)
         pending = archive.transaction(
             lambda s: list(s.execute(select(Document).where(Document.state == "pending")).scalars()),
             write=False,
@@ -79,6 +92,7 @@ def check(archive: Archive, *, repair: bool = True, actor: str = "system") -> Ch
                     action="check",
                     target=str(archive.home),
                     details={
+                        **({"head_rebuilt": report.head_rebuilt} if report.head_rebuilt is not None else {}),
                         "completed": report.completed,
                         "rolled_back": report.rolled_back,
                         "removed": report.removed,
@@ -86,6 +100,24 @@ def check(archive: Archive, *, repair: bool = True, actor: str = "system") -> Ch
                 )
             )
     return report
+
+
+def _rebuild_head(session: Any, repair: bool) -> int | None:
+    """Put the head row back at the chain's last event if it is missing; the seq, or None if present.
+    Runs in a write transaction, so no append slips in between the walk and the new row."""
+    if session.get(AuditHead, HEAD_ID) is not None:
+        return None
+    chain = verify_chain(session)
+    problem = chain.problem
+    if problem is None or problem.kind is not ChainBreak.HEAD_MISSING:
+        where = f" at event {problem.seq} ({problem.kind}): {problem.message}" if problem else ""
+        raise ChainBrokenError(
+            f"the audit head row is missing and the chain is broken{where}; the head is not rebuilt "
+            "(审计链断裂，无法重建链头): restore the catalog from a backup and check it against an anchor"
+        )
+    if repair:
+        session.add(AuditHead(id=HEAD_ID, seq=chain.last_seq, hash=chain.last_hash))
+    return chain.last_seq
 
 
 def _settle(archive: Archive, document: Document, report: CheckReport, actor: str) -> None:

@@ -1,4 +1,5 @@
-"""`dossier init | ingest | check | audit verify | audit log | borrowers | docs`: the archive home."""
+"""`dossier init | ingest | check | audit verify | audit anchor | audit log | borrowers | docs`: the
+archive home."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ ActorOption = Annotated[
 ]
 
 audit_app = typer.Typer(
-    help="The audit log: verify the chain and the files, show events.", no_args_is_help=True
+    help="The audit log: verify the chain and the files, anchor its head, show events.", no_args_is_help=True
 )
 
 
@@ -230,6 +231,7 @@ def check_archive(
         "home": str(archive.home),
         "repaired": report.repair,
         "clean": report.clean,
+        "head_rebuilt": report.head_rebuilt,
         "completed": report.completed,
         "rolled_back": report.rolled_back,
         "removed": report.removed,
@@ -240,6 +242,11 @@ def check_archive(
             c.print("档案库完好，无需修复 nothing to repair")
             return
         verb = "" if report.repair else "would be "
+        if report.head_rebuilt is not None:
+            c.print(
+                f"{verb}rebuilt 已重建审计链头: the audit head, at event {report.head_rebuilt} "
+                "(the chain was verified first)"
+            )
         for doc_id in report.completed:
             c.print(f"{verb}completed 已完成归档: document {doc_id}")
         for doc_id in report.rolled_back:
@@ -256,15 +263,55 @@ def check_archive(
 
 
 @audit_app.command("verify")
-def audit_verify(home: HomeOption = None, actor: ActorOption = None, as_json: JsonFlag = False) -> None:
-    """Walk the audit chain and re-hash every archived file. Exit 0 if all is well, 1 otherwise."""
+def audit_verify(
+    home: HomeOption = None,
+    anchors: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--anchors",
+            help="An anchor log, an export bundle (zip or its manifest.json) or a diligence report's JSON "
+            "whose chain heads must still be in the chain; repeat for several. Default: [audit].anchor_path "
+            "if it exists.",
+        ),
+    ] = None,
+    actor: ActorOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Walk the audit chain, rebuild from it what the archive must hold, and compare the catalog and every
+    file with that; check the chain against anchors. Exit 0 if all is well, 1 otherwise."""
+    from dossier.archive.anchors import read_anchors
     from dossier.archive.integrity import verify_archive
 
+    witnessed = [a for path in anchors for a in read_anchors(path)] if anchors else None
     with open_archive(home) as archive:
-        report = verify_archive(archive, actor=default_actor(actor))
+        report = verify_archive(archive, actor=default_actor(actor), anchors=witnessed)
     emit(report.summary(), as_json, lambda c: _print_verify(c, report))
     if not report.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(
+    to: Annotated[
+        Path | None,
+        typer.Option("--to", help="The anchor log to append to (default: [audit].anchor_path)."),
+    ] = None,
+    home: HomeOption = None,
+    actor: ActorOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Verify the chain and append its head (seq, hash, time) to an append-only anchor log kept outside
+    the archive, so that a later cut or rewrite of the chain shows (`audit verify --anchors`)."""
+    from dossier.archive.anchors import anchor_archive
+
+    with open_archive(home) as archive:
+        anchor = anchor_archive(archive, to, actor=default_actor(actor))
+    payload = {"seq": anchor.seq, "hash": anchor.hash, "at": anchor.at, "log": anchor.source}
+    emit(
+        payload,
+        as_json,
+        lambda c: c.print(f"已锚定 anchored: event {anchor.seq} {anchor.hash} → {anchor.source}"),
+    )
 
 
 def _print_verify(c: Console, report: IntegrityReport) -> None:
@@ -283,10 +330,19 @@ def _print_verify(c: Console, report: IntegrityReport) -> None:
         )
     for path in report.unknown:
         c.print(f"未登记 unknown: {path}")
+    for row in report.catalog:
+        c.print(f"目录不符 catalog {row.problem}: {row.message}")
     for doc_id in report.pending:
         c.print(f"未完成 pending: document {doc_id} (run `dossier check`)")
+    for anchor in report.anchor_problems:
+        c.print(f"锚点不符 anchor {anchor.kind}: {anchor.message}")
+    if report.anchors and not report.anchor_problems:
+        c.print(f"锚点相符 all {report.anchors} anchors are in the chain")
     if report.ok:
-        c.print(f"文件全部相符 all {report.files} files match the catalog ({report.documents} documents)")
+        c.print(
+            f"文件全部相符 all {report.files} files and the catalog match the chain "
+            f"({report.documents} documents)"
+        )
 
 
 @audit_app.command("log")

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dossier.archive.audit import append_event, canonical, plain
+from dossier.archive.audit import AuditHeadMissing, append_event, canonical, plain
 from dossier.archive.catalog.models import AuditHead, Borrower, Document, Event, Loan
 from dossier.archive.completeness.snapshot import BorrowerSnapshot, VerificationFacts, load_snapshot
 from dossier.archive.home import Archive
@@ -208,6 +208,9 @@ def _build(
                 f"loan (贷款): borrower {key} has no loan {loan_no} (该借款人名下无此合同)"
             )
     head = session.get(AuditHead, 1)
+    if head is None:
+        # A report names the head it was made at (an anchor, audit.anchors): without the row it has none.
+        raise AuditHeadMissing()
     head_seq = min(until_seq, head.seq) if until_seq is not None and head else (head.seq if head else 0)
     head_hash = (
         session.execute(select(Event.hash).where(Event.seq == head_seq)).scalar_one_or_none() or ""
