@@ -3,8 +3,8 @@
 Each column gets a minimum from what its cells print, and the space left goes where it helps:
 
 - an identifier cell must hold an 18-character 统一社会信用代码 or 身份证号 on one line, a 大写 cell a
-  17-character amount (``人民币玖仟捌佰柒拾陆万伍仟肆佰元整``), a money cell ``¥98,765,432.12``: these are
-  hard minimums, and a table that cannot give them is a build error;
+  21-character amount (any amount under ten million with 角 and 分), a money cell ``¥98,765,432.12``:
+  these are hard minimums, and a table that cannot give them is a build error;
 - a label column (fixed text) is as narrow as its longest label allows: on one line when there is room,
   else on two;
 - the rest goes to the columns with free text (names, addresses), in proportion to their old widths.
@@ -31,8 +31,9 @@ CELL_MARGINS: Final = 2 * 108 + 40
 IDENTIFIER_EM: Final = 13.4
 """An 18-character code with ten capital letters (``91350200MA8WXKMN7Q`` and the like) measured 125-140 pt
 at 10.5 pt in LibreOffice's PDF: 13.4 em leaves room for the widest realistic one."""
-CAPITAL_CHARS: Final = 17
-"""The longest 大写 amount a table cell must hold on one line (running text holds any length)."""
+CAPITAL_CHARS: Final = 21
+"""The longest 大写 amount a table cell must hold on one line (running text holds any length): every amount
+under ten million yuan, 角 and 分 included (``人民币玖佰捌拾柒万陆仟伍佰肆拾叁元贰角壹分``)."""
 MONEY_EM: Final = 7.2
 """``¥98,765,432.12`` at one em = 10.5 pt measured 73 pt."""
 LABEL_ONE_LINE_MAX: Final = 8
