@@ -46,8 +46,8 @@ _EXPRESSION: Final = re.compile(r"\{\{(?:(?!\}\}).)*\}\}", re.S)
 _STATEMENT: Final = re.compile(r"\{%(?:(?!%\}).)*%\}", re.S)
 _MONEY: Final = re.compile(r"\|\s*money\b")
 _DATE: Final = re.compile(r"\|\s*cndate\b")
-DATE_EM: Final = 8.6
-"""``2026年12月28日``: four CJK characters and up to eight digits."""
+DATE_EM: Final = 9.6
+"""``至2026年12月28日``: a date (four CJK characters, eight digits) and the 至 or 起 leading its line."""
 
 
 class LayoutError(ValueError):
@@ -107,7 +107,7 @@ def _paragraph_need(text: str, em: int) -> Need | None:
         # A date may wrap between two dates ("…至…") but not inside one.
         dated = DATE_EM if any(_DATE.search(e) for e in expressions) else 0.0
         minimum = round(max(fixed, FREE_TEXT_EM, dated) * em)
-        return Need(minimum, round((fixed + static) * em), True, round(max(fixed, 2.0) * em))
+        return Need(minimum, round((fixed + static) * em), True, round(max(fixed, 2.0, dated) * em))
     width = round((fixed + static) * em)
     return Need(width, width, free_text=False, floor=width)
 
