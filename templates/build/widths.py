@@ -16,6 +16,7 @@ Times New Roman); the identifier minimum is measured, not estimated (see IDENTIF
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -184,30 +185,86 @@ def wants_layout(table: etree._Element) -> bool:
     return "{%tr" not in text
 
 
-def layout_table(table: etree._Element) -> list[int]:
-    """Set the grid, every cell width and a fixed layout on ``table``; returns the new grid."""
-    grid = table.find(qn("w:tblGrid"))
-    cols = grid.findall(qn("w:gridCol"))
-    old = [int(c.get(qn("w:w"))) for c in cols]
-    total = sum(old)
-    needs: list[list[Need]] = [[] for _ in old]
-    rows = table.findall(qn("w:tr"))
+def _column_needs(rows: list[etree._Element], columns: int) -> list[list[Need]]:
+    needs: list[list[Need]] = [[] for _ in range(columns)]
     for row in rows:
         at = 0
         for cell in row.findall(qn("w:tc")):
             span = _span(cell)
             need = cell_need(cell)
-            if need is not None and span == 1 and at < len(old):
+            if need is not None and span == 1 and at < columns:
                 needs[at].append(need)
             at += span
+    return needs
+
+
+def _prints_capital(cell: etree._Element) -> bool:
+    return any(
+        is_capital(e) for e in _EXPRESSION.findall("".join(t.text or "" for t in cell.iter(qn("w:t"))))
+    )
+
+
+def split_capital_rows(table: etree._Element) -> int:
+    """In a four-column label/value table, give each pair of a row that holds a 大写 amount a row of its
+    own, its value across the three value columns: ``本息合计（元） | 9,912,510.29 | 本息合计（大写） |
+    人民币…`` becomes ``本息合计（元） | 9,912,510.29`` and ``本息合计（大写） | 人民币…``. Returns the rows
+    split."""
+    split = 0
+    for row in table.findall(qn("w:tr")):
+        cells = row.findall(qn("w:tc"))
+        if len(cells) != 4 or any(_span(c) != 1 for c in cells) or not any(_prints_capital(c) for c in cells):
+            continue
+        second = copy.deepcopy(row)
+        for cell in cells[2:]:
+            row.remove(cell)
+        for cell in second.findall(qn("w:tc"))[:2]:
+            second.remove(cell)
+        _set_span(row.findall(qn("w:tc"))[1], 3)
+        _set_span(second.findall(qn("w:tc"))[1], 3)
+        row.addnext(second)
+        split += 1
+    return split
+
+
+def _set_span(cell: etree._Element, span: int) -> None:
+    tcpr = cell.find(qn("w:tcPr"))
+    if tcpr is None:
+        tcpr = etree.Element(qn("w:tcPr"))
+        cell.insert(0, tcpr)
+    grid_span = etree.Element(qn("w:gridSpan"))
+    grid_span.set(qn("w:val"), str(span))
+    tcw = tcpr.find(qn("w:tcW"))
+    if tcw is not None:
+        tcw.addnext(grid_span)  # CT_TcPr order: cnfStyle, tcW, gridSpan, ...
+    else:
+        tcpr.insert(0, grid_span)
+
+
+def layout_table(table: etree._Element) -> list[int]:
+    """Set the grid, every cell width and a fixed layout on ``table``; returns the new grid.
+
+    A four-column table that cannot give a 大写 cell its width beside two labels and another value
+    gets that row split first (:func:`split_capital_rows`)."""
+    grid = table.find(qn("w:tblGrid"))
+    cols = grid.findall(qn("w:gridCol"))
+    old = [int(c.get(qn("w:w"))) for c in cols]
+    total = sum(old)
+    needs = _column_needs(table.findall(qn("w:tr")), len(old))
+    if len(old) == 4 and sum(max([c.minimum for c in col], default=0) for col in needs) > total:
+        if split_capital_rows(table):
+            needs = _column_needs(table.findall(qn("w:tr")), len(old))
     widths = solve(needs, old, total)
     for col, width in zip(cols, widths, strict=True):
         col.set(qn("w:w"), str(width))
-    for row in rows:
+    for row in table.findall(qn("w:tr")):
         at = 0
         for cell in row.findall(qn("w:tc")):
             span = _span(cell)
-            _set_width(cell, sum(widths[at : at + span]))
+            width = sum(widths[at : at + span])
+            need = cell_need(cell)
+            if need is not None and need.minimum > width and not need.free_text and not need.label:
+                raise LayoutError(f"a cell spanning {span} columns needs {need.minimum} twips, has {width}")
+            _set_width(cell, width)
             at += span
     _fix_table(table, total)
     return widths
