@@ -311,3 +311,10 @@ def _prints_no_break_value(expression: str) -> bool:
     if re.search(r"\|\s*capital\b", expression):
         return True
     return bool(re.search(r"\b(credit_code|id_number)\b", expression)) and "join(" not in expression
+
+
+def test_no_heading_repeats_its_number(rendered: dict[str, Rendered]) -> None:
+    """collection-plan printed 一、一、贷款基本情况 (its headings carried the number twice)."""
+    repeated = re.compile(r"([一二三四五六七八九十]+)、\1、")
+    for doc in rendered.values():
+        assert not [p for p in doc.paragraphs if repeated.match(p)], doc.name
