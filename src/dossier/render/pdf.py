@@ -10,6 +10,10 @@ Chinese templates ask for Windows/Founder faces (宋体, 黑体, 仿宋_GB2312 .
 them to Noto Serif/Sans CJK SC and is handed to soffice through FONTCONFIG_FILE, in the child's
 environment only.
 
+Runs in the NoBreak (不换行) character style (identifiers, 大写 amounts) are laid out from a private copy
+with word joiners between their characters (render/nobreak.py), so LibreOffice keeps each on one line; the
+DOCX itself and the PDF's text layer carry no joiner.
+
 Result contract: ``convert`` never raises for a single bad document. It returns one ``PdfResult`` per
 input, in input order, with either ``pdf`` (a verified, readable PDF with at least one page) or
 ``error`` (a bilingual reason). ``require_all`` / ``convert_one`` turn failures into
@@ -29,13 +33,15 @@ import weakref
 import zipfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
+from lxml import etree
 from pypdf import PdfReader
 
 from dossier.errors import DossierError
+from dossier.render.nobreak import joined_copy
 
 SOFFICE_ENV = "DOSSIER_SOFFICE"
 # Forcing the Word import filter matters: without it LibreOffice imports an unreadable .docx as plain
@@ -200,16 +206,26 @@ class PdfConverter:
         with self._lock:
             if self.closed:
                 raise RuntimeError("PdfConverter is closed (PDF 转换器已关闭)")
-            shares = _split(todo, self.workers)
-            if len(shares) == 1:
-                results.update(self._run_worker(0, shares[0], out_dir))
-            elif shares:
-                with ThreadPoolExecutor(max_workers=len(shares)) as pool:
-                    futures = [
-                        pool.submit(self._run_worker, i, share, out_dir) for i, share in enumerate(shares)
-                    ]
-                    for future in futures:
-                        results.update(future.result())
+            staging = Path(tempfile.mkdtemp(prefix="nobreak-", dir=self._root))
+            try:
+                # LibreOffice lays out a copy with the NoBreak runs joined (render/nobreak.py).
+                laid_out = {src: _joined_or_same(src, staging) for src in todo}
+                original = {copy: src for src, copy in laid_out.items()}
+                shares = _split(list(laid_out.values()), self.workers)
+                done: dict[Path, PdfResult] = {}
+                if len(shares) == 1:
+                    done.update(self._run_worker(0, shares[0], out_dir))
+                elif shares:
+                    with ThreadPoolExecutor(max_workers=len(shares)) as pool:
+                        futures = [
+                            pool.submit(self._run_worker, i, share, out_dir) for i, share in enumerate(shares)
+                        ]
+                        for future in futures:
+                            done.update(future.result())
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            for copy, result in done.items():
+                results[original[copy]] = replace(result, source=original[copy])
         return [results[src] for src in sources]
 
     # -- one worker: one profile, one soffice call per round -------------------------------------
@@ -346,6 +362,15 @@ def _precheck(src: Path) -> str | None:
     except (zipfile.BadZipFile, OSError) as exc:
         return f"not a valid .docx (zip) file (不是有效的 .docx 文件): {exc}"
     return None
+
+
+def _joined_or_same(src: Path, staging: Path) -> Path:
+    """``src``, or its copy with NoBreak runs joined; a part that does not parse is left for LibreOffice
+    to report."""
+    try:
+        return joined_copy(src, staging) or src
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, KeyError, OSError):
+        return src
 
 
 def _pdf_problem(pdf: Path) -> str | None:
