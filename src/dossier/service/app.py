@@ -12,7 +12,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 
 from dossier import __version__
 from dossier.config import Config
-from dossier.service import errors
+from dossier.service import errors, headers
 from dossier.service.api import (
     audit,
     borrowers,
@@ -59,10 +59,11 @@ def create_app(home: Path | str, config: Config | None = None, *, watch: bool = 
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url=f"{API}/openapi.json",
-        docs_url=f"{API}/docs",
+        docs_url=None,  # our own page (web/api_docs.py): Swagger UI would load its scripts from a CDN
         redoc_url=None,
     )
     errors.install(app)
+    headers.install(app)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: RequestResponseEndpoint) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from dossier.config import Config
@@ -11,6 +13,11 @@ class ServiceSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8700, ge=1, le=65535)
     max_input_bytes: int = Field(1 << 20, ge=1)
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses of TLS-terminating proxies whose ``X-Forwarded-Proto`` is believed."""
+    secure_cookies: Literal["auto", "always"] = "auto"
+    """``auto``: the session cookie is Secure when the browser's connection is TLS (directly or through a
+    trusted proxy); ``always``: Secure whatever the request says (a site served only over https)."""
     max_upload_bytes: int = Field(4 << 30, ge=1)
     """Not read from [service]: the archive's own limit, [media].max_file_bytes, so one number rules."""
 

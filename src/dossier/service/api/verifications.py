@@ -7,13 +7,15 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile, status
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from dossier.access.roles import Action
 from dossier.access.users import Principal
 from dossier.service.api.records import record
 from dossier.service.deps import Id, Services, ServicesDep, borrower_or_404, document_or_404, require
+from dossier.service.headers import standalone_html
 from dossier.service.uploads import saved
+from dossier.service.writing import require_writing
 from dossier.verification import (
     EvidenceFile,
     VerificationError,
@@ -114,15 +116,21 @@ def verifications(
     return [r.to_dict() for r in list_verifications(svc.archive, document_id=document_id)]
 
 
-@router.get(
-    "/borrowers/{borrower_id}/diligence",
-    responses={200: {"content": {"text/html": {}, "application/json": {}}}},
-    summary="The due-diligence report, from the archive and the audit chain (尽职报告)",
-)
+DILIGENCE = {
+    "path": "/borrowers/{borrower_id}/diligence",
+    "responses": {200: {"content": {"text/html": {}, "application/json": {}}}},
+    "summary": "The due-diligence report, from the archive and the audit chain (尽职报告)",
+    "description": "An issued report is an audit event: GET only with an API token; the web session "
+    "POSTs with its CSRF token (service/writing.py).",
+}
+
+
+@router.get(**DILIGENCE)
+@router.post(**DILIGENCE)
 def diligence(
     borrower_id: Id,
     svc: ServicesDep,
-    user: Annotated[Principal, Depends(require(Action.VIEW))],
+    user: Annotated[Principal, Depends(require_writing(Action.VIEW))],
     loan: Annotated[str | None, Query(max_length=60, description="One loan's contract number")] = None,
     format: Annotated[str, Query(pattern="^(json|html)$")] = "json",
 ) -> Response:
@@ -147,5 +155,5 @@ def diligence(
     # An issued report is an event, like an export: its fingerprint goes into the chain and on the page.
     issued = record_report(svc.archive, report, user.actor)
     if format == "html":
-        return HTMLResponse(report.to_html(issued_seq=issued))
+        return standalone_html(report.to_html(issued_seq=issued))
     return JSONResponse({**report.to_dict(), "issued_seq": issued})
