@@ -9,6 +9,7 @@ import csv
 import io
 import re
 import struct
+import zipfile
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,7 +20,7 @@ from fastapi.testclient import TestClient
 from servicekit import COMPANY, PASSWORD, Demo
 from sqlalchemy import func, select
 
-from dossier.archive.catalog.models import Event
+from dossier.archive.catalog.models import Borrower, Event
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
 from dossier.config import load_config
@@ -114,15 +115,8 @@ def test_search_csv_carries_no_formula(client: TestClient, demo: Demo, hostile: 
 
 
 def test_export_manifest_csv_carries_no_formula(client: TestClient, demo: Demo, hostile: str) -> None:
-    import zipfile
-
     borrower_id = services(client).archive.transaction(
-        lambda s: s.execute(
-            select(__import__("dossier.archive.catalog.models", fromlist=["Borrower"]).Borrower.id).where(
-                __import__("dossier.archive.catalog.models", fromlist=["Borrower"]).Borrower.key == hostile
-            )
-        ).scalar_one(),
-        write=False,
+        lambda s: s.execute(select(Borrower.id).where(Borrower.key == hostile)).scalar_one(), write=False
     )
     bundle = client.get(f"/api/v1/borrowers/{borrower_id}/export", headers=demo.headers("auditor"))
     assert bundle.status_code == 200, bundle.text
