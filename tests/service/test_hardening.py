@@ -393,3 +393,21 @@ def test_a_moment_without_offset_is_read_on_the_banks_clock(client: TestClient, 
         "/api/v1/audit/events", params={"since": "2000-01-01T08:00:00"}, headers=demo.headers("auditor")
     )
     assert answer.status_code == 200 and answer.json()
+
+
+def test_every_api_read_of_borrower_data_writes_an_event(client: TestClient, demo: Demo) -> None:
+    # Walks the access matrix: a new GET endpoint that reads borrower data without an event fails here.
+    from test_api_access import matrix
+
+    no_borrower_data = ("/api/v1/kinds", "/api/v1/me", "/api/v1/users")
+    silent = []
+    for method, path, kwargs, allowed, status, _ in matrix(demo):
+        if method != "GET" or path.startswith(no_borrower_data) or status != 200:
+            continue
+        role = next(r for r in ("archivist", "auditor", "officer") if r in allowed)
+        before = last_seq(client)
+        answer = client.get(path, headers=demo.headers(role), **kwargs)
+        assert answer.status_code == 200, (path, answer.text[:200])
+        if not [e for e in events_since(client, before) if e.actor == role]:
+            silent.append(path)
+    assert silent == []

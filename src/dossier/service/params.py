@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, tzinfo
 from typing import Annotated
 
-from fastapi import HTTPException, Query, status
+from fastapi import HTTPException, Query
 
 MAX_OFFSET = 100_000
 """Deepest page anyone pages to; beyond it a narrower query is the answer."""
@@ -18,12 +18,15 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2999, 12, 31)
 """Days and moments a credit file can hold, with room for any date arithmetic (a term, a retention)."""
 
+UNPROCESSABLE = 422
+"""The status of a request that names a value it may not (the same as a failed validation)."""
+
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Results to skip (跳过条数)")]
 
 
 def _out_of_range(name: str, label: str, value: object) -> HTTPException:
     return HTTPException(
-        status.HTTP_422_UNPROCESSABLE_ENTITY,
+        UNPROCESSABLE,
         f"{name} ({label}): {value} is outside {EARLIEST.isoformat()}…{LATEST.isoformat()} (超出允许范围)",
     )
 
@@ -43,7 +46,7 @@ def parse_day(name: str, label: str, value: str | None) -> date | None:
         day = date.fromisoformat(value)
     except ValueError:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            UNPROCESSABLE,
             f"{name} ({label}): {value!r} is not a date YYYY-MM-DD (日期格式错误)",
         ) from None
     return checked_day(name, label, day)
