@@ -388,6 +388,19 @@ def test_out_of_range_numbers_and_moments_are_422(demo: Demo, path: str, params:
     assert answer.status_code == 422, (path, params, answer.status_code, answer.text[:300])
 
 
+@pytest.mark.parametrize(
+    "when", ["0001-01-01T00:00:00+08:00", "0001-01-01T00:00:00", "9999-12-31T23:59:59-08:00"]
+)
+def test_a_verification_claimed_out_of_range_is_422(client: TestClient, demo: Demo, when: str) -> None:
+    doc = demo.documents["loan-contract"][0]
+    answer = client.post(
+        f"/api/v1/documents/{doc}/verifications",
+        data={"method": "phone", "result": "consistent", "claimed_at": when},
+        headers=demo.headers("officer"),
+    )
+    assert answer.status_code == 422 and "claimed_at" in answer.text, answer.text
+
+
 def test_a_moment_without_offset_is_read_on_the_banks_clock(client: TestClient, demo: Demo) -> None:
     answer = client.get(
         "/api/v1/audit/events", params={"since": "2000-01-01T08:00:00"}, headers=demo.headers("auditor")

@@ -14,6 +14,7 @@ from dossier.access.users import Principal
 from dossier.service.api.records import record
 from dossier.service.deps import Id, Services, ServicesDep, borrower_or_404, document_or_404, require
 from dossier.service.headers import standalone_html
+from dossier.service.params import checked_day
 from dossier.service.uploads import saved
 from dossier.service.writing import require_writing
 from dossier.verification import (
@@ -44,6 +45,8 @@ def verify_document(
     evidence: list[UploadFile],
 ) -> dict[str, Any]:
     """Record a verification as ``user`` (the API and the borrower page both come here)."""
+    if claimed_at is not None:
+        checked_day("claimed_at", "核实时间", claimed_at.date())  # before any arithmetic can overflow
     svc.archive.transaction(lambda s: document_or_404(s, user, svc, document_id), write=False)
     with saved(evidence, svc.settings.max_upload_bytes) as files:
         try:
