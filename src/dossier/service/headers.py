@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import re
 
 from fastapi import FastAPI, Request
@@ -100,8 +101,23 @@ def request_is_https(request: Request, settings: ServiceSettings) -> bool:
     if settings.secure_cookies == "always" or request.url.scheme == "https":
         return True
     client = request.client.host if request.client else ""
-    if client not in settings.trusted_proxies:
+    if not _trusted(client, settings.trusted_proxies):
         return False
     # A chain of proxies appends; the last value is the one our trusted proxy wrote.
     forwarded = request.headers.get("x-forwarded-proto", "").split(",")[-1].strip().lower()
     return forwarded == "https"
+
+
+def _trusted(client: str, proxies: list[str]) -> bool:
+    """Whether ``client`` is one of ``proxies``: addresses or networks (``10.0.0.0/8``), or names."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client in proxies
+    for proxy in proxies:
+        try:
+            if address in ipaddress.ip_network(proxy, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False

@@ -14,7 +14,8 @@ class ServiceSettings(BaseModel):
     port: int = Field(8700, ge=1, le=65535)
     max_input_bytes: int = Field(1 << 20, ge=1)
     trusted_proxies: list[str] = Field(default_factory=list)
-    """Addresses of TLS-terminating proxies whose ``X-Forwarded-Proto`` is believed."""
+    """Addresses (or networks, ``10.0.0.0/8``) of TLS-terminating proxies whose ``X-Forwarded-Proto`` is
+    believed."""
     secure_cookies: Literal["auto", "always"] = "auto"
     """``auto``: the session cookie is Secure when the browser's connection is TLS (directly or through a
     trusted proxy); ``always``: Secure whatever the request says (a site served only over https)."""
