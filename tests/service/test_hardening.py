@@ -5,6 +5,7 @@ CSRF), and hostile input answers a clear 4xx or a quarantine entry instead of a 
 from __future__ import annotations
 
 import ast
+import base64
 import csv
 import io
 import re
@@ -213,9 +214,19 @@ def test_writing_endpoints_refuse_the_cookie_on_get_and_need_csrf_on_post(demo: 
             assert events_since(client, before), f"{path} wrote no event"
         report = client.post(f"/api/v1/borrowers/{borrower}/diligence?format=html", data={"csrf_token": csrf})
         assert report.headers["content-type"].startswith("text/html")
-        # Scripts with a token keep GET.
+        # Scripts with a token keep GET; HTTP Basic, which a browser replays by itself, must POST.
         token = client.get("/api/v1/audit/verify", headers=demo.headers("auditor"))
         assert token.status_code == 200
+        basic = {"Authorization": "Basic " + base64.b64encode(f"auditor:{PASSWORD}".encode()).decode()}
+        assert client.get("/api/v1/audit/verify", headers=basic).status_code == 405
+        assert client.post("/api/v1/audit/verify", headers=basic).status_code == 200
+
+
+def test_trusted_proxies_are_addresses_networks_or_names() -> None:
+    from dossier.service.headers import _trusted
+
+    assert _trusted("10.1.2.3", ["10.0.0.0/8"]) and not _trusted("11.1.2.3", ["10.0.0.0/8"])
+    assert _trusted("::1", ["::1"]) and _trusted("proxy", ["proxy"]) and not _trusted("127.0.0.1", [])
 
 
 # ----------------------------------------------------------------------------- headers and pages
