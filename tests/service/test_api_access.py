@@ -27,6 +27,7 @@ def matrix(demo: Demo) -> list[tuple[str, str, dict, set[str], int, set[str]]]:
     hidden = {"other"}
     return [
         ("GET", "/api/v1/kinds", {}, EVERYONE, 200, set()),
+        ("GET", "/api/v1/kinds/collection", {}, EVERYONE, 200, set()),
         ("GET", "/api/v1/kinds/collection/schema", {}, EVERYONE, 200, set()),
         ("GET", "/api/v1/kinds/collection/example", {}, EVERYONE, 200, set()),
         ("GET", "/api/v1/me", {}, EVERYONE, 200, set()),
@@ -58,6 +59,7 @@ def matrix(demo: Demo) -> list[tuple[str, str, dict, set[str], int, set[str]]]:
         ),
         ("GET", f"/api/v1/documents/{doc}/verifications", {}, OWN, 200, hidden),
         ("GET", f"/api/v1/borrowers/{borrower}/diligence", {}, OWN, 200, hidden),
+        ("POST", f"/api/v1/borrowers/{borrower}/diligence", {}, OWN, 200, hidden),
         ("GET", "/api/v1/borrowers", {}, READERS, 200, set()),
         ("GET", f"/api/v1/borrowers/{borrower}", {}, OWN, 200, hidden),
         ("GET", f"/api/v1/borrowers/{borrower}/tree", {}, OWN, 200, hidden),
@@ -71,6 +73,7 @@ def matrix(demo: Demo) -> list[tuple[str, str, dict, set[str], int, set[str]]]:
             set(),
         ),
         ("GET", f"/api/v1/borrowers/{borrower}/export", {}, {"archivist", "auditor"}, 200, set()),
+        ("POST", f"/api/v1/borrowers/{borrower}/export", {}, {"archivist", "auditor"}, 200, set()),
         ("GET", "/api/v1/search", {"params": {"q": "借款"}}, READERS, 200, set()),
         ("GET", "/api/v1/search.csv", {"params": {"q": "借款"}}, READERS, 200, set()),
         ("GET", "/api/v1/completeness", {}, {"archivist", "auditor"}, 200, set()),
@@ -85,6 +88,7 @@ def matrix(demo: Demo) -> list[tuple[str, str, dict, set[str], int, set[str]]]:
         ),
         ("GET", "/api/v1/audit/events", {"params": {"limit": 5}}, {"auditor", "archivist"}, 200, set()),
         ("GET", "/api/v1/audit/verify", {}, {"auditor", "archivist"}, 200, set()),
+        ("POST", "/api/v1/audit/verify", {}, {"auditor", "archivist"}, 200, set()),
         ("GET", "/api/v1/users", {}, {"admin"}, 200, set()),
         (
             "POST",
@@ -117,14 +121,15 @@ def test_every_endpoint_for_every_role(client: TestClient, demo: Demo) -> None:
 def test_matrix_covers_every_api_route(client: TestClient, demo: Demo) -> None:
     # A new endpoint must join the matrix above, or this fails.
     covered = {(m, p.split("?")[0]) for m, p, *_ in matrix(demo)}
+    # From the schema: the application's routes are nested in included routers, so its top-level route
+    # list no longer names them (and a test walking it would cover nothing).
     templates = {
-        (method, route.path)
-        for route in client.app.routes
-        if getattr(route, "path", "").startswith("/api/v1/")
-        and route.path not in ("/api/v1/health", "/api/v1/ready")
-        and not route.path.startswith(("/api/v1/docs", "/api/v1/openapi"))
-        for method in getattr(route, "methods", ()) - {"HEAD"}
+        (method.upper(), path)
+        for path, operations in client.app.openapi()["paths"].items()
+        if path.startswith("/api/v1/") and path not in ("/api/v1/health", "/api/v1/ready")
+        for method in operations
     }
+    assert len(templates) > 20
     ids = {str(v) for v in demo.borrowers.values()} | {str(i) for ids in demo.documents.values() for i in ids}
 
     def template_of(path: str) -> str:

@@ -32,6 +32,7 @@ from dossier.archive.audit import append_event, event_content, events_for, plain
 from dossier.archive.catalog.models import Borrower, Document, Event, Loan
 from dossier.archive.home import Archive
 from dossier.archive.registry import find_borrower, normalize_key
+from dossier.cells import csv_row
 from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
 from dossier.domain.enums import CustomerType
@@ -380,9 +381,9 @@ _CSV_COLUMNS = (
 def _manifest_csv(manifest: dict[str, Any]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([heading for _, heading in _CSV_COLUMNS])
+    writer.writerow(csv_row(heading for _, heading in _CSV_COLUMNS))
     for row in manifest["files"]:
-        writer.writerow(["" if row[name] is None else row[name] for name, _ in _CSV_COLUMNS])
+        writer.writerow(csv_row("" if row[name] is None else row[name] for name, _ in _CSV_COLUMNS))
     return buffer.getvalue()
 
 

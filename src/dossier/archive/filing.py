@@ -162,7 +162,7 @@ def file_document(
             if input_temp is not None:
                 temps.append(input_temp)
             media_type = _media_type(suffix)
-            media = read_media(temp.path)
+            media = read_media(temp.path, media_settings(archive.config))
             if media is not None:
                 # Photos, video and audio carry no text: their header facts are what the archive keeps.
                 extra["media"] = plain(media)

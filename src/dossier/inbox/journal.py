@@ -269,6 +269,25 @@ class Journal:
 
         self.archive.transaction(work)
 
+    def failed_attempt(self, item: Item, error: str) -> int:
+        """Count one failed attempt at ``item`` (kept in the row's details, so a restart does not reset
+        the count) with its error; the attempts so far."""
+
+        def work(session: Session) -> int:
+            row = session.get(InboxItem, item.id)
+            if row is None:
+                raise LookupError(f"inbox item {item.id} is not in the journal (收件箱记录不存在)")
+            details = dict(row.details or {})
+            details["attempts"] = int(details.get("attempts", 0)) + 1
+            details["last_error"] = error[:500]
+            row.details = details
+            row.updated_at = now()
+            session.flush()
+            item.details = dict(details)
+            return details["attempts"]
+
+        return self.archive.transaction(work)
+
     def close(self, item: Item, outcome: str, note: Mapping[str, Any] | None = None, **columns: Any) -> None:
         """End the row with ``outcome`` (a note of why goes into ``steps`` under the outcome's name)."""
         if outcome not in OUTCOMES:

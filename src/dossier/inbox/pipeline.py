@@ -42,7 +42,7 @@ from dossier.errors import DossierError
 from dossier.inbox import quarantine
 from dossier.inbox.claim import claimed_path, give_back
 from dossier.inbox.classify import Classification, Rules, classify, load_rules
-from dossier.inbox.journal import ANALYSIS, DUPLICATE, FILED, Item, Journal, printable_path
+from dossier.inbox.journal import ANALYSIS, DUPLICATE, FILED, LOST, Item, Journal, printable_path
 from dossier.inbox.match import NO_BORROWER, Match, borrower_folder, match
 from dossier.inbox.quarantine import Quarantine
 from dossier.inbox.settings import InboxSettings, inbox_settings
@@ -175,6 +175,8 @@ class Work:
     """After :func:`run`: ``filed`` or ``duplicate`` (index and removal to follow), ``closed`` (done:
     ``closed_as`` says how), ``retry``, ``returned`` (given back to the inbox) or ``kept`` (left claimed)."""
     closed_as: str | None = None
+    retry_reason: str | None = None
+    """Why the outcome is ``retry`` (counted as a failed attempt, see :func:`give_up`)."""
 
     def fact(self, step: str) -> dict[str, Any]:
         """A step's facts: from this run if it did the step, else as the journal recorded them."""
@@ -531,12 +533,25 @@ def run(ctx: Context, item: Item) -> Work:
             return work
         except Retry as exc:
             log.info("item %d (%s): %s; trying again later", item.id, item.name, exc)
-            work.outcome = "retry"
+            work.outcome, work.retry_reason = "retry", str(exc)
             return work
         except Interrupted as exc:
             return _give_back(ctx, work, str(exc))
     if work.outcome is None and item.done("filed"):
         work.outcome = DUPLICATE if item.steps.get("filed", {}).get("status") == "duplicate" else FILED
+    return work
+
+
+def give_up(ctx: Context, item: Item, attempts: int, error: str) -> Work:
+    """Quarantine an item that failed ``attempts`` times ([inbox].max_attempts), the last error as the
+    reason, so no file is tried forever; a claimed file that is gone closes its row as lost."""
+    path = claimed_path(ctx.archive, item)
+    work = Work(item, path) if path is not None else None
+    if work is None or not os.path.lexists(work.path):
+        ctx.journal.close(item, LOST, {"why": f"claimed file missing after {attempts} attempts: {error}"})
+        return work or Work(item, ctx.archive.inbox / item.path, outcome="closed", closed_as=LOST)
+    detail = f"{attempts} attempts (已尝试{attempts}次); last error: {error}"
+    _quarantine(ctx, work, Quarantine("failed-repeatedly", detail, attempts=attempts))
     return work
 
 

@@ -57,6 +57,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "not-a-file": ("not a regular file; links and special files are never followed or read", "不是普通文件"),
     "unreadable": ("the file cannot be read", "文件无法读取"),
     "filing-failed": ("the archive refused the file", "归档失败"),
+    "failed-repeatedly": ("processing failed on every attempt", "多次处理失败"),
 }
 
 

@@ -43,6 +43,9 @@ class InboxSettings(BaseModel):
     writer_probe: Literal["auto", "lease", "proc", "none"] = "auto"
     ocr_worker: bool = True
     actor: str = Field("inbox", min_length=1, max_length=50)
+    max_attempts: int = Field(5, ge=1, le=100)
+    """Failed attempts at one file (an error, or a file still being written) before it goes to quarantine
+    with the last error as its reason: nothing is tried forever."""
 
     @field_validator("formats")
     @classmethod

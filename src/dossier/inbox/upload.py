@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from dossier.archive.home import Archive
-from dossier.archive.names import check_name
+from dossier.archive.names import check_file_name
 from dossier.errors import DossierError
 from dossier.inbox import pipeline
 from dossier.inbox.claim import Candidate, claim
@@ -45,8 +45,8 @@ class UploadOutcome:
 
 def stage(archive: Archive, stream: BinaryIO, name: str, folders: Sequence[str], max_bytes: int) -> str:
     """Copy ``stream`` into the staging area with bounded memory; its path relative to the inbox."""
-    clean = check_name(name, ("file name", "文件名"), max_chars=200)
-    hints = [check_name(f, ("folder", "目录"), max_chars=200) for f in folders if f]
+    clean = check_file_name(name, ("file name", "文件名"))
+    hints = [check_file_name(f, ("folder", "目录")) for f in folders if f]
     relative = "/".join([UPLOADS, secrets.token_hex(8), *hints, clean])
     target = archive.inbox / relative
     target.parent.mkdir(parents=True, exist_ok=True)

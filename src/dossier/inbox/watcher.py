@@ -497,13 +497,12 @@ class Watcher:
             item = futures[future]
             try:
                 work = future.result()
-            except Exception:
-                # A bug or an unexpected failure (disk full, database gone): the item stays claimed at its
-                # last recorded step, is tried again later (and at the next start); the watcher goes on.
-                log.exception(
-                    "inbox item %d (%s) failed; it stays claimed, trying again later", item.id, item.name
-                )
-                self.retry.append((monotonic() + self.settings.rescan_seconds, item))
+            except Exception as exc:
+                # A bug or an unexpected failure (a library's error, disk full): the item stays claimed at
+                # its last recorded step and is tried again later, [inbox].max_attempts times in all
+                # (counted in the journal, across restarts), then quarantined with the error as reason.
+                log.exception("inbox item %d (%s) failed", item.id, item.name)
+                self._failed(item, f"{type(exc).__name__}: {exc}", self.settings.rescan_seconds)
                 continue
             self._settle(work)
             if len(self.to_finish) >= self.settings.index_batch:
@@ -518,7 +517,7 @@ class Watcher:
                 if give_back(self.archive, self.ctx.journal, item, "still being written (仍在写入)"):
                     self.report.returned += 1
                 return
-            self.retry.append((monotonic() + max(self.settings.quiet_seconds, 0.2), item))
+            self._failed(item, work.retry_reason or "retry", max(self.settings.quiet_seconds, 0.2))
         elif work.outcome == "returned":
             self.report.returned += 1
         elif work.outcome == "closed":
@@ -526,6 +525,28 @@ class Watcher:
                 self.report.duplicates += 1
             else:
                 self.report.quarantined += 1
+
+    def _failed(self, item: Item, error: str, delay: float) -> None:
+        """One more failed attempt at ``item``: tried again after ``delay`` (doubling with each attempt,
+        up to the rescan interval), or quarantined once [inbox].max_attempts is reached."""
+        try:
+            attempts = self.ctx.journal.failed_attempt(item, error)
+            if attempts >= self.settings.max_attempts:
+                work = pipeline.give_up(self.ctx, item, attempts, error)
+                log.warning("inbox item %d (%s) quarantined after %d attempts", item.id, item.name, attempts)
+                if work.closed_as != LOST:
+                    self.report.quarantined += 1
+                return
+        except Exception:
+            # The catalog itself failing: nothing can be recorded now; the item waits for the next pass.
+            log.exception("inbox item %d (%s): the failure could not be recorded", item.id, item.name)
+            self.retry.append((monotonic() + self.settings.rescan_seconds, item))
+            return
+        backoff = min(delay * 2 ** (attempts - 1), max(delay, self.settings.rescan_seconds))
+        log.info(
+            "inbox item %d (%s): attempt %d failed, again in %.1f s", item.id, item.name, attempts, backoff
+        )
+        self.retry.append((monotonic() + backoff, item))
 
     def _finish(self) -> None:
         batch, self.to_finish = self.to_finish, []

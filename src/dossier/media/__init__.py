@@ -15,7 +15,7 @@ from typing import Any
 
 from dossier.media.av import av_metadata
 from dossier.media.kinds import MEDIA_TYPES, MediaKind, media_kind
-from dossier.media.photo import photo_metadata
+from dossier.media.photo import ImageTooLarge, photo_metadata
 from dossier.media.settings import MediaSettings, media_settings
 from indexer.extract.sniff import read_head, sniff_head
 
@@ -28,21 +28,24 @@ def sniff_media(path: Path) -> str | None:
     return detected if detected in MEDIA_TYPES else None
 
 
-def read_media(path: Path) -> dict[str, Any] | None:
+def read_media(path: Path, settings: MediaSettings | None = None) -> dict[str, Any] | None:
     """``{"kind", "media_type", ...metadata}`` for a photo, video or audio file; None for other files.
 
-    Never raises for a damaged file: what cannot be read is reported under ``error``.
+    Never raises for a damaged file: what cannot be read is reported under ``error``. A photo above
+    [media].max_image_pixels raises ImageTooLarge (a DossierError): the archive refuses it.
     """
     media_type = sniff_media(path)
     kind = media_kind(media_type)
     if media_type is None or kind is None:
         return None
-    facts = photo_metadata(path) if kind == "photo" else av_metadata(path, media_type)
+    limit = (settings or MediaSettings()).max_image_pixels
+    facts = photo_metadata(path, limit) if kind == "photo" else av_metadata(path, media_type)
     return {"kind": kind, "media_type": media_type, **facts}
 
 
 __all__ = [
     "MEDIA_TYPES",
+    "ImageTooLarge",
     "MediaKind",
     "MediaSettings",
     "media_kind",

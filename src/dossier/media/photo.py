@@ -7,11 +7,16 @@ its bytes.
 
 from __future__ import annotations
 
+import re
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
+
+from dossier.errors import DossierError
+from dossier.media.settings import PILLOW_PIXEL_STOP
 
 _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
@@ -22,6 +27,21 @@ _MAKE, _MODEL = 0x010F, 0x0110
 _GPS_LAT_REF, _GPS_LAT, _GPS_LON_REF, _GPS_LON, _GPS_ALT_REF, _GPS_ALT = 1, 2, 3, 4, 5, 6
 
 _heif_registered = False
+_PIXELS = re.compile(r"\((\d+) pixels\)")
+
+
+class ImageTooLarge(DossierError):
+    """A photo claims more pixels than the archive files: a decompression bomb (a few KB that would
+    decode to gigabytes), or a limit the bank set in [media].max_image_pixels."""
+
+    def __init__(self, pixels: int | None, limit: int, size: str = "") -> None:
+        self.pixels, self.limit = pixels, limit
+        claimed = f"{pixels:,} pixels" if pixels else "too many pixels"
+        if size:
+            claimed = f"{size} = {claimed}"
+        super().__init__(
+            f"image (图片): {claimed}, more than the {limit:,}-pixel limit (图片像素过多，可能是解压炸弹)"
+        )
 
 
 def _register_heif() -> None:
@@ -33,14 +53,25 @@ def _register_heif() -> None:
         _heif_registered = True
 
 
-def photo_metadata(path: Path) -> dict[str, Any]:
+def photo_metadata(path: Path, max_pixels: int = PILLOW_PIXEL_STOP) -> dict[str, Any]:
     """Width, height, ``captured_at`` (ISO 8601; with an offset only when the camera recorded one),
-    ``gps`` (lat, lon in decimal degrees, alt in metres) and ``camera``; what the file lacks is left out."""
+    ``gps`` (lat, lon in decimal degrees, alt in metres) and ``camera``; what the file lacks is left out.
+
+    ImageTooLarge when the header claims more than ``max_pixels``: such a file is refused, not filed."""
     _register_heif()
     try:
-        with Image.open(path) as image:
-            facts: dict[str, Any] = {"width": image.width, "height": image.height, "format": image.format}
-            exif = image.getexif()
+        with warnings.catch_warnings():
+            # Pillow warns between its two limits; ours is checked below, on the header's own figures.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.width, image.height
+                if width * height > max_pixels:
+                    raise ImageTooLarge(width * height, max_pixels, f"{width}×{height}")
+                facts: dict[str, Any] = {"width": width, "height": height, "format": image.format}
+                exif = image.getexif()
+    except Image.DecompressionBombError as exc:
+        found = _PIXELS.search(str(exc))
+        raise ImageTooLarge(int(found.group(1)) if found else None, max_pixels) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         return {"error": f"cannot read the image header: {exc} (无法读取图片信息)"}
     inner = exif.get_ifd(_EXIF_IFD)

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterable
 from typing import TextIO
 
+from dossier.cells import csv_row
 from dossier.search.marking import marked
 from dossier.search.service import SearchHit
 
@@ -17,19 +18,21 @@ SNIPPET_JOIN = " "
 def write_csv(hits: Iterable[SearchHit], out: TextIO) -> int:
     """Write the header and one row per hit (snippets joined, matches in 【】); the rows written."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(csv_row(COLUMNS))
     count = 0
     for hit in hits:
         writer.writerow(
-            (
-                hit.document_id,
-                hit.borrower_key,
-                hit.borrower_name,
-                hit.title,
-                hit.doc_date.isoformat() if hit.doc_date else "",
-                hit.path or "",
-                hit.sha256 or "",
-                SNIPPET_JOIN.join(marked(s) for s in hit.snippets),
+            csv_row(
+                (
+                    hit.document_id,
+                    hit.borrower_key,
+                    hit.borrower_name,
+                    hit.title,
+                    hit.doc_date.isoformat() if hit.doc_date else "",
+                    hit.path or "",
+                    hit.sha256 or "",
+                    SNIPPET_JOIN.join(marked(s) for s in hit.snippets),
+                )
             )
         )
         count += 1

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from dossier import __version__
 from dossier.config import Config
-from dossier.service import errors
+from dossier.service import errors, headers
 from dossier.service.api import (
     audit,
     borrowers,
@@ -57,10 +57,11 @@ def create_app(home: Path | str, config: Config | None = None, *, watch: bool = 
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url=f"{API}/openapi.json",
-        docs_url=f"{API}/docs",
+        docs_url=None,  # our own page (web/api_docs.py): Swagger UI would load its scripts from a CDN
         redoc_url=None,
     )
     errors.install(app)
+    headers.install(app)
 
     # Every body is counted as it streams, against its route's limit (service/limits.py).
     app.add_middleware(BodyLimits)

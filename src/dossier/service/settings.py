@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from dossier.config import Config
@@ -14,6 +16,12 @@ class ServiceSettings(BaseModel):
     """The largest body of an ordinary request, and of the fields of a form that carries files."""
     max_upload_files: int = Field(20, ge=1)
     """How many files one request may carry (the evidence of one verification, say)."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses (or networks, ``10.0.0.0/8``) of TLS-terminating proxies whose ``X-Forwarded-Proto`` is
+    believed."""
+    secure_cookies: Literal["auto", "always"] = "auto"
+    """``auto``: the session cookie is Secure when the browser's connection is TLS (directly or through a
+    trusted proxy); ``always``: Secure whatever the request says (a site served only over https)."""
     max_upload_bytes: int = Field(4 << 30, ge=1)
     """Not read from [service]: the archive's own limit, [media].max_file_bytes, so one number rules."""
 

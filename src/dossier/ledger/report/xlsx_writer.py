@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Font
 
+from dossier.cells import set_xlsx_cell
 from dossier.ledger.report import tables
 from dossier.ledger.report.figures import ReportFigures, loan_row
 
@@ -35,7 +36,7 @@ def _sheet(workbook: Workbook, title: str, rows: list[list[Any]]) -> Any:
     sheet = workbook.create_sheet(title)
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
-            cell = sheet.cell(row=r, column=c, value=value)
+            cell = set_xlsx_cell(sheet, r, c, value)
             # Decimal is written as a number; the cell format keeps the fen visible.
             if isinstance(value, Decimal) and value.as_tuple().exponent == -2:
                 cell.number_format = _MONEY

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Query, status
 from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
 
 from dossier.access.roles import Action
 from dossier.access.scope import assign
@@ -24,31 +25,55 @@ from dossier.service.api import schemas
 from dossier.service.api.records import record
 from dossier.service.deps import (
     Id,
-    ReadSession,
+    Services,
     ServicesDep,
     WriteSession,
     borrower_or_404,
     require,
     scope_ids,
 )
+from dossier.service.params import Offset, checked_day
+from dossier.service.writing import require_writing
 
 router = APIRouter(prefix="/borrowers", tags=["borrowers"])
 
 Viewer = Annotated[Principal, Depends(require(Action.VIEW))]
 
 
+def borrower_list(
+    svc: Services, user: Principal, *, text: str | None, offset: int = 0, limit: int = 50
+) -> tuple[int, list[dict[str, Any]]]:
+    """The borrowers ``user`` may see (by part of a name or key), as the API and the page list them; the
+    list is an audit event, like any view of borrower data: who looked, for what, and whom they saw."""
+
+    def read(session: Session) -> tuple[int, list[dict[str, Any]]]:
+        total, items = list_borrowers(
+            session, visible=scope_ids(session, user, svc), text=text, offset=offset, limit=limit
+        )
+        record(
+            session,
+            user,
+            "view",
+            "borrowers:list",
+            query=text,
+            total=total,
+            offset=offset,
+            shown=[i["key"] for i in items],
+        )
+        return total, items
+
+    return svc.archive.transaction(read)
+
+
 @router.get("", response_model=schemas.BorrowerPage, summary="Borrowers the user may see (借款人)")
 def borrowers(
-    session: ReadSession,
     svc: ServicesDep,
     user: Viewer,
     q: Annotated[str | None, Query(max_length=100, description="Part of a name or key")] = None,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> schemas.BorrowerPage:
-    total, items = list_borrowers(
-        session, visible=scope_ids(session, user, svc), text=q, offset=offset, limit=limit
-    )
+    total, items = borrower_list(svc, user, text=q, offset=offset, limit=limit)
     return schemas.BorrowerPage(
         total=total, offset=offset, limit=limit, items=[schemas.Borrower(**i) for i in items]
     )
@@ -91,6 +116,7 @@ def completeness(
     user: Annotated[Principal, Depends(require(Action.COMPLETENESS))],
     as_of: date | None = None,
 ) -> dict[str, Any]:
+    as_of = checked_day("as_of", "截至日期", as_of)
     found = borrower_or_404(session, user, svc, borrower_id)
     record(session, user, "view", f"borrower:{found.key}", borrower_key=found.key, part="completeness")
     result = evaluate(
@@ -121,17 +147,23 @@ def add_officer(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
 
 
-@router.get(
-    "/{borrower_id}/export",
-    response_class=FileResponse,
-    responses={200: {"content": {"application/zip": {}}, "description": "The bundle (zip)"}},
-    summary="The borrower's credit file as a verifiable zip bundle (导出档案)",
-)
+EXPORT = {
+    "path": "/{borrower_id}/export",
+    "response_class": FileResponse,
+    "responses": {200: {"content": {"application/zip": {}}, "description": "The bundle (zip)"}},
+    "summary": "The borrower's credit file as a verifiable zip bundle (导出档案)",
+    "description": "An export is an audit event: GET only with an API token; the web session POSTs with "
+    "its CSRF token (service/writing.py).",
+}
+
+
+@router.get(**EXPORT)
+@router.post(**EXPORT)
 def export(
     borrower_id: Id,
     svc: ServicesDep,
     background: BackgroundTasks,
-    user: Annotated[Principal, Depends(require(Action.EXPORT))],
+    user: Annotated[Principal, Depends(require_writing(Action.EXPORT))],
 ) -> FileResponse:
     key = svc.archive.transaction(lambda s: borrower_or_404(s, user, svc, borrower_id).key, write=False)
     folder = Path(tempfile.mkdtemp(prefix="dossier-export-"))

@@ -15,6 +15,7 @@ from dossier.archive.completeness import PortfolioSummary, evaluate, load_checkl
 from dossier.archive.completeness.snapshot import load_snapshots
 from dossier.service.api.records import record
 from dossier.service.deps import Services, ServicesDep, require
+from dossier.service.params import checked_day
 
 router = APIRouter(prefix="/completeness", tags=["completeness"])
 
@@ -41,5 +42,6 @@ def portfolio_completeness(
     product: Annotated[str | None, Query(max_length=60)] = None,
     as_of: date | None = None,
 ) -> dict[str, Any]:
+    as_of = checked_day("as_of", "截至日期", as_of)
     summary = portfolio(svc, user, officer=officer, product=product, as_of=as_of)
     return plain(dataclasses.asdict(summary))

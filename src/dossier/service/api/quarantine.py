@@ -12,18 +12,27 @@ from dossier.access.users import Principal
 from dossier.errors import DossierError
 from dossier.inbox import quarantine
 from dossier.service.api import schemas
-from dossier.service.deps import Id, ServicesDep, require
+from dossier.service.api.records import record
+from dossier.service.deps import Id, Services, ServicesDep, require
 
 router = APIRouter(prefix="/quarantine", tags=["quarantine"])
 
 Archivist = Annotated[Principal, Depends(require(Action.QUARANTINE))]
 
 
+def waiting(svc: Services, user: Principal) -> list[quarantine.Entry]:
+    """The files waiting in quarantine, as the API and the page list them; the list is an audit event
+    (the files are borrowers' papers, and their names and reasons say whose)."""
+    found = quarantine.entries(svc.archive)
+    svc.archive.transaction(lambda s: record(s, user, "view", "quarantine:list", shown=[e.id for e in found]))
+    return found
+
+
 @router.get("", response_model=list[schemas.QuarantineEntry], summary="Files waiting in quarantine (隔离区)")
 def entries(svc: ServicesDep, user: Archivist) -> list[schemas.QuarantineEntry]:
     return [
         schemas.QuarantineEntry(**{k: v for k, v in dataclasses.asdict(e).items() if k != "path"})
-        for e in quarantine.entries(svc.archive)
+        for e in waiting(svc, user)
     ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -20,6 +19,7 @@ from dossier.search.marking import marked
 from dossier.search.service import SearchIndex, SearchPage
 from dossier.service.api import schemas
 from dossier.service.deps import Services, ServicesDep, require, scope_ids
+from dossier.service.params import Offset, parse_day
 from indexer.query import QuerySyntaxError
 
 router = APIRouter(prefix="/search", tags=["search"])
@@ -41,20 +41,8 @@ class SearchParams:
     ) -> None:
         self.q, self.borrower, self.loan, self.category, self.doc_type = q, borrower, loan, category, type
         # A web form sends its empty date fields as "": no bound, not an error.
-        self.date_from = _day("from", "起始日期", date_from)
-        self.date_to = _day("to", "截止日期", date_to)
-
-
-def _day(name: str, label: str, value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(
-            422,
-            f"{name} ({label}): {value!r} is not a date YYYY-MM-DD (日期格式错误)",
-        ) from None
+        self.date_from = parse_day("from", "起始日期", date_from)
+        self.date_to = parse_day("to", "截止日期", date_to)
 
 
 def run_search(
@@ -102,7 +90,7 @@ def search(
     svc: ServicesDep,
     user: Searcher,
     params: Annotated[SearchParams, Depends()],
-    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> schemas.SearchResult:
     page = run_search(svc, user, params, offset=offset, limit=limit, purpose="search")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -16,8 +16,11 @@ from dossier.access.roles import Action
 from dossier.access.users import Principal
 from dossier.service.api.records import record
 from dossier.service.deps import Id, Services, ServicesDep, borrower_or_404, document_or_404, require
+from dossier.service.headers import standalone_html
 from dossier.service.limits import takes_files
+from dossier.service.params import checked_day
 from dossier.service.uploads import ReceivedFile, ReceivedForm, read_form
+from dossier.service.writing import require_writing
 from dossier.verification import (
     EvidenceFile,
     VerificationError,
@@ -80,6 +83,8 @@ def verify_document(
     svc: Services, user: Principal, document_id: int, fields: VerificationForm, evidence: list[ReceivedFile]
 ) -> dict[str, Any]:
     """Record a verification as ``user`` (the API and the borrower page both come here); blocking."""
+    if fields.claimed_at is not None:
+        checked_day("claimed_at", "核实时间", fields.claimed_at.date())  # before any arithmetic can overflow
     svc.archive.transaction(lambda s: document_or_404(s, user, svc, document_id), write=False)
     try:
         made = record_verification(
@@ -140,15 +145,21 @@ def verifications(
     return [r.to_dict() for r in list_verifications(svc.archive, document_id=document_id)]
 
 
-@router.get(
-    "/borrowers/{borrower_id}/diligence",
-    responses={200: {"content": {"text/html": {}, "application/json": {}}}},
-    summary="The due-diligence report, from the archive and the audit chain (尽职报告)",
-)
+DILIGENCE = {
+    "path": "/borrowers/{borrower_id}/diligence",
+    "responses": {200: {"content": {"text/html": {}, "application/json": {}}}},
+    "summary": "The due-diligence report, from the archive and the audit chain (尽职报告)",
+    "description": "An issued report is an audit event: GET only with an API token; the web session "
+    "POSTs with its CSRF token (service/writing.py).",
+}
+
+
+@router.get(**DILIGENCE)
+@router.post(**DILIGENCE)
 def diligence(
     borrower_id: Id,
     svc: ServicesDep,
-    user: Annotated[Principal, Depends(require(Action.VIEW))],
+    user: Annotated[Principal, Depends(require_writing(Action.VIEW))],
     loan: Annotated[str | None, Query(max_length=60, description="One loan's contract number")] = None,
     format: Annotated[str, Query(pattern="^(json|html)$")] = "json",
 ) -> Response:
@@ -173,5 +184,5 @@ def diligence(
     # An issued report is an event, like an export: its fingerprint goes into the chain and on the page.
     issued = record_report(svc.archive, report, user.actor)
     if format == "html":
-        return HTMLResponse(report.to_html(issued_seq=issued))
+        return standalone_html(report.to_html(issued_seq=issued))
     return JSONResponse({**report.to_dict(), "issued_seq": issued})

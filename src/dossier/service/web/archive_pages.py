@@ -15,14 +15,16 @@ from starlette.concurrency import run_in_threadpool
 from dossier.access.roles import Action, Role
 from dossier.access.scope import assign
 from dossier.access.users import AccessError, Principal, list_users
-from dossier.archive.browse import borrower_info, borrower_loans, borrower_tree, list_borrowers
+from dossier.archive.browse import borrower_info, borrower_loans, borrower_tree
 from dossier.archive.completeness import evaluate, load_checklists
 from dossier.archive.completeness.report_html import borrower_report_html
 from dossier.archive.completeness.snapshot import load_snapshot
 from dossier.inbox.upload import UploadOutcome
+from dossier.service.api.borrowers import borrower_list
 from dossier.service.api.records import record
 from dossier.service.api.verifications import EVIDENCE, VerificationForm, verify_document
-from dossier.service.deps import Id, borrower_or_404, document_or_404, scope_ids, services
+from dossier.service.deps import Id, borrower_or_404, document_or_404, services
+from dossier.service.headers import standalone_html
 from dossier.service.intake import upload_for
 from dossier.service.limits import takes_files
 from dossier.service.uploads import read_form
@@ -38,10 +40,7 @@ def borrowers_page(request: Request, user: User, q: str = "") -> Response:
     require_page(request, user, Action.VIEW)
     svc = services(request)
 
-    def read(session: Session) -> tuple[int, list[dict]]:  # type: ignore[type-arg]
-        return list_borrowers(session, visible=scope_ids(session, user, svc), text=q[:100] or None, limit=200)
-
-    total, items = svc.archive.transaction(read, write=False)
+    total, items = borrower_list(svc, user, text=q[:100] or None, limit=200)
     return page(request, "borrowers.html", user, active="/borrowers", items=items, total=total, q=q)
 
 
@@ -75,6 +74,7 @@ def borrower_page(request: Request, borrower_id: Id, user: User) -> Response:
         user,
         active="/borrowers",
         may_upload=allowed(request, user, Action.UPLOAD),
+        may_export=allowed(request, user, Action.EXPORT),
         may_assign=allowed(request, user, Action.ASSIGN),
         may_verify=allowed(request, user, Action.VERIFY),
         checks=checks,
@@ -119,12 +119,14 @@ def borrower_completeness_print(request: Request, borrower_id: Id, user: User) -
 
     def read(session: Session) -> str:
         found = borrower_or_404(session, user, svc, borrower_id)
+        # The same view event as its API twin (GET /api/v1/borrowers/{id}/completeness).
+        record(session, user, "view", f"borrower:{found.key}", borrower_key=found.key, part="completeness")
         snapshot = load_snapshot(session, found.key)
         return borrower_report_html(
             evaluate(snapshot, load_checklists(svc.config), date.today(), config=svc.config)
         )
 
-    return HTMLResponse(svc.archive.transaction(read, write=False))
+    return standalone_html(svc.archive.transaction(read))
 
 
 @router.post("/borrowers/{borrower_id}/upload")

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from dossier.access.secrets import new_secret, same
 from dossier.access.users import authenticate, end_web_session, start_web_session
 from dossier.service.deps import SESSION_COOKIE, services
+from dossier.service.headers import request_is_https
 from dossier.service.web.render import page, page_user, redirect
 
 router = APIRouter()
@@ -30,7 +31,8 @@ def _safe_next(value: str | None) -> str:
 def login_form(request: Request, next: str = "/") -> Response:
     token = new_secret()
     response = page(request, "login.html", None, login_csrf=token, next=_safe_next(next))
-    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", max_age=3600)
+    https = request_is_https(request, services(request).settings)
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="strict", secure=https, max_age=3600)
     return response
 
 
@@ -73,7 +75,7 @@ def login(
         secret,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=request_is_https(request, svc.settings),
         max_age=svc.access.session_hours * 3600,
     )
     response.delete_cookie(LOGIN_CSRF)

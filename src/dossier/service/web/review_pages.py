@@ -21,6 +21,7 @@ from dossier.domain.local_time import local_zone
 from dossier.errors import DossierError
 from dossier.inbox import quarantine
 from dossier.service.api.completeness import portfolio
+from dossier.service.api.quarantine import waiting
 from dossier.service.deps import Id, services
 from dossier.service.web.render import page, page_user, redirect, require_page
 
@@ -68,7 +69,7 @@ def quarantine_page(request: Request, user: User) -> Response:
     require_page(request, user, Action.QUARANTINE)
     svc = services(request)
     entries = []
-    for entry in quarantine.entries(svc.archive):
+    for entry in waiting(svc, user):
         shown = dataclasses.asdict(entry)
         # The page speaks Chinese: the reason's Chinese label, the detail as the core wrote it.
         chinese = quarantine.REASONS.get(entry.reason, ("", entry.reason))[1]

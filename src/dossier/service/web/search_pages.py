@@ -16,6 +16,7 @@ from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
 from dossier.service.api.search import SearchParams, run_search
 from dossier.service.deps import services
+from dossier.service.params import Offset
 from dossier.service.web.render import page, page_user, redirect, require_page
 
 router = APIRouter()
@@ -32,7 +33,7 @@ async def home(request: Request, user: Annotated[Principal, Depends(page_user)])
     ):
         if svc.access.allows(user.role, action):
             return redirect(href)
-    return redirect("/api/v1/docs")
+    return redirect("/api/v1/docs")  # the API reference (web/api_docs.py): no page for this role
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -40,7 +41,7 @@ def search_page(
     request: Request,
     user: Annotated[Principal, Depends(page_user)],
     params: Annotated[SearchParams, Depends()],
-    offset: int = 0,
+    offset: Offset = 0,
 ) -> Response:
     require_page(request, user, Action.SEARCH)
     svc = services(request)
@@ -58,7 +59,7 @@ def search_page(
     )
     if asked:
         try:
-            result = run_search(svc, user, params, offset=max(0, offset), limit=PAGE_SIZE, purpose="web")
+            result = run_search(svc, user, params, offset=offset, limit=PAGE_SIZE, purpose="web")
         except HTTPException as exc:
             error = str(exc.detail)
         if result is not None:
@@ -82,5 +83,5 @@ def search_page(
         categories=categories(svc.config),
         doc_types=document_types(svc.config),
         query_string=urlencode(query),
-        next_query=urlencode({**query, "offset": max(0, offset) + PAGE_SIZE}),
+        next_query=urlencode({**query, "offset": offset + PAGE_SIZE}),
     )
