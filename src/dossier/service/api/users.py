@@ -46,7 +46,7 @@ def _http(exc: AccessError) -> HTTPException:
         return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
     if isinstance(exc, NotAllowed):
         return HTTPException(status.HTTP_403_FORBIDDEN, str(exc))
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc))
+    return HTTPException(422, str(exc))
 
 
 def _user(u: User) -> schemas.User:
