@@ -8,7 +8,10 @@ test; ``dossier serve`` runs as a real process on a free loopback port. Each run
               connections, back to back) for ``--duration`` seconds: requests/s;
   * basic     the same with the right HTTP Basic credentials: requests/s, and its ratio to token;
   * health    GET /health latency, one probe every 0.1 s: alone, then while 12 clients send wrong
-              Basic credentials back to back (p50 and max, and the ratio of the two p50s).
+              Basic credentials back to back (p50 and max, and the ratio of the two p50s); then again
+              on a server with the sign-in throttle opened wide ([access.throttle] free failures 100 and
+              1000), so every wrong attempt costs a full argon2 check: what keeping the hash off the
+              event loop does on its own.
 
 With ``--baseline DIR`` (the sources of an earlier commit, e.g. ``git archive a9f2158 | tar -x -C DIR``) the
 same runs go against a server running DIR's sources too, so "before" and "after" share the machine.
@@ -51,6 +54,7 @@ from benchlib import (
 
 USER, PASSWORD = "bench-officer", "bench-password-9"
 ATTACKERS = 12
+NO_THROTTLE = "[access.throttle]\naccount_free_failures = 100\naddress_free_failures = 1000\n"
 
 
 def free_port() -> int:
@@ -93,14 +97,14 @@ def prepare(target: Target) -> None:
 
 
 class Server:
-    def __init__(self, target: Target, log: Path) -> None:
+    def __init__(self, target: Target, log: Path, extra_env: dict[str, str] | None = None) -> None:
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
         self.log = log
         with open(log, "ab") as out:
             self.process = subprocess.Popen(
                 [str(entry_point("dossier")), "serve", "--home", str(target.home), "--port", str(port)],
-                env=target.env,
+                env={**target.env, **(extra_env or {})},
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
@@ -229,6 +233,17 @@ def one_run(target: Target, args: argparse.Namespace, work: Path, run: int) -> N
         target.add("wrong attempts answered/s", attempts / (args.duration + 1.0))
     finally:
         server.stop()
+    # The worst case for the event loop: no throttle, so every wrong attempt costs a full argon2 check.
+    open_door = work / "no-throttle.toml"
+    open_door.write_text(NO_THROTTLE, encoding="utf-8")
+    server = Server(target, work / f"{target.name}.log", {"DOSSIER_CONFIG": str(open_door)})
+    try:
+        attacked, attempts = health_latencies(server.base, args.duration, ATTACKERS)
+        target.add("health p50 ms, attacked, no throttle", statistics.median(attacked))
+        target.add("health max ms, attacked, no throttle", max(attacked))
+        target.add("wrong attempts answered/s, no throttle", attempts / (args.duration + 1.0))
+    finally:
+        server.stop()
 
 
 def source_env(source: Path | None) -> dict[str, str]:
@@ -259,6 +274,9 @@ FIGURES = (
     "health max ms, attacked",
     "attacked / idle p50",
     "wrong attempts answered/s",
+    "health p50 ms, attacked, no throttle",
+    "health max ms, attacked, no throttle",
+    "wrong attempts answered/s, no throttle",
 )
 
 
