@@ -50,7 +50,9 @@ def test_users_add_list_and_tokens_create(tmp_path: Path, capsys: pytest.Capture
     capsys.readouterr()
     assert main(["users", "list", "--home", home, "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert listed == [{"username": "zhoumin", "display_name": "周敏", "role": "archivist", "active": True}]
+    assert listed == [
+        {"username": "zhoumin", "display_name": "周敏", "role": "archivist", "active": True, "service": False}
+    ]
     assert main(["tokens", "create", "zhoumin", "--name", "erp", "--home", home, "--json"]) == 0
     token = json.loads(capsys.readouterr().out)["token"]
     assert token.startswith("dsr_")

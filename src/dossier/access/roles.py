@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from dossier.access.throttle import ThrottleSettings
 from dossier.config import Config, default_config
 from dossier.domain.enums import LabeledEnum
 
@@ -34,6 +35,13 @@ class Action(LabeledEnum):
 class AccessSettings(BaseModel):
     scoped_roles: list[Role] = Field(default_factory=lambda: [Role.OFFICER])
     session_hours: int = Field(12, ge=1, le=24 * 30)
+    token_max_age_days: int = Field(90, ge=1, le=3650)
+    """An API token stops working this long after it was made (also tokens made before a lower setting)."""
+    password_cache_seconds: float = Field(60, ge=0, le=3600)
+    """How long a successful HTTP Basic password check is remembered (0: never)."""
+    password_threads: int = Field(2, ge=1, le=16)
+    """Password checks (argon2) run at most this many at a time, off the event loop."""
+    throttle: ThrottleSettings = Field(default_factory=ThrottleSettings)
     permissions: dict[Action, list[Role]]
 
     def allows(self, role: Role | str, action: Action) -> bool:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dossier.access.roles import Role
 from dossier.access.secrets import TOKEN_PREFIX, check_password, digest, hash_password, new_secret
 from dossier.archive.audit import append_event
 from dossier.archive.catalog.user_tables import ApiToken, User, WebSession
+from dossier.domain.enums import LabeledEnum
 from dossier.errors import DossierError
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,49}$")
@@ -21,6 +23,28 @@ MIN_PASSWORD = 8
 
 class AccessError(DossierError):
     pass
+
+
+class UnknownUser(AccessError):
+    pass
+
+
+class UnknownToken(AccessError):
+    pass
+
+
+class NotAllowed(AccessError):
+    """The caller may not do this to that user or token."""
+
+
+class SignInRefusal(Enum):
+    """Why a name and password did not sign anyone in (recorded in the audit event, never shown)."""
+
+    UNKNOWN_USER = "unknown-user"
+    WRONG_PASSWORD = "wrong-password"
+    DISABLED = "disabled"
+    SERVICE_ACCOUNT = "service-account"
+    """Service accounts have no password; they use API tokens."""
 
 
 @dataclass(frozen=True)
@@ -33,10 +57,34 @@ class Principal:
     role: Role
     via: str = "session"
     """How they proved it: ``session`` (web page), ``token`` (API) or ``password`` (HTTP Basic)."""
+    token_id: int | None = None
+    """The API token used, if any; every audit event of the request records it."""
+    token_by: str | None = None
+    """Who made that token, when not its owner (an admin making it for a service account)."""
+    service: bool = False
 
     @classmethod
-    def of(cls, user: User, via: str) -> Principal:
-        return cls(user.id, user.username, user.display_name, Role(user.role), via)
+    def of(cls, user: User, via: str, token: ApiToken | None = None) -> Principal:
+        made_by = token.created_by if token is not None else None
+        return cls(
+            user.id,
+            user.username,
+            user.display_name,
+            Role(user.role),
+            via,
+            token_id=token.id if token is not None else None,
+            token_by=made_by if made_by and made_by != user.username else None,
+            service=bool(user.service),
+        )
+
+    def audit_details(self) -> dict[str, object]:
+        """What every audit event made on this principal's behalf adds (see archive.audit_context)."""
+        if self.token_id is None:
+            return {}
+        details: dict[str, object] = {"token_id": self.token_id}
+        if self.token_by:
+            details["token_by"] = self.token_by
+        return details
 
     @property
     def actor(self) -> str:
@@ -56,7 +104,10 @@ def add_user(
     *,
     display_name: str | None = None,
     actor: str,
+    service: bool = False,
 ) -> User:
+    """Add a user. A service account (``service``) is another system: it has no password and works
+    only with API tokens."""
     if not USERNAME.match(username):
         raise AccessError(
             f"username (用户名) {username!r}: 2-50 letters, digits, '.', '_' or '-', starting with a letter "
@@ -66,8 +117,12 @@ def add_user(
         role = Role(role)
     except ValueError:
         raise AccessError(f"role (角色) {role!r}: must be one of {Role.accepted()} (角色无效)") from None
-    if password is not None and len(password) < MIN_PASSWORD:
-        raise AccessError(f"password (密码): at least {MIN_PASSWORD} characters (密码过短)")
+    if service and password is not None:
+        raise AccessError(
+            "password (密码): a service account has none; it uses API tokens (服务账号不设密码)"
+        )
+    if password is not None:
+        _check_new_password(password)
     if session.execute(select(User.id).where(User.username == username)).first():
         raise AccessError(f"username (用户名) {username!r} already exists (用户已存在)")
     user = User(
@@ -77,6 +132,8 @@ def add_user(
         password_hash=hash_password(password) if password is not None else None,
         active=True,
         created_at=_now(),
+        service=service,
+        credentials_version=0,
     )
     session.add(user)
     session.flush()
@@ -85,23 +142,75 @@ def add_user(
         actor=actor,
         action="user.add",
         target=username,
-        details={"role": role.value, "display_name": user.display_name},
+        details={"role": role.value, "display_name": user.display_name, "service": service},
     )
     return user
 
 
-def set_password(session: Session, username: str, password: str, *, actor: str) -> None:
+def _check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccessError(f"password (密码): at least {MIN_PASSWORD} characters (密码过短)")
+
+
+def set_password(session: Session, username: str, password: str, *, actor: str) -> None:
+    """A new password for ``username``. Every web session and API token the user had ends now, and any
+    remembered password check with it (the credentials version goes up)."""
+    _check_new_password(password)
     user = get_user(session, username)
+    if user.service:
+        raise AccessError(
+            f"user (用户) {username!r} is a service account: it has no password, only API tokens "
+            "(服务账号不设密码)"
+        )
     user.password_hash = hash_password(password)
-    append_event(session, actor=actor, action="user.password", target=username)
+    ended = _end_credentials(session, user, actor=actor)
+    append_event(session, actor=actor, action="user.password", target=username, details=ended)
+
+
+def disable_user(session: Session, username: str, *, actor: str) -> None:
+    """Stop ``username`` from signing in: their web sessions and API tokens end now (enabling the user
+    again brings none of them back)."""
+    user = get_user(session, username)
+    if username == actor:
+        raise NotAllowed(f"user (用户) {username!r}: you cannot disable yourself (不能停用自己)")
+    if not user.active:
+        return
+    user.active = False
+    user.disabled_at = _now()
+    ended = _end_credentials(session, user, actor=actor)
+    append_event(session, actor=actor, action="user.disable", target=username, details=ended)
+
+
+def enable_user(session: Session, username: str, *, actor: str) -> None:
+    user = get_user(session, username)
+    if user.active:
+        return
+    user.active = True
+    user.disabled_at = None
+    user.credentials_version = (user.credentials_version or 0) + 1
+    append_event(session, actor=actor, action="user.enable", target=username)
+
+
+def _end_credentials(session: Session, user: User, *, actor: str) -> dict[str, object]:
+    """End every web session and API token of ``user``; what ended, for the audit event."""
+    user.credentials_version = (user.credentials_version or 0) + 1
+    sessions = session.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount or 0
+    now = _now()
+    tokens = list(
+        session.execute(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
+        ).scalars()
+    )
+    for token in tokens:
+        token.revoked, token.revoked_at = True, now
+    session.flush()
+    return {"sessions_ended": sessions, "tokens_revoked": [t.id for t in tokens]}
 
 
 def get_user(session: Session, username: str) -> User:
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
-        raise AccessError(f"user (用户) {username!r} not found (用户不存在)")
+        raise UnknownUser(f"user (用户) {username!r} not found (用户不存在)")
     return user
 
 
@@ -109,29 +218,121 @@ def list_users(session: Session) -> list[User]:
     return list(session.execute(select(User).order_by(User.username)).scalars())
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
+@dataclass(frozen=True)
+class PasswordHolder:
+    """What checking a password needs, read in one short transaction so the slow hash runs outside it."""
+
+    user_id: int | None
+    password_hash: str | None
+    active: bool
+    service: bool
+    credentials_version: int
+
+    def refusal(self, password_ok: bool) -> SignInRefusal | None:
+        """None when these are good credentials for an active user who may use a password."""
+        if self.user_id is None:
+            return SignInRefusal.UNKNOWN_USER
+        if self.service:
+            return SignInRefusal.SERVICE_ACCOUNT
+        if not password_ok:
+            return SignInRefusal.WRONG_PASSWORD
+        if not self.active:
+            return SignInRefusal.DISABLED
+        return None
+
+
+def password_holder(session: Session, username: str) -> PasswordHolder:
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    # Verified even for an unknown name, so the answer takes as long either way.
-    ok = check_password(user.password_hash if user else None, password)
-    if user is None or not ok or not user.active:
+    if user is None:
+        return PasswordHolder(None, None, False, False, 0)
+    return PasswordHolder(
+        user.id, user.password_hash, bool(user.active), bool(user.service), user.credentials_version or 0
+    )
+
+
+def verify_password(holder: PasswordHolder, password: str) -> SignInRefusal | None:
+    """The slow part (argon2): verified even for an unknown name, so the answer takes as long either way."""
+    return holder.refusal(check_password(holder.password_hash, password))
+
+
+def current_user_by_id(session: Session, user_id: int, credentials_version: int) -> User | None:
+    """The user, if still active and their credentials unchanged since ``credentials_version``."""
+    user = session.get(User, user_id)
+    if user is None or not user.active or (user.credentials_version or 0) != credentials_version:
         return None
     return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The user these credentials sign in, or None (the one-step form, for callers with no event loop)."""
+    holder = password_holder(session, username)
+    if verify_password(holder, password) is not None or holder.user_id is None:
+        return None
+    return session.get(User, holder.user_id)
+
+
+def record_failed_sign_in(
+    session: Session, username: str, refusal: SignInRefusal, *, address: str, face: str
+) -> None:
+    """An audit event for a failed sign-in: the name tried and where from, never the password."""
+    append_event(
+        session,
+        actor=username[:50] or "-",
+        action="user.sign-in-failed",
+        target=username[:50] or "-",
+        details={"reason": refusal.value, "address": address[:100], "face": face},
+    )
 
 
 # --------------------------------------------------------------------------- API tokens
 
 
-def create_token(session: Session, username: str, name: str, *, actor: str) -> tuple[ApiToken, str]:
-    """A new token for ``username``; the secret is returned once and never stored."""
+class TokenState(LabeledEnum):
+    ACTIVE = ("active", "有效")
+    EXPIRED = ("expired", "已过期")
+    REVOKED = ("revoked", "已吊销")
+
+
+def may_make_token(issuer: Principal, owner: User, *, issuer_is_admin: bool) -> bool:
+    """A token is made by its owner, or by an admin for a service account; nobody makes one for another
+    person and then acts as them."""
+    return owner.id == issuer.id or (issuer_is_admin and bool(owner.service))
+
+
+def create_token(
+    session: Session,
+    username: str,
+    name: str,
+    *,
+    actor: str,
+    days: int | None = None,
+    issuer: Principal | None = None,
+    issuer_is_admin: bool = False,
+) -> tuple[ApiToken, str]:
+    """A new token for ``username``; the secret is returned once and never stored.
+
+    ``issuer`` is the signed-in user asking (the service checks :func:`may_make_token` for them); without
+    one the caller is the operator at the CLI, who holds the catalog itself. Either way the token records
+    who made it. ``days`` shortens its life below ``token_max_age_days``, which always applies."""
     user = get_user(session, username)
+    if issuer is not None and not may_make_token(issuer, user, issuer_is_admin=issuer_is_admin):
+        raise NotAllowed(
+            f"user (用户) {username!r}: tokens are made by their owner, or by an admin for a service account "
+            "(只能为自己或服务账号创建令牌)"
+        )
+    if not user.active:
+        raise AccessError(f"user (用户) {username!r} is disabled (用户已停用)")
     secret = new_secret(TOKEN_PREFIX)
+    now = _now()
     token = ApiToken(
         user_id=user.id,
         name=(name or "api").strip()[:100],
         token_hash=digest(secret),
-        created_at=_now(),
+        created_at=now,
         last_used_at=None,
         revoked=False,
+        expires_at=now + timedelta(days=days) if days else None,
+        created_by=actor[:50],
     )
     session.add(token)
     session.flush()
@@ -140,17 +341,84 @@ def create_token(session: Session, username: str, name: str, *, actor: str) -> t
         actor=actor,
         action="token.create",
         target=username,
-        details={"token": token.id, "name": name},
+        details={"token": token.id, "name": name, "expires_at": token.expires_at},
     )
     return token, secret
 
 
-def revoke_token(session: Session, token_id: int, *, actor: str) -> None:
+def token_expiry(token: ApiToken, max_age_days: int) -> datetime:
+    """When the token stops working: its own expiry or the configured maximum age, whichever is sooner."""
+    latest = token.created_at + timedelta(days=max_age_days)
+    return min(token.expires_at, latest) if token.expires_at is not None else latest
+
+
+def token_state(token: ApiToken, max_age_days: int, now: datetime | None = None) -> TokenState:
+    if token.revoked:
+        return TokenState.REVOKED
+    if token_expiry(token, max_age_days) <= (now or _now()):
+        return TokenState.EXPIRED
+    return TokenState.ACTIVE
+
+
+def revoke_token(
+    session: Session,
+    token_id: int,
+    *,
+    actor: str,
+    issuer: Principal | None = None,
+    issuer_is_admin: bool = False,
+) -> ApiToken:
+    """End a token now. Through the service, only its owner or an admin may; anyone else is told it does
+    not exist, as for an id that does not."""
     token = session.get(ApiToken, token_id)
-    if token is None:
-        raise AccessError(f"token (令牌) {token_id} not found (令牌不存在)")
-    token.revoked = True
-    append_event(session, actor=actor, action="token.revoke", target=str(token_id))
+    if token is None or (issuer is not None and token.user_id != issuer.id and not issuer_is_admin):
+        raise UnknownToken(f"token (令牌) {token_id} not found (令牌不存在)")
+    if not token.revoked:
+        token.revoked, token.revoked_at = True, _now()
+        owner = session.get(User, token.user_id)
+        append_event(
+            session,
+            actor=actor,
+            action="token.revoke",
+            target=str(token_id),
+            details={"owner": owner.username if owner else None, "name": token.name},
+        )
+    return token
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+    created_by: str | None
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    state: TokenState
+
+
+def list_tokens(session: Session, *, max_age_days: int, username: str | None = None) -> list[TokenInfo]:
+    """Tokens (never their secrets), newest first; only ``username``'s when given."""
+    query = select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
+    if username is not None:
+        query = query.where(User.username == username)
+    now = _now()
+    return [
+        TokenInfo(
+            id=token.id,
+            username=owner,
+            name=token.name,
+            created_at=token.created_at,
+            created_by=token.created_by,
+            expires_at=token_expiry(token, max_age_days),
+            last_used_at=token.last_used_at,
+            revoked_at=token.revoked_at,
+            state=token_state(token, max_age_days, now),
+        )
+        for token, owner in session.execute(query.order_by(ApiToken.id.desc())).all()
+    ]
 
 
 # `last_used_at` is for people reviewing tokens, minute-exact is plenty; writing it on every request would
@@ -158,12 +426,13 @@ def revoke_token(session: Session, token_id: int, *, actor: str) -> None:
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | None:
-    """The token's user and the token, if it is valid (see :func:`note_token_use`)."""
+def user_for_token(session: Session, secret: str, *, max_age_days: int) -> tuple[User, ApiToken] | None:
+    """The token's user and the token, if it is valid: not revoked, not expired, its user active (see
+    :func:`note_token_use`)."""
     token = session.execute(
         select(ApiToken).where(ApiToken.token_hash == digest(secret))
     ).scalar_one_or_none()
-    if token is None or token.revoked:
+    if token is None or token_state(token, max_age_days) is not TokenState.ACTIVE:
         return None
     user = session.get(User, token.user_id)
     if user is None or not user.active:

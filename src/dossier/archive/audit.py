@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossier.archive.audit_context import request_details
 from dossier.archive.catalog.models import AuditHead, Event
 from dossier.errors import DossierError
 
@@ -125,7 +126,8 @@ def append_event(
         action=action,
         target=target[:300],
         borrower_key=borrower_key,
-        details=plain(details or {}),
+        # How the request signed in (e.g. the API token's id), see audit_context; the caller's own win.
+        details=plain({**request_details(), **(details or {})}),
         prev_hash=head.hash,
     )
     event.hash = event_hash(head.hash, event)

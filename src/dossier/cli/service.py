@@ -57,6 +57,10 @@ def users_add(
     password: Annotated[
         str | None, typer.Option("--password", help=f"The password (default: ${ENV_PASSWORD}, else asked).")
     ] = None,
+    service: Annotated[
+        bool,
+        typer.Option("--service", help="A service account (another system): no password, API tokens only."),
+    ] = False,
     home: HomeOption = None,
     actor: ActorOption = None,
     as_json: JsonFlag = False,
@@ -64,11 +68,13 @@ def users_add(
     """Add a user with a role; the password is hashed (argon2), never stored."""
     from dossier.access.users import AccessError, add_user
 
-    secret = password or os.environ.get(ENV_PASSWORD) or getpass.getpass("password (密码): ")
+    secret = None if service else _password(password)
     with open_archive(home) as archive:
         try:
             user = archive.transaction(
-                lambda s: add_user(s, username, role, secret, display_name=name, actor=default_actor(actor))
+                lambda s: add_user(
+                    s, username, role, secret, display_name=name, actor=default_actor(actor), service=service
+                )
             )
         except AccessError as exc:
             raise BadArgument(username, str(exc)) from None
@@ -77,6 +83,7 @@ def users_add(
             "username": user.username,
             "role": user.role,
             "display_name": user.display_name,
+            "service": service,
         }
     emit(payload, as_json, lambda c: c.print(f"用户 user {payload['username']} ({payload['role']}) added"))
 
@@ -89,7 +96,13 @@ def users_list(home: HomeOption = None, as_json: JsonFlag = False) -> None:
     with open_archive(home) as archive:
         rows = archive.transaction(
             lambda s: [
-                {"username": u.username, "display_name": u.display_name, "role": u.role, "active": u.active}
+                {
+                    "username": u.username,
+                    "display_name": u.display_name,
+                    "role": u.role,
+                    "active": u.active,
+                    "service": bool(u.service),
+                }
                 for u in list_users(s)
             ],
             write=False,
@@ -97,9 +110,10 @@ def users_list(home: HomeOption = None, as_json: JsonFlag = False) -> None:
 
     def human(c) -> None:  # type: ignore[no-untyped-def]
         for r in rows:
-            c.print(
-                f"{r['username']:<20} {r['role']:<10} {r['display_name']}{'' if r['active'] else ' (停用)'}"
+            flags = ("" if r["active"] else " (停用 disabled)") + (
+                " (服务账号 service)" if r["service"] else ""
             )
+            c.print(f"{r['username']:<20} {r['role']:<10} {r['display_name']}{flags}")
 
     emit(rows, as_json, human)
 
@@ -135,24 +149,147 @@ def users_assign(
 def tokens_create(
     username: Annotated[str, typer.Argument(help="The user the token acts as.")],
     name: Annotated[str, typer.Option("--name", help="What system uses it (用途).")] = "api",
+    days: Annotated[
+        int | None,
+        typer.Option("--days", min=1, max=3650, help="Expire sooner than [access] token_max_age_days."),
+    ] = None,
     home: HomeOption = None,
     actor: ActorOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Make an API token (shown once; only its hash is kept)."""
+    """Make an API token (shown once; only its hash is kept). The token records who made it, and every
+    audit event made with it records the token's id."""
     from dossier.access.users import AccessError, create_token
 
     with open_archive(home) as archive:
         try:
             token_id, secret = archive.transaction(
                 lambda s: (lambda t: (t[0].id, t[1]))(
-                    create_token(s, username, name, actor=default_actor(actor))
+                    create_token(s, username, name, actor=default_actor(actor), days=days)
                 )
             )
         except AccessError as exc:
             raise BadArgument(username, str(exc)) from None
     payload = {"id": token_id, "username": username, "name": name, "token": secret}
     emit(payload, as_json, lambda c: c.print(f"令牌 token (仅显示一次 shown once): {secret}"))
+
+
+@tokens_app.command("list")
+def tokens_list(
+    user: Annotated[str | None, typer.Option("--user", help="Only this user's tokens.")] = None,
+    home: HomeOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """API tokens (never their secrets): owner, who made them, expiry, state."""
+    from dossier.access.roles import access_settings
+    from dossier.access.users import list_tokens
+
+    with open_archive(home) as archive:
+        max_age = access_settings(archive.config).token_max_age_days
+        rows = archive.transaction(
+            lambda s: [
+                {
+                    "id": t.id,
+                    "username": t.username,
+                    "name": t.name,
+                    "created_at": t.created_at.isoformat(),
+                    "created_by": t.created_by,
+                    "expires_at": t.expires_at.isoformat(),
+                    "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                    "state": t.state.value,
+                }
+                for t in list_tokens(s, max_age_days=max_age, username=user)
+            ],
+            write=False,
+        )
+
+    def human(c) -> None:  # type: ignore[no-untyped-def]
+        for r in rows:
+            c.print(
+                f"{r['id']:>5} {r['username']:<20} {r['name']:<16} {r['state']:<8} "
+                f"made by {r['created_by'] or '-'}, expires {r['expires_at'][:10]}"
+            )
+
+    emit(rows, as_json, human)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    token_id: Annotated[int, typer.Argument(min=1, help="The token's id (see `dossier tokens list`).")],
+    home: HomeOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """End a token now (an audit event)."""
+    from dossier.access.users import AccessError, revoke_token
+
+    with open_archive(home) as archive:
+        try:
+            archive.transaction(lambda s: revoke_token(s, token_id, actor=default_actor(actor)))
+        except AccessError as exc:
+            raise BadArgument(str(token_id), str(exc)) from None
+    typer.echo(f"令牌 token {token_id} revoked (已吊销)")
+
+
+@users_app.command("disable")
+def users_disable(
+    username: Annotated[str, typer.Argument(help="Sign-in name.")],
+    home: HomeOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Disable a user: their web sessions and API tokens end at once."""
+    from dossier.access.users import AccessError, disable_user
+
+    with open_archive(home) as archive:
+        try:
+            archive.transaction(lambda s: disable_user(s, username, actor=default_actor(actor)))
+        except AccessError as exc:
+            raise BadArgument(username, str(exc)) from None
+    typer.echo(f"用户 user {username} disabled; sessions and tokens ended (已停用，会话和令牌已失效)")
+
+
+@users_app.command("enable")
+def users_enable(
+    username: Annotated[str, typer.Argument(help="Sign-in name.")],
+    home: HomeOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Enable a disabled user again (their old tokens stay revoked)."""
+    from dossier.access.users import AccessError, enable_user
+
+    with open_archive(home) as archive:
+        try:
+            archive.transaction(lambda s: enable_user(s, username, actor=default_actor(actor)))
+        except AccessError as exc:
+            raise BadArgument(username, str(exc)) from None
+    typer.echo(f"用户 user {username} enabled (已启用)")
+
+
+@users_app.command("passwd")
+def users_passwd(
+    username: Annotated[str, typer.Argument(help="Sign-in name.")],
+    password: Annotated[
+        str | None,
+        typer.Option("--password", help=f"The new password (default: ${ENV_PASSWORD}, else asked)."),
+    ] = None,
+    home: HomeOption = None,
+    actor: ActorOption = None,
+) -> None:
+    """Set a user's password: every web session and API token they had ends at once."""
+    from dossier.access.users import AccessError, set_password
+
+    secret = _password(password)
+    with open_archive(home) as archive:
+        try:
+            archive.transaction(lambda s: set_password(s, username, secret, actor=default_actor(actor)))
+        except AccessError as exc:
+            raise BadArgument(username, str(exc)) from None
+    typer.echo(
+        f"用户 user {username}: password changed; sessions and tokens ended (密码已修改，会话和令牌已失效)"
+    )
+
+
+def _password(given: str | None) -> str:
+    return given or os.environ.get(ENV_PASSWORD) or getpass.getpass("password (密码): ")
 
 
 def register(app: typer.Typer) -> None:

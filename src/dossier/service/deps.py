@@ -2,7 +2,11 @@
 
 The user proves who they are by an API token (``Authorization: Bearer dsr_…``), HTTP Basic with their
 password (for scripts and the schema tools), or the web session cookie. A request that changes anything
-on the strength of the cookie alone must carry the session's CSRF token (header or form field)."""
+on the strength of the cookie alone must carry the session's CSRF token (header or form field).
+
+Passwords go through ``service.signin`` (remembered checks, throttle, argon2 off the event loop). Once the
+user is known, the request's audit details are set (``archive.audit_context``): every event a request made
+with an API token appends records the token's id, and who made the token when not its owner."""
 
 from __future__ import annotations
 
@@ -19,14 +23,16 @@ from dossier.access.scope import visible_borrower_ids
 from dossier.access.secrets import same
 from dossier.access.users import (
     Principal,
-    authenticate,
+    SignInRefusal,
     note_token_use,
     token_use_is_stale,
     user_for_token,
     web_session,
 )
+from dossier.archive.audit_context import set_request_details
 from dossier.archive.catalog.models import Borrower, Document
 from dossier.service.limits import request_body
+from dossier.service.signin import Face, check_password
 from dossier.service.state import Services
 from dossier.service.uploads import form_stream
 
@@ -87,12 +93,18 @@ async def _csrf_from_form(request: Request) -> str | None:
 
 async def optional_user(request: Request, svc: ServicesDep) -> Principal | None:
     """The signed-in user, or None; a bad credential is a 401, never an anonymous request."""
+    user = await _signed_in(request, svc)
+    set_request_details(user.audit_details() if user is not None else None)
+    return user
+
+
+async def _signed_in(request: Request, svc: ServicesDep) -> Principal | None:
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     if scheme.lower() == "bearer" and value:
-        found = svc.archive.transaction(lambda s: _token_user(s, value.strip()), write=False)
+        found = svc.archive.transaction(lambda s: _token_user(s, value.strip(), svc), write=False)
         if found is None:
-            raise Unauthorized("invalid or revoked API token (令牌无效或已吊销)")
+            raise Unauthorized("invalid, expired or revoked API token (令牌无效、已过期或已吊销)")
         user, token_id, stale = found
         if stale:
             svc.archive.transaction(lambda s: note_token_use(s, token_id))
@@ -102,10 +114,10 @@ async def optional_user(request: Request, svc: ServicesDep) -> Principal | None:
             name, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
             raise Unauthorized("malformed Basic credentials (认证信息格式错误)") from None
-        found = svc.archive.transaction(lambda s: authenticate(s, name, password), write=False)
-        if found is None:
+        checked = await check_password(request, svc, name, password, Face.BASIC)
+        if isinstance(checked, SignInRefusal):
             raise Unauthorized("wrong user name or password (用户名或密码错误)")
-        return Principal.of(found, "password")
+        return checked
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
@@ -121,12 +133,12 @@ async def optional_user(request: Request, svc: ServicesDep) -> Principal | None:
     return user
 
 
-def _token_user(session: Session, secret: str) -> tuple[Principal, int, bool] | None:
-    found = user_for_token(session, secret)
+def _token_user(session: Session, secret: str, svc: Services) -> tuple[Principal, int, bool] | None:
+    found = user_for_token(session, secret, max_age_days=svc.access.token_max_age_days)
     if found is None:
         return None
     user, token = found
-    return Principal.of(user, "token"), token.id, token_use_is_stale(token)
+    return Principal.of(user, "token", token), token.id, token_use_is_stale(token)
 
 
 def _session_user(session: Session, secret: str) -> tuple[Principal, str] | None:

@@ -24,6 +24,13 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    service: Mapped[bool] = mapped_column(Boolean, default=False)
+    """A service account (another system): no password, signs in only with API tokens, which an admin
+    may make for it."""
+    disabled_at: Mapped[datetime | None]
+    credentials_version: Mapped[int] = mapped_column(Integer, default=0)
+    """Goes up whenever the password changes or the user is disabled or enabled: a cached password check
+    made under an older version no longer counts, in any worker process."""
 
 
 class ApiToken(Base):
@@ -36,6 +43,11 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    """None only for tokens made before expiry existed; they expire ``token_max_age_days`` after creation."""
+    created_by: Mapped[str | None] = mapped_column(String(50))
+    """Who made the token (a username, or the operator's name from the CLI); None for old tokens."""
 
 
 class WebSession(Base):
@@ -47,6 +59,21 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class SignInFailure(Base):
+    """Recent failed sign-ins per account name or client address, shared by every worker process, so the
+    throttle holds however many processes serve the home."""
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_signin_failure"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    """``account`` (the user name tried) or ``address`` (the client's IP address)."""
+    key: Mapped[str] = mapped_column(String(100))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime]
 
 
 class Assignment(Base):

@@ -274,18 +274,27 @@ class User(BaseModel):
     role: str
     role_label: str
     active: bool
+    service: bool = Field(False, description="A service account: no password, API tokens only (服务账号)")
 
 
 class NewUser(BaseModel):
-    username: str
-    role: str = Field(description="officer, archivist, auditor or admin")
-    password: str = Field(min_length=8)
-    display_name: str | None = Field(None, description="Also the officer name documents carry (姓名)")
+    username: str = Field(max_length=50)
+    role: str = Field(description="officer, archivist, auditor or admin", max_length=20)
+    password: str | None = Field(
+        None, min_length=8, max_length=200, description="Required, except for a service account"
+    )
+    display_name: str | None = Field(
+        None, max_length=100, description="Also the officer name documents carry (姓名)"
+    )
+    service: bool = Field(False, description="Another system, signing in with API tokens only (服务账号)")
 
 
 class NewToken(BaseModel):
-    username: str
-    name: str = Field("api", description="What system uses it (用途)")
+    username: str | None = Field(
+        None, max_length=50, description="Whose token (default: yours; an admin may name a service account)"
+    )
+    name: str = Field("api", max_length=100, description="What system uses it (用途)")
+    days: int | None = Field(None, ge=1, le=3650, description="Shorter life than [access] token_max_age_days")
 
 
 class Token(BaseModel):
@@ -293,3 +302,26 @@ class Token(BaseModel):
     username: str
     name: str
     token: str = Field(description="Shown once; store it now (仅显示一次)")
+    expires_at: datetime | None = None
+
+
+class TokenInfo(BaseModel):
+    id: int
+    username: str
+    name: str
+    created_at: datetime
+    created_by: str | None
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    state: str
+    state_label: str
+
+
+class NewPassword(BaseModel):
+    password: str = Field(min_length=8, max_length=200, description="The new password (新密码)")
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(max_length=200, description="The current password (当前密码)")
+    new_password: str = Field(min_length=8, max_length=200, description="The new password (新密码)")

@@ -1,18 +1,30 @@
-"""Signing in and out. The sign-in form carries its own CSRF token (a cookie and a field that match),
-since there is no session yet to hold one."""
+"""Signing in and out, and 修改密码. The sign-in form carries its own CSRF token (a cookie and a field
+that match), since there is no session yet to hold one. Passwords are checked through service.signin
+(throttled, off the event loop, failures audited); service accounts never sign in here."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from dossier.access.secrets import new_secret, same
-from dossier.access.users import authenticate, end_web_session, start_web_session
+from dossier.access.users import (
+    MIN_PASSWORD,
+    AccessError,
+    SignInRefusal,
+    end_web_session,
+    get_user,
+    set_password,
+    start_web_session,
+)
 from dossier.service.deps import SESSION_COOKIE, services
 from dossier.service.headers import request_is_https
+from dossier.service.signin import Face, check_password, gate
 from dossier.service.web.render import page, page_user, redirect
 
 router = APIRouter()
@@ -37,7 +49,7 @@ def login_form(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     username: Annotated[str, Form(max_length=50)],
     password: Annotated[str, Form(max_length=200)],
@@ -56,8 +68,8 @@ def login(
             error="页面已过期，请重新登录",
             status_code=403,
         )
-    user = svc.archive.transaction(lambda s: authenticate(s, username.strip(), password), write=False)
-    if user is None:
+    checked = await check_password(request, svc, username.strip(), password, Face.WEB)
+    if isinstance(checked, SignInRefusal):
         return page(
             request,
             "login.html",
@@ -68,7 +80,14 @@ def login(
             error="用户名或密码错误",
             status_code=401,
         )
-    secret, _ = svc.archive.transaction(lambda s: start_web_session(s, user, hours=svc.access.session_hours))
+
+    def begin(session: Session) -> str:
+        secret, _ = start_web_session(
+            session, get_user(session, checked.username), hours=svc.access.session_hours
+        )
+        return secret
+
+    secret = await anyio.to_thread.run_sync(svc.archive.transaction, begin)
     response = redirect(_safe_next(next))
     response.set_cookie(
         SESSION_COOKIE,
@@ -89,5 +108,48 @@ async def logout(request: Request) -> RedirectResponse:
     secret = request.cookies.get(SESSION_COOKIE, "")
     svc.archive.transaction(lambda s: end_web_session(s, secret))
     response = redirect("/login")
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/password", response_class=HTMLResponse)
+async def password_form(request: Request) -> Response:
+    user = await page_user(request)
+    return page(request, "password.html", user, min_length=MIN_PASSWORD)
+
+
+@router.post("/password")
+async def change_password(
+    request: Request,
+    current_password: Annotated[str, Form(max_length=200)],
+    new_password: Annotated[str, Form(max_length=200)],
+    confirm_password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """The signed-in user's own password. Every session and token they had ends (this one too), so they
+    sign in again with the new password."""
+    user = await page_user(request)  # checks the session and its CSRF token
+    svc = services(request)
+
+    def again(error: str, status_code: int) -> Response:
+        return page(
+            request, "password.html", user, min_length=MIN_PASSWORD, error=error, status_code=status_code
+        )
+
+    if new_password != confirm_password:
+        return again("两次输入的新密码不一致", 422)
+    if len(new_password) < MIN_PASSWORD:
+        return again(f"新密码至少 {MIN_PASSWORD} 个字符", 422)
+    checked = await check_password(request, svc, user.username, current_password, Face.PASSWORD_CHANGE)
+    if isinstance(checked, SignInRefusal):
+        return again("当前密码错误", 403)
+
+    def work(session: Session) -> None:
+        set_password(session, user.username, new_password, actor=user.actor)
+
+    try:
+        await anyio.to_thread.run_sync(svc.archive.transaction, work, limiter=gate(request, svc).limiter)
+    except AccessError:
+        return again("无法修改此账号的密码", 422)
+    response = redirect("/login?ok=" + "密码已修改，所有会话和令牌已失效，请用新密码重新登录")
     response.delete_cookie(SESSION_COOKIE)
     return response
