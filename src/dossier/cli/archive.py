@@ -55,6 +55,22 @@ def default_actor(actor: str | None = None) -> str:
         return "cli"
 
 
+def note_view(archive: Archive, target: str, *, borrower_key: str | None = None, **details: Any) -> None:
+    """A read of borrower data from the command line is an audit event, as it is through the service."""
+    from dossier.archive.audit import append_event
+
+    archive.transaction(
+        lambda s: append_event(
+            s,
+            actor=default_actor(),
+            action="view",
+            target=target,
+            borrower_key=borrower_key,
+            details={"via": "cli", **details},
+        )
+    )
+
+
 def make_searchable(archive: Archive) -> None:
     """Index what a command just filed; if another process holds the index, the outbox keeps it queued."""
     from dossier.search.service import index_pending
@@ -370,6 +386,7 @@ def audit_log(
         events = archive.transaction(
             lambda s: events_for(s, borrower_key=key, since=start, limit=limit), write=False
         )
+        note_view(archive, f"borrower:{key}" if key else "audit", borrower_key=key, part="audit-log")
     rows = [
         {
             "seq": e.seq,
@@ -409,6 +426,7 @@ def borrowers(home: HomeOption = None, as_json: JsonFlag = False) -> None:
     """List the borrowers with their loans and documents counted."""
     with open_archive(home) as archive:
         rows = archive.transaction(_borrower_rows, write=False)
+        note_view(archive, "borrowers", part="list")
 
     def human(c: Console) -> None:
         table = Table(title="借款人 borrowers")
@@ -466,6 +484,7 @@ def docs(
 
     with open_archive(home) as archive:
         found, documents, loans = archive.transaction(lambda s: _borrower_documents(s, borrower), write=False)
+        note_view(archive, f"borrower:{found.key}", borrower_key=found.key, part="documents")
     order = {c.key: (c.number, c.label) for c in categories()}
     documents.sort(key=lambda d: (order.get(d.category, (99, ""))[0], d.doc_date or date.min, d.id))
     rows = [

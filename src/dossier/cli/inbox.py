@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, open_archive
+from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, note_view, open_archive
 from dossier.cli.args import BadArgument
 from dossier.cli.output import emit
 from dossier.errors import DossierError
@@ -73,6 +73,7 @@ def quarantine_list(home: HomeOption = None, as_json: JsonFlag = False) -> None:
 
     with open_archive(home) as archive:
         rows = entries(archive)
+        note_view(archive, "quarantine", part="list")
 
     def human(c: Console) -> None:
         if not rows:

@@ -12,7 +12,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from dossier.cli.archive import ActorOption, HomeOption, default_actor, make_searchable, open_archive
+from dossier.cli.archive import (
+    ActorOption,
+    HomeOption,
+    default_actor,
+    make_searchable,
+    note_view,
+    open_archive,
+)
 from dossier.cli.args import BadArgument, day, positive_int, read
 from dossier.cli.output import emit
 
@@ -85,6 +92,7 @@ def due(as_of: AsOfOption = None, home: HomeOption = None, as_json: JsonFlag = F
     with open_archive(home) as archive:
         views = archive.transaction(lambda s: load_views(s, with_contacts=True), write=False)
         report = compute_due(views, when, archive.config)
+        note_view(archive, "ledger", part="due", as_of=when.isoformat())
 
     def human(c: Console) -> None:
         c.print(f"截至 as of {when.isoformat()}: {len(views)} 笔贷款 loans in the ledger")

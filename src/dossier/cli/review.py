@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, open_archive
+from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, note_view, open_archive
 from dossier.cli.args import BadArgument, day
 from dossier.cli.output import emit
 from dossier.errors import DossierError
@@ -96,13 +96,16 @@ def completeness(
     with open_archive(home) as archive:
         checklists = load_checklists(archive.config)
         if borrower is not None:
-            result = evaluate(_snapshot(archive, borrower), checklists, when, config=archive.config)
+            snapshot = _snapshot(archive, borrower)
+            note_view(archive, f"borrower:{snapshot.key}", borrower_key=snapshot.key, part="completeness")
+            result = evaluate(snapshot, checklists, when, config=archive.config)
             if html is not None:
                 _write_html(html, borrower_report_html(result))
                 return
             emit(result, as_json, lambda c: _print_borrower(c, result))
             return
         snapshots = archive.transaction(load_snapshots, write=False)
+        note_view(archive, "portfolio", part="completeness")
         results = [evaluate(s, checklists, when, config=archive.config) for s in snapshots]
     summary = summarize(results, officer=officer, product=product, as_of=when)
     if html is not None:
