@@ -435,3 +435,11 @@ def test_every_api_read_of_borrower_data_writes_an_event(client: TestClient, dem
         if not [e for e in events_since(client, before) if e.actor == role]:
             silent.append(path)
     assert silent == []
+
+
+def test_a_401_never_invites_a_browser_to_remember_a_basic_password(client: TestClient) -> None:
+    # A browser that was asked for Basic credentials replays them cross-site, where no CSRF token guards.
+    answer = client.get("/api/v1/me")
+    assert answer.status_code == 401
+    challenge = answer.headers["www-authenticate"]
+    assert challenge.lower().startswith("bearer") and "basic" not in challenge.lower()

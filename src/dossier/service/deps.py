@@ -70,7 +70,10 @@ class Unauthorized(HTTPException):
         super().__init__(
             status.HTTP_401_UNAUTHORIZED,
             detail,
-            headers={"WWW-Authenticate": 'Bearer, Basic realm="dossier"'},
+            # Bearer only: a Basic challenge would make a browser ask for the password and then replay it
+            # on every request, cross-site forms included (Basic carries no CSRF token). Scripts still
+            # send Basic credentials unasked.
+            headers={"WWW-Authenticate": 'Bearer realm="dossier"'},
         )
 
 
