@@ -148,6 +148,7 @@ def _hit_json(hit: SearchHit) -> dict[str, Any]:
         "path": hit.path,
         "sha256": hit.sha256,
         "snippets": [as_json(s) for s in hit.snippets],
+        "renditions": list(hit.renditions),
     }
 
 

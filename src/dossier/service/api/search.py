@@ -128,6 +128,12 @@ def search(
                 contract_number=h.contract_number,
                 snippets=[marked(s) for s in h.snippets],
                 download_url=f"/api/v1/documents/{h.document_id}/download",
+                renditions=[
+                    schemas.HitRendition(
+                        kind=kind, download_url=f"/api/v1/documents/{h.document_id}/download?rendition={kind}"
+                    )
+                    for kind in h.renditions
+                ],
             )
             for h in page.hits
         ],
