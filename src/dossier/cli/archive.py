@@ -235,6 +235,9 @@ def check_archive(
         "completed": report.completed,
         "rolled_back": report.rolled_back,
         "removed": report.removed,
+        "renditions_completed": report.renditions_completed,
+        "renditions_rolled_back": report.renditions_rolled_back,
+        "merged": report.merged,
     }
 
     def human(c: Console) -> None:
@@ -253,6 +256,12 @@ def check_archive(
             c.print(f"{verb}rolled back 已撤销未完成的归档: document {doc_id}")
         for path in report.removed:
             c.print(f"{verb}removed 已删除临时文件: {path}")
+        for rendition_id in report.renditions_completed:
+            c.print(f"{verb}completed 已完成副本归档: rendition {rendition_id}")
+        for rendition_id in report.renditions_rolled_back:
+            c.print(f"{verb}rolled back 已撤销未完成的副本归档: rendition {rendition_id}")
+        for doc_id in report.merged:
+            c.print(f"merged 已并入原文档: PDF document {doc_id} is now a rendition (PDF/A 副本)")
 
     emit(payload, as_json, human)
     if dry_run and not report.clean:
@@ -334,6 +343,8 @@ def _print_verify(c: Console, report: IntegrityReport) -> None:
         c.print(f"目录不符 catalog {row.problem}: {row.message}")
     for doc_id in report.pending:
         c.print(f"未完成 pending: document {doc_id} (run `dossier check`)")
+    for rendition_id in report.pending_renditions:
+        c.print(f"未完成 pending: rendition {rendition_id} (run `dossier check`)")
     for anchor in report.anchor_problems:
         c.print(f"锚点不符 anchor {anchor.kind}: {anchor.message}")
     if report.anchors and not report.anchor_problems:
@@ -341,7 +352,7 @@ def _print_verify(c: Console, report: IntegrityReport) -> None:
     if report.ok:
         c.print(
             f"文件全部相符 all {report.files} files and the catalog match the chain "
-            f"({report.documents} documents)"
+            f"({report.documents} documents, {report.renditions} renditions)"
         )
 
 
