@@ -93,6 +93,17 @@ class CatalogProblem:
             f"{self.chain!r} (目录记录与审计链不符)"
         )
 
+    def _rendition_message(self) -> str:
+        which = f"document {self.document_id} rendition {self.rendition_id}"
+        if self.problem is Discrepancy.ROW_MISSING:
+            return f"{which}: filed in the chain but has no catalog row (副本目录记录缺失)"
+        if self.problem is Discrepancy.ROW_UNRECORDED:
+            return f"{which}: in the catalog but never filed in the chain (副本目录记录无来源)"
+        return (
+            f"{which}: catalog {self.field} {self.catalog!r} differs from the chain's {self.chain!r} "
+            "(副本目录记录与审计链不符)"
+        )
+
 
 @dataclass
 class IntegrityReport:
@@ -165,17 +176,6 @@ class IntegrityReport:
                 ],
             },
         }
-
-    def _rendition_message(self) -> str:
-        which = f"document {self.document_id} rendition {self.rendition_id}"
-        if self.problem is Discrepancy.ROW_MISSING:
-            return f"{which}: filed in the chain but has no catalog row (副本目录记录缺失)"
-        if self.problem is Discrepancy.ROW_UNRECORDED:
-            return f"{which}: in the catalog but never filed in the chain (副本目录记录无来源)"
-        return (
-            f"{which}: catalog {self.field} {self.catalog!r} differs from the chain's {self.chain!r} "
-            "(副本目录记录与审计链不符)"
-        )
 
 
 def _plain(problem: FileProblem | CatalogProblem) -> dict[str, Any]:
