@@ -101,6 +101,13 @@ class IndexReport:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class HitRendition:
+    kind: str
+    path: str
+    sha256: str
+
+
 @dataclass
 class SearchHit:
     document_id: int
@@ -117,9 +124,9 @@ class SearchHit:
     path: str | None
     sha256: str | None
     snippets: list[Snippet]
-    renditions: list[str] = field(default_factory=list)
-    """Kinds of the document's renditions (``pdf-a``): one hit per document, offering each of its forms.
-    The index holds the original's text only; a rendition renders that same content."""
+    renditions: list[HitRendition] = field(default_factory=list)
+    """The document's renditions (its PDF/A): one hit per document, offering each of its forms. The
+    index holds the original's text only; a rendition renders that same content."""
 
 
 @dataclass
@@ -431,14 +438,15 @@ class SearchIndex:
     def _hits(self, found: list[Any]) -> list[SearchHit]:
         ids = [int(h.id) for h in found]
         rows: dict[int, tuple[Document, Borrower, Loan | None]] = {}
-        kinds: dict[int, list[str]] = {}
+        kinds: dict[int, list[HitRendition]] = {}
         for start in range(0, len(ids), EXPORT_PAGE):
             chunk = ids[start : start + EXPORT_PAGE]
             rows.update(self.archive.transaction(lambda s, c=chunk: _load(s, c), write=False))
             kinds.update(
                 self.archive.transaction(
                     lambda s, c=chunk: {
-                        d: [r.kind for r in found] for d, found in renditions_of(s, c).items()
+                        d: [HitRendition(r.kind, r.path, r.sha256) for r in found]
+                        for d, found in renditions_of(s, c).items()
                     },
                     write=False,
                 )

@@ -130,9 +130,10 @@ def search(
                 download_url=f"/api/v1/documents/{h.document_id}/download",
                 renditions=[
                     schemas.HitRendition(
-                        kind=kind, download_url=f"/api/v1/documents/{h.document_id}/download?rendition={kind}"
+                        kind=r.kind,
+                        download_url=f"/api/v1/documents/{h.document_id}/download?rendition={r.kind}",
                     )
-                    for kind in h.renditions
+                    for r in h.renditions
                 ],
             )
             for h in page.hits
