@@ -36,6 +36,7 @@ from dossier.cli.app import main
 from dossier.generate import Generator
 from dossier.kinds.registry import get_kind
 from dossier.search.service import SearchIndex
+from dossier.verification.report import check_report, diligence_report
 
 KEY = "11010519491231002X"
 STEM = "到期还款提示-JK2025-000456-2026-12-28"
@@ -287,6 +288,8 @@ def test_a_legacy_archive_is_merged_once_with_one_chain_event(plain_archive):
     index = SearchIndex.open(archive)
     index.process()
     assert index.doc_count() == 2 and verify_archive(archive, record=False).ok
+    before = json.loads(json.dumps(diligence_report(archive, KEY).to_dict()))
+    assert {e["document_id"] for e in before["timeline"]} == {doc_id, pdf_id}
 
     report = check(archive, actor="test")
     assert report.merged == [pdf_id]
@@ -303,6 +306,11 @@ def test_a_legacy_archive_is_merged_once_with_one_chain_event(plain_archive):
     index.process()
     assert index.doc_count() == 1
     assert [h.document_id for h in index.search("到期还款").hits] == [doc_id]
+
+    # A diligence report made before the merge still matches the archive; one made now counts one.
+    assert check_report(archive, before).ok
+    after = diligence_report(archive, KEY)
+    assert [e.document_id for e in after.timeline] == [doc_id]
 
     again = check(archive, actor="test")
     assert again.merged == [] and again.clean
