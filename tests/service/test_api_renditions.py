@@ -85,3 +85,17 @@ def test_the_borrower_page_links_the_pdf_beside_the_docx(demo: Demo) -> None:
     assert page.status_code == 200
     assert f'href="/api/v1/documents/{doc_id}/download"' in page.text
     assert f'href="/api/v1/documents/{doc_id}/download?rendition=pdf-a"' in page.text
+
+
+def test_the_borrower_tree_lists_each_document_once_with_its_rendition(
+    client: TestClient, demo: Demo
+) -> None:
+    [doc_id] = demo.documents["loan-contract"]
+    tree = client.get(f"/api/v1/borrowers/{demo.borrowers[COMPANY]}/tree", headers=demo.headers("officer"))
+    assert tree.status_code == 200, tree.text
+    documents = [d for c in tree.json() for d in c["documents"]]
+    assert len({d["id"] for d in documents}) == len(documents)
+    [document] = [d for d in documents if d["id"] == doc_id]
+    [rendition] = document["renditions"]
+    assert rendition["download_url"] == f"/api/v1/documents/{doc_id}/download?rendition=pdf-a"
+    assert not any(d["media_type"] == "application/pdf" and d["source"] == "generated" for d in documents)

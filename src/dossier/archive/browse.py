@@ -75,6 +75,7 @@ def rendition_info(rendition: Rendition) -> dict[str, Any]:
         label = rendition.kind
     return {
         "id": rendition.id,
+        "document_id": rendition.document_id,
         "kind": rendition.kind,
         "kind_label": label,
         "file_name": rendition.path.rsplit("/", 1)[-1],

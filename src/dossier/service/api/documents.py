@@ -39,10 +39,8 @@ def document_out(session: Session, svc: Services, doc: Document) -> schemas.Docu
 
 
 def with_urls(info: dict[str, Any]) -> dict[str, Any]:
-    """A document's info with the download URLs of the original and of each rendition."""
-    url = f"/api/v1/documents/{info['id']}/download"
-    renditions = [{**r, "download_url": f"{url}?rendition={r['kind']}"} for r in info.get("renditions", [])]
-    return {**info, "download_url": url, "renditions": renditions}
+    """A document's info with the download URL of the original (each rendition's comes with it)."""
+    return {**info, "download_url": f"/api/v1/documents/{info['id']}/download"}
 
 
 @router.post(

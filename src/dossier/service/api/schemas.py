@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 BORROWER_EXAMPLE = {
     "id": 1,
@@ -116,6 +116,7 @@ class Rendition(BaseModel):
     """Another form of the document's content, filed beside it (副本), e.g. the PDF/A of a DOCX."""
 
     id: int
+    document_id: int
     kind: str = Field(description="pdf-a: the PDF/A-2b archival rendition (归档PDF)")
     kind_label: str
     file_name: str
@@ -124,7 +125,14 @@ class Rendition(BaseModel):
     media_type: str
     pages: int | None
     filed_at: datetime
-    download_url: str | None = None
+    download_url: str = ""
+
+    @model_validator(mode="after")
+    def _url(self) -> Rendition:
+        # Downloaded by the document's id, never by path: every answer that lists a rendition links it.
+        if not self.download_url:
+            self.download_url = f"/api/v1/documents/{self.document_id}/download?rendition={self.kind}"
+        return self
 
 
 class HitRendition(BaseModel):
