@@ -178,7 +178,9 @@ def test_tree_export_and_counts_see_one_document(home: Path, tmp_path: Path, cap
     _, out = _run(capsys, "borrowers", "--home", str(home), "--json")
     assert json.loads(out)[0]["documents"] == 1
     _, out = _run(capsys, "docs", KEY, "--home", str(home), "--json")
-    assert [d["path"].rsplit("/", 1)[-1] for d in json.loads(out)["documents"]] == [f"{STEM}.docx"]
+    [listed] = json.loads(out)["documents"]
+    assert listed["path"].endswith(f"{STEM}.docx")
+    assert [(r["kind"], r["sha256"]) for r in listed["renditions"]] == [("pdf-a", rendition.sha256)]
 
 
 def test_the_volume_binds_the_pdf_rendition_once(home: Path, tmp_path: Path):

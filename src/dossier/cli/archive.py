@@ -473,10 +473,12 @@ def docs(
     as_json: JsonFlag = False,
 ) -> None:
     """The borrower's documents in archive order (category, then date)."""
+    from dossier.archive.renditions import renditions_of
     from dossier.domain.categories import categories
 
     with open_archive(home) as archive:
         found, documents, loans = archive.transaction(lambda s: _borrower_documents(s, borrower), write=False)
+        renditions = archive.transaction(lambda s: renditions_of(s, [d.id for d in documents]), write=False)
     order = {c.key: (c.number, c.label) for c in categories()}
     documents.sort(key=lambda d: (order.get(d.category, (99, ""))[0], d.doc_date or date.min, d.id))
     rows = [
@@ -500,6 +502,10 @@ def docs(
             "pages": d.pages,
             "filed_at": d.filed_at,
             "input": d.details.get("input"),
+            "renditions": [
+                {"kind": r.kind, "path": r.path, "sha256": r.sha256, "size": r.size, "pages": r.pages}
+                for r in renditions.get(d.id, [])
+            ],
         }
         for d in documents
     ]
@@ -527,7 +533,7 @@ def docs(
                 r["doc_date"].isoformat() if r["doc_date"] else "",
                 f"v{r['version']}",
                 r["source"],
-                r["path"],
+                "\n".join([r["path"], *(f"{x['kind']}: {x['path']}" for x in r["renditions"])]),
             )
         c.print(table)
 
