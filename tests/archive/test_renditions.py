@@ -293,6 +293,8 @@ def test_a_legacy_archive_is_merged_once_with_one_chain_event(plain_archive):
     before = json.loads(json.dumps(diligence_report(archive, KEY).to_dict()))
     assert {e["document_id"] for e in before["timeline"]} == {doc_id, pdf_id}
 
+    dry = check(archive, repair=False, actor="test")
+    assert dry.merged == [pdf_id] and len(_rows(archive, Document)) == 2
     report = check(archive, actor="test")
     assert report.merged == [pdf_id]
     assert [d.id for d in _rows(archive, Document)] == [doc_id]

@@ -307,7 +307,7 @@ def merge_generated_pdfs(archive: Archive, *, actor: str = "system") -> list[Mer
     pair leaves nothing to find, so this is its own marker.
     """
     with archive.filing_lock(exclusive=True):
-        candidates = archive.transaction(_legacy_pairs, write=False)
+        candidates = archive.transaction(generated_pdf_pairs, write=False)
         merged: list[MergedPdf] = []
         # Newest first: a later PDF version names an earlier one as version_of, so it must go first.
         for pdf_id, docx_id in sorted(candidates, reverse=True):
@@ -317,7 +317,8 @@ def merge_generated_pdfs(archive: Archive, *, actor: str = "system") -> list[Mer
     return merged
 
 
-def _legacy_pairs(session: Session) -> list[tuple[int, int]]:
+def generated_pdf_pairs(session: Session) -> list[tuple[int, int]]:
+    """(PDF document id, DOCX document id) of each legacy pair still to merge."""
     pdfs = session.execute(
         select(Document).where(
             Document.source == "generated",

@@ -32,6 +32,7 @@ from dossier.archive.home import RESERVED, TEMP_PREFIX, Archive
 from dossier.archive.renditions import (
     complete_rendition,
     drop_pending_rendition,
+    generated_pdf_pairs,
     merge_generated_pdfs,
     pending_renditions,
 )
@@ -133,6 +134,8 @@ def check(archive: Archive, *, repair: bool = True, actor: str = "system") -> Ch
     if repair:
         # After the lock is released: the merge takes it itself, and writes one event per pair.
         report.merged = [m.merged for m in merge_generated_pdfs(archive, actor=actor)]
+    else:
+        report.merged = [pdf for pdf, _ in archive.transaction(generated_pdf_pairs, write=False)]
     return report
 
 

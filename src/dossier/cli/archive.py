@@ -261,7 +261,7 @@ def check_archive(
         for rendition_id in report.renditions_rolled_back:
             c.print(f"{verb}rolled back 已撤销未完成的副本归档: rendition {rendition_id}")
         for doc_id in report.merged:
-            c.print(f"merged 已并入原文档: PDF document {doc_id} is now a rendition (PDF/A 副本)")
+            c.print(f"{verb}merged 已并入原文档: PDF document {doc_id}, as its DOCX's rendition (PDF/A 副本)")
 
     emit(payload, as_json, human)
     if dry_run and not report.clean:
