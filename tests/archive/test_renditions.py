@@ -27,6 +27,7 @@ from dossier.archive.renditions import (
     RenditionKind,
     RenditionStatus,
     _reserve,
+    declares_pdf_a,
     file_rendition,
 )
 from dossier.archive.repair import check
@@ -100,6 +101,7 @@ def test_generate_with_pdf_files_one_document_with_its_pdf_rendition(home: Path)
     pdf = home / rendition.path
     assert rendition.sha256 == _sha(pdf) and rendition.size == pdf.stat().st_size
     assert rendition.pages == len(PdfReader(pdf).pages) >= 1 and rendition.state == "filed"
+    assert declares_pdf_a(pdf) and not declares_pdf_a(home / document.path)
     # Both files hashed in the chain, under the one document.
     filed = {(e.action, e.target, e.details.get("sha256")) for e in events}
     assert ("file", f"document:{document.id}", document.sha256) in filed
@@ -300,6 +302,8 @@ def test_a_legacy_archive_is_merged_once_with_one_chain_event(plain_archive):
     assert [d.id for d in _rows(archive, Document)] == [doc_id]
     [rendition] = _rows(archive, Rendition)
     assert (rendition.document_id, rendition.path, rendition.sha256) == (doc_id, old_pdf.path, old_pdf.sha256)
+    # Earlier versions' PDFs were no PDF/A: merged as what they are, and still what the volume binds.
+    assert rendition.kind == RenditionKind.PDF
     assert (archive.home / old_pdf.path).is_file()  # the file stays where it is
     [event] = _rows(archive, Event, Event.action == MIGRATE_ACTION)
     assert event.target == f"document:{doc_id}" and event.details["merged"] == pdf_id
@@ -337,3 +341,12 @@ def test_opening_an_archive_migrated_to_renditions_merges_its_pdfs(tmp_path: Pat
         [event] = _rows(archive, Event, Event.action == MIGRATE_ACTION)
         assert event.details["merged"] == pdf_id
         assert verify_archive(archive, record=False).ok
+
+
+def test_the_volume_binds_a_merged_legacy_pdf_in_place_of_its_docx(plain_archive, tmp_path: Path):
+    archive, doc_id = plain_archive
+    _legacy_pdf(archive, doc_id)
+    check(archive, actor="test")
+    result = build_volume(archive, KEY, tmp_path / "volume.pdf")
+    [entry] = result.entries
+    assert (entry.document_id, entry.rendition, entry.pages) == (doc_id, "pdf", 2)

@@ -61,6 +61,8 @@ _DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document
 class RenditionKind(StrEnum):
     PDF_A = "pdf-a"
     """PDF/A-2b with every font embedded: what the volume binds and what outlasts the word processor."""
+    PDF = "pdf"
+    """A PDF that does not declare PDF/A: what earlier versions converted, kept as found when merged."""
 
     @property
     def suffix(self) -> str:
@@ -72,7 +74,11 @@ class RenditionKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return "PDF/A 归档副本"
+        return "PDF/A 归档副本" if self is RenditionKind.PDF_A else "PDF 副本（非 PDF/A）"
+
+
+VOLUME_KINDS = (RenditionKind.PDF_A, RenditionKind.PDF)
+"""Renditions the volume binds instead of a DOCX original, in order of preference."""
 
 
 class RenditionStatus(StrEnum):
@@ -310,15 +316,16 @@ def merge_generated_pdfs(archive: Archive, *, actor: str = "system") -> list[Mer
         candidates = archive.transaction(generated_pdf_pairs, write=False)
         merged: list[MergedPdf] = []
         # Newest first: a later PDF version names an earlier one as version_of, so it must go first.
-        for pdf_id, docx_id in sorted(candidates, reverse=True):
-            result = archive.transaction(lambda s, p=pdf_id, d=docx_id: _merge(s, p, d, actor))
+        for pdf_id, docx_id, path in sorted(candidates, reverse=True):
+            kind = RenditionKind.PDF_A if declares_pdf_a(archive.absolute(path)) else RenditionKind.PDF
+            result = archive.transaction(lambda s, p=pdf_id, d=docx_id, k=kind: _merge(s, p, d, k, actor))
             if result is not None:
                 merged.append(result)
     return merged
 
 
-def generated_pdf_pairs(session: Session) -> list[tuple[int, int]]:
-    """(PDF document id, DOCX document id) of each legacy pair still to merge."""
+def generated_pdf_pairs(session: Session) -> list[tuple[int, int, str]]:
+    """(PDF document id, DOCX document id, PDF path) of each legacy pair still to merge."""
     pdfs = session.execute(
         select(Document).where(
             Document.source == "generated",
@@ -326,11 +333,11 @@ def generated_pdf_pairs(session: Session) -> list[tuple[int, int]]:
             Document.state == "filed",
         )
     ).scalars()
-    pairs: list[tuple[int, int]] = []
+    pairs: list[tuple[int, int, str]] = []
     for pdf in pdfs:
         docx_id = (pdf.details or {}).get("rendition_of")
         if isinstance(docx_id, int) and _pair_matches(session.get(Document, docx_id), pdf):
-            pairs.append((pdf.id, docx_id))
+            pairs.append((pdf.id, docx_id, pdf.path))
     return pairs
 
 
@@ -344,7 +351,7 @@ def _pair_matches(docx: Document | None, pdf: Document) -> bool:
     return split_suffix(docx_name)[0] == split_suffix(pdf_name)[0] and pdf.filed_at >= docx.filed_at
 
 
-def _merge(session: Session, pdf_id: int, docx_id: int, actor: str) -> MergedPdf | None:
+def _merge(session: Session, pdf_id: int, docx_id: int, kind: RenditionKind, actor: str) -> MergedPdf | None:
     require_head(session)
     pdf = session.get(Document, pdf_id)
     docx = session.get(Document, docx_id)
@@ -361,7 +368,7 @@ def _merge(session: Session, pdf_id: int, docx_id: int, actor: str) -> MergedPdf
         return None  # verification records are append-only; generated PDFs are never evidence anyway
     rendition = Rendition(
         document_id=docx_id,
-        kind=RenditionKind.PDF_A.value,
+        kind=kind.value,
         path=pdf.path,
         sha256=pdf.sha256,
         size=pdf.size,
@@ -393,6 +400,18 @@ def _merge(session: Session, pdf_id: int, docx_id: int, actor: str) -> MergedPdf
         details={"document": docx_id, "merged": pdf_id, **rendition_facts(rendition)},
     )
     return MergedPdf(docx_id, pdf_id, rendition.id, rendition.path)
+
+
+def declares_pdf_a(path: Path) -> bool:
+    """Whether the PDF's XMP metadata declares a PDF/A part (``pdfaid:part``); False if unreadable."""
+    from pypdf import PdfReader
+
+    try:
+        metadata = PdfReader(path).trailer["/Root"].get("/Metadata")
+        data = metadata.get_object().get_data() if metadata is not None else b""
+    except Exception:  # pypdf raises many types on damaged files; such a PDF is no PDF/A either
+        return False
+    return b"pdfaid:part" in data
 
 
 def pending_renditions(session: Session) -> Sequence[Rendition]:

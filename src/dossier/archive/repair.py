@@ -135,7 +135,7 @@ def check(archive: Archive, *, repair: bool = True, actor: str = "system") -> Ch
         # After the lock is released: the merge takes it itself, and writes one event per pair.
         report.merged = [m.merged for m in merge_generated_pdfs(archive, actor=actor)]
     else:
-        report.merged = [pdf for pdf, _ in archive.transaction(generated_pdf_pairs, write=False)]
+        report.merged = [pdf for pdf, _, _ in archive.transaction(generated_pdf_pairs, write=False)]
     return report
 
 

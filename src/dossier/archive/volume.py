@@ -46,7 +46,7 @@ from dossier.archive.audit import append_event
 from dossier.archive.catalog.models import Borrower, Document, Loan, Rendition
 from dossier.archive.export import find_borrower_by_key_or_name
 from dossier.archive.home import Archive
-from dossier.archive.renditions import RenditionKind, renditions_of
+from dossier.archive.renditions import VOLUME_KINDS, renditions_of
 from dossier.archive.volume_index import (
     IndexGroup,
     IndexHeader,
@@ -271,7 +271,8 @@ def _select(
     for seq, doc in enumerate(sorted(documents, key=position), start=1):
         category = order.get(doc.category)
         kind = _kind(doc)
-        pdf_a = next((r for r in renditions.get(doc.id, []) if r.kind == RenditionKind.PDF_A), None)
+        by_kind = {r.kind: r for r in reversed(renditions.get(doc.id, []))}
+        pdf_a = next((by_kind[k.value] for k in VOLUME_KINDS if k.value in by_kind), None)
         selection.items.append(
             _Item(
                 doc=doc,
