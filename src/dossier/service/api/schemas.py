@@ -117,7 +117,9 @@ class Rendition(BaseModel):
 
     id: int
     document_id: int
-    kind: str = Field(description="pdf-a: the PDF/A-2b archival rendition (归档PDF)")
+    kind: str = Field(
+        description="pdf-a: the PDF/A-2b archival rendition (归档PDF); pdf: an older PDF, not PDF/A"
+    )
     kind_label: str
     file_name: str
     sha256: str
