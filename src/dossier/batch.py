@@ -5,7 +5,8 @@ converted to PDF afterwards in one LibreOffice batch rather than one cold start 
 
 When an archive home is given, each document is filed there: its subjects (borrowers, loans) are
 registered or updated from the input, the DOCX is filed with the validated input beside it
-(``<name>.input.json``, hashed in the catalog) so it can be regenerated, and PDFs follow once converted.
+(``<name>.input.json``, hashed in the catalog) so it can be regenerated, and each PDF follows once
+converted, as the PDF/A rendition of its DOCX's document (archive/renditions.py), not a document of its own.
 Each worker opens its own Archive; the catalog serializes their writes.
 """
 
@@ -56,13 +57,15 @@ class BatchResult:
     errors: list[FieldProblem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     filings: list[dict[str, Any]] = field(default_factory=list)
-    """One entry per archived file: document_id, status, path, borrower_key, contract_number, media."""
+    """One entry per archived file: document_id, status, path, borrower_key, contract_number, media; a PDF
+    entry names its DOCX's document and adds rendition_id and rendition (the kind)."""
     docx: Path | None = None
     """The DOCX on disk that PDF conversion reads."""
 
     @property
     def document_ids(self) -> list[int]:
-        return [f["document_id"] for f in self.filings]
+        """The documents filed, once each (a PDF is a rendition of its DOCX's document, not another)."""
+        return list(dict.fromkeys(f["document_id"] for f in self.filings))
 
 
 class _Worker:
@@ -298,10 +301,11 @@ def _filing_entry(result: Any, subject: Subject, media: str, doc_date: date | No
 def _file_pdfs(
     archive: Archive, results: list[BatchResult], kind_name: str, actor: str, *, keep: bool
 ) -> None:
-    """File each converted PDF beside the DOCX it renders, for the same subjects."""
-    from dossier.archive.filing import file_document
+    """File each converted PDF as the PDF/A rendition of the DOCX document it renders (one document, two
+    files); a document that has its rendition already keeps it."""
+    from dossier.archive.renditions import RenditionKind, file_rendition
 
-    kind = get_kind(kind_name)
+    get_kind(kind_name)
     for result in results:
         pdf = next((p for p in result.outputs if p.suffix == ".pdf"), None)
         if result.status != "ok" or pdf is None:
@@ -310,26 +314,24 @@ def _file_pdfs(
             result.outputs = [p for p in result.outputs if p != pdf and p != result.docx]
         for entry in [f for f in result.filings if f["media"] == "docx"]:
             try:
-                filed = file_document(
-                    archive,
-                    pdf,
-                    borrower_key=entry["borrower_key"],
-                    category=kind.category,
-                    doc_type=kind.doc_type,
-                    title=kind.title,
-                    contract_number=entry["contract_number"],
-                    doc_date=date.fromisoformat(entry["doc_date"]) if entry["doc_date"] else None,
-                    source="generated",
-                    actor=actor,
-                    details={"kind": kind.name, "rendition_of": entry["document_id"]},
-                    filename=pdf.name,
-                )
+                filed = file_rendition(archive, entry["document_id"], pdf, RenditionKind.PDF_A, actor=actor)
             except DossierError as exc:
                 result.status = "failed"
                 result.errors.append(FieldProblem("(archive)", "归档", str(exc)))
                 continue
-            subject = Subject(entry["borrower_key"], "", contract_number=entry["contract_number"])
-            result.filings.append(_filing_entry(filed, subject, "pdf", None))
+            result.filings.append(
+                {
+                    "document_id": filed.document_id,
+                    "rendition_id": filed.rendition_id,
+                    "rendition": filed.kind.value,
+                    "status": f"rendition-{filed.status.value}",
+                    "path": str(filed.path),
+                    "borrower_key": entry["borrower_key"],
+                    "contract_number": entry["contract_number"],
+                    "media": "pdf",
+                    "doc_date": entry["doc_date"],
+                }
+            )
 
 
 def _convert(results: list[BatchResult], out_dir: Path, jobs: int) -> None:

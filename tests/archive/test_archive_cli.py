@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from dossier.archive import Archive
-from dossier.archive.catalog.models import Borrower, Document, Loan
+from dossier.archive.catalog.models import Borrower, Document, Loan, Rendition
 from dossier.cli.app import main
 from dossier.generate import Generator
 
@@ -178,7 +178,7 @@ def test_a_batch_with_two_workers_files_every_good_input(tmp_path, capsys):
     assert code == 0 and json.loads(out)["documents"] == 5
 
 
-def test_generated_pdfs_are_filed_beside_their_docx(tmp_path, capsys):
+def test_generated_pdfs_are_filed_beside_their_docx_as_its_rendition(tmp_path, capsys):
     assert shutil.which("soffice"), "LibreOffice must be installed (make setup installs it)"
     source = example(capsys, "reminder", tmp_path / "reminder.yaml")
     home = tmp_path / "home"
@@ -186,9 +186,11 @@ def test_generated_pdfs_are_filed_beside_their_docx(tmp_path, capsys):
     [result] = json.loads(out)
     assert code == 0, err
     assert result["outputs"] == [] and [f["media"] for f in result["filings"]] == ["docx", "pdf"]
-    docx_id, pdf_id = result["document_ids"]
-    [pdf] = catalog(home, Document, Document.id == pdf_id)
-    assert pdf.media_type == "application/pdf" and pdf.pages >= 1 and pdf.details["rendition_of"] == docx_id
+    # One document: the PDF is its PDF/A rendition, filed beside the DOCX, not a second document.
+    [docx_id] = result["document_ids"]
+    assert len(catalog(home, Document)) == 1
+    [pdf] = catalog(home, Rendition, Rendition.document_id == docx_id)
+    assert pdf.media_type == "application/pdf" and pdf.pages >= 1 and pdf.kind == "pdf-a"
     assert pdf.path.endswith("到期还款提示-JK2025-000456-2026-12-28.pdf")
     assert run(capsys, "audit", "verify", "--home", str(home))[0] == 0
 

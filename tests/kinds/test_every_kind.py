@@ -155,4 +155,7 @@ def test_pdf_with_a_relative_output_folder(tmp_path, capsys, monkeypatch):
     result = json.loads(capsys.readouterr().out)[0]
     assert code == 0, result
     assert sorted(Path(p).suffix for p in result["outputs"]) == [".docx", ".pdf"]
-    assert len(result["document_ids"]) == 2
+    # One document: the PDF is filed as the DOCX document's PDF/A rendition.
+    assert len(result["document_ids"]) == 1
+    assert [f["media"] for f in result["filings"]] == ["docx", "pdf"]
+    assert result["filings"][1]["rendition"] == "pdf-a"

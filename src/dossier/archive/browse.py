@@ -1,5 +1,5 @@
 """Read models of the archive for the faces: borrowers, their files as a tree in volume order,
-documents with their versions and events. Plain data, labelled in Chinese where people read it."""
+documents with their versions, renditions and events. Plain data, labelled in Chinese where people read it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dossier.archive.audit import event_content
-from dossier.archive.catalog.models import Borrower, Document, Event, Loan
+from dossier.archive.catalog.models import Borrower, Document, Event, Loan, Rendition
+from dossier.archive.renditions import RenditionKind, renditions_of
 from dossier.config import Config
 from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
@@ -67,7 +68,32 @@ def borrower_info(borrower: Borrower, documents: int | None = None) -> dict[str,
     }
 
 
-def document_info(doc: Document, config: Config, loan: Loan | None = None) -> dict[str, Any]:
+def rendition_info(rendition: Rendition) -> dict[str, Any]:
+    try:
+        label = RenditionKind(rendition.kind).label
+    except ValueError:
+        label = rendition.kind
+    return {
+        "id": rendition.id,
+        "document_id": rendition.document_id,
+        "kind": rendition.kind,
+        "kind_label": label,
+        "file_name": rendition.path.rsplit("/", 1)[-1],
+        "sha256": rendition.sha256,
+        "size": rendition.size,
+        "media_type": rendition.media_type,
+        "pages": rendition.pages,
+        "filed_at": rendition.filed_at,
+    }
+
+
+def document_info(
+    doc: Document,
+    config: Config,
+    loan: Loan | None = None,
+    renditions: Collection[Rendition] = (),
+) -> dict[str, Any]:
+    """One document as the faces show it; ``renditions`` are its other forms (the PDF of a DOCX)."""
     cat_labels, type_labels = _labels(config)
     return {
         "id": doc.id,
@@ -92,7 +118,12 @@ def document_info(doc: Document, config: Config, loan: Loan | None = None) -> di
         "details": dict(doc.details or {}),
         "actor": doc.actor,
         "filed_at": doc.filed_at,
+        "renditions": [rendition_info(r) for r in renditions],
     }
+
+
+def document_renditions(session: Session, doc: Document) -> list[Rendition]:
+    return renditions_of(session, [doc.id]).get(doc.id, [])
 
 
 def list_borrowers(
@@ -135,14 +166,19 @@ def borrower_tree(session: Session, borrower: Borrower, config: Config) -> list[
         loan.id: loan
         for loan in session.execute(select(Loan).where(Loan.borrower_id == borrower.id)).scalars()
     }
-    docs = session.execute(
-        select(Document)
-        .where(Document.borrower_id == borrower.id, Document.state == FILED)
-        .order_by(Document.doc_date, Document.filed_at, Document.id)
-    ).scalars()
+    docs = list(
+        session.execute(
+            select(Document)
+            .where(Document.borrower_id == borrower.id, Document.state == FILED)
+            .order_by(Document.doc_date, Document.filed_at, Document.id)
+        ).scalars()
+    )
+    # A rendition is never a document row: each document shows once, with its renditions.
+    renditions = renditions_of(session, [d.id for d in docs])
     by_category: dict[str, list[dict[str, Any]]] = {}
     for doc in docs:
-        info = document_info(doc, config, loans.get(doc.loan_id) if doc.loan_id else None)
+        loan = loans.get(doc.loan_id) if doc.loan_id else None
+        info = document_info(doc, config, loan, renditions.get(doc.id, ()))
         by_category.setdefault(doc.category, []).append(info)
     tree = [
         {
@@ -167,7 +203,9 @@ def document_versions(session: Session, doc: Document, config: Config) -> list[d
         .where(or_(Document.id == root, Document.version_of == root), Document.state == FILED)
         .order_by(Document.version)
     ).scalars()
-    return [document_info(row, config) for row in rows]
+    rows = list(rows)
+    renditions = renditions_of(session, [r.id for r in rows])
+    return [document_info(row, config, renditions=renditions.get(row.id, ())) for row in rows]
 
 
 def document_events(session: Session, doc: Document) -> list[dict[str, Any]]:

@@ -1,10 +1,11 @@
 """`dossier export`: one borrower's credit file as a zip an auditor can check offline.
 
 The bundle holds the documents in archive order (``NN-类别/…``, as in the archive home, with the input
-sidecars of generated documents), ``manifest.json`` and ``manifest.csv`` (every file's id, path, type,
-date, size and SHA-256), ``SHA256SUMS`` (for ``sha256sum -c``), ``events.jsonl`` (the borrower's audit
-events with each event's hash and prev_hash), ``verify.py`` (a standard-library check of all of it) and
-a ``README.txt`` in Chinese saying how to verify.
+sidecars and PDF/A renditions of generated documents, each listed under its document), ``manifest.json``
+and ``manifest.csv`` (every file's id, path, type, date, size and SHA-256), ``SHA256SUMS`` (for
+``sha256sum -c``), ``events.jsonl`` (the borrower's audit events with each event's hash and
+prev_hash), ``verify.py`` (a standard-library check of all of it) and a ``README.txt`` in Chinese saying
+how to verify.
 
 Every file is re-hashed as it is copied in; a file that is missing or differs from the catalog stops the
 export (run `dossier audit verify`). The export is itself an audit event, included in the bundle. The
@@ -29,9 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.archive.audit import append_event, event_content, events_for, plain
-from dossier.archive.catalog.models import Borrower, Document, Event, Loan
+from dossier.archive.catalog.models import Borrower, Document, Event, Loan, Rendition
 from dossier.archive.home import Archive
 from dossier.archive.registry import find_borrower, normalize_key
+from dossier.archive.renditions import renditions_of
 from dossier.cells import csv_row
 from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
@@ -67,7 +69,8 @@ class _Entry:
     sha256: str
     size: int
     kind: str
-    """``document`` or ``input``."""
+    """``document``, ``input`` or ``rendition`` (another form of the document, e.g. its PDF/A)."""
+    rendition: Rendition | None = None
 
 
 def find_borrower_by_key_or_name(session: Session, wanted: str, archive: Archive) -> Borrower:
@@ -110,6 +113,7 @@ def _collect(session: Session, archive: Archive, wanted: str) -> tuple[Borrower,
         number = order[doc.category].number if doc.category in order else 99
         return number, (doc.doc_date.isoformat() if doc.doc_date else "0000"), doc.id
 
+    renditions = renditions_of(session, [d.id for d in documents])
     entries: list[_Entry] = []
     for doc in sorted(documents, key=position):
         folder = order[doc.category].folder if doc.category in order else doc.category
@@ -128,6 +132,18 @@ def _collect(session: Session, archive: Archive, wanted: str) -> tuple[Borrower,
                     str(sidecar.get("sha256", "")),
                     int(sidecar.get("size", 0)),
                     "input",
+                )
+            )
+        for rendition in renditions.get(doc.id, []):
+            entries.append(
+                _Entry(
+                    doc,
+                    _zip_path(rendition.path, borrower.folder, folder),
+                    rendition.path,
+                    rendition.sha256,
+                    rendition.size,
+                    "rendition",
+                    rendition,
                 )
             )
     return borrower, loans, entries
@@ -262,6 +278,12 @@ def _customer_type_label(value: str) -> str:
         return value
 
 
+def _media_type(entry: _Entry) -> str:
+    if entry.rendition is not None:
+        return entry.rendition.media_type
+    return entry.document.media_type if entry.kind == "document" else "application/json"
+
+
 def _manifest(
     archive: Archive,
     borrower: Borrower,
@@ -297,8 +319,11 @@ def _manifest(
                 "contract_number": numbers.get(doc.loan_id) if doc.loan_id else None,
                 "size": entry.size,
                 "sha256": entry.sha256,
-                "media_type": doc.media_type if entry.kind == "document" else "application/json",
-                "pages": doc.pages if entry.kind == "document" else None,
+                "media_type": _media_type(entry),
+                "pages": entry.rendition.pages
+                if entry.rendition is not None
+                else (doc.pages if entry.kind == "document" else None),
+                "rendition": entry.rendition.kind if entry.rendition is not None else None,
                 "source": doc.source,
                 "version": doc.version,
                 "version_of": doc.version_of,

@@ -125,8 +125,17 @@ class Archive:
         url = settings.url or db.sqlite_url(path / STATE / "catalog.sqlite")
         engine = db.make_engine(url)
         db.use_wal(engine)
-        db.upgrade(engine, path / STATE / "state" / "migrate.lock")
-        return cls(path, config, engine)
+        migrated = db.upgrade(engine, path / STATE / "state" / "migrate.lock")
+        archive = cls(path, config, engine)
+        if migrated:
+            from dossier.archive.renditions import merge_generated_pdfs
+
+            try:
+                # Once, with the migration that made renditions possible; `dossier check` retries it.
+                merge_generated_pdfs(archive)
+            except DossierError:
+                pass
+        return archive
 
     # ----------------------------------------------------------------- properties
 

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from dossier.archive.anchors import Anchor, AnchorProblem, check_anchors, configured_log, read_anchors
 from dossier.archive.audit import AuditHeadMissing, ChainReport, append_event, verify_chain
-from dossier.archive.catalog.models import Document
-from dossier.archive.chain_state import ChainedDocument, ChainState
+from dossier.archive.catalog.models import Document, Rendition
+from dossier.archive.chain_state import ChainedDocument, ChainedRendition, ChainState
 from dossier.archive.filing import CHUNK
 from dossier.archive.home import RESERVED, Archive
 
@@ -61,6 +61,8 @@ class FileProblem:
     """The SHA-256 the chain recorded."""
     actual: str | None = None
     """The SHA-256 found, for a changed file."""
+    rendition_id: int | None = None
+    """Set when the file is a rendition of the document (renditions.py)."""
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,13 @@ class CatalogProblem:
     """What the chain says (None: the chain never filed it)."""
     catalog: Any
     """What the catalog says (None: no row)."""
+    rendition_id: int | None = None
+    """Set when the row is the document's rendition, not the document."""
 
     @property
     def message(self) -> str:
+        if self.rendition_id is not None:
+            return self._rendition_message()
         if self.problem is Discrepancy.ROW_MISSING:
             return f"document {self.document_id}: filed in the chain but has no catalog row (目录记录缺失)"
         if self.problem is Discrepancy.ROW_UNRECORDED:
@@ -87,14 +93,27 @@ class CatalogProblem:
             f"{self.chain!r} (目录记录与审计链不符)"
         )
 
+    def _rendition_message(self) -> str:
+        which = f"document {self.document_id} rendition {self.rendition_id}"
+        if self.problem is Discrepancy.ROW_MISSING:
+            return f"{which}: filed in the chain but has no catalog row (副本目录记录缺失)"
+        if self.problem is Discrepancy.ROW_UNRECORDED:
+            return f"{which}: in the catalog but never filed in the chain (副本目录记录无来源)"
+        return (
+            f"{which}: catalog {self.field} {self.catalog!r} differs from the chain's {self.chain!r} "
+            "(副本目录记录与审计链不符)"
+        )
+
 
 @dataclass
 class IntegrityReport:
     chain: ChainReport
     documents: int = 0
     """Documents the chain filed."""
+    renditions: int = 0
+    """Renditions the chain filed (other forms of those documents, e.g. the PDF/A of a DOCX)."""
     files: int = 0
-    """Files re-hashed: documents and their input sidecars."""
+    """Files re-hashed: documents, their input sidecars and their renditions."""
     missing: list[FileProblem] = field(default_factory=list)
     changed: list[FileProblem] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
@@ -102,6 +121,8 @@ class IntegrityReport:
     """Catalog rows that differ from the chain."""
     pending: list[int] = field(default_factory=list)
     """Filings a crash interrupted (run `dossier check`)."""
+    pending_renditions: list[int] = field(default_factory=list)
+    """Rendition filings a crash interrupted (rendition ids; run `dossier check`)."""
     anchors: int = 0
     """Anchors checked."""
     anchor_problems: list[AnchorProblem] = field(default_factory=list)
@@ -114,6 +135,7 @@ class IntegrityReport:
             or self.unknown
             or self.catalog
             or self.pending
+            or self.pending_renditions
             or self.anchor_problems
         )
 
@@ -131,12 +153,14 @@ class IntegrityReport:
                 "message": problem.message if problem else None,
             },
             "documents": self.documents,
+            "renditions": self.renditions,
             "files": self.files,
             "missing": [_plain(p) for p in self.missing],
             "changed": [_plain(p) for p in self.changed],
             "unknown": list(self.unknown),
             "catalog": [{**_plain(p), "message": p.message} for p in self.catalog],
             "pending": list(self.pending),
+            "pending_renditions": list(self.pending_renditions),
             "anchors": {
                 "checked": self.anchors,
                 "problems": [
@@ -156,6 +180,17 @@ class IntegrityReport:
 
 def _plain(problem: FileProblem | CatalogProblem) -> dict[str, Any]:
     return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in dataclasses.asdict(problem).items()}
+
+
+@dataclass(frozen=True)
+class _RenditionRow:
+    rendition_id: int
+    document_id: int
+    kind: str
+    path: str
+    sha256: str
+    size: int
+    state: str
 
 
 @dataclass(frozen=True)
@@ -184,30 +219,34 @@ def verify_archive(
     # The snapshot is taken while no filing is half-way (exclusive lock), so a file being put in place
     # is never mistaken for an unknown one; the slow part, hashing, runs after the lock is released.
     with archive.filing_lock(exclusive=True):
-        chain, state, rows, anchor_problems = archive.transaction(lambda s: _read(s, anchors), write=False)
+        chain, state, rows, renditions, anchor_problems = archive.transaction(
+            lambda s: _read(s, anchors), write=False
+        )
         on_disk = _files_on_disk(archive)
     report = IntegrityReport(chain=chain, anchors=len(anchors), anchor_problems=anchor_problems)
     report.documents = len(state.documents)
+    report.renditions = len(state.renditions)
     report.pending = [r.document_id for r in rows.values() if r.state != "filed"]
-    report.catalog = _compare_catalog(state, rows)
-    for document in state.documents.values():
-        for item in document.files():
-            report.files += 1
-            regular = on_disk.get(item.path)
-            if regular is None:
-                actual = None
-            else:
-                actual = _sha256_no_follow(archive.home / item.path) if regular else "symbolic link"
-            if actual is None:
-                report.missing.append(
-                    FileProblem(item.path, document.document_id, Discrepancy.MISSING, item.sha256)
-                )
-            elif actual != item.sha256:
-                report.changed.append(
-                    FileProblem(item.path, document.document_id, Discrepancy.CHANGED, item.sha256, actual)
-                )
+    report.pending_renditions = [r.rendition_id for r in renditions.values() if r.state != "filed"]
+    report.catalog = _compare_catalog(state, rows) + _compare_renditions(state, renditions)
+    for document_id, rendition_id, item in state.files():
+        report.files += 1
+        regular = on_disk.get(item.path)
+        if regular is None:
+            actual = None
+        else:
+            actual = _sha256_no_follow(archive.home / item.path) if regular else "symbolic link"
+        if actual is None:
+            report.missing.append(
+                FileProblem(item.path, document_id, Discrepancy.MISSING, item.sha256, None, rendition_id)
+            )
+        elif actual != item.sha256:
+            report.changed.append(
+                FileProblem(item.path, document_id, Discrepancy.CHANGED, item.sha256, actual, rendition_id)
+            )
     # A pending filing's files may be in place already: `dossier check` settles them, not this report.
     known = state.paths() | {r.path for r in rows.values() if r.state != "filed"}
+    known |= {r.path for r in renditions.values() if r.state != "filed"}
     known |= {
         str(r.details["input"]["path"])
         for r in rows.values()
@@ -221,7 +260,7 @@ def verify_archive(
 
 def _read(
     session: Session, anchors: Sequence[Anchor]
-) -> tuple[ChainReport, ChainState, dict[int, _Row], list[AnchorProblem]]:
+) -> tuple[ChainReport, ChainState, dict[int, _Row], dict[int, _RenditionRow], list[AnchorProblem]]:
     """One read transaction: the chain walked (rebuilding its state on the way), the catalog's rows, the
     anchors looked up; all from the same snapshot."""
     state = ChainState()
@@ -233,7 +272,20 @@ def _read(
         row.id: _Row(row.id, row.path, row.sha256, row.size, row.state, row.details or {})
         for row in session.execute(columns.order_by(Document.id))
     }
-    return chain, state, rows, check_anchors(session, anchors)
+    rendition_columns = select(
+        Rendition.id,
+        Rendition.document_id,
+        Rendition.kind,
+        Rendition.path,
+        Rendition.sha256,
+        Rendition.size,
+        Rendition.state,
+    )
+    renditions = {
+        row.id: _RenditionRow(row.id, row.document_id, row.kind, row.path, row.sha256, row.size, row.state)
+        for row in session.execute(rendition_columns.order_by(Rendition.id))
+    }
+    return chain, state, rows, renditions, check_anchors(session, anchors)
 
 
 def _compare_catalog(state: ChainState, rows: dict[int, _Row]) -> list[CatalogProblem]:
@@ -252,6 +304,48 @@ def _compare_catalog(state: ChainState, rows: dict[int, _Row]) -> list[CatalogPr
                 CatalogProblem(row.document_id, Discrepancy.ROW_UNRECORDED, "row", None, row.path)
             )
     return problems
+
+
+def _compare_renditions(state: ChainState, rows: dict[int, _RenditionRow]) -> list[CatalogProblem]:
+    problems: list[CatalogProblem] = []
+    for rendition_id, chained in state.renditions.items():
+        row = rows.get(rendition_id)
+        if row is None:
+            problems.append(
+                CatalogProblem(
+                    chained.document_id, Discrepancy.ROW_MISSING, "row", chained.file.path, None, rendition_id
+                )
+            )
+            continue
+        problems.extend(_rendition_differences(chained, row))
+    for row in rows.values():
+        if row.state == "filed" and row.rendition_id not in state.renditions:
+            problems.append(
+                CatalogProblem(
+                    row.document_id, Discrepancy.ROW_UNRECORDED, "row", None, row.path, row.rendition_id
+                )
+            )
+    return problems
+
+
+def _rendition_differences(chained: ChainedRendition, row: _RenditionRow) -> list[CatalogProblem]:
+    found: list[CatalogProblem] = []
+    expected = {
+        "state": ("filed", row.state),
+        "document": (chained.document_id, row.document_id),
+        "kind": (chained.kind, row.kind),
+        "path": (chained.file.path, row.path),
+        "sha256": (chained.file.sha256, row.sha256),
+        "size": (chained.file.size if chained.file.size is not None else row.size, row.size),
+    }
+    for name, (chain, catalog) in expected.items():
+        if chain != catalog:
+            found.append(
+                CatalogProblem(
+                    chained.document_id, Discrepancy.ROW_DIFFERS, name, chain, catalog, chained.rendition_id
+                )
+            )
+    return found
 
 
 def _row_differences(document: ChainedDocument, row: _Row) -> list[CatalogProblem]:

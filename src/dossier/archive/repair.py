@@ -7,8 +7,13 @@ chain is refused, since a head rebuilt on it would vouch for the damage.
 
 It holds the filing lock exclusively, so every pending row it sees belongs to a filing that died. A
 pending filing is finished when its content is on disk and verified (under the final name or still under
-its temporary name), and rolled back otherwise; a file under a final name is removed on roll-back only
-if it is exactly the content the row recorded, so nothing that might be someone else's is ever deleted.
+its temporary name), and rolled back otherwise (a pending rendition likewise, renditions.py); a file
+under a final name is removed on roll-back only if it is exactly the content the row recorded, so
+nothing that might be someone else's is ever deleted.
+
+It also merges, once, the generated PDFs that earlier versions filed as documents of their own into
+their DOCX's document as renditions (renditions.merge_generated_pdfs; Archive.open does it too when it
+migrates the catalog).
 """
 
 from __future__ import annotations
@@ -21,9 +26,16 @@ from typing import Any
 from sqlalchemy import select
 
 from dossier.archive.audit import HEAD_ID, ChainBreak, append_event, verify_chain
-from dossier.archive.catalog.models import AuditHead, Document
+from dossier.archive.catalog.models import AuditHead, Document, Rendition
 from dossier.archive.filing import complete, fsync_dir, sha256_file
 from dossier.archive.home import RESERVED, TEMP_PREFIX, Archive
+from dossier.archive.renditions import (
+    complete_rendition,
+    drop_pending_rendition,
+    generated_pdf_pairs,
+    merge_generated_pdfs,
+    pending_renditions,
+)
 from dossier.errors import DossierError
 
 
@@ -39,11 +51,21 @@ class CheckReport:
     """Temporary or partial files removed, relative to the home."""
     head_rebuilt: int | None = None
     """The seq the lost audit head row was rebuilt at (or would be, in a dry run)."""
+    renditions_completed: list[int] = field(default_factory=list)
+    """Pending renditions finished (rendition ids)."""
+    renditions_rolled_back: list[int] = field(default_factory=list)
+    """Pending renditions undone."""
+    merged: list[int] = field(default_factory=list)
+    """Legacy generated PDF documents merged into their DOCX's document as renditions (their old ids)."""
 
     @property
     def clean(self) -> bool:
         """Nothing needed doing."""
-        return not (self.completed or self.rolled_back or self.removed) and self.head_rebuilt is None
+        return (
+            not (self.completed or self.rolled_back or self.removed)
+            and not (self.renditions_completed or self.renditions_rolled_back or self.merged)
+            and self.head_rebuilt is None
+        )
 
 
 class ChainBrokenError(DossierError):
@@ -80,6 +102,8 @@ def check(archive: Archive, *, repair: bool = True, actor: str = "system") -> Ch
         )
         for document in pending:
             _settle(archive, document, report, actor)
+        for rendition in archive.transaction(pending_renditions, write=False):
+            _settle_rendition(archive, rendition, report, actor)
         for path in _stray_temps(archive):
             report.removed.append(archive.relative(path))
             if repair:
@@ -96,9 +120,22 @@ def check(archive: Archive, *, repair: bool = True, actor: str = "system") -> Ch
                         "completed": report.completed,
                         "rolled_back": report.rolled_back,
                         "removed": report.removed,
+                        **(
+                            {
+                                "renditions_completed": report.renditions_completed,
+                                "renditions_rolled_back": report.renditions_rolled_back,
+                            }
+                            if report.renditions_completed or report.renditions_rolled_back
+                            else {}
+                        ),
                     },
                 )
             )
+    if repair:
+        # After the lock is released: the merge takes it itself, and writes one event per pair.
+        report.merged = [m.merged for m in merge_generated_pdfs(archive, actor=actor)]
+    else:
+        report.merged = [pdf for pdf, _, _ in archive.transaction(generated_pdf_pairs, write=False)]
     return report
 
 
@@ -154,6 +191,40 @@ def _settle(archive: Archive, document: Document, report: CheckReport, actor: st
             report.removed.append(archive.relative(part.temp))
     fsync_dir(parts[0].final.parent)
     archive.transaction(lambda s: _delete_row(s, document.id))
+
+
+def _settle_rendition(archive: Archive, rendition: Rendition, report: CheckReport, actor: str) -> None:
+    try:
+        final = archive.absolute(rendition.path)
+    except DossierError:
+        final = None
+    pending: dict[str, Any] = rendition.details.get("pending") or {}
+    part = _Part(final, _temp(final.parent, pending.get("temp")), rendition.sha256) if final else None
+    if part is not None and part.recoverable():
+        report.renditions_completed.append(rendition.id)
+        if not report.repair:
+            return
+        if not part.final_ok():
+            assert part.temp is not None
+            os.link(part.temp, part.final)
+        if part.temp is not None and part.temp.exists():
+            part.temp.unlink()
+            report.removed.append(archive.relative(part.temp))
+        fsync_dir(part.final.parent)
+        archive.transaction(lambda s: complete_rendition(s, rendition.id, actor=actor, repaired=True))
+        return
+    report.renditions_rolled_back.append(rendition.id)
+    if not report.repair:
+        return
+    if part is not None:
+        if part.final_ok():
+            part.final.unlink()
+            report.removed.append(archive.relative(part.final))
+        if part.temp is not None and part.temp.exists():
+            part.temp.unlink()
+            report.removed.append(archive.relative(part.temp))
+        fsync_dir(part.final.parent)
+    archive.transaction(lambda s: drop_pending_rendition(s, rendition.id))
 
 
 def _parts(archive: Archive, document: Document) -> list[_Part] | None:

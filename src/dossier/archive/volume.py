@@ -43,9 +43,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.archive.audit import append_event
-from dossier.archive.catalog.models import Borrower, Document, Loan
+from dossier.archive.catalog.models import Borrower, Document, Loan, Rendition
 from dossier.archive.export import find_borrower_by_key_or_name
 from dossier.archive.home import Archive
+from dossier.archive.renditions import VOLUME_KINDS, renditions_of
 from dossier.archive.volume_index import (
     IndexGroup,
     IndexHeader,
@@ -114,6 +115,8 @@ class VolumeEntry:
     """``pdf``, ``docx``, ``image`` or ``placeholder``."""
     reason: str | None = None
     """Why the document is a placeholder page."""
+    rendition: str | None = None
+    """The rendition bound instead of the original (``pdf-a`` for a DOCX that has its PDF/A)."""
 
 
 @dataclass(frozen=True)
@@ -139,12 +142,23 @@ class _Item:
     category_label: str
     seq: int
     kind: str
+    rendition: Rendition | None = None
+    """The PDF/A bound instead of a DOCX original: the pages the bank archived, with no conversion."""
     staged: Path | None = None
     pdf: Path | None = None
     pages: int = 0
     reason: str | None = None
     note: str = ""
     start_page: int = 0
+
+    @property
+    def path(self) -> str:
+        """The file bound: the rendition's when there is one, else the original's."""
+        return self.rendition.path if self.rendition is not None else self.doc.path
+
+    @property
+    def sha256(self) -> str:
+        return self.rendition.sha256 if self.rendition is not None else self.doc.sha256
 
 
 @dataclass
@@ -253,15 +267,21 @@ def _select(
         return number, (doc.doc_date.isoformat() if doc.doc_date else "0000"), doc.id
 
     selection = _Selection(borrower, loan_row)
+    renditions = renditions_of(session, [d.id for d in documents])
     for seq, doc in enumerate(sorted(documents, key=position), start=1):
         category = order.get(doc.category)
+        kind = _kind(doc)
+        by_kind = {r.kind: r for r in reversed(renditions.get(doc.id, []))}
+        pdf_a = next((by_kind[k.value] for k in VOLUME_KINDS if k.value in by_kind), None)
         selection.items.append(
             _Item(
                 doc=doc,
                 category_number=category.number if category else 99,
                 category_label=category.label if category else doc.category,
                 seq=seq,
-                kind=_kind(doc),
+                # One document, one entry: a DOCX with its PDF/A is bound from the PDF/A.
+                kind="pdf" if pdf_a is not None and kind == "docx" else kind,
+                rendition=pdf_a if kind == "docx" else None,
             )
         )
     return selection
@@ -283,18 +303,18 @@ def _stage_all(archive: Archive, items: list[_Item], work: Path) -> None:
     missing or differs from the catalog stops the volume."""
     problems: list[str] = []
     for item in items:
-        doc = item.doc
+        path = item.path
         try:
-            source = archive.absolute(doc.path)
+            source = archive.absolute(path)
         except DossierError:
-            problems.append(f"{doc.path}: outside the archive home (路径越出档案库)")
+            problems.append(f"{path}: outside the archive home (路径越出档案库)")
             continue
         if not source.is_file():
-            problems.append(f"{doc.path}: missing (文件缺失)")
+            problems.append(f"{path}: missing (文件缺失)")
             continue
-        target = None if item.kind == "other" else work / f"doc-{doc.id}{PurePosixPath(doc.path).suffix}"
-        if _copy_hashed(source, target) != doc.sha256:
-            problems.append(f"{doc.path}: changed since filing (文件内容与目录不符)")
+        target = None if item.kind == "other" else work / f"doc-{item.doc.id}{PurePosixPath(path).suffix}"
+        if _copy_hashed(source, target) != item.sha256:
+            problems.append(f"{path}: changed since filing (文件内容与目录不符)")
             continue
         item.staged = target
     if problems:
@@ -706,6 +726,7 @@ def _publish(
                     "archive_number": number,
                     "documents": len(items),
                     "document_ids": [i.doc.id for i in items],
+                    "renditions": {str(i.doc.id): i.rendition.id for i in items if i.rendition is not None},
                     "pages": pages,
                     "index_pages": index_pages,
                     "placeholders": placeholders,
@@ -740,6 +761,7 @@ def _publish(
                 pages=i.pages,
                 kind=i.kind,
                 reason=i.reason,
+                rendition=i.rendition.kind if i.rendition is not None else None,
             )
             for i in items
         ),

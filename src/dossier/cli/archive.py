@@ -251,6 +251,9 @@ def check_archive(
         "completed": report.completed,
         "rolled_back": report.rolled_back,
         "removed": report.removed,
+        "renditions_completed": report.renditions_completed,
+        "renditions_rolled_back": report.renditions_rolled_back,
+        "merged": report.merged,
     }
 
     def human(c: Console) -> None:
@@ -269,6 +272,12 @@ def check_archive(
             c.print(f"{verb}rolled back 已撤销未完成的归档: document {doc_id}")
         for path in report.removed:
             c.print(f"{verb}removed 已删除临时文件: {path}")
+        for rendition_id in report.renditions_completed:
+            c.print(f"{verb}completed 已完成副本归档: rendition {rendition_id}")
+        for rendition_id in report.renditions_rolled_back:
+            c.print(f"{verb}rolled back 已撤销未完成的副本归档: rendition {rendition_id}")
+        for doc_id in report.merged:
+            c.print(f"{verb}merged 已并入原文档: PDF document {doc_id}, as its DOCX's rendition (PDF/A 副本)")
 
     emit(payload, as_json, human)
     if dry_run and not report.clean:
@@ -350,6 +359,8 @@ def _print_verify(c: Console, report: IntegrityReport) -> None:
         c.print(f"目录不符 catalog {row.problem}: {row.message}")
     for doc_id in report.pending:
         c.print(f"未完成 pending: document {doc_id} (run `dossier check`)")
+    for rendition_id in report.pending_renditions:
+        c.print(f"未完成 pending: rendition {rendition_id} (run `dossier check`)")
     for anchor in report.anchor_problems:
         c.print(f"锚点不符 anchor {anchor.kind}: {anchor.message}")
     if report.anchors and not report.anchor_problems:
@@ -357,7 +368,7 @@ def _print_verify(c: Console, report: IntegrityReport) -> None:
     if report.ok:
         c.print(
             f"文件全部相符 all {report.files} files and the catalog match the chain "
-            f"({report.documents} documents)"
+            f"({report.documents} documents, {report.renditions} renditions)"
         )
 
 
@@ -480,11 +491,13 @@ def docs(
     as_json: JsonFlag = False,
 ) -> None:
     """The borrower's documents in archive order (category, then date)."""
+    from dossier.archive.renditions import renditions_of
     from dossier.domain.categories import categories
 
     with open_archive(home) as archive:
         found, documents, loans = archive.transaction(lambda s: _borrower_documents(s, borrower), write=False)
         note_view(archive, f"borrower:{found.key}", borrower_key=found.key, part="documents")
+        renditions = archive.transaction(lambda s: renditions_of(s, [d.id for d in documents]), write=False)
     order = {c.key: (c.number, c.label) for c in categories()}
     documents.sort(key=lambda d: (order.get(d.category, (99, ""))[0], d.doc_date or date.min, d.id))
     rows = [
@@ -508,6 +521,10 @@ def docs(
             "pages": d.pages,
             "filed_at": d.filed_at,
             "input": d.details.get("input"),
+            "renditions": [
+                {"kind": r.kind, "path": r.path, "sha256": r.sha256, "size": r.size, "pages": r.pages}
+                for r in renditions.get(d.id, [])
+            ],
         }
         for d in documents
     ]
@@ -535,7 +552,7 @@ def docs(
                 r["doc_date"].isoformat() if r["doc_date"] else "",
                 f"v{r['version']}",
                 r["source"],
-                r["path"],
+                "\n".join([r["path"], *(f"{x['kind']}: {x['path']}" for x in r["renditions"])]),
             )
         c.print(table)
 

@@ -171,7 +171,13 @@ def _result_json(r: BatchResult) -> dict:
     }
 
 
-_FILING_LABELS = {"filed": "已归档", "version": "新版本", "duplicate": "重复，未另存"}
+_FILING_LABELS = {
+    "filed": "已归档",
+    "version": "新版本",
+    "duplicate": "重复，未另存",
+    "rendition-filed": "PDF/A 副本已归档",
+    "rendition-kept": "已有 PDF/A 副本",
+}
 
 
 def _print_result(c: Console, r: BatchResult) -> None:

@@ -148,6 +148,7 @@ def _hit_json(hit: SearchHit) -> dict[str, Any]:
         "path": hit.path,
         "sha256": hit.sha256,
         "snippets": [as_json(s) for s in hit.snippets],
+        "renditions": [{"kind": r.kind, "path": r.path, "sha256": r.sha256} for r in hit.renditions],
     }
 
 
@@ -177,6 +178,8 @@ def _print_page(c: Console, page: SearchPage) -> None:
             c.print(text)
         if hit.path:
             c.print(Text(f"    {hit.path}", style="dim"))
+        for rendition in hit.renditions:
+            c.print(Text(f"    {rendition.kind}: {rendition.path}", style="dim"))
     if page.pending:
         Console(stderr=True, highlight=False).print(
             f"注意 note: {page.pending} documents are not searchable yet, another process is indexing them "

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from dossier.archive.audit import append_event
 from dossier.archive.catalog.models import Borrower, Document, Loan
 from dossier.archive.home import Archive
+from dossier.archive.renditions import renditions_of
 from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
 from dossier.errors import DossierError
@@ -100,6 +101,13 @@ class IndexReport:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class HitRendition:
+    kind: str
+    path: str
+    sha256: str
+
+
 @dataclass
 class SearchHit:
     document_id: int
@@ -116,6 +124,9 @@ class SearchHit:
     path: str | None
     sha256: str | None
     snippets: list[Snippet]
+    renditions: list[HitRendition] = field(default_factory=list)
+    """The document's renditions (its PDF/A): one hit per document, offering each of its forms. The
+    index holds the original's text only; a rendition renders that same content."""
 
 
 @dataclass
@@ -427,9 +438,19 @@ class SearchIndex:
     def _hits(self, found: list[Any]) -> list[SearchHit]:
         ids = [int(h.id) for h in found]
         rows: dict[int, tuple[Document, Borrower, Loan | None]] = {}
+        kinds: dict[int, list[HitRendition]] = {}
         for start in range(0, len(ids), EXPORT_PAGE):
             chunk = ids[start : start + EXPORT_PAGE]
             rows.update(self.archive.transaction(lambda s, c=chunk: _load(s, c), write=False))
+            kinds.update(
+                self.archive.transaction(
+                    lambda s, c=chunk: {
+                        d: [HitRendition(r.kind, r.path, r.sha256) for r in found]
+                        for d, found in renditions_of(s, c).items()
+                    },
+                    write=False,
+                )
+            )
         category_labels = {c.key: c.label for c in categories(self.archive.config)}
         type_labels = {t.key: t.label for t in document_types(self.archive.config)}
         hits: list[SearchHit] = []
@@ -460,6 +481,7 @@ class SearchIndex:
                     path=document.path if document else None,
                     sha256=document.sha256 if document else None,
                     snippets=list(hit.snippets),
+                    renditions=kinds.get(doc_id, []),
                 )
             )
         return hits

@@ -25,6 +25,7 @@ from dossier.archive.catalog.models import AuditHead, Borrower, Document, Event,
 from dossier.archive.completeness.snapshot import BorrowerSnapshot, VerificationFacts, load_snapshot
 from dossier.archive.home import Archive
 from dossier.archive.registry import normalize_key
+from dossier.archive.renditions import MIGRATE_ACTION
 from dossier.domain.document_types import document_types
 from dossier.errors import DossierError
 from dossier.verification.records import VerificationError, VerificationRecord, verification_events
@@ -221,6 +222,7 @@ def _build(
         d.id: d
         for d in session.execute(select(Document).where(Document.borrower_id == borrower.id)).scalars()
     }
+    documents.update(_merged_before(session, key, head_seq, documents))
 
     def in_scope(document_id: int) -> bool:
         doc = documents.get(document_id)
@@ -264,6 +266,25 @@ def _build(
         timeline=tuple(timeline),
         verifications=tuple(records),
     )
+
+
+def _merged_before(
+    session: Session, key: str, head_seq: int, documents: Mapping[int, Document]
+) -> dict[int, Document]:
+    """Generated PDFs that were documents of their own at ``head_seq`` and were merged later into their
+    DOCX's document as its rendition (archive.renditions): each stands for that document, so a report
+    made before the merge is rebuilt as it was. After the merge they are renditions, not documents."""
+    merged: dict[int, Document] = {}
+    events = session.execute(
+        select(Event.details).where(
+            Event.borrower_key == key, Event.action == MIGRATE_ACTION, Event.seq > head_seq
+        )
+    ).scalars()
+    for details in events:
+        old, into = (details or {}).get("merged"), (details or {}).get("document")
+        if isinstance(old, int) and isinstance(into, int) and into in documents:
+            merged[old] = documents[into]
+    return merged
 
 
 def _loan_facts(loan: Loan) -> dict[str, Any]:

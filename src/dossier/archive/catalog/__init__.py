@@ -2,6 +2,6 @@
 
 # Imported for their tables: Base.metadata must hold every table wherever the catalog is used.
 from dossier.archive.catalog import ledger_tables, user_tables, verification_tables  # noqa: F401
-from dossier.archive.catalog.models import AuditHead, Base, Borrower, Document, Event, Loan
+from dossier.archive.catalog.models import AuditHead, Base, Borrower, Document, Event, Loan, Rendition
 
-__all__ = ["AuditHead", "Base", "Borrower", "Document", "Event", "Loan"]
+__all__ = ["AuditHead", "Base", "Borrower", "Document", "Event", "Loan", "Rendition"]

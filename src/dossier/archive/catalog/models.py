@@ -134,6 +134,32 @@ class Document(Base):
     loan: Mapped[Loan | None] = relationship(back_populates="documents")
 
 
+class Rendition(Base):
+    """Another form of a document's content, filed beside it: the document stays one catalog row.
+
+    A generated DOCX is the original; its PDF/A-2b is its archival rendition (``kind`` ``pdf-a``). Both
+    files are hashed in the audit chain (a ``rendition`` event), and the volume uses the rendition.
+    ``state`` follows the filing protocol: ``pending`` while the file is put in place (see
+    archive/renditions.py), ``filed`` once it is.
+    """
+
+    __tablename__ = "renditions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    path: Mapped[str] = mapped_column(String(600), unique=True)
+    """Relative to the archive home, beside the original (same stem)."""
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+    pages: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(12), default="filed")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    actor: Mapped[str] = mapped_column(String(50))
+    filed_at: Mapped[datetime]
+
+
 class Event(Base):
     """One entry of the audit log; ``hash`` chains it to the entry before (see audit.py)."""
 

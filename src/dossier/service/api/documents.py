@@ -1,8 +1,9 @@
-"""Documents: generate one from JSON, upload a supporting file, read metadata, download the original."""
+"""Documents: generate one from JSON, upload a supporting file, read metadata, download the original or
+one of its renditions (``?rendition=pdf-a``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -14,8 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from dossier.access.roles import Action
 from dossier.access.scope import BorrowerNotFound
 from dossier.access.users import AccessError, Principal
-from dossier.archive.browse import document_events, document_info, document_versions
+from dossier.archive.browse import document_events, document_info, document_renditions, document_versions
 from dossier.archive.catalog.models import Document, Loan
+from dossier.archive.renditions import RenditionKind, rendition_of
 from dossier.inbox.upload import UploadOutcome
 from dossier.service.api import schemas
 from dossier.service.api.records import record
@@ -32,8 +34,13 @@ VALIDATION = {422: {"model": schemas.ValidationFailed, "description": "Input fai
 
 def document_out(session: Session, svc: Services, doc: Document) -> schemas.Document:
     loan = session.get(Loan, doc.loan_id) if doc.loan_id else None
-    info = document_info(doc, svc.config, loan)
-    return schemas.Document(**info, download_url=f"/api/v1/documents/{doc.id}/download")
+    info = document_info(doc, svc.config, loan, document_renditions(session, doc))
+    return schemas.Document(**with_urls(info))
+
+
+def with_urls(info: dict[str, Any]) -> dict[str, Any]:
+    """A document's info with the download URL of the original (each rendition's comes with it)."""
+    return {**info, "download_url": f"/api/v1/documents/{info['id']}/download"}
 
 
 @router.post(
@@ -153,10 +160,7 @@ def get_document(
 ) -> schemas.DocumentDetail:
     doc = document_or_404(session, user, svc, document_id)
     out = document_out(session, svc, doc)
-    versions = [
-        schemas.Document(**v, download_url=f"/api/v1/documents/{v['id']}/download")
-        for v in document_versions(session, doc, svc.config)
-    ]
+    versions = [schemas.Document(**with_urls(v)) for v in document_versions(session, doc, svc.config)]
     events = [schemas.Event(**e) for e in document_events(session, doc)]
     record(session, user, "view", f"document:{doc.id}", borrower_key=doc.borrower.key)
     return schemas.DocumentDetail(**out.model_dump(), versions=versions, events=events)
@@ -165,20 +169,44 @@ def get_document(
 @router.get(
     "/{document_id}/download",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The original file"}},
-    summary="Download the original file (by id only; 下载原件)",
+    responses={
+        200: {
+            "content": {"application/octet-stream": {}},
+            "description": "The original file, or a rendition",
+        },
+        404: {"model": schemas.Message, "description": "No such document, or it has no such rendition"},
+    },
+    summary="Download the original file, or with ?rendition=pdf-a its PDF/A (by id only; 下载原件或副本)",
 )
 def download(
     document_id: Id,
     svc: ServicesDep,
     user: Annotated[Principal, Depends(require(Action.VIEW))],
+    rendition: RenditionKind | None = None,
 ) -> FileResponse:
     def find(session: Session) -> tuple[str, str, str, str]:
         doc = document_or_404(session, user, svc, document_id)
+        relative, media_type, sha256 = doc.path, doc.media_type, doc.sha256
+        extra: dict[str, Any] = {}
+        if rendition is not None:
+            found = rendition_of(session, doc.id, rendition)
+            if found is None:
+                raise HTTPException(
+                    status.HTTP_404_NOT_FOUND,
+                    f"document {document_id} has no {rendition.value} rendition (该文档无此副本)",
+                )
+            relative, media_type, sha256 = found.path, found.media_type, found.sha256
+            extra["rendition"] = rendition.value
         record(
-            session, user, "download", f"document:{doc.id}", borrower_key=doc.borrower.key, sha256=doc.sha256
+            session,
+            user,
+            "download",
+            f"document:{doc.id}",
+            borrower_key=doc.borrower.key,
+            sha256=sha256,
+            **extra,
         )
-        return doc.path, doc.path.rsplit("/", 1)[-1], doc.media_type, doc.sha256
+        return relative, relative.rsplit("/", 1)[-1], media_type, sha256
 
     relative, name, media_type, sha256 = svc.archive.transaction(find)
     path = svc.archive.absolute(relative)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 BORROWER_EXAMPLE = {
     "id": 1,
@@ -112,6 +112,36 @@ class BorrowerDetail(Borrower):
     loans: list[Loan]
 
 
+class Rendition(BaseModel):
+    """Another form of the document's content, filed beside it (副本), e.g. the PDF/A of a DOCX."""
+
+    id: int
+    document_id: int
+    kind: str = Field(
+        description="pdf-a: the PDF/A-2b archival rendition (归档PDF); pdf: an older PDF, not PDF/A"
+    )
+    kind_label: str
+    file_name: str
+    sha256: str
+    size: int
+    media_type: str
+    pages: int | None
+    filed_at: datetime
+    download_url: str = ""
+
+    @model_validator(mode="after")
+    def _url(self) -> Rendition:
+        # Downloaded by the document's id, never by path: every answer that lists a rendition links it.
+        if not self.download_url:
+            self.download_url = f"/api/v1/documents/{self.document_id}/download?rendition={self.kind}"
+        return self
+
+
+class HitRendition(BaseModel):
+    kind: str
+    download_url: str
+
+
 class Document(BaseModel):
     id: int
     borrower_id: int
@@ -136,6 +166,9 @@ class Document(BaseModel):
     actor: str
     filed_at: datetime
     download_url: str | None = None
+    renditions: list[Rendition] = Field(
+        default_factory=list, description="The document's other forms, e.g. its PDF/A (副本)"
+    )
     model_config = ConfigDict(json_schema_extra={"examples": [DOCUMENT_EXAMPLE]})
 
 
@@ -217,6 +250,9 @@ class SearchHit(BaseModel):
     contract_number: str | None
     snippets: list[str] = Field(description="Text around each match, each match inside 【】 (命中片段)")
     download_url: str
+    renditions: list[HitRendition] = Field(
+        default_factory=list, description="The document's other forms, e.g. its PDF/A (副本)"
+    )
 
 
 class SearchResult(BaseModel):

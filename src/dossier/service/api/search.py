@@ -116,6 +116,13 @@ def search(
                 contract_number=h.contract_number,
                 snippets=[marked(s) for s in h.snippets],
                 download_url=f"/api/v1/documents/{h.document_id}/download",
+                renditions=[
+                    schemas.HitRendition(
+                        kind=r.kind,
+                        download_url=f"/api/v1/documents/{h.document_id}/download?rendition={r.kind}",
+                    )
+                    for r in h.renditions
+                ],
             )
             for h in page.hits
         ],
