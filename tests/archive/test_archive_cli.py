@@ -84,7 +84,8 @@ def test_generate_files_into_the_archive_end_to_end(tmp_path, capsys):
     assert code == 0 and json.loads(out)["ok"]
     code, out, _ = run(capsys, "audit", "log", "--home", str(home), "--borrower", REMINDER_KEY, "--json")
     actions = [e["action"] for e in json.loads(out)]
-    assert actions == ["register-borrower", "register-loan", "file", "generate"]
+    # The `docs` read above is on the record too.
+    assert actions == ["register-borrower", "register-loan", "file", "generate", "view"]
 
 
 def test_generating_again_records_a_version_or_a_duplicate_never_a_copy(tmp_path, capsys):
