@@ -25,8 +25,8 @@ from dossier.domain.money import ZERO
 from dossier.finance.classification import days_past_due, dpd_floor
 from dossier.kinds.base import Kind
 from dossier.kinds.collection import CollectionLoan
-from dossier.ledger.calendar import period_end
 from dossier.ledger.settings import ledger_settings
+from dossier.ledger.workdays import period_end
 
 TITLE = "催收报告"
 

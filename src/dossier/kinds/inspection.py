@@ -47,7 +47,7 @@ from dossier.finance.classification import (
     rule_sets,
     worse,
 )
-from dossier.finance.inspection import (
+from dossier.finance.inspection_cadence import (
     first_inspection_due,
     inspection_interval_months,
     inspection_settings,

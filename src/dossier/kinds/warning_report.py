@@ -3,16 +3,15 @@ against the days-past-due floor, the measures taken and the people informed (dom
 
 Derived: 逾期天数 from the earliest unpaid due date (the due date itself is day 0), the five-class floor
 those days impose under the configured rules (dossier.finance.classification), the class recorded
-(worse of the proposal and the floor) and the overdue total. :func:`from_ledger` fills what the loan
-ledger knows (dossier.ledger).
+(worse of the proposal and the floor) and the overdue total. The loan ledger fills what it knows
+(dossier.ledger.inputs.warning_report_input).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import StringConstraints, ValidationInfo, field_validator, model_validator
 
@@ -24,9 +23,6 @@ from dossier.finance.classification import days_past_due, dpd_floor, rule_sets, 
 from dossier.kinds.base import Kind
 from dossier.kinds.inspection import FiveClassField
 from dossier.kinds.notice_common import LoanRef
-
-if TYPE_CHECKING:
-    from dossier.ledger.store import LoanView
 
 TITLE = "风险预警报告"
 
@@ -137,57 +133,6 @@ def derive(data: WarningReportInput, config: Config) -> dict[str, Any]:
     }
 
 
-def from_ledger(
-    view: LoanView,
-    as_of: date,
-    *,
-    measures: Sequence[str],
-    reporter: str,
-    lender: Mapping[str, Any] | None = None,
-    proposed_class: str | None = None,
-    signals: Sequence[Mapping[str, Any]] = (),
-    informed: Sequence[Mapping[str, Any]] = (),
-    config: Config | None = None,
-) -> dict[str, Any]:
-    """A warning-report input from a ledger loan (read only): the loan, its balance and arrears, the class
-    recorded and, when it is past due, the overdue signal. The officer supplies the measures, the other
-    signals and the people informed; the proposed class defaults to the ledger's (recorded class and DPD
-    floor). The lender defaults to [ledger.lender]. Validate it with the kind's schema like any input."""
-    from dossier.ledger.due import final_class_of
-    from dossier.ledger.inputs import loan_ref, party
-    from dossier.ledger.settings import ledger_settings
-
-    found: list[dict[str, Any]] = []
-    if view.is_overdue and view.overdue_since is not None:
-        dpd = days_past_due(view.overdue_since, as_of)
-        found.append(
-            {
-                "kind": SignalKind.OVERDUE.value,
-                "found_on": min(as_of, view.as_of),
-                "description": (
-                    f"逾期{dpd}天，逾期本金{view.overdue_principal}元，欠息{view.overdue_interest}元"
-                ),
-                "source": f"贷款台账（{view.as_of.isoformat()}）",
-            }
-        )
-    return {
-        "as_of": as_of,
-        "lender": dict(lender) if lender is not None else ledger_settings(config).lender.as_input(),
-        "borrower": party(view),
-        "loan": loan_ref(view),
-        "balance": view.balance,
-        "earliest_unpaid_due": view.overdue_since if view.is_overdue else None,
-        "overdue_principal": view.overdue_principal,
-        "unpaid_interest": view.overdue_interest,
-        "current_class": view.five_class.value,
-        "proposed_class": proposed_class or final_class_of(view, as_of, config).value,
-        "signals": [*found, *(dict(s) for s in signals)],
-        "measures": list(measures),
-        "informed": [dict(p) for p in informed],
-        "reporter": reporter,
-    }
-
-
 KIND = Kind(
     name="warning-report",
     title=TITLE,
@@ -198,4 +143,4 @@ KIND = Kind(
     filename=lambda d: f"{TITLE}-{d.loan.contract_number}-{d.as_of.isoformat()}",
 )
 
-__all__ = ["KIND", "Informed", "Signal", "SignalKind", "WarningReportInput", "derive", "from_ledger"]
+__all__ = ["KIND", "Informed", "Signal", "SignalKind", "WarningReportInput", "derive"]
