@@ -1,8 +1,6 @@
 """Blocks every contract shares: the header (number, signing date and place), the contracting parties,
 the 送达地址确认 (where notices and court papers go), the dispute forum, and the term of a debt in words.
-
-Cross-field rules report the exact field they are about (``borrower.address``, not just ``borrower``):
-:class:`Problems` collects them and raises one pydantic ValidationError carrying every location.
+Cross-field rules are written as everywhere in the kinds (dossier.domain.rules.Problems).
 """
 
 from __future__ import annotations
@@ -13,39 +11,18 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import AfterValidator, model_validator
 
 from dossier.domain.dates import add_months
 from dossier.domain.enums import LabeledEnum, PartyKind
 from dossier.domain.identifiers.types import ContractNumber
 from dossier.domain.models import DomainModel, Lender, Party, labelled
+from dossier.domain.rules import Problems
 
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
 _RATE_QUANTUM = Decimal("0.000001")
 # Landlines (0592-5550123, (0592)5550123, 400-800-1234), mobiles and extensions.
 _PHONE_RE = re.compile(r"^\+?[0-9(][0-9\-() ]{5,24}[0-9](转[0-9]{1,6})?$")
-
-
-class Problems:
-    """Cross-field problems found by a model validator, each at its own location in the input."""
-
-    def __init__(self) -> None:
-        self._items: list[InitErrorDetails] = []
-
-    def add(self, loc: tuple[str | int, ...], message: str, value: Any = None) -> None:
-        self._items.append(
-            InitErrorDetails(type=PydanticCustomError("contract_rule", message), loc=loc, input=value)
-        )
-
-    def __bool__(self) -> bool:
-        return bool(self._items)
-
-    def raise_if_any(self, title: str) -> None:
-        # A ValidationError raised inside a validator keeps its locations; pydantic prefixes the path of
-        # the enclosing field, so a nested model reports ``guarantor.address``, not ``(input)``.
-        if self._items:
-            raise ValidationError.from_exception_data(title, self._items)
 
 
 def _email(value: str) -> str:

@@ -19,11 +19,11 @@ from dossier.domain.dates import add_months
 from dossier.domain.enums import LabeledEnum
 from dossier.domain.identifiers.types import ContractNumber
 from dossier.domain.models import Lender, Party, PositiveMoney, labelled
+from dossier.domain.rules import Problems
 from dossier.kinds.base import Kind, secured_debt_subjects
 from dossier.kinds.contract_common import (
     ContractBase,
     ContractParty,
-    Problems,
     dispute_values,
     lender_service_row,
     party_service_row,

@@ -17,12 +17,12 @@ from pydantic import model_validator
 from dossier.config import Config
 from dossier.domain.identifiers.types import ContractNumber
 from dossier.domain.models import Collateral, Lender, Party, PositiveMoney, labelled
+from dossier.domain.rules import Problems
 from dossier.finance.ratios import mortgage_ratio
 from dossier.kinds.base import Kind, secured_debt_subjects
 from dossier.kinds.contract_common import (
     ContractBase,
     ContractParty,
-    Problems,
     dispute_values,
     lender_service_row,
     party_service_row,
