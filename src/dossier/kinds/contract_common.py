@@ -9,15 +9,16 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, model_validator
 
 from dossier.domain.dates import add_months
 from dossier.domain.enums import LabeledEnum, PartyKind
 from dossier.domain.identifiers.types import ContractNumber
-from dossier.domain.models import DomainModel, Lender, Party, labelled
+from dossier.domain.models import DomainModel, Lender, Party, PositiveMoney, labelled
 from dossier.domain.rules import Problems
+from dossier.kinds.base import Subject, party_subject
 
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
 _RATE_QUANTUM = Decimal("0.000001")
@@ -117,6 +118,48 @@ class ContractBase(DomainModel):
             )
             problems.raise_if_any(type(self).__name__)
         return self
+
+
+class SecuredDebtContract(ContractBase):
+    """A security contract (抵押, 保证): the main contract, the claim it secures and the debtor's term
+    (民法典 art. 400, 684). Subclasses name the security giver and relabel the claim (被担保 / 被保证), and
+    write their own rules in :meth:`check`, so every problem is reported at once."""
+
+    debtor: Party = labelled("债务人")
+    main_contract_number: ContractNumber = labelled("主合同编号")
+    main_contract_name: str = labelled("主合同名称", default="借款合同", min_length=1, max_length=100)
+    claim_type: str = labelled("被担保主债权种类", min_length=1, max_length=100)
+    claim_amount: PositiveMoney = labelled("被担保主债权本金数额")
+    debt_start: date = labelled("债务履行期限起始日")
+    debt_end: date = labelled("债务履行期限届满日")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = Problems()
+        if self.debt_end <= self.debt_start:
+            problems.add(
+                ("debt_end",),
+                "must be after the start of the debt (债务履行期限届满日须晚于起始日)",
+                self.debt_end,
+            )
+        self.check(problems)
+        problems.raise_if_any(type(self).__name__)
+        return self
+
+    def check(self, problems: Problems) -> None:
+        """The contract's own cross-field rules."""
+
+    def subjects(self) -> list[Subject]:
+        """A security contract files into the debtor's archive, under the main contract."""
+        return [
+            party_subject(
+                self.debtor,
+                self.main_contract_number,
+                amount=self.claim_amount,
+                start_date=self.debt_start,
+                maturity_date=self.debt_end,
+            )
+        ]
 
 
 @dataclass(frozen=True)
