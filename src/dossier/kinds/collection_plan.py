@@ -12,13 +12,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import field_validator, model_validator
+from pydantic import model_validator
 
 from dossier.config import Config
 from dossier.domain.models import DomainModel, Lender, NonNegativeMoney, Party, labelled
-from dossier.finance.classification import FiveClass, dpd_floor, parse_five_class, worse
+from dossier.finance.classification import dpd_floor, worse
 from dossier.finance.penalty import overdue_charges
 from dossier.kinds.base import Kind
+from dossier.kinds.classification_fields import FiveClassField
 from dossier.kinds.collection import CollectionLoan
 
 TITLE = "逾期贷款催收计划"
@@ -42,7 +43,7 @@ class CollectionPlanInput(DomainModel):
     unpaid_interest: NonNegativeMoney = labelled("欠息", default=Decimal("0.00"))
     overdue_since: date = labelled("逾期起始日")
     interest_unpaid_since: date | None = labelled("欠息起始日", default=None)
-    five_class: FiveClass = labelled("五级分类（现认定）")
+    five_class: FiveClassField = labelled("五级分类（现认定）")
     officer: str | None = labelled("客户经理", default=None, max_length=50)
     guarantors: list[Annotated[str, labelled("保证人证件号码", min_length=1, max_length=40)]] = labelled(
         "保证人", default_factory=list
@@ -53,11 +54,6 @@ class CollectionPlanInput(DomainModel):
     next_action: str = labelled("下一步措施", min_length=1, max_length=200)
     next_action_date: date = labelled("完成期限")
     next_action_reason: str | None = labelled("理由", default=None, max_length=200)
-
-    @field_validator("five_class", mode="before")
-    @classmethod
-    def _class_from_text(cls, value: Any) -> Any:
-        return parse_five_class(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _consistent(self) -> CollectionPlanInput:

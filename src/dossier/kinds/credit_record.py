@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BeforeValidator, model_validator
+from pydantic import model_validator
 
 from dossier.domain.enums import GuaranteeMethod
 from dossier.domain.models import (
@@ -16,11 +16,7 @@ from dossier.domain.models import (
 )
 from dossier.domain.money import ZERO
 from dossier.domain.rules import Problems
-from dossier.finance.classification import FiveClass, parse_five_class
-
-
-def _five_class(value: Any) -> Any:
-    return parse_five_class(value) if isinstance(value, str) else value
+from dossier.kinds.classification_fields import FiveClassField
 
 
 class OtherBankLoan(DomainModel):
@@ -33,9 +29,7 @@ class OtherBankLoan(DomainModel):
     start_date: date | None = labelled("起始日", default=None)
     maturity_date: date | None = labelled("到期日", default=None)
     guarantee: GuaranteeMethod | None = labelled("担保方式", default=None)
-    classification: Annotated[FiveClass, BeforeValidator(_five_class)] | None = labelled(
-        "五级分类", default=None
-    )
+    classification: FiveClassField | None = labelled("五级分类", default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> OtherBankLoan:

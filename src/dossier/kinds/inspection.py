@@ -40,10 +40,8 @@ from dossier.domain.models import (
 from dossier.domain.money import ZERO, format_amount
 from dossier.finance.classification import (
     ClassificationSettings,
-    FiveClass,
     days_past_due,
     dpd_floor,
-    parse_five_class,
     rule_sets,
     worse,
 )
@@ -55,6 +53,7 @@ from dossier.finance.inspection_cadence import (
 )
 from dossier.finance.ratios import current_ratio, debt_to_asset, mortgage_ratio, quick_ratio
 from dossier.kinds.base import Kind
+from dossier.kinds.classification_fields import FiveClassField, RuleSetName
 
 CHECKED = "☑"
 UNCHECKED = "☐"
@@ -78,11 +77,6 @@ class FundMisuse(LabeledEnum):
     YES = ("yes", "是", "挪用")
 
 
-def _five_class_input(value: Any) -> Any:
-    # Officers type 正常/关注类 as often as the English names; parse_five_class reads both.
-    return parse_five_class(value) if isinstance(value, str) and not isinstance(value, FiveClass) else value
-
-
 def _misuse_input(value: Any) -> Any:
     # YAML reads a bare yes/no as a boolean.
     if isinstance(value, bool):
@@ -90,7 +84,6 @@ def _misuse_input(value: Any) -> Any:
     return value
 
 
-FiveClassField = Annotated[FiveClass, BeforeValidator(_five_class_input)]
 MisuseField = Annotated[FundMisuse, BeforeValidator(_misuse_input)]
 InspectorName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
@@ -229,19 +222,8 @@ class WarningSignals(DomainModel):
 
 class ClassificationProposal(DomainModel):
     proposal: FiveClassField = labelled("分类建议")
-    rules: str | None = labelled("分类规则", default=None, max_length=40)
+    rules: RuleSetName | None = labelled("分类规则", default=None, max_length=40)
     reason: str | None = labelled("分类理由", default=None, max_length=2000)
-
-    @field_validator("rules")
-    @classmethod
-    def _known_rules(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        known = rule_sets(config_from_context(info))
-        if value not in known:
-            accepted = ", ".join(f"{name} ({label})" for name, label in known.items())
-            raise ValueError(f"unknown rule set (未知分类规则) {value!r}; accepted (可选): {accepted}")
-        return value
 
 
 class InspectionInput(DomainModel):

@@ -13,15 +13,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import StringConstraints, model_validator
 
 from dossier.config import Config
 from dossier.domain.enums import LabeledEnum
-from dossier.domain.identifiers.types import config_from_context
 from dossier.domain.models import DomainModel, Lender, NonNegativeMoney, Party, labelled
 from dossier.finance.classification import days_past_due, dpd_floor, rule_sets, worse
 from dossier.kinds.base import Kind
-from dossier.kinds.inspection import FiveClassField
+from dossier.kinds.classification_fields import FiveClassField, RuleSetName
 from dossier.kinds.notice_common import LoanRef
 
 TITLE = "风险预警报告"
@@ -66,23 +65,12 @@ class WarningReportInput(DomainModel):
     unpaid_interest: NonNegativeMoney = labelled("欠息", default=Decimal("0.00"))
     current_class: FiveClassField | None = labelled("当前五级分类", default=None)
     proposed_class: FiveClassField = labelled("拟认定分类")
-    rules: str | None = labelled("分类规则", default=None, max_length=40)
+    rules: RuleSetName | None = labelled("分类规则", default=None, max_length=40)
     signals: list[Signal] = labelled("预警信号", min_length=1)
     measures: list[Line] = labelled("应对措施", min_length=1)
     informed: list[Informed] = labelled("已报告人员", default_factory=list)
     reporter: Name = labelled("报告人")
     reviewer: Name | None = labelled("复核人", default=None)
-
-    @field_validator("rules")
-    @classmethod
-    def _known_rules(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        known = rule_sets(config_from_context(info))
-        if value not in known:
-            accepted = ", ".join(f"{name} ({label})" for name, label in known.items())
-            raise ValueError(f"unknown rule set (未知分类规则) {value!r}; accepted (可选): {accepted}")
-        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> WarningReportInput:
