@@ -38,6 +38,7 @@ from dossier.domain.models import (
     labelled,
 )
 from dossier.domain.money import ZERO, format_amount
+from dossier.domain.rules import Problems
 from dossier.finance.classification import (
     ClassificationSettings,
     days_past_due,
@@ -248,15 +249,6 @@ class InspectionInput(DomainModel):
     inspectors: list[InspectorName] = labelled("检查人", min_length=1, max_length=2)
     reviewer: str | None = labelled("审核人", default=None, max_length=50)
 
-    # Field validators see the fields declared before them, so a rule spanning blocks reports the block.
-    @field_validator("last_check_date")
-    @classmethod
-    def _last_before_this(cls, value: date | None, info: ValidationInfo) -> date | None:
-        check = info.data.get("check_date")
-        if value is not None and check is not None and value >= check:
-            raise ValueError("the last check must precede this one (上次检查日期须早于本次检查日期)")
-        return value
-
     @field_validator("inspectors")
     @classmethod
     def _distinct_inspectors(cls, value: list[str]) -> list[str]:
@@ -277,60 +269,68 @@ class InspectionInput(DomainModel):
             )
         return key
 
-    @field_validator("loan")
-    @classmethod
-    def _disbursed_before_check(cls, loan: InspectedLoan, info: ValidationInfo) -> InspectedLoan:
-        check = info.data.get("check_date")
-        if check is not None and loan.start_date > check:
-            raise ValueError("the loan is disbursed after the check date (发放日晚于检查日期)")
-        return loan
+    @model_validator(mode="after")
+    def _fits_the_check(self) -> InspectionInput:
+        # A rule spanning blocks reports the block it finds wrong, once.
+        problems = Problems()
+        check, loan = self.check_date, self.loan
+        if self.last_check_date is not None and self.last_check_date >= check:
+            problems.add(
+                ("last_check_date",),
+                "the last check must precede this one (上次检查日期须早于本次检查日期)",
+                self.last_check_date,
+            )
+        if loan.start_date > check:
+            problems.add(("loan",), "the loan is disbursed after the check date (发放日晚于检查日期)")
+        else:  # funds and repayments are checked against a loan that fits the check
+            for loc, message in (
+                (("fund_use",), self._fund_use_problem()),
+                (("repayment",), self._repayment_problem()),
+            ):
+                if message is not None:
+                    problems.add(loc, message)
+        problems.raise_if_any(type(self).__name__)
+        return self
 
-    @field_validator("fund_use")
-    @classmethod
-    def _flows_fit_loan(cls, fund_use: FundUse, info: ValidationInfo) -> FundUse:
-        loan: InspectedLoan | None = info.data.get("loan")
-        check = info.data.get("check_date")
-        if loan is None or check is None:
-            return fund_use
+    def _fund_use_problem(self) -> str | None:
+        """Fund flows dated inside disbursement to check date, adding up to no more than the loan."""
+        fund_use, loan, check = self.fund_use, self.loan, self.check_date
         for i, flow in enumerate(fund_use.flows, start=1):
             if not loan.start_date <= flow.date <= check:
-                raise ValueError(
+                return (
                     f"fund flow {i} is dated outside disbursement to check date "
                     f"(第{i}笔资金流向日期不在发放日至检查日之间)"
                 )
         total = sum((flow.amount for flow in fund_use.flows), ZERO)
         if total > loan.amount:
-            raise ValueError(
+            return (
                 f"fund flows total {format_amount(total)}, more than the amount disbursed "
                 f"(资金流向合计 {format_amount(total)} 大于发放金额)"
             )
-        return fund_use
+        return None
 
-    @field_validator("repayment")
-    @classmethod
-    def _repayment_fits_loan(cls, repayment: Repayment, info: ValidationInfo) -> Repayment:
-        loan: InspectedLoan | None = info.data.get("loan")
-        check = info.data.get("check_date")
-        if loan is None or check is None:
-            return repayment
+    def _repayment_problem(self) -> str | None:
+        """Repayments that fit the loan: principal within it, its balance agreeing, an unpaid due date
+        inside the loan's life."""
+        repayment, loan, check = self.repayment, self.loan, self.check_date
         if repayment.principal_paid is not None:
             if repayment.principal_paid > loan.amount:
-                raise ValueError("principal repaid exceeds the amount disbursed (累计实还本金大于发放金额)")
+                return "principal repaid exceeds the amount disbursed (累计实还本金大于发放金额)"
             computed = loan.amount - repayment.principal_paid
             if loan.balance is not None and loan.balance != computed:
-                raise ValueError(
+                return (
                     f"loan.balance should be {format_amount(computed)}, amount minus principal repaid "
                     f"(贷款余额应为发放金额减累计实还本金 {format_amount(computed)})"
                 )
         elif loan.balance is None:
-            raise ValueError("give loan.balance or repayment.principal_paid (须填写贷款余额或累计实还本金)")
+            return "give loan.balance or repayment.principal_paid (须填写贷款余额或累计实还本金)"
         due = repayment.earliest_unpaid_due
         if due is not None and not loan.start_date < due <= check:
-            raise ValueError(
+            return (
                 "the earliest unpaid due date must fall after disbursement and by the check date "
                 "(最早未还款到期日须晚于发放日且不晚于检查日期)"
             )
-        return repayment
+        return None
 
 
 # -- derivation -------------------------------------------------------------------------------------------
