@@ -16,6 +16,7 @@ from pydantic import model_validator
 
 from dossier.config import Config
 from dossier.domain.models import DomainModel, Lender, NonNegativeMoney, Party, labelled
+from dossier.domain.rules import Problems
 from dossier.finance.classification import dpd_floor, worse
 from dossier.finance.penalty import overdue_charges
 from dossier.kinds.base import Kind
@@ -57,16 +58,18 @@ class CollectionPlanInput(DomainModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> CollectionPlanInput:
+        problems = Problems()
         if self.overdue_principal > self.balance:
-            raise ValueError("overdue principal exceeds the balance (逾期本金大于贷款余额)")
+            problems.add((), "overdue principal exceeds the balance (逾期本金大于贷款余额)")
         if self.overdue_principal == 0 and self.unpaid_interest == 0:
-            raise ValueError("nothing is overdue (逾期本金与欠息均为零，无需制定催收计划)")
+            problems.add((), "nothing is overdue (逾期本金与欠息均为零，无需制定催收计划)")
         if self.overdue_since > self.as_of:
-            raise ValueError("overdue start is after the as-of date (逾期起始日晚于截至日)")
+            problems.add((), "overdue start is after the as-of date (逾期起始日晚于截至日)")
         if self.unpaid_interest > 0 and self.interest_unpaid_since is None:
-            raise ValueError("unpaid interest needs the date it fell due (有欠息时须填写欠息起始日)")
+            problems.add((), "unpaid interest needs the date it fell due (有欠息时须填写欠息起始日)")
         if self.next_action_date < self.plan_date:
-            raise ValueError("the next action is due before the plan date (完成期限早于制定日期)")
+            problems.add((), "the next action is due before the plan date (完成期限早于制定日期)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 

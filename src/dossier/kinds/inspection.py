@@ -105,10 +105,12 @@ class InspectedLoan(DomainModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> InspectedLoan:
+        problems = Problems()
         if self.maturity_date <= self.start_date:
-            raise ValueError("maturity must be after the disbursement date (到期日须晚于发放日)")
+            problems.add((), "maturity must be after the disbursement date (到期日须晚于发放日)")
         if self.balance is not None and self.balance > self.amount:
-            raise ValueError("balance exceeds the amount disbursed (贷款余额大于发放金额)")
+            problems.add((), "balance exceeds the amount disbursed (贷款余额大于发放金额)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
@@ -129,8 +131,10 @@ class FundUse(DomainModel):
 
     @model_validator(mode="after")
     def _detail_when_misused(self) -> FundUse:
+        problems = Problems()
         if self.misused is FundMisuse.YES and not self.misuse_detail:
-            raise ValueError("misuse found: describe it in misuse_detail (存在挪用的，须填写挪用情况说明)")
+            problems.add((), "misuse found: describe it in misuse_detail (存在挪用的，须填写挪用情况说明)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
@@ -147,28 +151,33 @@ class Repayment(DomainModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Repayment:
+        problems = Problems()
         if (self.interest_due is None) != (self.interest_paid is None):
-            raise ValueError(
-                "give both interest due and interest paid, or neither (应还利息与实还利息须同时填写)"
+            problems.add(
+                (), "give both interest due and interest paid, or neither (应还利息与实还利息须同时填写)"
             )
         if self.interest_due is not None and self.interest_paid is not None:
-            if self.interest_paid > self.interest_due:
-                raise ValueError("interest paid exceeds interest due (实还利息大于应还利息)")
             computed = self.interest_due - self.interest_paid
-            if self.interest_arrears is not None and self.interest_arrears != computed:
-                raise ValueError(
+            if self.interest_paid > self.interest_due:
+                problems.add((), "interest paid exceeds interest due (实还利息大于应还利息)")
+            elif self.interest_arrears is not None and self.interest_arrears != computed:
+                problems.add(
+                    (),
                     f"interest arrears should be {format_amount(computed)}, interest due minus paid "
-                    f"(欠息应为应还利息减实还利息 {format_amount(computed)})"
+                    f"(欠息应为应还利息减实还利息 {format_amount(computed)})",
                 )
         unpaid = [v for v in (overdue_principal(self), interest_arrears(self)) if v is not None]
         if any(v > 0 for v in unpaid) and self.earliest_unpaid_due is None:
-            raise ValueError(
-                "amounts are unpaid: give the earliest unpaid due date (存在欠本欠息，须填写最早未还款到期日)"
+            problems.add(
+                (),
+                "amounts are unpaid: give the earliest unpaid due date "
+                "(存在欠本欠息，须填写最早未还款到期日)",
             )
         if self.earliest_unpaid_due is not None and len(unpaid) == 2 and not any(v > 0 for v in unpaid):
-            raise ValueError(
-                "an unpaid due date is given but nothing is unpaid (未欠本欠息，不应填写最早未还款到期日)"
+            problems.add(
+                (), "an unpaid due date is given but nothing is unpaid (未欠本欠息，不应填写最早未还款到期日)"
             )
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
@@ -184,10 +193,12 @@ class FinancialSnapshot(DomainModel):
 
     @model_validator(mode="after")
     def _parts_fit(self) -> FinancialSnapshot:
+        problems = Problems()
         if self.current_assets > self.total_assets:
-            raise ValueError("current assets exceed total assets (流动资产大于资产总额)")
+            problems.add((), "current assets exceed total assets (流动资产大于资产总额)")
         if self.inventory > self.current_assets:
-            raise ValueError("inventory exceeds current assets (存货大于流动资产)")
+            problems.add((), "inventory exceeds current assets (存货大于流动资产)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
@@ -207,8 +218,10 @@ class CollateralCheck(DomainModel):
 
     @model_validator(mode="after")
     def _date_needs_value(self) -> CollateralCheck:
+        problems = Problems()
         if self.revaluation_date is not None and self.revalued_value is None:
-            raise ValueError("a revaluation date needs the revalued value (填写重估日期的须填写重估价值)")
+            problems.add((), "a revaluation date needs the revalued value (填写重估日期的须填写重估价值)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 

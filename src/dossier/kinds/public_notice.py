@@ -45,8 +45,10 @@ class DebtorRow(Party):
 
     @model_validator(mode="after")
     def _owes_something(self) -> DebtorRow:
+        problems = Problems()
         if self.principal == 0 and self.interest == 0:
-            raise ValueError("the debtor owes nothing (本金余额与欠息均为零，不应列入催收公告)")
+            problems.add((), "the debtor owes nothing (本金余额与欠息均为零，不应列入催收公告)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 

@@ -18,6 +18,7 @@ from pydantic import StringConstraints, model_validator
 from dossier.config import Config
 from dossier.domain.enums import LabeledEnum
 from dossier.domain.models import DomainModel, Lender, NonNegativeMoney, Party, labelled
+from dossier.domain.rules import Problems
 from dossier.finance.classification import days_past_due, dpd_floor, rule_sets, worse
 from dossier.kinds.base import Kind
 from dossier.kinds.classification_fields import FiveClassField, RuleSetName
@@ -74,23 +75,25 @@ class WarningReportInput(DomainModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> WarningReportInput:
+        problems = Problems()
         if self.balance > self.loan.amount:
-            raise ValueError("balance exceeds the loan amount (贷款余额大于贷款金额)")
+            problems.add((), "balance exceeds the loan amount (贷款余额大于贷款金额)")
         if self.overdue_principal > self.balance:
-            raise ValueError("overdue principal exceeds the balance (逾期本金大于贷款余额)")
+            problems.add((), "overdue principal exceeds the balance (逾期本金大于贷款余额)")
         if self.earliest_unpaid_due is not None and self.earliest_unpaid_due > self.as_of:
-            raise ValueError(
-                "the earliest unpaid due date is after the report date (最早未还款到期日晚于报告日)"
+            problems.add(
+                (), "the earliest unpaid due date is after the report date (最早未还款到期日晚于报告日)"
             )
         if (self.overdue_principal > 0 or self.unpaid_interest > 0) and self.earliest_unpaid_due is None:
-            raise ValueError(
-                "overdue amounts need the earliest unpaid due date (有逾期金额时须填写最早未还款到期日)"
+            problems.add(
+                (), "overdue amounts need the earliest unpaid due date (有逾期金额时须填写最早未还款到期日)"
             )
         for signal in self.signals:
             if signal.found_on > self.as_of:
-                raise ValueError(
-                    f"a signal found on {signal.found_on} is after the report date (发现日期晚于报告日)"
+                problems.add(
+                    (), f"a signal found on {signal.found_on} is after the report date (发现日期晚于报告日)"
                 )
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
