@@ -17,13 +17,7 @@ from pydantic import AfterValidator, model_validator
 
 from dossier.config import Config
 from dossier.domain.dates import add_months
-from dossier.domain.models import (
-    Borrower,
-    DomainModel,
-    EnterpriseBorrower,
-    Lender,
-    labelled,
-)
+from dossier.domain.models import Borrower, DomainModel, EnterpriseBorrower, Lender, labelled
 from dossier.domain.money import ZERO
 from dossier.domain.rules import Problems
 from dossier.kinds.credit_record import CreditRecord, credit_facts

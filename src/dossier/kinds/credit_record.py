@@ -8,12 +8,7 @@ from typing import Any
 from pydantic import model_validator
 
 from dossier.domain.enums import GuaranteeMethod
-from dossier.domain.models import (
-    DomainModel,
-    NonNegativeMoney,
-    PositiveMoney,
-    labelled,
-)
+from dossier.domain.models import DomainModel, NonNegativeMoney, PositiveMoney, labelled
 from dossier.domain.money import ZERO
 from dossier.domain.rules import Problems
 from dossier.kinds.classification_fields import FiveClassField

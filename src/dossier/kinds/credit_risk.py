@@ -11,10 +11,7 @@ from pydantic import AfterValidator, ValidationInfo, model_validator
 
 from dossier.config import Config
 from dossier.domain.identifiers.types import config_from_context
-from dossier.domain.models import (
-    DomainModel,
-    labelled,
-)
+from dossier.domain.models import DomainModel, labelled
 from dossier.domain.rules import Problems
 from dossier.finance.risk import RiskDegreeSettings, credit_grade, risk_degree
 from dossier.kinds.credit_terms import Terms, guarantee_key

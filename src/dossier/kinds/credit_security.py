@@ -9,13 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from dossier.domain.enums import GuaranteeMethod
-from dossier.domain.models import (
-    Collateral,
-    DomainModel,
-    Guarantor,
-    PositiveMoney,
-    labelled,
-)
+from dossier.domain.models import Collateral, DomainModel, Guarantor, PositiveMoney, labelled
 from dossier.domain.money import ZERO
 from dossier.domain.rules import Loc, Problems
 from dossier.finance import ratios

@@ -11,13 +11,7 @@ from typing import Any
 from pydantic import model_validator
 
 from dossier.config import Config
-from dossier.domain.models import (
-    DomainModel,
-    Money,
-    NonNegativeMoney,
-    PositiveMoney,
-    labelled,
-)
+from dossier.domain.models import DomainModel, Money, NonNegativeMoney, PositiveMoney, labelled
 from dossier.domain.money import ZERO
 from dossier.domain.rules import Problems
 from dossier.finance import ratios

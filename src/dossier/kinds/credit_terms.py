@@ -14,12 +14,7 @@ from pydantic import AfterValidator
 
 from dossier.config import Config
 from dossier.domain.enums import GuaranteeMethod, PaymentMode, Product
-from dossier.domain.models import (
-    DomainModel,
-    PositiveMoney,
-    RateTerms,
-    labelled,
-)
+from dossier.domain.models import DomainModel, PositiveMoney, RateTerms, labelled
 from dossier.finance.schedule import RepaymentMethod, build_schedule
 
 # Methods whose first schedule row is what the borrower pays every month.
