@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from dossier.finance.classification import FiveClass
-from dossier.finance.inspection import (
+from dossier.finance.inspection_cadence import (
     first_inspection_due,
     fund_use_check_due,
     inspection_interval_months,

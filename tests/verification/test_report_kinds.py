@@ -15,9 +15,9 @@ from pydantic import ValidationError
 from dossier.archive import Archive
 from dossier.config import default_config
 from dossier.kinds.registry import get_kind
-from dossier.kinds.warning_report import from_ledger
 from dossier.ledger.columns import COLUMNS
 from dossier.ledger.importer import import_ledger
+from dossier.ledger.inputs import warning_report_input
 from dossier.ledger.store import load_views
 
 
@@ -96,7 +96,9 @@ def test_a_warning_report_is_filled_from_a_ledger_loan(tmp_path: Path) -> None:
         import_ledger(archive, ledger_csv(tmp_path / "ledger.csv"), as_of=date(2026, 11, 20))
         (view,) = archive.transaction(lambda s: load_views(s), write=False)
     lender = {"name": "厦门示例农村商业银行股份有限公司思明支行"}
-    data = from_ledger(view, date(2026, 11, 20), measures=["两人上门催收"], reporter="吴晓东", lender=lender)
+    data = warning_report_input(
+        view, date(2026, 11, 20), measures=["两人上门催收"], reporter="吴晓东", lender=lender
+    )
     kind = get_kind("warning-report")
     report = kind.schema.model_validate(data)
     figures = kind.derive(report, default_config())

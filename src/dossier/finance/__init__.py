@@ -7,7 +7,6 @@ function taking ``config`` uses the shipped defaults when it is None. Money is D
 to the fen; dates are ``datetime.date``.
 """
 
-from dossier.finance.calendar import add_months
 from dossier.finance.classification import (
     FiveClass,
     days_past_due,
@@ -18,7 +17,7 @@ from dossier.finance.classification import (
     worse,
 )
 from dossier.finance.daycount import days_between, simple_interest
-from dossier.finance.inspection import (
+from dossier.finance.inspection_cadence import (
     first_inspection_due,
     fund_use_check_due,
     inspection_interval_months,
@@ -69,7 +68,6 @@ __all__ = [
     "Turnover",
     "WorkingCapitalEstimate",
     "WorkingCapitalInput",
-    "add_months",
     "build_schedule",
     "compound_interest",
     "credit_grade",

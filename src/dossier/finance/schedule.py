@@ -23,9 +23,9 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from dossier.config import Config
+from dossier.domain.dates import add_months
 from dossier.domain.enums import RepaymentMethod
 from dossier.finance._common import CENT, HUNDRED, as_decimal, config_or_default, round2
-from dossier.finance.calendar import add_months
 from dossier.finance.daycount import day_basis, days_between, interest_for_days
 
 _ZERO = Decimal("0.00")

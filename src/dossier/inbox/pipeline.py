@@ -48,8 +48,8 @@ from dossier.inbox.quarantine import Quarantine
 from dossier.inbox.settings import InboxSettings, inbox_settings
 from dossier.inbox.stability import WriterProbe
 from dossier.media import MEDIA_TYPES, MediaSettings, media_settings
-from dossier.media.kinds import FORMATS as MEDIA_FORMATS
-from dossier.media.kinds import SUFFIXES as MEDIA_SUFFIXES
+from dossier.media.media_types import FORMATS as MEDIA_FORMATS
+from dossier.media.media_types import SUFFIXES as MEDIA_SUFFIXES
 from dossier.search import outbox
 from dossier.search.settings import SearchSettings, search_settings
 from dossier.search.text_cache import CachedText, TextCache

@@ -46,19 +46,6 @@ def party_subject(party: Any, contract_number: str | None = None, **loan: Any) -
     )
 
 
-def secured_debt_subjects(data: Any) -> list[Subject]:
-    """Security contracts (抵押, 保证) file into the debtor's archive, under the main contract."""
-    return [
-        party_subject(
-            data.debtor,
-            data.main_contract_number,
-            amount=data.claim_amount,
-            start_date=data.debt_start,
-            maturity_date=data.debt_end,
-        )
-    ]
-
-
 def default_subjects(data: BaseModel) -> list[Subject]:
     """The ``borrower`` and ``loan`` fields most kinds have; kinds shaped otherwise pass their own."""
     borrower = getattr(data, "borrower", None)

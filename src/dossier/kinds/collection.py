@@ -18,6 +18,7 @@ from dossier.config import Config
 from dossier.domain.enums import LabeledEnum
 from dossier.domain.identifiers.types import ContractNumber, ReceiptNumber, config_from_context
 from dossier.domain.models import DomainModel, NonNegativeMoney, Party, Percent, labelled
+from dossier.domain.rules import Problems
 from dossier.finance.daycount import day_basis, days_between
 from dossier.finance.penalty import ChargeKind, overdue_charges, penalty_settings
 from dossier.kinds.base import Kind
@@ -97,7 +98,6 @@ class Visit(DomainModel):
 
 
 class CollectionInput(NoticeHeader):
-    # Field order matters: each field validator below reads only fields declared before it.
     recipient: Recipient = labelled("通知对象", default=Recipient.BORROWER)
     borrower: Party = labelled("借款人")
     guarantor: Party | None = labelled("保证人", default=None, validate_default=True)
@@ -118,58 +118,6 @@ class CollectionInput(NoticeHeader):
     phone_log: list[PhoneCall] = labelled("电话催收记录", default_factory=list)
     visit: Visit | None = labelled("上门催收情况", default=None)
 
-    @field_validator("guarantor", mode="after")
-    @classmethod
-    def _guarantor_when_addressed(cls, value: Party | None, info: ValidationInfo) -> Party | None:
-        if value is None and info.data.get("recipient") is Recipient.GUARANTOR:
-            raise ValueError(
-                "a notice to a guarantor needs the guarantor (向保证人发出履行责任通知书须填写保证人)"
-            )
-        return value
-
-    @field_validator("as_of", mode="after")
-    @classmethod
-    def _as_of_not_after_notice(cls, value: date, info: ValidationInfo) -> date:
-        notice = info.data.get("notice_date")
-        if notice is not None and value > notice:
-            raise ValueError(
-                f"as-of date is after the notice date {notice} (截至日不能晚于通知日期 {notice})"
-            )
-        return value
-
-    @field_validator("overdue_principal", mode="after")
-    @classmethod
-    def _principal_within_loan(cls, value: Decimal, info: ValidationInfo) -> Decimal:
-        loan = info.data.get("loan")
-        if loan is not None and value > loan.amount:
-            raise ValueError("overdue principal exceeds the loan amount (逾期本金大于贷款金额)")
-        return value
-
-    @field_validator("overdue_since", mode="after")
-    @classmethod
-    def _overdue_since_in_range(cls, value: date, info: ValidationInfo) -> date:
-        loan, as_of = info.data.get("loan"), info.data.get("as_of")
-        if loan is not None and value < loan.start_date:
-            raise ValueError("overdue start is before the loan was drawn (逾期起始日早于贷款发放日)")
-        if as_of is not None and value > as_of:
-            raise ValueError("overdue start is after the as-of date (逾期起始日晚于截至日)")
-        return value
-
-    @field_validator("interest_unpaid_since", mode="after")
-    @classmethod
-    def _interest_since_when_owed(cls, value: date | None, info: ValidationInfo) -> date | None:
-        owed = info.data.get("unpaid_interest")
-        if value is None:
-            if owed is not None and owed > 0:
-                raise ValueError("unpaid interest needs the date it fell due (有欠息时须填写欠息起始日)")
-            return value
-        loan, as_of = info.data.get("loan"), info.data.get("as_of")
-        if loan is not None and value < loan.start_date:
-            raise ValueError("interest due date is before the loan was drawn (欠息起始日早于贷款发放日)")
-        if as_of is not None and value > as_of:
-            raise ValueError("interest due date is after the as-of date (欠息起始日晚于截至日)")
-        return value
-
     @field_validator("penalty_markup", mode="after")
     @classmethod
     def _markup_in_configured_range(cls, value: Decimal | None, info: ValidationInfo) -> Decimal | None:
@@ -184,25 +132,59 @@ class CollectionInput(NoticeHeader):
             )
         return value
 
-    @field_validator("deadline", mode="after")
-    @classmethod
-    def _deadline_after_notice(cls, value: date, info: ValidationInfo) -> date:
-        notice = info.data.get("notice_date")
-        if notice is not None and value <= notice:
-            raise ValueError(
-                f"the repayment deadline must be after the notice date {notice} "
-                f"(限期还款日须晚于通知日期 {notice})"
-            )
-        return value
-
     @model_validator(mode="after")
-    def _something_owed(self) -> CollectionInput:
-        if self.overdue_principal == 0 and self.unpaid_interest == 0:
-            raise ValueError(
-                "nothing is overdue: overdue principal and unpaid interest are both zero "
-                "(逾期本金与欠息均为零，无需催收)"
+    def _consistent(self) -> CollectionInput:
+        problems = Problems()
+        if self.guarantor is None and self.recipient is Recipient.GUARANTOR:
+            problems.add(
+                ("guarantor",),
+                "a notice to a guarantor needs the guarantor (向保证人发出履行责任通知书须填写保证人)",
             )
+        notice = self.notice_date
+        if self.as_of > notice:
+            problems.add(
+                ("as_of",),
+                f"as-of date is after the notice date {notice} (截至日不能晚于通知日期 {notice})",
+                self.as_of,
+            )
+        if self.overdue_principal > self.loan.amount:
+            problems.add(
+                ("overdue_principal",),
+                "overdue principal exceeds the loan amount (逾期本金大于贷款金额)",
+                self.overdue_principal,
+            )
+        self._check_since("overdue_since", self.overdue_since, "逾期起始日", problems)
+        if self.interest_unpaid_since is None:
+            if self.unpaid_interest > 0:
+                problems.add(
+                    ("interest_unpaid_since",),
+                    "unpaid interest needs the date it fell due (有欠息时须填写欠息起始日)",
+                )
+        else:
+            self._check_since("interest_unpaid_since", self.interest_unpaid_since, "欠息起始日", problems)
+        if self.deadline <= notice:
+            problems.add(
+                ("deadline",),
+                f"the repayment deadline must be after the notice date {notice} "
+                f"(限期还款日须晚于通知日期 {notice})",
+                self.deadline,
+            )
+        if self.overdue_principal == 0 and self.unpaid_interest == 0:
+            problems.add(
+                (),
+                "nothing is overdue: overdue principal and unpaid interest are both zero "
+                "(逾期本金与欠息均为零，无需催收)",
+            )
+        problems.raise_if_any(type(self).__name__)
         return self
+
+    def _check_since(self, name: str, value: date, label: str, problems: Problems) -> None:
+        """A date arrears started: not before the loan was drawn, not after the as-of date."""
+        what = "overdue start" if name == "overdue_since" else "interest due date"
+        if value < self.loan.start_date:
+            problems.add((name,), f"{what} is before the loan was drawn ({label}早于贷款发放日)", value)
+        elif value > self.as_of:
+            problems.add((name,), f"{what} is after the as-of date ({label}晚于截至日)", value)
 
     @property
     def to_guarantor(self) -> bool:

@@ -12,13 +12,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import field_validator, model_validator
+from pydantic import model_validator
 
 from dossier.config import Config
 from dossier.domain.models import DomainModel, Lender, NonNegativeMoney, Party, labelled
-from dossier.finance.classification import FiveClass, dpd_floor, parse_five_class, worse
+from dossier.domain.rules import Problems
+from dossier.finance.classification import dpd_floor, worse
 from dossier.finance.penalty import overdue_charges
 from dossier.kinds.base import Kind
+from dossier.kinds.classification_fields import FiveClassField
 from dossier.kinds.collection import CollectionLoan
 
 TITLE = "逾期贷款催收计划"
@@ -42,7 +44,7 @@ class CollectionPlanInput(DomainModel):
     unpaid_interest: NonNegativeMoney = labelled("欠息", default=Decimal("0.00"))
     overdue_since: date = labelled("逾期起始日")
     interest_unpaid_since: date | None = labelled("欠息起始日", default=None)
-    five_class: FiveClass = labelled("五级分类（现认定）")
+    five_class: FiveClassField = labelled("五级分类（现认定）")
     officer: str | None = labelled("客户经理", default=None, max_length=50)
     guarantors: list[Annotated[str, labelled("保证人证件号码", min_length=1, max_length=40)]] = labelled(
         "保证人", default_factory=list
@@ -54,23 +56,20 @@ class CollectionPlanInput(DomainModel):
     next_action_date: date = labelled("完成期限")
     next_action_reason: str | None = labelled("理由", default=None, max_length=200)
 
-    @field_validator("five_class", mode="before")
-    @classmethod
-    def _class_from_text(cls, value: Any) -> Any:
-        return parse_five_class(value) if isinstance(value, str) else value
-
     @model_validator(mode="after")
     def _consistent(self) -> CollectionPlanInput:
+        problems = Problems()
         if self.overdue_principal > self.balance:
-            raise ValueError("overdue principal exceeds the balance (逾期本金大于贷款余额)")
+            problems.add((), "overdue principal exceeds the balance (逾期本金大于贷款余额)")
         if self.overdue_principal == 0 and self.unpaid_interest == 0:
-            raise ValueError("nothing is overdue (逾期本金与欠息均为零，无需制定催收计划)")
+            problems.add((), "nothing is overdue (逾期本金与欠息均为零，无需制定催收计划)")
         if self.overdue_since > self.as_of:
-            raise ValueError("overdue start is after the as-of date (逾期起始日晚于截至日)")
+            problems.add((), "overdue start is after the as-of date (逾期起始日晚于截至日)")
         if self.unpaid_interest > 0 and self.interest_unpaid_since is None:
-            raise ValueError("unpaid interest needs the date it fell due (有欠息时须填写欠息起始日)")
+            problems.add((), "unpaid interest needs the date it fell due (有欠息时须填写欠息起始日)")
         if self.next_action_date < self.plan_date:
-            raise ValueError("the next action is due before the plan date (完成期限早于制定日期)")
+            problems.add((), "the next action is due before the plan date (完成期限早于制定日期)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 

@@ -22,11 +22,12 @@ from dossier.domain.dates import add_months
 from dossier.domain.enums import LabeledEnum
 from dossier.domain.models import DomainModel, Lender, NonNegativeMoney, Party, labelled
 from dossier.domain.money import ZERO
+from dossier.domain.rules import Problems
 from dossier.finance.classification import days_past_due, dpd_floor
 from dossier.kinds.base import Kind
 from dossier.kinds.collection import CollectionLoan
-from dossier.ledger.calendar import period_end
 from dossier.ledger.settings import ledger_settings
+from dossier.ledger.workdays import period_end
 
 TITLE = "催收报告"
 
@@ -64,8 +65,10 @@ class Action(DomainModel):
 
     @model_validator(mode="after")
     def _two_for_visits(self) -> Action:
+        problems = Problems()
         if self.kind is ActionKind.VISIT and len(set(self.staff)) < 2:
-            raise ValueError("a collection visit needs two different staff (上门催收须两名不同人员)")
+            problems.add((), "a collection visit needs two different staff (上门催收须两名不同人员)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
     @property
@@ -92,21 +95,23 @@ class CollectionReportInput(DomainModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> CollectionReportInput:
+        problems = Problems()
         if self.overdue_since > self.as_of:
-            raise ValueError("overdue start is after the as-of date (逾期起始日晚于截至日)")
+            problems.add((), "overdue start is after the as-of date (逾期起始日晚于截至日)")
         if self.overdue_since < self.loan.start_date:
-            raise ValueError("overdue start is before the loan was drawn (逾期起始日早于贷款发放日)")
+            problems.add((), "overdue start is before the loan was drawn (逾期起始日早于贷款发放日)")
         if self.overdue_principal > self.loan.amount:
-            raise ValueError("overdue principal exceeds the loan amount (逾期本金大于贷款金额)")
+            problems.add((), "overdue principal exceeds the loan amount (逾期本金大于贷款金额)")
         for action in self.actions:
             if action.acted_on > self.as_of:
-                raise ValueError(
-                    f"an action on {action.acted_on} is after the as-of date (催收日期晚于截至日)"
+                problems.add(
+                    (), f"an action on {action.acted_on} is after the as-of date (催收日期晚于截至日)"
                 )
             if action.acted_on < self.overdue_since:
-                raise ValueError(
-                    f"an action on {action.acted_on} is before the overdue start (催收日期早于逾期起始日)"
+                problems.add(
+                    (), f"an action on {action.acted_on} is before the overdue start (催收日期早于逾期起始日)"
                 )
+        problems.raise_if_any(type(self).__name__)
         return self
 
 

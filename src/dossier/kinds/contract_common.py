@@ -1,8 +1,6 @@
 """Blocks every contract shares: the header (number, signing date and place), the contracting parties,
 the 送达地址确认 (where notices and court papers go), the dispute forum, and the term of a debt in words.
-
-Cross-field rules report the exact field they are about (``borrower.address``, not just ``borrower``):
-:class:`Problems` collects them and raises one pydantic ValidationError carrying every location.
+Cross-field rules are written as everywhere in the kinds (dossier.domain.rules.Problems).
 """
 
 from __future__ import annotations
@@ -11,41 +9,21 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import AfterValidator, model_validator
 
 from dossier.domain.dates import add_months
 from dossier.domain.enums import LabeledEnum, PartyKind
 from dossier.domain.identifiers.types import ContractNumber
-from dossier.domain.models import DomainModel, Lender, Party, labelled
+from dossier.domain.models import DomainModel, Lender, Party, PositiveMoney, labelled
+from dossier.domain.rules import Problems
+from dossier.kinds.base import Subject, party_subject
 
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
 _RATE_QUANTUM = Decimal("0.000001")
 # Landlines (0592-5550123, (0592)5550123, 400-800-1234), mobiles and extensions.
 _PHONE_RE = re.compile(r"^\+?[0-9(][0-9\-() ]{5,24}[0-9](转[0-9]{1,6})?$")
-
-
-class Problems:
-    """Cross-field problems found by a model validator, each at its own location in the input."""
-
-    def __init__(self) -> None:
-        self._items: list[InitErrorDetails] = []
-
-    def add(self, loc: tuple[str | int, ...], message: str, value: Any = None) -> None:
-        self._items.append(
-            InitErrorDetails(type=PydanticCustomError("contract_rule", message), loc=loc, input=value)
-        )
-
-    def __bool__(self) -> bool:
-        return bool(self._items)
-
-    def raise_if_any(self, title: str) -> None:
-        # A ValidationError raised inside a validator keeps its locations; pydantic prefixes the path of
-        # the enclosing field, so a nested model reports ``guarantor.address``, not ``(input)``.
-        if self._items:
-            raise ValidationError.from_exception_data(title, self._items)
 
 
 def _email(value: str) -> str:
@@ -140,6 +118,48 @@ class ContractBase(DomainModel):
             )
             problems.raise_if_any(type(self).__name__)
         return self
+
+
+class SecuredDebtContract(ContractBase):
+    """A security contract (抵押, 保证): the main contract, the claim it secures and the debtor's term
+    (民法典 art. 400, 684). Subclasses name the security giver and relabel the claim (被担保 / 被保证), and
+    write their own rules in :meth:`check`, so every problem is reported at once."""
+
+    debtor: Party = labelled("债务人")
+    main_contract_number: ContractNumber = labelled("主合同编号")
+    main_contract_name: str = labelled("主合同名称", default="借款合同", min_length=1, max_length=100)
+    claim_type: str = labelled("被担保主债权种类", min_length=1, max_length=100)
+    claim_amount: PositiveMoney = labelled("被担保主债权本金数额")
+    debt_start: date = labelled("债务履行期限起始日")
+    debt_end: date = labelled("债务履行期限届满日")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        problems = Problems()
+        if self.debt_end <= self.debt_start:
+            problems.add(
+                ("debt_end",),
+                "must be after the start of the debt (债务履行期限届满日须晚于起始日)",
+                self.debt_end,
+            )
+        self.check(problems)
+        problems.raise_if_any(type(self).__name__)
+        return self
+
+    def check(self, problems: Problems) -> None:
+        """The contract's own cross-field rules."""
+
+    def subjects(self) -> list[Subject]:
+        """A security contract files into the debtor's archive, under the main contract."""
+        return [
+            party_subject(
+                self.debtor,
+                self.main_contract_number,
+                amount=self.claim_amount,
+                start_date=self.debt_start,
+                maturity_date=self.debt_end,
+            )
+        ]
 
 
 @dataclass(frozen=True)

@@ -17,19 +17,12 @@ from pydantic import model_validator
 from dossier.config import Config
 from dossier.domain.enums import LabeledEnum
 from dossier.domain.models import DomainModel, PositiveMoney, RateTerms, labelled
+from dossier.domain.rules import Problems
 from dossier.finance.schedule import RepaymentMethod
 from dossier.kinds.base import Kind
-from dossier.kinds.credit_file import (
-    CreditFile,
-    GuaranteeMethods,
-    Investigators,
-    Loc,
-    Terms,
-    derive_file,
-    raise_problems,
-    security_problems,
-    terms_facts,
-)
+from dossier.kinds.credit_file import CreditFile, Investigators, derive_file
+from dossier.kinds.credit_security import check_security
+from dossier.kinds.credit_terms import GuaranteeMethods, Terms, terms_facts
 
 
 class ReviewConclusion(LabeledEnum):
@@ -86,7 +79,7 @@ class CreditInput(CreditFile):
 
     @model_validator(mode="after")
     def _decision_fits(self) -> CreditInput:
-        problems: list[tuple[Loc, str, Any]] = []
+        problems = Problems()
         approval = self.approval
         conclusion = self.review.conclusion
         if conclusion.approves:
@@ -98,39 +91,31 @@ class CreditInput(CreditFile):
             )
             for name, label, value in required:
                 if value is None:
-                    problems.append(
-                        (
-                            ("approval", name),
-                            f"an approval ({conclusion.label}) needs the approved {name.replace('_', ' ')} "
-                            f"(审查结论为{conclusion.label}时须填写{label})",
-                            value,
-                        )
+                    problems.add(
+                        ("approval", name),
+                        f"an approval ({conclusion.label}) needs the approved {name.replace('_', ' ')} "
+                        f"(审查结论为{conclusion.label}时须填写{label})",
+                        value,
                     )
         if conclusion is ReviewConclusion.CONDITIONAL and not approval.conditions:
-            problems.append(
-                (
-                    ("approval", "conditions"),
-                    "a conditional approval needs its conditions (有条件同意须列明用款/放款条件)",
-                    [],
-                )
+            problems.add(
+                ("approval", "conditions"),
+                "a conditional approval needs its conditions (有条件同意须列明用款/放款条件)",
+                [],
             )
         requested = self.request.amount
         if approval.amount is not None and approval.amount > requested:
-            problems.append(
-                (
-                    ("approval", "amount"),
-                    f"the approved amount exceeds the {requested} applied for "
-                    f"(审批金额不得超过申请金额{requested}元)",
-                    approval.amount,
-                )
+            problems.add(
+                ("approval", "amount"),
+                f"the approved amount exceeds the {requested} applied for "
+                f"(审批金额不得超过申请金额{requested}元)",
+                approval.amount,
             )
         if approval.valid_until is not None and approval.valid_until <= approval.approval_date:
-            problems.append(
-                (
-                    ("approval", "valid_until"),
-                    "the facility must stay valid after the approval date (额度有效期须晚于审批日期)",
-                    approval.valid_until,
-                )
+            problems.add(
+                ("approval", "valid_until"),
+                "the facility must stay valid after the approval date (额度有效期须晚于审批日期)",
+                approval.valid_until,
             )
         earlier = (
             (("review", "review_date"), self.review.review_date, "审查日期"),
@@ -139,12 +124,12 @@ class CreditInput(CreditFile):
         )
         for loc, when, label in earlier:
             if when is not None and when > approval.approval_date:
-                problems.append(
-                    (loc, f"dated after the approval (晚于审批日期{approval.approval_date}的{label})", when)
+                problems.add(
+                    loc, f"dated after the approval (晚于审批日期{approval.approval_date}的{label})", when
                 )
         extra = [m for m in approval.guarantee_methods if m not in self.request.guarantee_methods]
-        problems += security_problems(extra, self.guarantee, ("guarantee",))
-        raise_problems(problems, "credit approval")
+        check_security(extra, self.guarantee, ("guarantee",), problems)
+        problems.raise_if_any("credit approval")
         return self
 
     def approved_terms(self) -> Terms | None:

@@ -12,18 +12,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pydantic import model_validator
-
 from dossier.config import Config
 from dossier.domain.dates import add_months
 from dossier.domain.enums import LabeledEnum
-from dossier.domain.identifiers.types import ContractNumber
-from dossier.domain.models import Lender, Party, PositiveMoney, labelled
-from dossier.kinds.base import Kind, secured_debt_subjects
+from dossier.domain.models import Lender, PositiveMoney, labelled
+from dossier.domain.rules import Problems
+from dossier.kinds.base import Kind
 from dossier.kinds.contract_common import (
-    ContractBase,
     ContractParty,
-    Problems,
+    SecuredDebtContract,
     dispute_values,
     lender_service_row,
     party_service_row,
@@ -42,16 +39,11 @@ class ResolutionBody(LabeledEnum):
     BOARD = ("board", "董事会")
 
 
-class GuaranteeContractInput(ContractBase):
+class GuaranteeContractInput(SecuredDebtContract):
     lender: Lender = labelled("债权人")
     guarantor: ContractParty = labelled("保证人")
-    debtor: Party = labelled("债务人")
-    main_contract_number: ContractNumber = labelled("主合同编号")
-    main_contract_name: str = labelled("主合同名称", default="借款合同", min_length=1, max_length=100)
     claim_type: str = labelled("被保证主债权种类", min_length=1, max_length=100)
     claim_amount: PositiveMoney = labelled("被保证主债权本金数额")
-    debt_start: date = labelled("债务履行期限起始日")
-    debt_end: date = labelled("债务履行期限届满日")
     guarantee_period_end: date | None = labelled("保证期间届满日", default=None)
     guarantee_period_months: int | None = labelled(
         "保证期间(主债务履行期限届满之日起月数)", default=None, ge=1, le=120
@@ -60,15 +52,7 @@ class GuaranteeContractInput(ContractBase):
     resolution_body: ResolutionBody = labelled("决议机关", default=ResolutionBody.BOARD)
     resolution_date: date | None = labelled("决议日期", default=None)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> GuaranteeContractInput:
-        problems = Problems()
-        if self.debt_end <= self.debt_start:
-            problems.add(
-                ("debt_end",),
-                "must be after the start of the debt (债务履行期限届满日须晚于起始日)",
-                self.debt_end,
-            )
+    def check(self, problems: Problems) -> None:
         if self.guarantee_period_end is not None and self.guarantee_period_months is not None:
             problems.add(
                 ("guarantee_period_months",),
@@ -101,8 +85,6 @@ class GuaranteeContractInput(ContractBase):
                     "the resolution must precede the contract (决议日期不得晚于合同签订日期)",
                     self.resolution_date,
                 )
-        problems.raise_if_any(type(self).__name__)
-        return self
 
 
 @dataclass(frozen=True)
@@ -167,6 +149,6 @@ KIND = Kind(
     derive=derive,
     category="contracts",
     doc_type="guarantee-contract",
-    subjects=secured_debt_subjects,
+    subjects=GuaranteeContractInput.subjects,
     filename=lambda d: f"保证合同-{d.contract_number}",
 )

@@ -38,16 +38,15 @@ from dossier.domain.models import (
     labelled,
 )
 from dossier.domain.money import ZERO, format_amount
+from dossier.domain.rules import Problems
 from dossier.finance.classification import (
     ClassificationSettings,
-    FiveClass,
     days_past_due,
     dpd_floor,
-    parse_five_class,
     rule_sets,
     worse,
 )
-from dossier.finance.inspection import (
+from dossier.finance.inspection_cadence import (
     first_inspection_due,
     inspection_interval_months,
     inspection_settings,
@@ -55,6 +54,7 @@ from dossier.finance.inspection import (
 )
 from dossier.finance.ratios import current_ratio, debt_to_asset, mortgage_ratio, quick_ratio
 from dossier.kinds.base import Kind
+from dossier.kinds.classification_fields import FiveClassField, RuleSetName
 
 CHECKED = "☑"
 UNCHECKED = "☐"
@@ -78,11 +78,6 @@ class FundMisuse(LabeledEnum):
     YES = ("yes", "是", "挪用")
 
 
-def _five_class_input(value: Any) -> Any:
-    # Officers type 正常/关注类 as often as the English names; parse_five_class reads both.
-    return parse_five_class(value) if isinstance(value, str) and not isinstance(value, FiveClass) else value
-
-
 def _misuse_input(value: Any) -> Any:
     # YAML reads a bare yes/no as a boolean.
     if isinstance(value, bool):
@@ -90,7 +85,6 @@ def _misuse_input(value: Any) -> Any:
     return value
 
 
-FiveClassField = Annotated[FiveClass, BeforeValidator(_five_class_input)]
 MisuseField = Annotated[FundMisuse, BeforeValidator(_misuse_input)]
 InspectorName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 
@@ -111,10 +105,12 @@ class InspectedLoan(DomainModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> InspectedLoan:
+        problems = Problems()
         if self.maturity_date <= self.start_date:
-            raise ValueError("maturity must be after the disbursement date (到期日须晚于发放日)")
+            problems.add((), "maturity must be after the disbursement date (到期日须晚于发放日)")
         if self.balance is not None and self.balance > self.amount:
-            raise ValueError("balance exceeds the amount disbursed (贷款余额大于发放金额)")
+            problems.add((), "balance exceeds the amount disbursed (贷款余额大于发放金额)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
@@ -135,8 +131,10 @@ class FundUse(DomainModel):
 
     @model_validator(mode="after")
     def _detail_when_misused(self) -> FundUse:
+        problems = Problems()
         if self.misused is FundMisuse.YES and not self.misuse_detail:
-            raise ValueError("misuse found: describe it in misuse_detail (存在挪用的，须填写挪用情况说明)")
+            problems.add((), "misuse found: describe it in misuse_detail (存在挪用的，须填写挪用情况说明)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
@@ -153,28 +151,33 @@ class Repayment(DomainModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Repayment:
+        problems = Problems()
         if (self.interest_due is None) != (self.interest_paid is None):
-            raise ValueError(
-                "give both interest due and interest paid, or neither (应还利息与实还利息须同时填写)"
+            problems.add(
+                (), "give both interest due and interest paid, or neither (应还利息与实还利息须同时填写)"
             )
         if self.interest_due is not None and self.interest_paid is not None:
-            if self.interest_paid > self.interest_due:
-                raise ValueError("interest paid exceeds interest due (实还利息大于应还利息)")
             computed = self.interest_due - self.interest_paid
-            if self.interest_arrears is not None and self.interest_arrears != computed:
-                raise ValueError(
+            if self.interest_paid > self.interest_due:
+                problems.add((), "interest paid exceeds interest due (实还利息大于应还利息)")
+            elif self.interest_arrears is not None and self.interest_arrears != computed:
+                problems.add(
+                    (),
                     f"interest arrears should be {format_amount(computed)}, interest due minus paid "
-                    f"(欠息应为应还利息减实还利息 {format_amount(computed)})"
+                    f"(欠息应为应还利息减实还利息 {format_amount(computed)})",
                 )
         unpaid = [v for v in (overdue_principal(self), interest_arrears(self)) if v is not None]
         if any(v > 0 for v in unpaid) and self.earliest_unpaid_due is None:
-            raise ValueError(
-                "amounts are unpaid: give the earliest unpaid due date (存在欠本欠息，须填写最早未还款到期日)"
+            problems.add(
+                (),
+                "amounts are unpaid: give the earliest unpaid due date "
+                "(存在欠本欠息，须填写最早未还款到期日)",
             )
         if self.earliest_unpaid_due is not None and len(unpaid) == 2 and not any(v > 0 for v in unpaid):
-            raise ValueError(
-                "an unpaid due date is given but nothing is unpaid (未欠本欠息，不应填写最早未还款到期日)"
+            problems.add(
+                (), "an unpaid due date is given but nothing is unpaid (未欠本欠息，不应填写最早未还款到期日)"
             )
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
@@ -190,10 +193,12 @@ class FinancialSnapshot(DomainModel):
 
     @model_validator(mode="after")
     def _parts_fit(self) -> FinancialSnapshot:
+        problems = Problems()
         if self.current_assets > self.total_assets:
-            raise ValueError("current assets exceed total assets (流动资产大于资产总额)")
+            problems.add((), "current assets exceed total assets (流动资产大于资产总额)")
         if self.inventory > self.current_assets:
-            raise ValueError("inventory exceeds current assets (存货大于流动资产)")
+            problems.add((), "inventory exceeds current assets (存货大于流动资产)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
@@ -213,8 +218,10 @@ class CollateralCheck(DomainModel):
 
     @model_validator(mode="after")
     def _date_needs_value(self) -> CollateralCheck:
+        problems = Problems()
         if self.revaluation_date is not None and self.revalued_value is None:
-            raise ValueError("a revaluation date needs the revalued value (填写重估日期的须填写重估价值)")
+            problems.add((), "a revaluation date needs the revalued value (填写重估日期的须填写重估价值)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
@@ -229,19 +236,8 @@ class WarningSignals(DomainModel):
 
 class ClassificationProposal(DomainModel):
     proposal: FiveClassField = labelled("分类建议")
-    rules: str | None = labelled("分类规则", default=None, max_length=40)
+    rules: RuleSetName | None = labelled("分类规则", default=None, max_length=40)
     reason: str | None = labelled("分类理由", default=None, max_length=2000)
-
-    @field_validator("rules")
-    @classmethod
-    def _known_rules(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        known = rule_sets(config_from_context(info))
-        if value not in known:
-            accepted = ", ".join(f"{name} ({label})" for name, label in known.items())
-            raise ValueError(f"unknown rule set (未知分类规则) {value!r}; accepted (可选): {accepted}")
-        return value
 
 
 class InspectionInput(DomainModel):
@@ -266,15 +262,6 @@ class InspectionInput(DomainModel):
     inspectors: list[InspectorName] = labelled("检查人", min_length=1, max_length=2)
     reviewer: str | None = labelled("审核人", default=None, max_length=50)
 
-    # Field validators see the fields declared before them, so a rule spanning blocks reports the block.
-    @field_validator("last_check_date")
-    @classmethod
-    def _last_before_this(cls, value: date | None, info: ValidationInfo) -> date | None:
-        check = info.data.get("check_date")
-        if value is not None and check is not None and value >= check:
-            raise ValueError("the last check must precede this one (上次检查日期须早于本次检查日期)")
-        return value
-
     @field_validator("inspectors")
     @classmethod
     def _distinct_inspectors(cls, value: list[str]) -> list[str]:
@@ -295,60 +282,68 @@ class InspectionInput(DomainModel):
             )
         return key
 
-    @field_validator("loan")
-    @classmethod
-    def _disbursed_before_check(cls, loan: InspectedLoan, info: ValidationInfo) -> InspectedLoan:
-        check = info.data.get("check_date")
-        if check is not None and loan.start_date > check:
-            raise ValueError("the loan is disbursed after the check date (发放日晚于检查日期)")
-        return loan
+    @model_validator(mode="after")
+    def _fits_the_check(self) -> InspectionInput:
+        # A rule spanning blocks reports the block it finds wrong, once.
+        problems = Problems()
+        check, loan = self.check_date, self.loan
+        if self.last_check_date is not None and self.last_check_date >= check:
+            problems.add(
+                ("last_check_date",),
+                "the last check must precede this one (上次检查日期须早于本次检查日期)",
+                self.last_check_date,
+            )
+        if loan.start_date > check:
+            problems.add(("loan",), "the loan is disbursed after the check date (发放日晚于检查日期)")
+        else:  # funds and repayments are checked against a loan that fits the check
+            for loc, message in (
+                (("fund_use",), self._fund_use_problem()),
+                (("repayment",), self._repayment_problem()),
+            ):
+                if message is not None:
+                    problems.add(loc, message)
+        problems.raise_if_any(type(self).__name__)
+        return self
 
-    @field_validator("fund_use")
-    @classmethod
-    def _flows_fit_loan(cls, fund_use: FundUse, info: ValidationInfo) -> FundUse:
-        loan: InspectedLoan | None = info.data.get("loan")
-        check = info.data.get("check_date")
-        if loan is None or check is None:
-            return fund_use
+    def _fund_use_problem(self) -> str | None:
+        """Fund flows dated inside disbursement to check date, adding up to no more than the loan."""
+        fund_use, loan, check = self.fund_use, self.loan, self.check_date
         for i, flow in enumerate(fund_use.flows, start=1):
             if not loan.start_date <= flow.date <= check:
-                raise ValueError(
+                return (
                     f"fund flow {i} is dated outside disbursement to check date "
                     f"(第{i}笔资金流向日期不在发放日至检查日之间)"
                 )
         total = sum((flow.amount for flow in fund_use.flows), ZERO)
         if total > loan.amount:
-            raise ValueError(
+            return (
                 f"fund flows total {format_amount(total)}, more than the amount disbursed "
                 f"(资金流向合计 {format_amount(total)} 大于发放金额)"
             )
-        return fund_use
+        return None
 
-    @field_validator("repayment")
-    @classmethod
-    def _repayment_fits_loan(cls, repayment: Repayment, info: ValidationInfo) -> Repayment:
-        loan: InspectedLoan | None = info.data.get("loan")
-        check = info.data.get("check_date")
-        if loan is None or check is None:
-            return repayment
+    def _repayment_problem(self) -> str | None:
+        """Repayments that fit the loan: principal within it, its balance agreeing, an unpaid due date
+        inside the loan's life."""
+        repayment, loan, check = self.repayment, self.loan, self.check_date
         if repayment.principal_paid is not None:
             if repayment.principal_paid > loan.amount:
-                raise ValueError("principal repaid exceeds the amount disbursed (累计实还本金大于发放金额)")
+                return "principal repaid exceeds the amount disbursed (累计实还本金大于发放金额)"
             computed = loan.amount - repayment.principal_paid
             if loan.balance is not None and loan.balance != computed:
-                raise ValueError(
+                return (
                     f"loan.balance should be {format_amount(computed)}, amount minus principal repaid "
                     f"(贷款余额应为发放金额减累计实还本金 {format_amount(computed)})"
                 )
         elif loan.balance is None:
-            raise ValueError("give loan.balance or repayment.principal_paid (须填写贷款余额或累计实还本金)")
+            return "give loan.balance or repayment.principal_paid (须填写贷款余额或累计实还本金)"
         due = repayment.earliest_unpaid_due
         if due is not None and not loan.start_date < due <= check:
-            raise ValueError(
+            return (
                 "the earliest unpaid due date must fall after disbursement and by the check date "
                 "(最早未还款到期日须晚于发放日且不晚于检查日期)"
             )
-        return repayment
+        return None
 
 
 # -- derivation -------------------------------------------------------------------------------------------

@@ -26,21 +26,14 @@ from dossier.domain.models import (
     labelled,
 )
 from dossier.domain.money import ZERO
+from dossier.domain.rules import Problems
 from dossier.errors import FieldProblem
 from dossier.finance.schedule import RepaymentMethod
 from dossier.finance.working_capital import WorkingCapitalInput, estimate_working_capital
 from dossier.kinds.base import Kind
-from dossier.kinds.credit_file import (
-    CreditFile,
-    GuaranteeMethods,
-    Investigators,
-    Loc,
-    Terms,
-    derive_file,
-    raise_problems,
-    security_problems,
-    terms_facts,
-)
+from dossier.kinds.credit_file import CreditFile, Investigators, derive_file
+from dossier.kinds.credit_security import check_security
+from dossier.kinds.credit_terms import GuaranteeMethods, Terms, terms_facts
 
 _WORKING_CAPITAL_PRODUCTS = (Product.WORKING_CAPITAL, Product.SMALL_BUSINESS_WORKING_CAPITAL)
 
@@ -94,17 +87,14 @@ class WorkingCapitalBlock(DomainModel):
     @model_validator(mode="after")
     def _costed(self) -> WorkingCapitalBlock:
         if self.last_year_cost_of_sales == 0 and (self.inventory or self.payables or self.prepayments):
-            raise_problems(
-                [
-                    (
-                        ("last_year_cost_of_sales",),
-                        "inventory, payables and prepayments turn over against the cost of sales, which is "
-                        "zero (存货、应付、预付账款按销售成本计算周转，销售成本不能为零)",
-                        self.last_year_cost_of_sales,
-                    )
-                ],
-                "working capital",
+            problems = Problems()
+            problems.add(
+                ("last_year_cost_of_sales",),
+                "inventory, payables and prepayments turn over against the cost of sales, which is "
+                "zero (存货、应付、预付账款按销售成本计算周转，销售成本不能为零)",
+                self.last_year_cost_of_sales,
             )
+            problems.raise_if_any("working capital")
         return self
 
 
@@ -133,46 +123,36 @@ class InvestigationInput(CreditFile):
 
     @model_validator(mode="after")
     def _proposal_fits(self) -> InvestigationInput:
-        problems: list[tuple[Loc, str, Any]] = []
+        problems = Problems()
         requested = self.request.amount
         if self.conclusion.amount > requested:
-            problems.append(
-                (
-                    ("conclusion", "amount"),
-                    f"the proposed amount exceeds the {requested} applied for "
-                    f"(建议金额不得超过申请金额{requested}元)",
-                    self.conclusion.amount,
-                )
+            problems.add(
+                ("conclusion", "amount"),
+                f"the proposed amount exceeds the {requested} applied for "
+                f"(建议金额不得超过申请金额{requested}元)",
+                self.conclusion.amount,
             )
         used = sum((u.amount for u in self.usage_plan), ZERO)
         if used > requested:
-            problems.append(
-                (
-                    ("usage_plan",),
-                    f"the use-of-funds plan totals {used}, more than the {requested} applied for "
-                    f"(用款计划合计{used}元超过申请金额{requested}元)",
-                    used,
-                )
+            problems.add(
+                ("usage_plan",),
+                f"the use-of-funds plan totals {used}, more than the {requested} applied for "
+                f"(用款计划合计{used}元超过申请金额{requested}元)",
+                used,
             )
         if self.credit_record.query_date > self.conclusion.investigation_date:
-            problems.append(
-                (
-                    ("credit_record", "query_date"),
-                    "the credit report is dated after the investigation (征信查询日期晚于调查日期)",
-                    self.credit_record.query_date,
-                )
+            problems.add(
+                ("credit_record", "query_date"),
+                "the credit report is dated after the investigation (征信查询日期晚于调查日期)",
+                self.credit_record.query_date,
             )
         if isinstance(self.borrower, EnterpriseBorrower) and self.operations is None:
-            problems.append(
-                (
-                    ("operations",),
-                    "an enterprise borrower needs its operations (企业客户须填写经营情况)",
-                    None,
-                )
+            problems.add(
+                ("operations",), "an enterprise borrower needs its operations (企业客户须填写经营情况)", None
             )
         extra = [m for m in self.conclusion.guarantee_methods if m not in self.request.guarantee_methods]
-        problems += security_problems(extra, self.guarantee, ("guarantee",))
-        raise_problems(problems, "investigation report")
+        check_security(extra, self.guarantee, ("guarantee",), problems)
+        problems.raise_if_any("investigation report")
         return self
 
 

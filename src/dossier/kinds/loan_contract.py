@@ -18,6 +18,7 @@ from dossier.domain.dates import add_months
 from dossier.domain.enums import GuaranteeMethod, LabeledEnum, PaymentMode, Product, RateType
 from dossier.domain.identifiers.types import ContractNumber, config_from_context
 from dossier.domain.models import DomainModel, Lender, Loan, Percent, RateTerms, labelled
+from dossier.domain.rules import Problems
 from dossier.finance.daycount import day_basis
 from dossier.finance.penalty import ChargeKind, penalty_rate, penalty_settings
 from dossier.finance.schedule import RepaymentMethod, build_schedule, schedule_totals
@@ -25,7 +26,6 @@ from dossier.kinds.base import Kind
 from dossier.kinds.contract_common import (
     ContractBase,
     ContractParty,
-    Problems,
     dispute_values,
     lender_service_row,
     party_service_row,

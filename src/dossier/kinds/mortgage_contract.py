@@ -12,17 +12,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from pydantic import model_validator
-
 from dossier.config import Config
-from dossier.domain.identifiers.types import ContractNumber
-from dossier.domain.models import Collateral, Lender, Party, PositiveMoney, labelled
+from dossier.domain.models import Collateral, Lender, PositiveMoney, labelled
+from dossier.domain.rules import Problems
 from dossier.finance.ratios import mortgage_ratio
-from dossier.kinds.base import Kind, secured_debt_subjects
+from dossier.kinds.base import Kind
 from dossier.kinds.contract_common import (
-    ContractBase,
     ContractParty,
-    Problems,
+    SecuredDebtContract,
     dispute_values,
     lender_service_row,
     party_service_row,
@@ -34,16 +31,9 @@ _FULL_COVER_PERCENT = Decimal(100)
 _STALE_APPRAISAL_DAYS = 365
 
 
-class MortgageContractInput(ContractBase):
+class MortgageContractInput(SecuredDebtContract):
     lender: Lender = labelled("抵押权人")
     mortgagor: ContractParty = labelled("抵押人")
-    debtor: Party = labelled("债务人")
-    main_contract_number: ContractNumber = labelled("主合同编号")
-    main_contract_name: str = labelled("主合同名称", default="借款合同", min_length=1, max_length=100)
-    claim_type: str = labelled("被担保主债权种类", min_length=1, max_length=100)
-    claim_amount: PositiveMoney = labelled("被担保主债权本金数额")
-    debt_start: date = labelled("债务履行期限起始日")
-    debt_end: date = labelled("债务履行期限届满日")
     collateral: list[Collateral] = labelled("抵押财产", min_length=1)
     max_amount: bool = labelled("最高额抵押", default=False)
     max_claim_amount: PositiveMoney | None = labelled("最高债权额", default=None)
@@ -53,15 +43,7 @@ class MortgageContractInput(ContractBase):
     insurance_required: bool = labelled("抵押财产投保", default=True)
     insurance_amount: PositiveMoney | None = labelled("保险金额", default=None)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> MortgageContractInput:
-        problems = Problems()
-        if self.debt_end <= self.debt_start:
-            problems.add(
-                ("debt_end",),
-                "must be after the start of the debt (债务履行期限届满日须晚于起始日)",
-                self.debt_end,
-            )
+    def check(self, problems: Problems) -> None:
         if self.max_amount:
             self._check_max_amount(problems)
         else:
@@ -84,8 +66,6 @@ class MortgageContractInput(ContractBase):
                 self.insurance_amount,
             )
         _check_duplicates(self.collateral, problems)
-        problems.raise_if_any(type(self).__name__)
-        return self
 
     def _check_max_amount(self, problems: Problems) -> None:
         if self.max_claim_amount is None:
@@ -199,6 +179,6 @@ KIND = Kind(
     derive=derive,
     category="contracts",
     doc_type="mortgage-contract",
-    subjects=secured_debt_subjects,
+    subjects=MortgageContractInput.subjects,
     filename=lambda d: f"{'最高额抵押合同' if d.max_amount else '抵押合同'}-{d.contract_number}",
 )

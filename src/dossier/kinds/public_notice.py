@@ -12,13 +12,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import ValidationInfo, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
 from dossier.config import Config
 from dossier.domain.enums import LabeledEnum
 from dossier.domain.identifiers.types import ContractNumber, ReceiptNumber
 from dossier.domain.models import NonNegativeMoney, Party, labelled
 from dossier.domain.money import ZERO
+from dossier.domain.rules import Problems
 from dossier.kinds.base import Kind, Subject, party_subject
 from dossier.kinds.notice_common import NoticeHeader
 
@@ -44,13 +45,14 @@ class DebtorRow(Party):
 
     @model_validator(mode="after")
     def _owes_something(self) -> DebtorRow:
+        problems = Problems()
         if self.principal == 0 and self.interest == 0:
-            raise ValueError("the debtor owes nothing (本金余额与欠息均为零，不应列入催收公告)")
+            problems.add((), "the debtor owes nothing (本金余额与欠息均为零，不应列入催收公告)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
 class PublicNoticeInput(NoticeHeader):
-    # Field order matters: each field validator below reads only fields declared before it.
     media_name: str = labelled("媒体名称", min_length=1, max_length=100)
     media_level: MediaLevel = labelled("媒体级别")
     publish_date: date = labelled("刊登日期")
@@ -59,26 +61,26 @@ class PublicNoticeInput(NoticeHeader):
     debtors: list[DebtorRow] = labelled("债务人清单", min_length=1)
     contact: str | None = labelled("联系人及电话", default=None, max_length=80)
 
-    @field_validator("publish_date", mode="after")
-    @classmethod
-    def _published_after_signing(cls, value: date, info: ValidationInfo) -> date:
-        notice = info.data.get("notice_date")
-        if notice is not None and value < notice:
-            raise ValueError(
-                f"the publication date is before the notice date {notice} (刊登日期早于公告落款日期 {notice})"
+    @model_validator(mode="after")
+    def _dated_around_the_notice(self) -> PublicNoticeInput:
+        problems = Problems()
+        notice = self.notice_date
+        if self.publish_date < notice:
+            problems.add(
+                ("publish_date",),
+                f"the publication date is before the notice date {notice} "
+                f"(刊登日期早于公告落款日期 {notice})",
+                self.publish_date,
             )
-        return value
-
-    @field_validator("as_of", mode="after")
-    @classmethod
-    def _cut_off_not_after_notice(cls, value: date, info: ValidationInfo) -> date:
-        notice = info.data.get("notice_date")
-        if notice is not None and value > notice:
-            raise ValueError(
+        if self.as_of > notice:
+            problems.add(
+                ("as_of",),
                 f"the cut-off date is after the notice date {notice} "
-                f"(欠款截至日不能晚于公告落款日期 {notice})"
+                f"(欠款截至日不能晚于公告落款日期 {notice})",
+                self.as_of,
             )
-        return value
+        problems.raise_if_any(type(self).__name__)
+        return self
 
     @field_validator("debtors", mode="after")
     @classmethod

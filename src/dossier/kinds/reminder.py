@@ -9,6 +9,7 @@ from pydantic import model_validator
 
 from dossier.config import Config
 from dossier.domain.models import NonNegativeMoney, Party, labelled
+from dossier.domain.rules import Problems
 from dossier.finance.daycount import day_basis, days_between, simple_interest
 from dossier.finance.reminders import is_short_term, reminder_due_date
 from dossier.kinds.base import Kind
@@ -27,10 +28,12 @@ class ReminderInput(NoticeHeader):
 
     @model_validator(mode="after")
     def _consistent(self) -> ReminderInput:
+        problems = Problems()
         if self.principal_due > self.balance:
-            raise ValueError("principal due exceeds the balance (本次应还本金大于贷款余额)")
+            problems.add((), "principal due exceeds the balance (本次应还本金大于贷款余额)")
         if self.interest_from >= self.due_date:
-            raise ValueError("interest start must be before the due date (计息起始日须早于还款日)")
+            problems.add((), "interest start must be before the due date (计息起始日须早于还款日)")
+        problems.raise_if_any(type(self).__name__)
         return self
 
 

@@ -3,30 +3,26 @@ against the days-past-due floor, the measures taken and the people informed (dom
 
 Derived: 逾期天数 from the earliest unpaid due date (the due date itself is day 0), the five-class floor
 those days impose under the configured rules (dossier.finance.classification), the class recorded
-(worse of the proposal and the floor) and the overdue total. :func:`from_ledger` fills what the loan
-ledger knows (dossier.ledger).
+(worse of the proposal and the floor) and the overdue total. The loan ledger fills what it knows
+(dossier.ledger.inputs.warning_report_input).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
-from pydantic import StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import StringConstraints, model_validator
 
 from dossier.config import Config
 from dossier.domain.enums import LabeledEnum
-from dossier.domain.identifiers.types import config_from_context
 from dossier.domain.models import DomainModel, Lender, NonNegativeMoney, Party, labelled
+from dossier.domain.rules import Problems
 from dossier.finance.classification import days_past_due, dpd_floor, rule_sets, worse
 from dossier.kinds.base import Kind
-from dossier.kinds.inspection import FiveClassField
+from dossier.kinds.classification_fields import FiveClassField, RuleSetName
 from dossier.kinds.notice_common import LoanRef
-
-if TYPE_CHECKING:
-    from dossier.ledger.store import LoanView
 
 TITLE = "风险预警报告"
 
@@ -70,43 +66,34 @@ class WarningReportInput(DomainModel):
     unpaid_interest: NonNegativeMoney = labelled("欠息", default=Decimal("0.00"))
     current_class: FiveClassField | None = labelled("当前五级分类", default=None)
     proposed_class: FiveClassField = labelled("拟认定分类")
-    rules: str | None = labelled("分类规则", default=None, max_length=40)
+    rules: RuleSetName | None = labelled("分类规则", default=None, max_length=40)
     signals: list[Signal] = labelled("预警信号", min_length=1)
     measures: list[Line] = labelled("应对措施", min_length=1)
     informed: list[Informed] = labelled("已报告人员", default_factory=list)
     reporter: Name = labelled("报告人")
     reviewer: Name | None = labelled("复核人", default=None)
 
-    @field_validator("rules")
-    @classmethod
-    def _known_rules(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None:
-            return None
-        known = rule_sets(config_from_context(info))
-        if value not in known:
-            accepted = ", ".join(f"{name} ({label})" for name, label in known.items())
-            raise ValueError(f"unknown rule set (未知分类规则) {value!r}; accepted (可选): {accepted}")
-        return value
-
     @model_validator(mode="after")
     def _consistent(self) -> WarningReportInput:
+        problems = Problems()
         if self.balance > self.loan.amount:
-            raise ValueError("balance exceeds the loan amount (贷款余额大于贷款金额)")
+            problems.add((), "balance exceeds the loan amount (贷款余额大于贷款金额)")
         if self.overdue_principal > self.balance:
-            raise ValueError("overdue principal exceeds the balance (逾期本金大于贷款余额)")
+            problems.add((), "overdue principal exceeds the balance (逾期本金大于贷款余额)")
         if self.earliest_unpaid_due is not None and self.earliest_unpaid_due > self.as_of:
-            raise ValueError(
-                "the earliest unpaid due date is after the report date (最早未还款到期日晚于报告日)"
+            problems.add(
+                (), "the earliest unpaid due date is after the report date (最早未还款到期日晚于报告日)"
             )
         if (self.overdue_principal > 0 or self.unpaid_interest > 0) and self.earliest_unpaid_due is None:
-            raise ValueError(
-                "overdue amounts need the earliest unpaid due date (有逾期金额时须填写最早未还款到期日)"
+            problems.add(
+                (), "overdue amounts need the earliest unpaid due date (有逾期金额时须填写最早未还款到期日)"
             )
         for signal in self.signals:
             if signal.found_on > self.as_of:
-                raise ValueError(
-                    f"a signal found on {signal.found_on} is after the report date (发现日期晚于报告日)"
+                problems.add(
+                    (), f"a signal found on {signal.found_on} is after the report date (发现日期晚于报告日)"
                 )
+        problems.raise_if_any(type(self).__name__)
         return self
 
 
@@ -137,57 +124,6 @@ def derive(data: WarningReportInput, config: Config) -> dict[str, Any]:
     }
 
 
-def from_ledger(
-    view: LoanView,
-    as_of: date,
-    *,
-    measures: Sequence[str],
-    reporter: str,
-    lender: Mapping[str, Any] | None = None,
-    proposed_class: str | None = None,
-    signals: Sequence[Mapping[str, Any]] = (),
-    informed: Sequence[Mapping[str, Any]] = (),
-    config: Config | None = None,
-) -> dict[str, Any]:
-    """A warning-report input from a ledger loan (read only): the loan, its balance and arrears, the class
-    recorded and, when it is past due, the overdue signal. The officer supplies the measures, the other
-    signals and the people informed; the proposed class defaults to the ledger's (recorded class and DPD
-    floor). The lender defaults to [ledger.lender]. Validate it with the kind's schema like any input."""
-    from dossier.ledger.due import final_class_of
-    from dossier.ledger.inputs import loan_ref, party
-    from dossier.ledger.settings import ledger_settings
-
-    found: list[dict[str, Any]] = []
-    if view.is_overdue and view.overdue_since is not None:
-        dpd = days_past_due(view.overdue_since, as_of)
-        found.append(
-            {
-                "kind": SignalKind.OVERDUE.value,
-                "found_on": min(as_of, view.as_of),
-                "description": (
-                    f"逾期{dpd}天，逾期本金{view.overdue_principal}元，欠息{view.overdue_interest}元"
-                ),
-                "source": f"贷款台账（{view.as_of.isoformat()}）",
-            }
-        )
-    return {
-        "as_of": as_of,
-        "lender": dict(lender) if lender is not None else ledger_settings(config).lender.as_input(),
-        "borrower": party(view),
-        "loan": loan_ref(view),
-        "balance": view.balance,
-        "earliest_unpaid_due": view.overdue_since if view.is_overdue else None,
-        "overdue_principal": view.overdue_principal,
-        "unpaid_interest": view.overdue_interest,
-        "current_class": view.five_class.value,
-        "proposed_class": proposed_class or final_class_of(view, as_of, config).value,
-        "signals": [*found, *(dict(s) for s in signals)],
-        "measures": list(measures),
-        "informed": [dict(p) for p in informed],
-        "reporter": reporter,
-    }
-
-
 KIND = Kind(
     name="warning-report",
     title=TITLE,
@@ -198,4 +134,4 @@ KIND = Kind(
     filename=lambda d: f"{TITLE}-{d.loan.contract_number}-{d.as_of.isoformat()}",
 )
 
-__all__ = ["KIND", "Informed", "Signal", "SignalKind", "WarningReportInput", "derive", "from_ledger"]
+__all__ = ["KIND", "Informed", "Signal", "SignalKind", "WarningReportInput", "derive"]

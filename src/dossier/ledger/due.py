@@ -10,7 +10,7 @@
   filed under the loan) ending within [ledger].limitation_alert_days, or ended;
 * guarantee: each guarantor's 保证期间 ending within [ledger].guarantee_alert_days, or ended while unpaid.
 
-Holidays move only the dates [ledger] says they move (see dossier.ledger.calendar).
+Holidays move only the dates [ledger] says they move (see dossier.ledger.workdays).
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from dossier.config import Config
 from dossier.domain.dates import add_months
 from dossier.domain.money import format_amount
 from dossier.finance.classification import FiveClass, dpd_floor, worse
-from dossier.finance.inspection import first_inspection_due, next_inspection_date
+from dossier.finance.inspection_cadence import first_inspection_due, next_inspection_date
 from dossier.finance.reminders import plan_ahead_date, reminder_due_date
 from dossier.ledger.buckets import bucket_of
-from dossier.ledger.calendar import action_date, period_end
-from dossier.ledger.figures import dpd_of
+from dossier.ledger.portfolio_totals import dpd_of
 from dossier.ledger.settings import LedgerSettings, ledger_settings
 from dossier.ledger.store import LoanView
+from dossier.ledger.workdays import action_date, period_end
 
 SECTIONS = ("reminder", "look-ahead", "overdue", "class-floor", "inspection", "limitation", "guarantee")
 SECTION_LABELS = {

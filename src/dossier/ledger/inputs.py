@@ -1,8 +1,9 @@
-"""A notice's input, filled from a ledger row: 到期还款提示, 催收通知书 and 催收计划 (the kinds' schemas
-validate it like any hand-written input)."""
+"""A document's input, filled from a ledger row: 到期还款提示, 催收通知书, 催收计划 and 风险预警报告 (the
+kinds' schemas validate it like any hand-written input)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,9 +12,11 @@ from dossier.domain.dates import add_months
 from dossier.domain.document_types import get_document_type
 from dossier.domain.enums import CustomerType, RepaymentMethod
 from dossier.errors import DossierError
-from dossier.ledger.due import guarantee_end, limitation_end
+from dossier.finance.classification import days_past_due
+from dossier.kinds.warning_report import SignalKind
+from dossier.ledger.due import final_class_of, guarantee_end, limitation_end
 from dossier.ledger.plan import next_action
-from dossier.ledger.settings import LedgerSettings
+from dossier.ledger.settings import LedgerSettings, ledger_settings
 from dossier.ledger.store import LoanView
 
 # Months in one interest period: the reminder bills the interest of the period that ends at maturity.
@@ -127,3 +130,50 @@ def plan_input(
 
 def _contact(view: LoanView) -> dict[str, Any]:
     return {"contact": f"客户经理 {view.officer}"} if view.officer else {}
+
+
+def warning_report_input(
+    view: LoanView,
+    as_of: date,
+    *,
+    measures: Sequence[str],
+    reporter: str,
+    lender: Mapping[str, Any] | None = None,
+    proposed_class: str | None = None,
+    signals: Sequence[Mapping[str, Any]] = (),
+    informed: Sequence[Mapping[str, Any]] = (),
+    config: Config | None = None,
+) -> dict[str, Any]:
+    """A warning-report input from a ledger loan (read only): the loan, its balance and arrears, the class
+    recorded and, when it is past due, the overdue signal. The officer supplies the measures, the other
+    signals and the people informed; the proposed class defaults to the ledger's (recorded class and DPD
+    floor). The lender defaults to [ledger.lender]. Validate it with the kind's schema like any input."""
+    found: list[dict[str, Any]] = []
+    if view.is_overdue and view.overdue_since is not None:
+        dpd = days_past_due(view.overdue_since, as_of)
+        found.append(
+            {
+                "kind": SignalKind.OVERDUE.value,
+                "found_on": min(as_of, view.as_of),
+                "description": (
+                    f"逾期{dpd}天，逾期本金{view.overdue_principal}元，欠息{view.overdue_interest}元"
+                ),
+                "source": f"贷款台账（{view.as_of.isoformat()}）",
+            }
+        )
+    return {
+        "as_of": as_of,
+        "lender": dict(lender) if lender is not None else ledger_settings(config).lender.as_input(),
+        "borrower": party(view),
+        "loan": loan_ref(view),
+        "balance": view.balance,
+        "earliest_unpaid_due": view.overdue_since if view.is_overdue else None,
+        "overdue_principal": view.overdue_principal,
+        "unpaid_interest": view.overdue_interest,
+        "current_class": view.five_class.value,
+        "proposed_class": proposed_class or final_class_of(view, as_of, config).value,
+        "signals": [*found, *(dict(s) for s in signals)],
+        "measures": list(measures),
+        "informed": [dict(p) for p in informed],
+        "reporter": reporter,
+    }

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.archive.catalog.ledger_tables import LedgerSnapshot
-from dossier.ledger.figures import portfolio_totals
+from dossier.ledger.portfolio_totals import portfolio_totals
 from dossier.ledger.store import load_views
 
 

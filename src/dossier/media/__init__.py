@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dossier.media.av import av_metadata
-from dossier.media.kinds import MEDIA_TYPES, MediaKind, media_kind
+from dossier.media.media_types import MEDIA_TYPES, MediaKind, media_kind
 from dossier.media.photo import ImageTooLarge, photo_metadata
 from dossier.media.settings import MediaSettings, media_settings
 from indexer.extract.sniff import read_head, sniff_head

@@ -97,7 +97,7 @@ EVIDENCE_LABELS = {"photo": "照片", "video": "录像", "audio": "录音", "any
 
 
 Cadence = Literal["inspection"] | EveryMonths
-"""``inspection``: post-loan checks by five-class, term and grade (dossier.finance.inspection)."""
+"""``inspection``: post-loan checks by five-class, term and grade (dossier.finance.inspection_cadence)."""
 
 
 class Item(_Strict):

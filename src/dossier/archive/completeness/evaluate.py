@@ -46,7 +46,7 @@ from dossier.config import Config
 from dossier.domain.dates import InvalidDate, add_months, parse_date, parse_id_validity
 from dossier.domain.enums import CustomerType, GuaranteeMethod, MaritalStatus, PartyKind, PaymentMode, Product
 from dossier.finance.classification import FiveClass, parse_five_class
-from dossier.finance.inspection import first_inspection_due, inspection_settings, next_inspection_date
+from dossier.finance.inspection_cadence import first_inspection_due, inspection_settings, next_inspection_date
 
 
 class ItemStatus(StrEnum):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel
 
 from dossier.config import Config, default_config
+from dossier.domain.identifiers.section_cache import cached_section
 from dossier.errors import InvalidIdentifier
 
 Kind = Literal["contract", "receipt"]
@@ -34,29 +34,15 @@ def setting_name(kind: Kind = "contract") -> str:
 
 
 class _NumberRules(BaseModel):
-    """The part of [identifiers] this module reads."""
+    """The part of [identifiers] this module reads; pydantic compiles the patterns and names the key of a
+    broken one. The patterns stay settings, not field constraints, because each bank sets its own."""
 
-    contract_number: str
-    receipt_number: str
-
-    @field_validator("contract_number", "receipt_number")
-    @classmethod
-    def _must_compile(cls, pattern: str) -> str:
-        try:
-            _compiled(pattern)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression (正则表达式无效): {exc}") from exc
-        return pattern
+    contract_number: re.Pattern[str]
+    receipt_number: re.Pattern[str]
 
 
-@lru_cache(maxsize=32)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-def number_pattern(kind: Kind = "contract", config: Config | None = None) -> str:
-    """The configured full-match pattern for ``kind``."""
-    rules = (config or default_config()).section(_SECTION, _NumberRules)
+def _compiled_pattern(kind: Kind, config: Config | None) -> re.Pattern[str]:
+    rules = cached_section(config or default_config(), _SECTION, _NumberRules)
     if kind == "contract":
         return rules.contract_number
     if kind == "receipt":
@@ -64,16 +50,22 @@ def number_pattern(kind: Kind = "contract", config: Config | None = None) -> str
     raise ValueError(f"kind must be 'contract' or 'receipt', not {kind!r}")
 
 
+def number_pattern(kind: Kind = "contract", config: Config | None = None) -> str:
+    """The configured full-match pattern for ``kind``."""
+    return _compiled_pattern(kind, config).pattern
+
+
 def parse_contract_number(text: str, *, kind: Kind = "contract", config: Config | None = None) -> str:
     """The normalized number (NFKC, stripped, upper case) if it fully matches the pattern for ``kind``."""
-    pattern = number_pattern(kind, config)
+    compiled = _compiled_pattern(kind, config)
     cleaned = unicodedata.normalize("NFKC", text).strip().upper()
-    if not _compiled(pattern).fullmatch(cleaned):
+    if not compiled.fullmatch(cleaned):
         english, chinese = _NAMES[kind]
         if not cleaned:
             raise InvalidIdentifier(f"{english} is empty ({chinese}为空)")
         key = setting_name(kind)
         # A long pattern (the shipped one is) says nothing to the clerk importing a ledger; the key does.
+        pattern = compiled.pattern
         shown = f": {pattern}" if len(pattern) <= _SHOWN_PATTERN_CHARS else ""
         raise InvalidIdentifier(
             f"{english} {cleaned!r} does not match the pattern set by {key} in the configuration "

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel
 
 from dossier.config import Config, default_config
+from dossier.domain.identifiers.section_cache import cached_section
 from dossier.errors import InvalidIdentifier
 
 _NAME = "mobile number (手机号码)"
@@ -18,35 +18,22 @@ _COUNTRY_PREFIXES = ("(+86)", "(86)", "+86", "0086")
 
 
 class _MobileRules(BaseModel):
-    """The part of [identifiers] this module reads."""
+    """The part of [identifiers] this module reads; pydantic compiles the pattern and names the key of a
+    broken one."""
 
-    mobile: str
-
-    @field_validator("mobile")
-    @classmethod
-    def _must_compile(cls, pattern: str) -> str:
-        try:
-            _compiled(pattern)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression (正则表达式无效): {exc}") from exc
-        return pattern
-
-
-@lru_cache(maxsize=32)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    mobile: re.Pattern[str]
 
 
 def parse_mobile(number: str, config: Config | None = None) -> str:
     """The bare 11-digit number, after removing separators and a +86 / 0086 country code."""
-    pattern = (config or default_config()).section("identifiers", _MobileRules).mobile
+    pattern = cached_section(config or default_config(), "identifiers", _MobileRules).mobile
     cleaned = _SEPARATORS_RE.sub("", unicodedata.normalize("NFKC", number))
     for prefix in _COUNTRY_PREFIXES:
         if cleaned.startswith(prefix):
             cleaned = cleaned.removeprefix(prefix)
             break
-    if not _compiled(pattern).fullmatch(cleaned):
+    if not pattern.fullmatch(cleaned):
         raise InvalidIdentifier(
-            f"{_NAME} does not match the pattern {pattern} (手机号码格式错误): {number!r}"
+            f"{_NAME} does not match the pattern {pattern.pattern} (手机号码格式错误): {number!r}"
         )
     return cleaned

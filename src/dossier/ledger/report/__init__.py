@@ -1,4 +1,4 @@
-"""Monthly and 旬 portfolio reports: figures (figures.py), tables shared by both outputs (tables.py),
+"""Monthly and 旬 portfolio reports: figures (period_figures.py), tables shared by both outputs (tables.py),
 charts (charts.py), the DOCX (docx_writer.py) and the XLSX (xlsx_writer.py)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dossier.archive.home import Archive
-from dossier.ledger.report.figures import ReportFigures, report_figures
+from dossier.ledger.report.period_figures import ReportFigures, report_figures
 from dossier.ledger.report.periods import Period
 
 

@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
-from dossier.ledger.report.figures import ReportFigures
+from dossier.ledger.report.period_figures import ReportFigures
 
 # Chinese labels need a CJK font; the first one installed wins (make setup installs Noto CJK).
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei")

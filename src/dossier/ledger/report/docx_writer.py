@@ -14,7 +14,7 @@ from docx.shared import Cm, Pt
 
 from dossier.domain.money import format_amount
 from dossier.ledger.report import tables
-from dossier.ledger.report.figures import ReportFigures
+from dossier.ledger.report.period_figures import ReportFigures
 
 _FONT = "宋体"
 

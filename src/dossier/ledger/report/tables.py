@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from dossier.ledger.report.figures import ReportFigures
+from dossier.ledger.report.period_figures import ReportFigures
 
 Rows = list[list[Any]]
 
@@ -62,6 +62,6 @@ def _rate(value: Decimal | None) -> Decimal | str:
 
 
 def _share(part: Decimal, whole: Decimal) -> Decimal | str:
-    from dossier.ledger.report.figures import percent
+    from dossier.ledger.report.period_figures import percent
 
     return _rate(percent(part, whole))

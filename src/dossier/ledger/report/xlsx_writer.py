@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 
 from dossier.cells import set_xlsx_cell
 from dossier.ledger.report import tables
-from dossier.ledger.report.figures import ReportFigures, loan_row
+from dossier.ledger.report.period_figures import ReportFigures, loan_row
 
 _MONEY = "#,##0.00"
 _DETAIL_HEADERS = [

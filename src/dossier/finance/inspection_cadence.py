@@ -17,9 +17,9 @@ from datetime import date, timedelta
 from pydantic import BaseModel, Field
 
 from dossier.config import Config
+from dossier.domain.dates import add_months
 from dossier.errors import ConfigError
 from dossier.finance._common import config_or_default
-from dossier.finance.calendar import add_months
 from dossier.finance.classification import FiveClass, parse_five_class
 
 

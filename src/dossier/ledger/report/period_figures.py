@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from dossier.config import Config
 from dossier.domain.money import ZERO
 from dossier.ledger.due import next_inspection
-from dossier.ledger.figures import PortfolioTotals, dpd_of, outstanding, portfolio_totals
+from dossier.ledger.portfolio_totals import PortfolioTotals, dpd_of, outstanding, portfolio_totals
 from dossier.ledger.report.periods import Period
 from dossier.ledger.settings import ledger_settings
 from dossier.ledger.snapshot import snapshots_until
