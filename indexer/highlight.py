@@ -5,7 +5,9 @@ by the analyzer and looked for in the document's normalized text (NFKC, white sp
 dropped, case ignored); runs may be separated by any punctuation or space, as in the index, and a word run
 only matches a whole word run. Every occurrence is found (overlapping ones too) and mapped back to the
 original text through the analyzer's offset map, so ``ＪＫ２０２６`` is marked for ``JK2026`` and ``中 国``
-for ``中国``.
+for ``中国``. An identifier (a query the analyzer also matches joined, ``analysis.joins_apply``: word runs
+with a digit or an ``@``) also matches where soft breaks (``analysis.SOFT_BREAK``) split its runs, and the
+mark covers the whole identifier with its breaks: ``91350205MA2X⏎K7Q396`` for ``91350205MA2XK7Q396``.
 
 Snippets: windows of about ``width`` characters of the original text; the window holding the most matches is
 chosen first, then the next best among the matches left, up to ``max_snippets``; windows that overlap or touch
@@ -15,10 +17,11 @@ is cut. When nothing matches (a filter-only query) the opening of the text is re
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
-from indexer.analysis import CJK_CLASS, WORD_CLASS, normalize_mapped, script_runs
+from indexer.analysis import CJK_CLASS, SOFT_BREAK, WORD_CLASS, joins_apply, normalize_mapped, script_runs
 from indexer.query import Query, terms_for_highlight
 
 __all__ = ["ELLIPSIS", "Segment", "Snippet", "match_spans", "snippets"]
@@ -31,10 +34,13 @@ _SEP = f"(?:[^\\w{CJK_CLASS}]|_)"  # characters that only separate runs
 _SPACE_RE = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=256)
 def _term_pattern(term: str) -> re.Pattern[str] | None:
     runs = script_runs(term)
     if not runs:
         return None
+    # an identifier (word runs with a digit or @) also matches with soft breaks inside its runs, as joined
+    inside = f"(?:{SOFT_BREAK})" if joins_apply(term) else ""
     parts: list[str] = []
     if not runs[0][1]:
         parts.append(f"(?<!{WORD_CLASS})")  # a word run matches whole words only
@@ -42,7 +48,7 @@ def _term_pattern(term: str) -> re.Pattern[str] | None:
     for run, cjk in runs:
         if previous is not None:
             parts.append(f"{_SEP}+" if previous == cjk else f"{_SEP}*")
-        parts.append(re.escape(run))
+        parts.append(inside.join(map(re.escape, run)))
         previous = cjk
     if not runs[-1][1]:
         parts.append(f"(?!{WORD_CLASS})")
