@@ -136,6 +136,7 @@ __all__ = [
     "normalize_text",
     "query_plan",
     "script_runs",
+    "soft_breaks",
     "standard_analyzer",
 ]
 
@@ -634,23 +635,33 @@ _NO_LINK, _PUNCT_LINK, _SOFT_LINK = 0, 1, 2
 Variant = list[list[tuple[int, int]]]  # tokens, each the spans of the runs it joins (normalized text)
 
 
-def _has_soft_candidate(norm: str) -> bool:
-    """Whether a soft break stands between two word characters somewhere (cheap; usually False)."""
+def soft_breaks(norm: str) -> Iterator[tuple[int, int]]:
+    """Spans of the soft breaks between two word characters of a normalized text, in order."""
     for m in _SOFT_CANDIDATE_RE.finditer(norm):
         a = m.start()
         if a > 0 and _WORD_CHAR_RE.match(norm, a - 1) and _SOFT_RE.fullmatch(m.group()):
-            return True
-    return False
+            yield m.span()
+
+
+def _has_soft_candidate(norm: str) -> bool:
+    """Whether a soft break stands between two word characters somewhere (cheap; usually False)."""
+    return next(soft_breaks(norm), None) is not None
 
 
 def _join_variants(norm: str) -> list[Variant]:
     """The variants of the ``joined`` field, in text order (module docstring, *Soft-break joins*)."""
-    if not _has_soft_candidate(norm):
-        return []
     variants: list[Variant] = []
-    for zone in _ZONE_RE.finditer(norm):
-        if _ID_MARK_RE.search(norm, *zone.span()) is not None:
-            variants.extend(_zone_variants(norm, *zone.span()))
+    reverse = ""
+    done = 0  # end of the last zone looked at
+    for a, _ in soft_breaks(norm):
+        if a < done:
+            continue  # in that zone
+        # the zone around the break: zone characters before it (matched in the reversed text), and after
+        reverse = reverse or norm[::-1]
+        start = len(norm) - _ZONE_RE.match(reverse, len(norm) - a).end()  # type: ignore[union-attr]
+        done = _ZONE_RE.match(norm, a).end()  # type: ignore[union-attr]  # white space is a zone character
+        if _ID_MARK_RE.search(norm, start, done) is not None:
+            variants.extend(_zone_variants(norm, start, done))
     return variants
 
 
