@@ -44,22 +44,27 @@ position 0 and its default tokenizer drops long tokens):
 
 Soft-break joins. Two neighbouring word runs are linked by the gap between them:
 
-* a *soft* link: the gap is a soft break (``SOFT_BREAK``: 1–2 spaces or tabs, or 1–3 line breaks — ``\n``,
-  ``\r\n``, form feed — with up to 2 spaces around each; invisible separators anywhere);
 * a *punctuation* link: the gap is 1–3 of ``-@._``, a soft break allowed on either side (inside
-  ``JK2026-000318``, ``chenzy@example.com``);
+  ``JK2026-000318``, ``chenzy@example.com``); runs linked by punctuation form a *compound*;
+* a *soft* link: the gap is a soft break (``SOFT_BREAK``: 1–2 spaces or tabs, or 1–3 line breaks — ``\n``,
+  ``\r\n``, form feed — with up to 2 spaces around each; invisible separators anywhere) and the two runs
+  look like pieces of one identifier: the runs around, linked either way, hold an ``@`` (an e-mail), or both
+  are *pieces* — an ASCII digit, or letters at most ``MAX_LETTER_PIECE`` long (``J⏎K2026``,
+  ``11010519491231002⏎X``) or upper case (``91350205MAXKQ⏎PWY96``) — and one has a digit or both are upper
+  case (``A⏎B⏎2026``). Ordinary words (``the bank``, ``invoice 2024 total``) never join;
 * any other gap (other punctuation, more white space, a CJK character) links nothing.
 
 A *stretch* is a maximal chain of runs linked by soft and punctuation links, with at least one soft link;
 its soft links cut it into segments. For every two cuts at most ``MAX_JOINS`` soft links apart (a stretch's
 ends count as cuts) the field holds one *variant*: the runs between the two cuts with the soft links inside
-removed and each punctuation link a token boundary, lower-cased and split like word runs (``SplitLong``) —
-but only if the variant is identifier-like: its text has an ASCII digit or an ``@``. Ordinary words
-(``the bank``) never join and cost nothing. Variants are separated by ``JOIN_BARRIER`` (``|``), a token no
-query has, so no phrase spans two variants. ``Tel 139 0600 1234`` → ``tel139 | tel1390600 | tel13906001234
-| 1390600 | 13906001234 | 06001234``; the unjoined tokens stay in ``bi``/``uni``, so ``0600`` is still
-found. Bounds: an edge segment contributes at most ``MAX_EDGE_RUNS`` runs next to its cut, and a variant of
-more than ``MAX_VARIANT_RUNS`` runs is left out, so the field grows linearly with the text.
+removed and each punctuation link a token boundary, lower-cased and split like word runs (``SplitLong``),
+if it has an ASCII digit or an ``@`` (``THE⏎BANK`` is no identifier). Variants are separated by
+``JOIN_BARRIER`` (``|``), a token no query has, so no phrase spans two variants.
+``Tel 139 0600 1234`` → ``tel139 | tel1390600 | tel13906001234 | 1390600 | 13906001234 | 06001234``; the
+unjoined tokens stay in ``bi``/``uni``, so ``0600`` is still found. Bounds: an edge segment contributes at
+most ``MAX_EDGE_RUNS`` runs next to its cut, and a variant of more than ``MAX_VARIANT_RUNS`` runs is left
+out, so the field grows linearly with the text (a column of numbers is the worst case: about eight tokens
+a number).
 
 Query plans (``query_plan``): the query text goes through the same analyzer; the engine must match
 ``plan.tokens`` as an exact phrase (consecutive positions) on ``plan.field`` of ANY of the plans:
@@ -109,6 +114,7 @@ __all__ = [
     "JOINED",
     "JOIN_BARRIER",
     "MAX_JOINS",
+    "MAX_LETTER_PIECE",
     "MAX_WORD",
     "SOFT_BREAK",
     "UNI",
@@ -131,6 +137,7 @@ __all__ = [
     "Tokenizer",
     "index_streams",
     "is_cjk",
+    "joined_breaks",
     "joins_apply",
     "normalize_mapped",
     "normalize_text",
@@ -150,6 +157,8 @@ MAX_WORD = 64
 # groups of four has four), runs an edge segment contributes, runs per variant.
 MAX_JOINS = 4
 MAX_EDGE_RUNS = 8
+# A piece without a digit joins a digit-bearing neighbour if this short (J⏎K2026, …002⏎X) or upper case.
+MAX_LETTER_PIECE = 4
 MAX_VARIANT_RUNS = 24
 JOIN_BARRIER = "|"
 
@@ -201,6 +210,7 @@ _SOFT_CANDIDATE_RE = re.compile(f"[ \t{_LINE_BREAK}{_INVISIBLE}]+(?={WORD_CLASS}
 _PUNCT_LINK_RE = re.compile(f"(?:{SOFT_BREAK})[-@._]{{1,3}}(?:{SOFT_BREAK})")
 # What makes text identifier-like: an ASCII digit or an @.
 _ID_MARK_RE = re.compile("[0-9@]")
+_DIGIT_RE = re.compile("[0-9]")
 _WORD_RUN_RE = re.compile(f"{WORD_CLASS}+")
 # Where joins can happen: word runs, identifier punctuation and soft-break characters, nothing else.
 _ZONE_RE = re.compile(f"(?:{WORD_CLASS}|[-@._ \t{_LINE_BREAK}{_INVISIBLE}])+")
@@ -643,30 +653,24 @@ def soft_breaks(norm: str) -> Iterator[tuple[int, int]]:
             yield m.span()
 
 
-def _has_soft_candidate(norm: str) -> bool:
-    """Whether a soft break stands between two word characters somewhere (cheap; usually False)."""
-    return next(soft_breaks(norm), None) is not None
-
-
-def _join_variants(norm: str) -> list[Variant]:
-    """The variants of the ``joined`` field, in text order (module docstring, *Soft-break joins*)."""
-    variants: list[Variant] = []
+def _zones(norm: str) -> Iterator[tuple[int, int]]:
+    """Spans of the zones (word runs, identifier punctuation, soft-break characters) that hold a soft break
+    and an ASCII digit or @: the only places where anything joins."""
     reverse = ""
     done = 0  # end of the last zone looked at
     for a, _ in soft_breaks(norm):
         if a < done:
             continue  # in that zone
-        # the zone around the break: zone characters before it (matched in the reversed text), and after
+        # zone characters before the break (matched in the reversed text), and from it on
         reverse = reverse or norm[::-1]
         start = len(norm) - _ZONE_RE.match(reverse, len(norm) - a).end()  # type: ignore[union-attr]
         done = _ZONE_RE.match(norm, a).end()  # type: ignore[union-attr]  # white space is a zone character
         if _ID_MARK_RE.search(norm, start, done) is not None:
-            variants.extend(_zone_variants(norm, start, done))
-    return variants
+            yield start, done
 
 
-def _zone_variants(norm: str, start: int, end: int) -> Iterator[Variant]:
-    """Variants within one zone of word runs, punctuation and soft breaks (no CJK, no other separator)."""
+def _zone_links(norm: str, start: int, end: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """The word runs of a zone and the link between each two (module docstring, *Soft-break joins*)."""
     runs = [m.span() for m in _WORD_RUN_RE.finditer(norm, start, end)]
     kinds = []
     for (_, a_end), (b_start, _) in itertools.pairwise(runs):
@@ -676,6 +680,47 @@ def _zone_variants(norm: str, start: int, end: int) -> Iterator[Variant]:
             kinds.append(_PUNCT_LINK)
         else:
             kinds.append(_NO_LINK)
+    # chains of runs (linked by punctuation or soft breaks) with an @: an e-mail address, whose pieces join
+    # whatever they are (a variant without the @ is left out below)
+    at = [False] * len(runs)
+    k = 0
+    while k < len(runs):
+        j = k
+        while j < len(kinds) and kinds[j] != _NO_LINK:
+            j += 1
+        at[k : j + 1] = [norm.find("@", runs[k][1], runs[j][0]) >= 0] * (j + 1 - k)
+        k = j + 1
+    digit = [_DIGIT_RE.search(norm, a, b) is not None for a, b in runs]
+    upper = [norm[a:b].isupper() for a, b in runs]
+    # a piece of an identifier: digits, or letters short (J⏎K2026, …002⏎X) or upper case (…MAXKQ⏎PWY96)
+    piece = [d or u or b - a <= MAX_LETTER_PIECE for d, u, (a, b) in zip(digit, upper, runs, strict=True)]
+    for k, kind in enumerate(kinds):
+        if kind != _SOFT_LINK or at[k] or at[k + 1]:
+            continue
+        # two pieces, one with a digit (or both upper case: A⏎A⏎0000, the variant still needs a digit)
+        if not (piece[k] and piece[k + 1] and (digit[k] or digit[k + 1] or (upper[k] and upper[k + 1]))):
+            kinds[k] = _NO_LINK
+    return runs, kinds
+
+
+def joined_breaks(norm: str) -> list[tuple[int, int]]:
+    """Spans of the soft breaks of a normalized text that the ``joined`` field joins, in order."""
+    spans: list[tuple[int, int]] = []
+    for start, end in _zones(norm):
+        runs, kinds = _zone_links(norm, start, end)
+        spans.extend((runs[k][1], runs[k + 1][0]) for k, kind in enumerate(kinds) if kind == _SOFT_LINK)
+    return spans
+
+
+def _join_variants(norm: str) -> list[Variant]:
+    """The variants of the ``joined`` field, in text order (module docstring, *Soft-break joins*)."""
+    variants: list[Variant] = []
+    for start, end in _zones(norm):
+        variants.extend(_zone_variants(norm, *_zone_links(norm, start, end)))
+    return variants
+
+
+def _zone_variants(norm: str, runs: list[tuple[int, int]], kinds: list[int]) -> Iterator[Variant]:
     k = 0
     while k < len(kinds):
         if kinds[k] == _NO_LINK:
@@ -699,7 +744,7 @@ def _zone_variants(norm: str, start: int, end: int) -> Iterator[Variant]:
                 if hi - lo + 1 > MAX_VARIANT_RUNS:
                     break
                 if _ID_MARK_RE.search(norm, runs[lo][0], runs[hi][1]) is None:
-                    continue  # ordinary words: not an identifier
+                    continue  # upper-case words only (THE⏎BANK): not an identifier
                 tokens: Variant = [[runs[lo]]]
                 for r in range(lo + 1, hi + 1):
                     if kinds[r - 1] == _SOFT_LINK:

@@ -6,10 +6,9 @@ dropped, case ignored); runs may be separated by any punctuation or space, as in
 only matches a whole word run. Every occurrence is found (overlapping ones too) and mapped back to the
 original text through the analyzer's offset map, so ``ＪＫ２０２６`` is marked for ``JK2026`` and ``中 国``
 for ``中国``. An identifier (a query the analyzer also matches joined, ``analysis.joins_apply``: word runs
-with a digit or an ``@``) is looked for in the text with its soft breaks between word characters removed
-(``analysis.soft_breaks``, what the ``joined`` field joins), where a removed break also counts as a word
-boundary; the mark covers the whole identifier with its breaks: ``91350205MA2X⏎K7Q396`` for
-``91350205MA2XK7Q396``.
+with a digit or an ``@``) is also looked for in the text with the soft breaks that the ``joined`` field
+joins removed (``analysis.joined_breaks``), where a removed break also counts as a word boundary; the
+mark covers the whole identifier with its breaks: ``91350205MA2X⏎K7Q396`` for ``91350205MA2XK7Q396``.
 
 Snippets: windows of about ``width`` characters of the original text; the window holding the most matches is
 chosen first, then the next best among the matches left, up to ``max_snippets``; windows that overlap or touch
@@ -25,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from indexer.analysis import CJK_CLASS, WORD_CLASS, joins_apply, normalize_mapped, script_runs, soft_breaks
+from indexer.analysis import CJK_CLASS, WORD_CLASS, joined_breaks, joins_apply, normalize_mapped, script_runs
 from indexer.query import Query, terms_for_highlight
 
 __all__ = ["ELLIPSIS", "Segment", "Snippet", "match_spans", "snippets"]
@@ -68,9 +67,9 @@ def _term(term: str) -> _Term | None:
 
 @dataclass(frozen=True, slots=True)
 class _Collapsed:
-    """The normalized text with its soft breaks between word characters removed (as the ``joined`` field
-    joins them), and where: ``cuts[k]`` is the position in ``text`` where the k-th break was, ``shifts[k]``
-    the characters removed up to and including it."""
+    """The normalized text with the soft breaks the ``joined`` field joins removed, and where:
+    ``cuts[k]`` is the position in ``text`` where the k-th break was, ``shifts[k]`` the characters removed
+    up to and including it."""
 
     text: str
     cuts: list[int]
@@ -82,7 +81,7 @@ class _Collapsed:
         cuts: list[int] = []
         shifts: list[int] = []
         last = removed = 0
-        for a, b in soft_breaks(norm):
+        for a, b in joined_breaks(norm):
             parts.append(norm[last:a])
             cuts.append(a - removed)
             removed += b - a

@@ -257,6 +257,16 @@ def test_normalize_text() -> None:
         ("ＪＫ２０\u3000２６", "jk2026"),  # full-width and the ideographic space are normalized first
         ("JK2026-\n000318", ""),  # a break beside punctuation splits nothing: bi already holds both runs
         ("the bank\nof china", ""),  # ordinary words never join
+        ("Invoice 2024 total 500 dollars", ""),  # nor words beside numbers
+        ("THE BANK OF CHINA", ""),  # nor upper-case words without a digit
+        ("代码91350205MAXKQ PWY96", "91350205maxkqpwy96"),  # upper-case letters are pieces of an identifier
+        ("代码91350205 abcdef", ""),  # lower-case ones only when short
+        ("Tel 139", "tel139"),
+        # an e-mail address split three times; a variant without its @ (mple.c⏎om) is left out
+        (
+            "邮箱chen\nzy@exa\nmple.c\nom",
+            "chenzy exa | chenzy example c | chenzy example com | zy example c | zy example com",
+        ),
         ("91350205，MA2XK7Q396", ""),  # punctuation is no soft break
         ("91350205   MA2XK7Q396", ""),  # three spaces are a gap, not a wrapped line
         ("91350205\n\n\n\nMA2XK7Q396", ""),  # neither are four line breaks

@@ -160,6 +160,18 @@ def identifier_like(text: str) -> bool:
     return len(text) >= 6 and (re.search("[0-9]", text) is not None or "@" in text)
 
 
+def piece(text: str) -> bool:
+    """A piece of an identifier: with a digit, or letters upper case or at most four."""
+    return re.search("[0-9]", text) is not None or text.isupper() or len(text) <= 4
+
+
+def pieces_of_one(left: str, right: str) -> bool:
+    """Two compounds that may be one identifier cut in two (an e-mail address, or two pieces with a digit)."""
+    last, first = re.split("[-@._]", left)[-1], re.split("[-@._]", right)[0]
+    has_digit = re.search("[0-9]", last + first) is not None
+    return "@" in left + right or (piece(last) and piece(first) and has_digit)
+
+
 def corpus_texts() -> dict[str, str]:
     texts = {}
     for path in sorted(CORPUS.rglob("*.pdf")):
@@ -177,10 +189,16 @@ def corpus() -> dict[str, str]:
 
 
 def split_pairs(text: str) -> list[re.Match[str]]:
-    """Identifier-like pairs split by a line or page end, at most MAX_PER_FILE spread over the text."""
-    pairs = [m for m in _SPLIT_PAIR.finditer(text) if identifier_like(m.group(1) + m.group(3))]
+    """Identifier-like pairs split by a page end, and by a line end: at most MAX_PER_FILE spread over the
+    text."""
+    pairs = [
+        m
+        for m in _SPLIT_PAIR.finditer(text)
+        if identifier_like(m.group(1) + m.group(3)) and pieces_of_one(m.group(1), m.group(3))
+    ]
+    across_pages = [m for m in pairs if PAGE_BREAK in m.group(2)]  # rare: all of them
     step = max(1, len(pairs) // MAX_PER_FILE)
-    return pairs[::step][:MAX_PER_FILE]
+    return across_pages + pairs[::step][:MAX_PER_FILE]
 
 
 @pytest.fixture(scope="module", params=ENGINES)
