@@ -47,7 +47,8 @@ Soft-break joins. Two neighbouring word runs are linked by the gap between them:
 * a *punctuation* link: the gap is 1–3 of ``-@._``, a soft break allowed on either side (inside
   ``JK2026-000318``, ``chenzy@example.com``); runs linked by punctuation form a *compound*;
 * a *soft* link: the gap is a soft break (``SOFT_BREAK``: 1–2 spaces or tabs, or 1–3 line breaks — ``\n``,
-  ``\r\n``, form feed — with up to 2 spaces around each; invisible separators anywhere) and the two runs
+  ``\r\n``, form feed — with up to 2 spaces around each; invisible separators anywhere) between two ASCII
+  letters or digits (identifiers are ASCII once NFKC has folded full-width forms), and the two runs
   look like pieces of one identifier: the runs around, linked either way, hold an ``@`` (an e-mail), or both
   are *pieces* — an ASCII digit, or letters at most ``MAX_LETTER_PIECE`` long (``J⏎K2026``,
   ``11010519491231002⏎X``) or upper case (``91350205MAXKQ⏎PWY96``) — and one has a digit or both are upper
@@ -191,7 +192,6 @@ _RUN_RE = re.compile(f"([{CJK_CLASS}]+)|([^\\W_{CJK_CLASS}]+)")
 
 # Word-run characters (letters and digits that are not CJK), for patterns built elsewhere (highlighting).
 WORD_CLASS = f"[^\\W_{CJK_CLASS}]"
-_WORD_CHAR_RE = re.compile(WORD_CLASS)
 
 # A soft break: what a line end, a page end (form feed, as extraction joins pages) or a justified / OCR'd line
 # puts inside an identifier. White space after NFKC (ideographic and no-break spaces are plain spaces then).
@@ -203,13 +203,17 @@ SOFT_BREAK = (
     f"[{_INVISIBLE}]*(?:(?:{_SPACE}){{1,2}}|(?:{_SPACE}){{0,2}}(?:{_BREAK}(?:{_SPACE}){{0,2}}){{1,3}})?"
 )
 _SOFT_RE = re.compile(SOFT_BREAK)
-# Candidates: white space (or invisible separators) followed by a word character; the one before is checked
-# in Python (the class first lets the regex engine skip ahead fast, as for _GAP_RE).
-_SOFT_CANDIDATE_RE = re.compile(f"[ \t{_LINE_BREAK}{_INVISIBLE}]+(?={WORD_CLASS})")
+# Candidates: white space (or invisible separators) between two ASCII letters or digits (identifiers are
+# ASCII after NFKC; an ASCII class first lets the regex engine skip over Chinese text fast).
+_SOFT_CANDIDATE_RE = re.compile(f"[0-9A-Za-z]([ \t{_LINE_BREAK}{_INVISIBLE}]+)(?=[0-9A-Za-z])")
+# Script runs as _RUN_RE, a word run with the white space after it: index_streams learns in its one pass over
+# the runs whether a soft break can be anywhere.
+_RUN_BLANK_RE = re.compile(f"([{CJK_CLASS}]+)|([^\\W_{CJK_CLASS}]+)([ \t{_LINE_BREAK}{_INVISIBLE}]*)")
 # Punctuation inside an identifier (JK2026-000318, chenzy@example.com), a soft break allowed on either side.
 _PUNCT_LINK_RE = re.compile(f"(?:{SOFT_BREAK})[-@._]{{1,3}}(?:{SOFT_BREAK})")
 # What makes text identifier-like: an ASCII digit or an @.
 _ID_MARK_RE = re.compile("[0-9@]")
+_ASCII_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _DIGIT_RE = re.compile("[0-9]")
 _WORD_RUN_RE = re.compile(f"{WORD_CLASS}+")
 # Where joins can happen: word runs, identifier punctuation and soft-break characters, nothing else.
@@ -646,11 +650,10 @@ Variant = list[list[tuple[int, int]]]  # tokens, each the spans of the runs it j
 
 
 def soft_breaks(norm: str) -> Iterator[tuple[int, int]]:
-    """Spans of the soft breaks between two word characters of a normalized text, in order."""
+    """Spans of the soft breaks between two ASCII letters or digits of a normalized text, in order."""
     for m in _SOFT_CANDIDATE_RE.finditer(norm):
-        a = m.start()
-        if a > 0 and _WORD_CHAR_RE.match(norm, a - 1) and _SOFT_RE.fullmatch(m.group()):
-            yield m.span()
+        if _SOFT_RE.fullmatch(m.group(1)):
+            yield m.span(1)
 
 
 def _zones(norm: str) -> Iterator[tuple[int, int]]:
@@ -674,7 +677,11 @@ def _zone_links(norm: str, start: int, end: int) -> tuple[list[tuple[int, int]],
     runs = [m.span() for m in _WORD_RUN_RE.finditer(norm, start, end)]
     kinds = []
     for (_, a_end), (b_start, _) in itertools.pairwise(runs):
-        if _SOFT_RE.fullmatch(norm, a_end, b_start):
+        if (
+            norm[a_end - 1] in _ASCII_ALNUM
+            and norm[b_start] in _ASCII_ALNUM
+            and _SOFT_RE.fullmatch(norm, a_end, b_start)
+        ):
             kinds.append(_SOFT_LINK)
         elif _PUNCT_LINK_RE.fullmatch(norm, a_end, b_start):
             kinds.append(_PUNCT_LINK)
@@ -782,13 +789,15 @@ def index_streams(text: str) -> dict[str, str]:
     uni: list[str] = []
     add_bi, add_uni = bi.append, uni.append  # the hot loop of indexing: one iteration per run
     norm = _fast_normalize(text)
-    for cjk, word in _RUN_RE.findall(norm):
+    blank_after_word = ""  # soft breaks need white space after a word run: most Chinese texts have none
+    for cjk, word, blank in _RUN_BLANK_RE.findall(norm):
         if cjk:
             add_uni(" ".join(cjk))
             if len(cjk) > 1:
                 add_bi(" ".join(map(_join_pair, cjk, cjk[1:])))
             add_bi(cjk[-1])
         else:
+            blank_after_word = blank_after_word or blank
             low = word.lower()
             if len(low) <= MAX_WORD:
                 add_bi(low)
@@ -797,7 +806,7 @@ def index_streams(text: str) -> dict[str, str]:
                 words = _word_tokens(word)
                 bi.extend(words)
                 uni.extend(words)
-    return {BI: " ".join(bi), UNI: " ".join(uni), JOINED: _joined_stream(norm)}
+    return {BI: " ".join(bi), UNI: " ".join(uni), JOINED: _joined_stream(norm) if blank_after_word else ""}
 
 
 def query_plan(text: str) -> list[PhrasePlan]:
