@@ -262,6 +262,7 @@ def test_normalize_text() -> None:
         ("代码91350205MAXKQ PWY96", "91350205maxkqpwy96"),  # upper-case letters are pieces of an identifier
         ("代码91350205 abcdef", ""),  # lower-case ones only when short
         ("Tel 139", "tel139"),
+        ("αβ 12", ""),  # a soft break stands between ASCII letters or digits: identifiers are ASCII
         # an e-mail address split three times; a variant without its @ (mple.c⏎om) is left out
         (
             "邮箱chen\nzy@exa\nmple.c\nom",
