@@ -17,7 +17,6 @@ from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.shared import Cm
 
-from indexer.analysis import MAX_JOINS
 from indexer.engines import ENGINES, EngineOptions, IndexDoc, IndexEngine, IndexSchema, open_engine
 from indexer.extract import PAGE_BREAK, extract
 from indexer.highlight import match_spans
@@ -261,4 +260,3 @@ def test_pieces_from_different_lines_of_the_corpus_are_not_joined(
                 assert not found(corpus_index, joined), (corpus_index.name, name, joined)
                 checked += 1
     assert checked > 20
-    assert MAX_JOINS >= 1
