@@ -88,14 +88,14 @@ Recall guarantee (property-tested here and against both engines): if the normali
 contains the normalized query text as a substring — CJK substrings of any length and position, word runs
 whole — the phrase match finds the document. Separators between runs are not indexed, so a phrase also
 matches across different punctuation (``JK2026/000123`` for ``JK2026-000123``); that only ever adds hits.
-And for an identifier-like query of word runs: if the text contains it with up to ``MAX_JOINS`` soft breaks
+And for an identifier-like query of word runs: if the text contains it with up to ``MAX_JOINS`` soft links
 inside its runs (``JK20⏎26-00 0318``), the ``joined`` plan finds the document.
 
 ``index_streams`` is a fast path (whole-text ``str``/``re`` operations, no per-character Python loop) that
 produces exactly the tokens of ``standard_analyzer(field)`` for every field; a test holds them equal. The
-joins of both come from one function (``_join_variants``), which runs only when a soft break stands between
-two word characters: Chinese documents rarely have one. Bump ``ANALYZER_VERSION`` whenever the token
-output changes: indexes built with another version must be rebuilt.
+joins of both come from one function (``_join_variants``), which ``index_streams`` calls only when its pass
+over the runs saw white space after a word run: most Chinese texts have none. Bump ``ANALYZER_VERSION``
+whenever the token output changes: indexes built with another version must be rebuilt.
 """
 
 from __future__ import annotations
