@@ -487,9 +487,9 @@ class SoftBreakJoins(Tokenizer):
         starts, ends = text.char_spans()
         norm = text.text
         for n, variant in enumerate(variants):
-            if n:
-                yield Piece(JOIN_BARRIER, False, starts[variant[0][0][0] : variant[0][0][0] + 1],
-                            ends[variant[0][0][0] : variant[0][0][0] + 1])  # fmt: skip
+            if n:  # the barrier maps to the first character of the variant after it
+                first = variant[0][0][0]
+                yield Piece(JOIN_BARRIER, False, starts[first : first + 1], ends[first : first + 1])
             for spans in variant:
                 yield Piece(
                     "".join(norm[a:b] for a, b in spans),
