@@ -510,7 +510,8 @@ def test_cjk_phrases_match_exactly_where_the_text_contains_them(case: tuple[str,
 
 _IDENTIFIERS = st.one_of(
     st.from_regex(r"\A[1-6][0-9]{16}[0-9X]\Z"),  # resident ID
-    st.text(alphabet=_CREDIT_ALPHABET, min_size=18, max_size=18),  # credit code
+    # credit code (GB 32100): department and type, a six-digit region code, organization code and check
+    st.from_regex(r"\A[159Y][1-9][0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}\Z"),
     st.from_regex(r"\A[A-Z]{2}20[0-9]{2}-[0-9]{6}\Z"),  # contract number
     st.from_regex(r"\A1[3-9][0-9]{9}\Z"),  # mobile
     st.from_regex(r"\A62[0-9]{14,17}\Z"),  # account number
