@@ -25,7 +25,7 @@ Everything else (punctuation, white space, ``_``) only separates runs. Word runs
 longer than ``MAX_WORD`` (64) characters, split into consecutive 64-character pieces (deterministic, so the
 query side splits the same way; no engine-side limit is ever reached).
 
-Two positional index fields, each a stream of tokens with consecutive positions, which engines index with a
+Three positional index fields, each a stream of tokens with consecutive positions, which engines index with a
 plain WHITESPACE tokenizer (no engine-side analysis at all: tantivy's ngram tokenizer puts every gram at
 position 0 and its default tokenizer drops long tokens):
 
@@ -37,14 +37,47 @@ position 0 and its default tokenizer drops long tokens):
   the normalized text contains the query (a test holds this both ways).
 * ``uni`` — each CJK character as its own token, word runs whole.
   ``借款人张三JK2026-000123`` → ``借 款 人 张 三 jk2026 000123``
+* ``joined`` — identifiers that the text splits with a *soft break* (a line break, a page break, or the one
+  or two spaces a justified or OCR'd line inserts), joined again. Supporting documents come from outside
+  (scans, other banks' PDFs, OCR text) and break ``91350205MA2X⏎K7Q396`` wherever the line ends; ``bi``
+  holds ``91350205ma2x k7q396`` and would never match the whole form. See *Soft-break joins* below.
+
+Soft-break joins. Two neighbouring word runs are linked by the gap between them:
+
+* a *punctuation* link: the gap is 1–3 of ``-@._``, a soft break allowed on either side (inside
+  ``JK2026-000318``, ``chenzy@example.com``); runs linked by punctuation form a *compound*;
+* a *soft* link: the gap is a soft break (``SOFT_BREAK``: 1–2 spaces or tabs, or 1–3 line breaks — ``\n``,
+  ``\r\n``, form feed — with up to 2 spaces around each; invisible separators anywhere) between two ASCII
+  letters or digits (identifiers are ASCII once NFKC has folded full-width forms), and the two runs
+  look like pieces of one identifier: the runs around, linked either way, hold an ``@`` (an e-mail), or both
+  are *pieces* — an ASCII digit, or letters at most ``MAX_LETTER_PIECE`` long (``J⏎K2026``,
+  ``11010519491231002⏎X``) or upper case (``91350205MAXKQ⏎PWY96``) — and one has a digit or both are upper
+  case (``A⏎B⏎2026``). Ordinary words (``the bank``, ``invoice 2024 total``) never join;
+* any other gap (other punctuation, more white space, a CJK character) links nothing.
+
+A *stretch* is a maximal chain of runs linked by soft and punctuation links, with at least one soft link;
+its soft links cut it into segments. For every two cuts at most ``MAX_JOINS`` soft links apart (a stretch's
+ends count as cuts) the field holds one *variant*: the runs between the two cuts with the soft links inside
+removed and each punctuation link a token boundary, lower-cased and split like word runs (``SplitLong``),
+if it has an ASCII digit or an ``@`` (``THE⏎BANK`` is no identifier). Variants are separated by
+``JOIN_BARRIER`` (``|``), a token no query has, so no phrase spans two variants.
+``Tel 139 0600 1234`` → ``tel139 | tel1390600 | tel13906001234 | 1390600 | 13906001234 | 06001234``; the
+unjoined tokens stay in ``bi``/``uni``, so ``0600`` is still found. Bounds: an edge segment contributes at
+most ``MAX_EDGE_RUNS`` runs next to its cut, and a variant of more than ``MAX_VARIANT_RUNS`` runs is left
+out, so the field grows linearly with the text (a column of numbers is the worst case: about eight tokens
+a number).
 
 Query plans (``query_plan``): the query text goes through the same analyzer; the engine must match
-``plan.tokens`` as an exact phrase (consecutive positions) on ``plan.field``:
+``plan.tokens`` as an exact phrase (consecutive positions) on ``plan.field`` of ANY of the plans:
 
 * one CJK run of 1 character → ``uni``, that character (a surname such as ``张``);
 * one CJK run of ≥ 2 characters → ``bi``, its bigrams. The run is a substring of one CJK run in any
   document containing it, and the bigrams of a substring are consecutive bigrams of the enclosing run;
-* only word runs (``JK2026-000123`` → ``jk2026 000123``) → ``bi``; word tokens are identical in both fields;
+* only word runs (``JK2026-000123`` → ``jk2026 000123``) → ``bi``, word tokens are identical in both fields;
+  and when they are identifier-like (``joins_apply``: a digit or an ``@``) the same tokens on ``joined``
+  too, so a split identifier is found by its whole form. A joined token is the concatenation of runs that
+  stand next to each other in the text, apart only by a soft break: a query for ``91350205MA2XK7Q396``
+  never matches ``91350205`` and, elsewhere, ``MA2XK7Q396``;
 * anything else — CJK next to a word run (``借款人张三11010519491231002X``) or several CJK runs separated by
   punctuation — → ``uni``, one token per CJK character. Only here can a CJK run of the query be a *partial*
   run at an edge (``张三JK2026`` against ``借款人张三JK2026``: the query's run ``张三`` is a suffix of the
@@ -55,15 +88,19 @@ Recall guarantee (property-tested here and against both engines): if the normali
 contains the normalized query text as a substring — CJK substrings of any length and position, word runs
 whole — the phrase match finds the document. Separators between runs are not indexed, so a phrase also
 matches across different punctuation (``JK2026/000123`` for ``JK2026-000123``); that only ever adds hits.
+And for an identifier-like query of word runs: if the text contains it with up to ``MAX_JOINS`` soft links
+inside its runs (``JK20⏎26-00 0318``), the ``joined`` plan finds the document.
 
 ``index_streams`` is a fast path (whole-text ``str``/``re`` operations, no per-character Python loop) that
-produces exactly the tokens of ``standard_analyzer(BI)`` and ``standard_analyzer(UNI)``; a test holds the two
-equal. Bump ``ANALYZER_VERSION`` whenever the token output changes: indexes built with another version must
-be rebuilt.
+produces exactly the tokens of ``standard_analyzer(field)`` for every field; a test holds them equal. The
+joins of both come from one function (``_join_variants``), which ``index_streams`` calls only when its pass
+over the runs saw white space after a word run: most Chinese texts have none. Bump ``ANALYZER_VERSION``
+whenever the token output changes: indexes built with another version must be rebuilt.
 """
 
 from __future__ import annotations
 
+import itertools
 import operator
 import re
 import unicodedata
@@ -75,7 +112,12 @@ __all__ = [
     "ANALYZER_VERSION",
     "BI",
     "FIELDS",
+    "JOINED",
+    "JOIN_BARRIER",
+    "MAX_JOINS",
+    "MAX_LETTER_PIECE",
     "MAX_WORD",
+    "SOFT_BREAK",
     "UNI",
     "WORD_CLASS",
     "Analyzer",
@@ -89,24 +131,37 @@ __all__ = [
     "PhrasePlan",
     "Piece",
     "ScriptRuns",
+    "SoftBreakJoins",
     "SplitLong",
     "Token",
     "TokenFilter",
     "Tokenizer",
     "index_streams",
     "is_cjk",
+    "joined_breaks",
+    "joins_apply",
     "normalize_mapped",
     "normalize_text",
     "query_plan",
     "script_runs",
+    "soft_breaks",
     "standard_analyzer",
 ]
 
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
 BI = "bi"
 UNI = "uni"
-FIELDS = (BI, UNI)
+JOINED = "joined"
+FIELDS = (BI, UNI, JOINED)
 MAX_WORD = 64
+# Soft-break joins (see the module docstring): joins per variant (a 19-digit account number written in
+# groups of four has four), runs an edge segment contributes, runs per variant.
+MAX_JOINS = 4
+MAX_EDGE_RUNS = 8
+# A piece without a digit joins a digit-bearing neighbour if this short (J⏎K2026, …002⏎X) or upper case.
+MAX_LETTER_PIECE = 4
+MAX_VARIANT_RUNS = 24
+JOIN_BARRIER = "|"
 
 # CJK-like characters, as they stand AFTER NFKC (compatibility ideographs, Kangxi radicals and half-width
 # kana are mapped by NFKC; they are listed so the class also holds on unnormalized text).
@@ -137,6 +192,32 @@ _RUN_RE = re.compile(f"([{CJK_CLASS}]+)|([^\\W_{CJK_CLASS}]+)")
 
 # Word-run characters (letters and digits that are not CJK), for patterns built elsewhere (highlighting).
 WORD_CLASS = f"[^\\W_{CJK_CLASS}]"
+
+# A soft break: what a line end, a page end (form feed, as extraction joins pages) or a justified / OCR'd line
+# puts inside an identifier. White space after NFKC (ideographic and no-break spaces are plain spaces then).
+_INVISIBLE = "\u00ad\u200b-\u200d\u2060\ufeff"
+_LINE_BREAK = "\n\r\f\v\x85\u2028\u2029"
+_SPACE = f"[ \t][{_INVISIBLE}]*"
+_BREAK = f"(?:\r\n|[{_LINE_BREAK}])[{_INVISIBLE}]*"
+SOFT_BREAK = (
+    f"[{_INVISIBLE}]*(?:(?:{_SPACE}){{1,2}}|(?:{_SPACE}){{0,2}}(?:{_BREAK}(?:{_SPACE}){{0,2}}){{1,3}})?"
+)
+_SOFT_RE = re.compile(SOFT_BREAK)
+# Candidates: white space (or invisible separators) between two ASCII letters or digits (identifiers are
+# ASCII after NFKC; an ASCII class first lets the regex engine skip over Chinese text fast).
+_SOFT_CANDIDATE_RE = re.compile(f"[0-9A-Za-z]([ \t{_LINE_BREAK}{_INVISIBLE}]+)(?=[0-9A-Za-z])")
+# Script runs as _RUN_RE, a word run with the white space after it: index_streams learns in its one pass over
+# the runs whether a soft break can be anywhere.
+_RUN_BLANK_RE = re.compile(f"([{CJK_CLASS}]+)|([^\\W_{CJK_CLASS}]+)([ \t{_LINE_BREAK}{_INVISIBLE}]*)")
+# Punctuation inside an identifier (JK2026-000318, chenzy@example.com), a soft break allowed on either side.
+_PUNCT_LINK_RE = re.compile(f"(?:{SOFT_BREAK})[-@._]{{1,3}}(?:{SOFT_BREAK})")
+# What makes text identifier-like: an ASCII digit or an @.
+_ID_MARK_RE = re.compile("[0-9@]")
+_ASCII_ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_DIGIT_RE = re.compile("[0-9]")
+_WORD_RUN_RE = re.compile(f"{WORD_CLASS}+")
+# Where joins can happen: word runs, identifier punctuation and soft-break characters, nothing else.
+_ZONE_RE = re.compile(f"(?:{WORD_CLASS}|[-@._ \t{_LINE_BREAK}{_INVISIBLE}])+")
 
 # Characters that NFKC leaves alone and that never combine with the character before them: NFKC of a text
 # is the concatenation of NFKC of its pieces cut just before such characters. Checked by a test.
@@ -395,6 +476,29 @@ class ScriptRuns(Tokenizer):
             yield Piece(m.group(), m.group(1) is not None, starts[a:b], ends[a:b])
 
 
+class SoftBreakJoins(Tokenizer):
+    """The ``joined`` field: identifiers split by soft breaks, joined again (module docstring), each variant
+    a run of pieces, variants separated by a ``JOIN_BARRIER`` piece."""
+
+    def __call__(self, text: MappedText) -> Iterator[Piece]:
+        variants = _join_variants(text.text)
+        if not variants:
+            return
+        starts, ends = text.char_spans()
+        norm = text.text
+        for n, variant in enumerate(variants):
+            if n:  # the barrier maps to the first character of the variant after it
+                first = variant[0][0][0]
+                yield Piece(JOIN_BARRIER, False, starts[first : first + 1], ends[first : first + 1])
+            for spans in variant:
+                yield Piece(
+                    "".join(norm[a:b] for a, b in spans),
+                    False,
+                    tuple(i for a, b in spans for i in starts[a:b]),
+                    tuple(i for a, b in spans for i in ends[a:b]),
+                )
+
+
 # --- token filters ---------------------------------------------------------------------------------------
 
 
@@ -463,6 +567,8 @@ def standard_analyzer(field: str = BI) -> Analyzer:
     """THE analyzer for indexing and queries; ``field`` picks the last stage (BI bigrams, UNI characters)."""
     if field not in FIELDS:
         raise ValueError(f"unknown index field {field!r}, expected one of {FIELDS} (未知索引字段)")
+    if field == JOINED:
+        return NormalizeNFKC() | CjkJoin() | SoftBreakJoins() | LowerCase() | SplitLong(MAX_WORD)
     grams: TokenFilter = CjkBigrams() if field == BI else CjkUnigrams()
     return NormalizeNFKC() | CjkJoin() | ScriptRuns() | LowerCase() | SplitLong(MAX_WORD) | grams
 
@@ -535,6 +641,145 @@ def script_runs(text: str) -> list[tuple[str, bool]]:
     ]
 
 
+# --- soft-break joins ------------------------------------------------------------------------------------
+
+# Link kinds between two neighbouring word runs.
+_NO_LINK, _PUNCT_LINK, _SOFT_LINK = 0, 1, 2
+
+Variant = list[list[tuple[int, int]]]  # tokens, each the spans of the runs it joins (normalized text)
+
+
+def soft_breaks(norm: str) -> Iterator[tuple[int, int]]:
+    """Spans of the soft breaks between two ASCII letters or digits of a normalized text, in order."""
+    for m in _SOFT_CANDIDATE_RE.finditer(norm):
+        if _SOFT_RE.fullmatch(m.group(1)):
+            yield m.span(1)
+
+
+def _zones(norm: str) -> Iterator[tuple[int, int]]:
+    """Spans of the zones (word runs, identifier punctuation, soft-break characters) that hold a soft break
+    and an ASCII digit or @: the only places where anything joins."""
+    reverse = ""
+    done = 0  # end of the last zone looked at
+    for a, _ in soft_breaks(norm):
+        if a < done:
+            continue  # in that zone
+        # zone characters before the break (matched in the reversed text), and from it on
+        reverse = reverse or norm[::-1]
+        start = len(norm) - _ZONE_RE.match(reverse, len(norm) - a).end()  # type: ignore[union-attr]
+        done = _ZONE_RE.match(norm, a).end()  # type: ignore[union-attr]  # white space is a zone character
+        if _ID_MARK_RE.search(norm, start, done) is not None:
+            yield start, done
+
+
+def _zone_links(norm: str, start: int, end: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """The word runs of a zone and the link between each two (module docstring, *Soft-break joins*)."""
+    runs = [m.span() for m in _WORD_RUN_RE.finditer(norm, start, end)]
+    kinds = []
+    for (_, a_end), (b_start, _) in itertools.pairwise(runs):
+        if (
+            norm[a_end - 1] in _ASCII_ALNUM
+            and norm[b_start] in _ASCII_ALNUM
+            and _SOFT_RE.fullmatch(norm, a_end, b_start)
+        ):
+            kinds.append(_SOFT_LINK)
+        elif _PUNCT_LINK_RE.fullmatch(norm, a_end, b_start):
+            kinds.append(_PUNCT_LINK)
+        else:
+            kinds.append(_NO_LINK)
+    # chains of runs (linked by punctuation or soft breaks) with an @: an e-mail address, whose pieces join
+    # whatever they are (a variant without the @ is left out below)
+    at = [False] * len(runs)
+    k = 0
+    while k < len(runs):
+        j = k
+        while j < len(kinds) and kinds[j] != _NO_LINK:
+            j += 1
+        at[k : j + 1] = [norm.find("@", runs[k][1], runs[j][0]) >= 0] * (j + 1 - k)
+        k = j + 1
+    digit = [_DIGIT_RE.search(norm, a, b) is not None for a, b in runs]
+    upper = [norm[a:b].isupper() for a, b in runs]
+    # a piece of an identifier: digits, or letters short (J⏎K2026, …002⏎X) or upper case (…MAXKQ⏎PWY96)
+    piece = [d or u or b - a <= MAX_LETTER_PIECE for d, u, (a, b) in zip(digit, upper, runs, strict=True)]
+    for k, kind in enumerate(kinds):
+        if kind != _SOFT_LINK or at[k] or at[k + 1]:
+            continue
+        # two pieces, one with a digit (or both upper case: A⏎A⏎0000, the variant still needs a digit)
+        if not (piece[k] and piece[k + 1] and (digit[k] or digit[k + 1] or (upper[k] and upper[k + 1]))):
+            kinds[k] = _NO_LINK
+    return runs, kinds
+
+
+def joined_breaks(norm: str) -> list[tuple[int, int]]:
+    """Spans of the soft breaks of a normalized text that the ``joined`` field joins, in order."""
+    spans: list[tuple[int, int]] = []
+    for start, end in _zones(norm):
+        runs, kinds = _zone_links(norm, start, end)
+        spans.extend((runs[k][1], runs[k + 1][0]) for k, kind in enumerate(kinds) if kind == _SOFT_LINK)
+    return spans
+
+
+def _join_variants(norm: str) -> list[Variant]:
+    """The variants of the ``joined`` field, in text order (module docstring, *Soft-break joins*)."""
+    variants: list[Variant] = []
+    for start, end in _zones(norm):
+        variants.extend(_zone_variants(norm, *_zone_links(norm, start, end)))
+    return variants
+
+
+def _zone_variants(norm: str, runs: list[tuple[int, int]], kinds: list[int]) -> Iterator[Variant]:
+    k = 0
+    while k < len(kinds):
+        if kinds[k] == _NO_LINK:
+            k += 1
+            continue
+        first = k  # a stretch: runs first … last, linked by soft breaks and punctuation
+        while k < len(kinds) and kinds[k] != _NO_LINK:
+            k += 1
+        last = k
+        segments: list[tuple[int, int]] = []  # [start, end] run indexes between soft links
+        seg_start = first
+        for j in range(first, last):
+            if kinds[j] == _SOFT_LINK:
+                segments.append((seg_start, j))
+                seg_start = j + 1
+        segments.append((seg_start, last))
+        for i in range(len(segments) - 1):
+            lo = max(segments[i][0], segments[i][1] - MAX_EDGE_RUNS + 1)
+            for j in range(i + 1, min(len(segments), i + 1 + MAX_JOINS)):
+                hi = min(segments[j][1], segments[j][0] + MAX_EDGE_RUNS - 1)
+                if hi - lo + 1 > MAX_VARIANT_RUNS:
+                    break
+                if _ID_MARK_RE.search(norm, runs[lo][0], runs[hi][1]) is None:
+                    continue  # upper-case words only (THE⏎BANK): not an identifier
+                tokens: Variant = [[runs[lo]]]
+                for r in range(lo + 1, hi + 1):
+                    if kinds[r - 1] == _SOFT_LINK:
+                        tokens[-1].append(runs[r])
+                    else:
+                        tokens.append([runs[r]])
+                yield tokens
+
+
+def joins_apply(text: str) -> bool:
+    """Whether a query text is also matched joined across soft breaks (word runs only, a digit or @)."""
+    norm = _fast_normalize(text)
+    return _ID_MARK_RE.search(norm) is not None and _CJK_CHAR_RE.search(norm) is None
+
+
+def _joined_stream(norm: str) -> str:
+    variants = _join_variants(norm)
+    if not variants:
+        return ""
+    out: list[str] = []
+    for variant in variants:
+        if out:
+            out.append(JOIN_BARRIER)
+        for spans in variant:
+            out.extend(_word_tokens("".join(norm[a:b] for a, b in spans)))
+    return " ".join(out)
+
+
 _join_pair: Callable[[str, str], str] = operator.add
 
 
@@ -543,13 +788,16 @@ def index_streams(text: str) -> dict[str, str]:
     bi: list[str] = []
     uni: list[str] = []
     add_bi, add_uni = bi.append, uni.append  # the hot loop of indexing: one iteration per run
-    for cjk, word in _RUN_RE.findall(_fast_normalize(text)):
+    norm = _fast_normalize(text)
+    blank_after_word = ""  # soft breaks need white space after a word run: most Chinese texts have none
+    for cjk, word, blank in _RUN_BLANK_RE.findall(norm):
         if cjk:
             add_uni(" ".join(cjk))
             if len(cjk) > 1:
                 add_bi(" ".join(map(_join_pair, cjk, cjk[1:])))
             add_bi(cjk[-1])
         else:
+            blank_after_word = blank_after_word or blank
             low = word.lower()
             if len(low) <= MAX_WORD:
                 add_bi(low)
@@ -558,14 +806,15 @@ def index_streams(text: str) -> dict[str, str]:
                 words = _word_tokens(word)
                 bi.extend(words)
                 uni.extend(words)
-    return {BI: " ".join(bi), UNI: " ".join(uni)}
+    return {BI: " ".join(bi), UNI: " ".join(uni), JOINED: _joined_stream(norm) if blank_after_word else ""}
 
 
 def query_plan(text: str) -> list[PhrasePlan]:
-    """How an engine finds ``text`` (a query word or phrase): match each plan's tokens as a phrase.
+    """How an engine finds ``text`` (a query word or phrase): match the tokens of ANY plan as a phrase.
 
-    Returns one plan, or an empty list when the text has no searchable characters (only punctuation or
-    space) — such a text constrains nothing; the query parser drops it before it reaches an engine.
+    Returns one plan (two for a text of word runs only: ``bi`` and ``joined``), or an empty list when the
+    text has no searchable characters (only punctuation or space) — such a text constrains nothing; the
+    query parser drops it before it reaches an engine.
     """
     runs = script_runs(text)
     if not runs:
@@ -579,4 +828,8 @@ def query_plan(text: str) -> list[PhrasePlan]:
     tokens: list[str] = []
     for run, cjk in runs:
         tokens.extend(run if cjk else _word_tokens(run))
-    return [PhrasePlan(UNI if cjk_runs else BI, tuple(tokens))]
+    if cjk_runs:
+        return [PhrasePlan(UNI, tuple(tokens))]
+    if not joins_apply(text):
+        return [PhrasePlan(BI, tuple(tokens))]
+    return [PhrasePlan(BI, tuple(tokens)), PhrasePlan(JOINED, tuple(tokens))]

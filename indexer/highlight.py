@@ -5,7 +5,10 @@ by the analyzer and looked for in the document's normalized text (NFKC, white sp
 dropped, case ignored); runs may be separated by any punctuation or space, as in the index, and a word run
 only matches a whole word run. Every occurrence is found (overlapping ones too) and mapped back to the
 original text through the analyzer's offset map, so ``ＪＫ２０２６`` is marked for ``JK2026`` and ``中 国``
-for ``中国``.
+for ``中国``. An identifier (a query the analyzer also matches joined, ``analysis.joins_apply``: word runs
+with a digit or an ``@``) is also looked for in the text with the soft breaks that the ``joined`` field
+joins removed (``analysis.joined_breaks``), where a removed break also counts as a word boundary; the
+mark covers the whole identifier with its breaks: ``91350205MA2X⏎K7Q396`` for ``91350205MA2XK7Q396``.
 
 Snippets: windows of about ``width`` characters of the original text; the window holding the most matches is
 chosen first, then the next best among the matches left, up to ``max_snippets``; windows that overlap or touch
@@ -15,10 +18,13 @@ is cut. When nothing matches (a filter-only query) the opening of the text is re
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
-from indexer.analysis import CJK_CLASS, WORD_CLASS, normalize_mapped, script_runs
+from indexer.analysis import CJK_CLASS, WORD_CLASS, joined_breaks, joins_apply, normalize_mapped, script_runs
 from indexer.query import Query, terms_for_highlight
 
 __all__ = ["ELLIPSIS", "Segment", "Snippet", "match_spans", "snippets"]
@@ -29,39 +35,104 @@ Snippet = tuple[Segment, ...]
 ELLIPSIS = "…"
 _SEP = f"(?:[^\\w{CJK_CLASS}]|_)"  # characters that only separate runs
 _SPACE_RE = re.compile(r"\s+")
+_WORD_RE = re.compile(WORD_CLASS)
 
 
-def _term_pattern(term: str) -> re.Pattern[str] | None:
+@dataclass(frozen=True, slots=True)
+class _Term:
+    pattern: re.Pattern[str]  # the term in the normalized text
+    # an identifier (analysis.joins_apply): the term without its edges' lookarounds, for the collapsed text
+    bare: re.Pattern[str] | None
+
+
+@functools.lru_cache(maxsize=256)
+def _term(term: str) -> _Term | None:
     runs = script_runs(term)
     if not runs:
         return None
     parts: list[str] = []
-    if not runs[0][1]:
-        parts.append(f"(?<!{WORD_CLASS})")  # a word run matches whole words only
     previous: bool | None = None
     for run, cjk in runs:
         if previous is not None:
             parts.append(f"{_SEP}+" if previous == cjk else f"{_SEP}*")
         parts.append(re.escape(run))
         previous = cjk
-    if not runs[-1][1]:
-        parts.append(f"(?!{WORD_CLASS})")
-    return re.compile("".join(parts), re.IGNORECASE)
+    body = "".join(parts)
+    # a word run matches whole words only
+    head = "" if runs[0][1] else f"(?<!{WORD_CLASS})"
+    tail = "" if runs[-1][1] else f"(?!{WORD_CLASS})"
+    pattern = re.compile(head + body + tail, re.IGNORECASE)
+    return _Term(pattern, re.compile(body, re.IGNORECASE) if joins_apply(term) else None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Collapsed:
+    """The normalized text with the soft breaks the ``joined`` field joins removed, and where:
+    ``cuts[k]`` is the position in ``text`` where the k-th break was, ``shifts[k]`` the characters removed
+    up to and including it."""
+
+    text: str
+    cuts: list[int]
+    shifts: list[int]
+
+    @classmethod
+    def of(cls, norm: str) -> _Collapsed:
+        parts: list[str] = []
+        cuts: list[int] = []
+        shifts: list[int] = []
+        last = removed = 0
+        for a, b in joined_breaks(norm):
+            parts.append(norm[last:a])
+            cuts.append(a - removed)
+            removed += b - a
+            shifts.append(removed)
+            last = b
+        parts.append(norm[last:])
+        return cls("".join(parts), cuts, shifts)
+
+    def position(self, i: int) -> int:
+        """The position in the normalized text of character ``i`` of ``text``."""
+        k = bisect.bisect_right(self.cuts, i)
+        return i + (self.shifts[k - 1] if k else 0)
+
+    def bounded(self, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` is whole words: a letter or digit next to it is apart by a break."""
+        text = self.text
+        before = start == 0 or not _WORD_RE.match(text, start - 1) or _has(self.cuts, start)
+        return before and (end == len(text) or not _WORD_RE.match(text, end) or _has(self.cuts, end))
+
+
+def _has(ordered: list[int], value: int) -> bool:
+    k = bisect.bisect_left(ordered, value)
+    return k < len(ordered) and ordered[k] == value
+
+
+def _occurrences(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Every match, overlapping ones too (哈哈 in 哈哈哈)."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        pos = m.start() + 1
 
 
 def match_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     """Spans of the original text matching any of ``terms``, sorted, overlapping ones merged."""
-    patterns = [p for p in map(_term_pattern, terms) if p is not None]
-    if not patterns or not text:
+    compiled = [t for t in map(_term, terms) if t is not None]
+    if not compiled or not text:
         return []
     mapped = normalize_mapped(text)
     norm = mapped.text
+    collapsed: _Collapsed | None = None
     spans: list[tuple[int, int]] = []
-    for pattern in patterns:
-        pos = 0
-        while (m := pattern.search(norm, pos)) is not None:
-            spans.append(mapped.span(m.start(), m.end()))
-            pos = m.start() + 1  # overlapping occurrences too (哈哈 in 哈哈哈)
+    for term in compiled:
+        spans.extend(mapped.span(m.start(), m.end()) for m in _occurrences(term.pattern, norm))
+        if term.bare is not None:
+            collapsed = collapsed or _Collapsed.of(norm)
+            if collapsed.cuts:  # an identifier, and the text has soft breaks: also match it joined
+                for m in _occurrences(term.bare, collapsed.text):
+                    if collapsed.bounded(m.start(), m.end()):
+                        first, last = collapsed.position(m.start()), collapsed.position(m.end() - 1)
+                        spans.append(mapped.span(first, last + 1))
     spans.sort()
     merged: list[tuple[int, int]] = []
     for a, b in spans:

@@ -58,7 +58,8 @@ KEYWORD_SEPARATOR = "\x1f"
 _ANALYZER_PROBE = (
     "中国某某银行股份有限公司 张三 中 国 工 商 ＪＫ２０２６－０００１２３ JK2026-000123 "
     "11010519491231002X 91350100M000100Y43 壹拾贰万叁仟肆佰伍拾陆元整 123,456.78元 "
-    "Ünïcödé straße ＡＢＣ abc_def 第3条第(2)款 一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十"
+    "Ünïcödé straße ＡＢＣ abc_def 第3条第(2)款 一二三四五六七八九十一二三四五六七八九十一二三四五六七八九十 "
+    "91350205MA2X\r\nK7Q396 Tel 139 0600 1234 chenzy@exam\fple.com JK20\n26-000318 the bank"
 )
 
 
@@ -320,8 +321,8 @@ def _lower_text(text: str) -> Plan | _Ignored:
     plans = [Tokens(p.field, tuple(p.tokens)) for p in analysis.query_plan(text) if p.tokens]
     if not plans:
         return _IGNORED
-    # One plan per word or phrase; several plans (if the analyzer splits a word) must all match.
-    return plans[0] if len(plans) == 1 else AllOf(tuple(plans))
+    # Alternatives: a word of word runs is found as written (bi) or joined across soft breaks (joined).
+    return plans[0] if len(plans) == 1 else AnyOf(tuple(plans))
 
 
 def _all_of(must: Sequence[Plan], must_not: Sequence[Plan]) -> Plan:

@@ -13,6 +13,10 @@ from hypothesis import strategies as st
 from indexer import analysis
 from indexer.analysis import (
     BI,
+    FIELDS,
+    JOIN_BARRIER,
+    JOINED,
+    MAX_JOINS,
     MAX_WORD,
     UNI,
     Analyzer,
@@ -25,6 +29,7 @@ from indexer.analysis import (
     PhrasePlan,
     Piece,
     ScriptRuns,
+    SoftBreakJoins,
     SplitLong,
     Token,
     index_streams,
@@ -35,6 +40,7 @@ from indexer.analysis import (
     script_runs,
     standard_analyzer,
 )
+from indexer.highlight import match_spans
 
 # --- helpers: a reference normalizer and a tiny positional phrase matcher -----------------------------
 
@@ -75,6 +81,12 @@ class PhraseIndex:
 
     def finds(self, query: str) -> bool:
         return any(self.phrase(plan) for plan in query_plan(query))
+
+
+def word_plans(*words: str) -> list[PhrasePlan]:
+    """The plans of an identifier-like query (word runs with a digit or @): as written on ``bi``, joined
+    across soft breaks on ``joined``."""
+    return [PhrasePlan(BI, words), PhrasePlan(JOINED, words)]
 
 
 def tokens(analyzer: Analyzer, text: str) -> list[str]:
@@ -224,10 +236,88 @@ def test_long_word_runs_split_the_same_for_documents_and_queries() -> None:
     run = "A" * 64 + "B" * 64 + "C" * 10
     assert index_streams(run)[BI].split(" ") == ["a" * 64, "b" * 64, "c" * 10]
     assert query_plan(run) == [PhrasePlan(BI, ("a" * 64, "b" * 64, "c" * 10))]
+    assert query_plan(run + "9") == word_plans("a" * 64, "b" * 64, "c" * 10 + "9")
 
 
 def test_normalize_text() -> None:
     assert normalize_text("中 国ＪＫ２０２６") == "中国jk2026"
+
+
+# --- soft-break joins ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "joined"),
+    [
+        ("统一社会信用代码91350205MA2X\nK7Q396。", "91350205ma2xk7q396"),
+        ("电话139 0600 1234", "1390600 | 13906001234 | 06001234"),
+        ("Tel 1390600 1234", "tel1390600 | tel13906001234 | 13906001234"),
+        ("邮箱chenzy@exam\r\nple.com，", "chenzy example com"),
+        ("合同JK20\f26-00  0318号", "jk2026 00 | jk2026 000318 | 26 000318"),
+        ("ＪＫ２０\u3000２６", "jk2026"),  # full-width and the ideographic space are normalized first
+        ("JK2026-\n000318", ""),  # a break beside punctuation splits nothing: bi already holds both runs
+        ("the bank\nof china", ""),  # ordinary words never join
+        ("Invoice 2024 total 500 dollars", ""),  # nor words beside numbers
+        ("THE BANK OF CHINA", ""),  # nor upper-case words without a digit
+        ("代码91350205MAXKQ PWY96", "91350205maxkqpwy96"),  # upper-case letters are pieces of an identifier
+        ("代码91350205 abcdef", ""),  # lower-case ones only when short
+        ("Tel 139", "tel139"),
+        ("αβ 12", ""),  # a soft break stands between ASCII letters or digits: identifiers are ASCII
+        # an e-mail address split three times; a variant without its @ (mple.c⏎om) is left out
+        (
+            "邮箱chen\nzy@exa\nmple.c\nom",
+            "chenzy exa | chenzy example c | chenzy example com | zy example c | zy example com",
+        ),
+        ("91350205，MA2XK7Q396", ""),  # punctuation is no soft break
+        ("91350205   MA2XK7Q396", ""),  # three spaces are a gap, not a wrapped line
+        ("91350205\n\n\n\nMA2XK7Q396", ""),  # neither are four line breaks
+        ("9135张0205", ""),  # a CJK character between
+    ],
+)
+def test_soft_break_joins(text: str, joined: str) -> None:
+    streams = index_streams(text)
+    assert streams[JOINED] == joined
+    assert streams[BI] == " ".join(tokens(standard_analyzer(BI), text))  # the unjoined tokens stay
+
+
+def test_joined_tokens_map_to_the_whole_identifier_in_the_original() -> None:
+    text = "代码：91350205MA2X\r\nK7Q396，完"
+    (token,) = standard_analyzer(JOINED)(text)
+    assert token.text == "91350205ma2xk7q396"
+    assert text[token.start : token.end] == "91350205MA2X\r\nK7Q396"
+
+
+def test_joins_are_bounded() -> None:
+    groups = "6222 0210 0112 3456 789"  # a 19-digit account number in groups: four joins
+    assert "6222021001123456789" in index_streams(groups)[JOINED].split(" ")
+    numbers = " ".join(str(n) for n in range(1000))  # a column of numbers: linear, not quadratic
+    variants = index_streams(numbers)[JOINED].split(f" {JOIN_BARRIER} ")
+    assert len(variants) < 1000 * MAX_JOINS
+    assert max(len(v) for v in variants) <= (MAX_JOINS + 1) * 3
+
+
+def test_a_split_identifier_is_found_only_where_its_pieces_touch() -> None:
+    assert PhraseIndex("借款人91350205MA2X\nK7Q396").finds("91350205MA2XK7Q396")
+    assert PhraseIndex("借款人91350205 MA2XK7Q396").finds("91350205MA2XK7Q396")
+    for elsewhere in (
+        "代码91350205，另见MA2XK7Q396",
+        "91350205 and MA2XK7Q396",
+        "MA2XK7Q396\n91350205",
+        "91350205\n\n\n\nMA2XK7Q396",
+        "x91350205\nMA2XK7Q396",  # a word run matches whole: the first piece must start a run
+    ):
+        assert not PhraseIndex(elsewhere).finds("91350205MA2XK7Q396"), elsewhere
+
+
+def test_unjoined_tokens_are_still_found() -> None:
+    index = PhraseIndex("Tel 139 0600 1234, account 6222 0210")
+    for query in ("13906001234", "0600", "Tel", "139 0600", "62220210", "account"):
+        assert index.finds(query), query
+
+
+def test_soft_break_joins_is_a_tokenizer() -> None:
+    pieces = list(SoftBreakJoins()(MappedText("A1 B2")))
+    assert [(p.text, p.starts[0], p.ends[-1]) for p in pieces] == [("A1B2", 0, 5)]
 
 
 # --- query plans -----------------------------------------------------------------------------------------
@@ -240,8 +330,10 @@ def test_normalize_text() -> None:
         ("张三", PhrasePlan(BI, ("张三",))),
         ("中国某某银行", PhrasePlan(BI, ("中国", "国某", "某某", "某银", "银行"))),
         ("中 国", PhrasePlan(BI, ("中国",))),
-        ("JK2026-000123", PhrasePlan(BI, ("jk2026", "000123"))),
-        ("ＪＫ２０２６", PhrasePlan(BI, ("jk2026",))),
+        ("JK2026-000123", word_plans("jk2026", "000123")),
+        ("ＪＫ２０２６", word_plans("jk2026")),
+        ("chenzy@example.com", word_plans("chenzy", "example", "com")),
+        ("Bank of China", PhrasePlan(BI, ("bank", "of", "china"))),  # not an identifier: never joined
         ("三JK2026", PhrasePlan(UNI, ("三", "jk2026"))),
         ("中国，银行", PhrasePlan(UNI, ("中", "国", "银", "行"))),
         (
@@ -250,8 +342,8 @@ def test_normalize_text() -> None:
         ),
     ],
 )
-def test_query_plan(query: str, plan: PhrasePlan) -> None:
-    assert query_plan(query) == [plan]
+def test_query_plan(query: str, plan: PhrasePlan | list[PhrasePlan]) -> None:
+    assert query_plan(query) == (plan if isinstance(plan, list) else [plan])
 
 
 def test_query_plan_of_punctuation_is_empty() -> None:
@@ -282,13 +374,22 @@ _TEXT = st.text(
 )
 
 
+# Identifier-like text with soft breaks, to reach every branch of the joins.
+_ID_TEXT = st.lists(
+    st.sampled_from([*"0129AbXΣİ@.-_张， ", "\n", "\r\n", "\f", "  ", "\t", "\u200b", "\u3000"]), max_size=40
+).map("".join)
+
+
 @settings(max_examples=400, deadline=None)
-@given(_TEXT)
+@given(st.one_of(_TEXT, _ID_TEXT))
 @example("ÀΣ'Β中 \u0301国")
 @example("ᄀ\u1161\u11a8 한\u11a8")
+@example("AΣ\n1Σ")
+@example("x" * 70 + "\n" + "1" * 70)
 def test_index_streams_equal_the_standard_analyzer(text: str) -> None:
     streams = index_streams(text)
-    for field in (BI, UNI):
+    assert set(streams) == set(FIELDS)
+    for field in FIELDS:
         assert streams[field] == " ".join(tokens(standard_analyzer(field), text))
 
 
@@ -305,9 +406,9 @@ def test_normalization_agrees_with_unicodedata_and_maps_to_the_original(text: st
 
 
 @settings(max_examples=300, deadline=None)
-@given(_TEXT)
+@given(st.one_of(_TEXT, _ID_TEXT))
 def test_tokens_are_whitespace_free_short_and_map_to_the_original(text: str) -> None:
-    for field in (BI, UNI):
+    for field in FIELDS:
         for token in standard_analyzer(field)(text):
             assert token.text and token.text == "".join(token.text.split())
             assert len(token.text) <= MAX_WORD
@@ -315,7 +416,7 @@ def test_tokens_are_whitespace_free_short_and_map_to_the_original(text: str) -> 
 
 
 @settings(max_examples=400, deadline=None)
-@given(_TEXT)
+@given(st.one_of(_TEXT, _ID_TEXT))
 def test_any_text_finds_itself(text: str) -> None:
     """Query plans and index streams agree on every input, whatever its script or oddities."""
     assume(query_plan(text))
@@ -403,3 +504,66 @@ def test_cjk_phrases_match_exactly_where_the_text_contains_them(case: tuple[str,
     """For a pure CJK query of ≥ 2 characters the bigram phrase is exact: no hit without the substring."""
     document, _ = case
     assert PhraseIndex(document).finds(query) == reference_contains(document, query)
+
+
+# --- recall and precision of split identifiers -----------------------------------------------------------
+
+_IDENTIFIERS = st.one_of(
+    st.from_regex(r"\A[1-6][0-9]{16}[0-9X]\Z"),  # resident ID
+    # credit code (GB 32100): department and type, a six-digit region code, organization code and check
+    st.from_regex(r"\A[159Y][1-9][0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}\Z"),
+    st.from_regex(r"\A[A-Z]{2}20[0-9]{2}-[0-9]{6}\Z"),  # contract number
+    st.from_regex(r"\A1[3-9][0-9]{9}\Z"),  # mobile
+    st.from_regex(r"\A62[0-9]{14,17}\Z"),  # account number
+    st.from_regex(r"\A[a-z]{1,8}[0-9]?@[a-z]{2,8}\.(com|cn)\Z"),  # e-mail
+)
+_SOFT_BREAKS = st.sampled_from(["\n", "\r\n", " ", "  ", "\f", "\r\n\f", " \n", "\u3000", "\u200b"])
+
+
+@st.composite
+def split_identifier(draw: st.DrawFn) -> tuple[str, str]:
+    """(document, identifier): the identifier split by up to MAX_JOINS soft breaks inside its word runs,
+    amid CJK text, other identifiers and punctuation."""
+    identifier = draw(_IDENTIFIERS)
+    word = re.compile(analysis.WORD_CLASS)
+    inside = [
+        i for i in range(1, len(identifier)) if word.match(identifier[i - 1]) and word.match(identifier[i])
+    ]
+    cuts = sorted(draw(st.sets(st.sampled_from(inside), max_size=MAX_JOINS)))
+    pieces = [identifier[a:b] for a, b in zip([0, *cuts], [*cuts, len(identifier)], strict=True)]
+    shown = "".join(p + (draw(_SOFT_BREAKS) if k < len(cuts) else "") for k, p in enumerate(pieces))
+    if draw(st.booleans()):
+        shown = _full_width(shown)
+    before = "".join(draw(st.lists(_segment, max_size=4)))
+    after = "".join(draw(st.lists(_segment, max_size=4)))
+    # the identifier is a whole word: glued only to CJK text
+    left = draw(st.sampled_from([" ", "\n", "：", "（"])) if before and word.match(before[-1]) else ""
+    right = draw(st.sampled_from([" ", "\n", "，", "）"])) if after and word.match(after[0]) else ""
+    return before + left + shown + right + after, identifier
+
+
+@settings(max_examples=400, deadline=None)
+@given(split_identifier())
+@example(("91350205MA2X\nK7Q396", "91350205MA2XK7Q396"))
+@example(("合同J\r\nK2026-000318号", "JK2026-000318"))
+@example(("chen\fzy@example.com", "chenzy@example.com"))
+def test_a_split_identifier_finds_its_document(case: tuple[str, str]) -> None:
+    document, identifier = case
+    index = PhraseIndex(document)
+    assert index.finds(identifier), (document, identifier, index_streams(document)[JOINED])
+    assert index.finds(f"{identifier}".upper()) and index.finds(_full_width(identifier))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(split_identifier(), document_and_query()), st.integers(0, 4))
+def test_a_joined_match_is_where_the_pieces_touch(case: tuple[str, str], drop: int) -> None:
+    """Precision: the ``joined`` plan of a word query matches only where the text holds the query with
+    joinable soft breaks inside its runs (what the highlighter marks, a regex over the text)."""
+    document, query = case
+    if drop and len(query) > drop:
+        query = query[drop:]  # a shorter query, often a part of an identifier: found or not, never wrongly
+    plans = query_plan(query)
+    joined = [p for p in plans if p.field == JOINED]
+    assume(joined)
+    if PhraseIndex(document).phrase(joined[0]):
+        assert match_spans(document, [query]), (document, query)

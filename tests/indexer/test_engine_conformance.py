@@ -23,6 +23,7 @@ from indexer.engines import (
     check_index,
     open_engine,
 )
+from indexer.extract import PAGE_BREAK
 from indexer.query import And, DateRange, Field, MatchAll, Not, Or, Query, Text, parse
 
 SCHEMA = IndexSchema(keyword_fields=("borrower", "category"), date_fields=("date",))
@@ -30,6 +31,7 @@ SCHEMA = IndexSchema(keyword_fields=("borrower", "category"), date_fields=("date
 NO_WAIT = EngineOptions(lock_timeout=0, writer_heap_mb=50, writer_threads=1)
 
 Opener = Callable[..., IndexEngine]
+FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 
 
 @pytest.fixture(params=ENGINES)
@@ -512,3 +514,107 @@ def test_date_bounds_beyond_what_an_engine_stores_do_not_fail(opener: Opener) ->
         (date(1, 1, 1), date(9999, 12, 31), 1),
     ):
         assert engine.search(DateRange("date", start, end), offset=0, limit=5).total == hits
+
+
+# --- identifiers split by line breaks, spaces and page breaks ---------------------------------------------
+
+# Every kind of identifier a credit file holds, with the words before it in a document.
+SPLIT_IDENTIFIERS = {
+    "resident-id": ("借款人陈志远，居民身份证号码", "11010519491231002X"),
+    "credit-code": ("统一社会信用代码：", "91350205MA2XK7Q396"),
+    "contract": ("借款合同编号", "JK2026-000318"),
+    "receipt": ("借据编号：", "JJ2026-000318-01"),
+    "mobile": ("联系电话 ", "13906001234"),
+    "e-mail": ("电子邮箱：", "chenzy@example.com"),
+    "account-19": ("还款账号", "6222021001123456789"),
+    "account-16": ("入账卡号：", "6228480402564890"),
+}
+# What a PDF's text layer, a scan's OCR or a justified line puts inside an identifier; PAGE_BREAK is how
+# extraction joins pages (a page ending in a line end, too).
+SOFT_BREAKS = {
+    "lf": "\n",
+    "crlf": "\r\n",
+    "space": " ",
+    "2spaces": "  ",
+    "page": PAGE_BREAK,
+    "lf-page": "\n" + PAGE_BREAK,
+}
+# Documents holding the pieces of 91350205MA2XK7Q396 (or of 13906001234) but not the identifier.
+PIECES_ELSEWHERE = {
+    "comma": "代码91350205，另见MA2XK7Q396。",
+    "word-between": "code 91350205 and MA2XK7Q396",
+    "reversed": "MA2XK7Q396\n91350205",
+    "paragraphs-apart": "91350205\n\n\n\nMA2XK7Q396",
+    "three-spaces": "91350205   MA2XK7Q396",
+    "cjk-between": "91350205号MA2XK7Q396",
+    "longer-run": "X91350205\nMA2XK7Q396",
+    "phone-apart": "电话139，0600，1234；13906001235",
+}
+
+
+def split_documents() -> dict[str, tuple[str, str, str]]:
+    """id → (identifier, how the document shows it, the document's text), split at every position."""
+    docs: dict[str, tuple[str, str, str]] = {}
+    for kind, (before, identifier) in SPLIT_IDENTIFIERS.items():
+        for at in range(1, len(identifier)):
+            for name, soft in SOFT_BREAKS.items():
+                shown = identifier[:at] + soft + identifier[at:]
+                docs[f"{kind}-{at}-{name}"] = (identifier, shown, f"{before}{shown}，签订日期2026年3月18日。")
+    return docs
+
+
+SPLIT_DOCUMENTS = split_documents()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def split_index(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[IndexEngine]:
+    engine = open_engine(
+        request.param, tmp_path_factory.mktemp(f"split-{request.param}"), SCHEMA, options=NO_WAIT
+    )
+    engine.add(doc(doc_id, text) for doc_id, (_, _, text) in SPLIT_DOCUMENTS.items())
+    engine.add(doc(f"elsewhere-{name}", text) for name, text in PIECES_ELSEWHERE.items())
+    engine.commit()
+    yield engine
+    engine.close()
+
+
+def test_the_split_corpus_splits_every_identifier_everywhere() -> None:
+    assert len(SPLIT_DOCUMENTS) == sum(len(i) - 1 for _, i in SPLIT_IDENTIFIERS.values()) * len(SOFT_BREAKS)
+    assert all(identifier not in text for identifier, _, text in SPLIT_DOCUMENTS.values())
+
+
+@pytest.mark.parametrize("kind", SPLIT_IDENTIFIERS)
+def test_a_split_identifier_is_found_by_its_whole_form(split_index: IndexEngine, kind: str) -> None:
+    _, identifier = SPLIT_IDENTIFIERS[kind]
+    expected = {i for i, (ident, _, _) in SPLIT_DOCUMENTS.items() if ident == identifier}
+    for text in (identifier, f'"{identifier}"', identifier.lower(), identifier.translate(FULL_WIDTH)):
+        assert found(split_index, text) == expected, (
+            split_index.name,
+            text,
+            expected - found(split_index, text),
+        )
+
+
+@pytest.mark.parametrize("kind", SPLIT_IDENTIFIERS)
+def test_highlights_mark_the_whole_split_identifier(split_index: IndexEngine, kind: str) -> None:
+    _, identifier = SPLIT_IDENTIFIERS[kind]
+    result = split_index.search(q(identifier), limit=1000)
+    assert result.hits
+    for hit in result.hits:
+        _, shown, _ = SPLIT_DOCUMENTS[hit.id]
+        marks = [segment for snippet in hit.snippets for segment, is_match in snippet if is_match]
+        # snippets show white space collapsed to one space
+        assert marks == [" ".join(shown.split())], (split_index.name, hit.id, marks)
+
+
+def test_pieces_apart_are_not_the_identifier(split_index: IndexEngine) -> None:
+    elsewhere = {f"elsewhere-{name}" for name in PIECES_ELSEWHERE}
+    assert not found(split_index, "91350205MA2XK7Q396") & elsewhere
+    assert not found(split_index, "13906001234") & elsewhere
+    # the pieces themselves are still found where they stand
+    assert found(split_index, "MA2XK7Q396") >= elsewhere - {"elsewhere-phone-apart"}
+    assert found(split_index, "0600") == {
+        "elsewhere-phone-apart"
+    }  # a mobile split once never leaves it alone

@@ -8,7 +8,7 @@ import re
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import UNI, WORD_CLASS, index_streams, normalize_text
+from indexer.analysis import JOINED, MAX_JOINS, UNI, WORD_CLASS, index_streams, normalize_text
 from indexer.highlight import ELLIPSIS, Snippet, match_spans, snippets
 from indexer.query import MatchAll, Text, parse
 
@@ -49,6 +49,23 @@ def test_runs_match_across_any_separator_like_the_index() -> None:
         "JK2026/000123",
         "张三 JK2026",
     ]
+
+
+def test_a_split_identifier_is_marked_whole_with_its_breaks() -> None:
+    text = "统一社会信用代码：91350205MA2X\r\nK7Q396，电话139 0600 1234，邮箱chenzy@exam\fple.com。"
+    assert [text[a:b] for a, b in match_spans(text, ["91350205MA2XK7Q396"])] == ["91350205MA2X\r\nK7Q396"]
+    assert [text[a:b] for a, b in match_spans(text, ["13906001234"])] == ["139 0600 1234"]
+    assert [text[a:b] for a, b in match_spans(text, ["chenzy@example.com"])] == ["chenzy@exam\fple.com"]
+    assert marked(snippets(text, parse("91350205MA2XK7Q396"))) == [
+        "91350205MA2X K7Q396"
+    ]  # white space collapsed
+
+
+def test_pieces_apart_and_ordinary_words_are_not_marked_joined() -> None:
+    text = "91350205，MA2XK7Q396；91350205   MA2XK7Q396；x91350205\nMA2XK7Q396；the ban\nk"
+    assert match_spans(text, ["91350205MA2XK7Q396"]) == []
+    assert match_spans(text, ["bank"]) == []  # no digit, no @: not an identifier, never joined
+    assert [text[a:b] for a, b in match_spans(text, ["0600"])] == []
 
 
 def test_excluded_terms_are_not_marked() -> None:
@@ -130,8 +147,16 @@ def test_a_substring_is_always_marked_and_marks_are_the_term(case: tuple[str, st
     if normalize_text(term).strip() in normalize_text(text):
         assert spans, (text, term)
     for a, b in spans:
-        # a merged span may hold overlapping occurrences: it holds the term's tokens in order
-        assert f" {tokens} " in f" {index_streams(text[a:b])[UNI]} ", (text, term, text[a:b])
+        # a merged span may hold overlapping occurrences: it holds the term's tokens in order, as written
+        # or (an identifier split by soft breaks) joined
+        marked_streams = index_streams(text[a:b])
+        assert (
+            f" {tokens} " in f" {marked_streams[UNI]} " or f" {tokens} " in f" {marked_streams[JOINED]} "
+        ), (
+            text,
+            term,
+            text[a:b],
+        )
 
 
 @settings(max_examples=300, deadline=None)
@@ -147,3 +172,38 @@ def test_snippets_are_pieces_of_the_text(case: tuple[str, str], max_snippets: in
         assert body in collapsed
         kinds = [m for _, m in snippet]
         assert all(x != y for x, y in itertools.pairwise(kinds))  # neighbours alternate
+
+
+_IDENTIFIER = st.one_of(
+    st.from_regex(r"\A[1-6][0-9]{16}[0-9X]\Z"),
+    st.from_regex(r"\A[159Y][1-9][0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}\Z"),  # a credit code: its region is digits
+    st.from_regex(r"\A[A-Z]{2}20[0-9]{2}-[0-9]{6}\Z"),
+    st.from_regex(r"\A1[3-9][0-9]{9}\Z"),
+    st.from_regex(r"\A[a-z]{2,8}@[a-z]{2,8}\.com\Z"),
+)
+
+
+@st.composite
+def split_identifier(draw: st.DrawFn) -> tuple[str, str, str]:
+    """(text, identifier, how the text shows it): split by up to MAX_JOINS soft breaks, amid CJK text."""
+    identifier = draw(_IDENTIFIER)
+    word = re.compile(WORD_CLASS)
+    inside = [
+        i for i in range(1, len(identifier)) if word.match(identifier[i - 1]) and word.match(identifier[i])
+    ]
+    cuts = sorted(draw(st.sets(st.sampled_from(inside), min_size=1, max_size=MAX_JOINS)))
+    breaks = st.sampled_from(["\n", "\r\n", " ", "  ", "\f", "\n\f", "\u3000"])
+    pieces = [identifier[a:b] for a, b in zip([0, *cuts], [*cuts, len(identifier)], strict=True)]
+    shown = "".join(p + (draw(breaks) if k < len(cuts) else "") for k, p in enumerate(pieces))
+    before = draw(st.text(alphabet=_CJK + "，。 \n", max_size=20))
+    after = draw(st.text(alphabet=_CJK + "，。 \n", max_size=20))
+    return before + shown + after, identifier, shown
+
+
+@settings(max_examples=300, deadline=None)
+@given(split_identifier())
+def test_a_split_identifier_is_always_marked_whole(case: tuple[str, str, str]) -> None:
+    text, identifier, shown = case
+    start = text.index(shown)
+    spans = match_spans(text, [identifier])
+    assert (start, start + len(shown)) in spans, (text, identifier, [text[a:b] for a, b in spans])
