@@ -33,15 +33,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from dossier.archive.audit import append_event, plain, require_head
 from dossier.archive.catalog.models import Borrower, Document, Loan
-from dossier.archive.home import TEMP_PREFIX, Archive
 from dossier.archive.names import (
+    TEMP_PREFIX,
     check_file_name,
     check_name,
     document_file_name,
@@ -54,6 +54,10 @@ from dossier.domain.document_types import get_document_type
 from dossier.errors import DossierError
 from dossier.media import media_settings, read_media
 from dossier.search.outbox import enqueue as enqueue_for_index
+
+if TYPE_CHECKING:
+    # A type only: home opens an archive and, once migrated, runs renditions, which files through here.
+    from dossier.archive.home import Archive
 
 CHUNK = 1 << 20
 SOURCES = ("generated", "ingested", "uploaded")

@@ -43,7 +43,6 @@ RESERVED = frozenset({INBOX, QUARANTINE, STATE})
 """Top-level folders that are not borrower folders."""
 MARKER = "archive.json"
 FORMAT = 1
-TEMP_PREFIX = ".dossier-tmp-"
 """Files being put in place carry this prefix; `dossier check` removes any left behind."""
 
 T = TypeVar("T")

@@ -14,6 +14,9 @@ from pathlib import Path
 
 from dossier.errors import DossierError
 
+TEMP_PREFIX = ".dossier-tmp-"
+"""Names of files on their way into the archive (filing writes them, `dossier check` clears them)."""
+
 MAX_NAME_CHARS = 200
 """Longest borrower name, title or file name accepted (the catalog columns hold 200–300)."""
 MAX_FILE_NAME_BYTES = 255

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -44,11 +45,14 @@ from dossier.archive.filing import (
     _write_temp,
     fsync_dir,
 )
-from dossier.archive.home import Archive
 from dossier.archive.names import check_name, document_file_name, split_suffix
 from dossier.errors import DossierError
 from dossier.search.outbox import ADD, DELETE, OCR
 from dossier.search.outbox import enqueue as enqueue_for_index
+
+if TYPE_CHECKING:
+    # A type only: home opens an archive and, once migrated, runs renditions, which files through here.
+    from dossier.archive.home import Archive
 
 RENDITION_ACTION = "rendition"
 """The chain event that files a rendition (target ``document:<id>``)."""

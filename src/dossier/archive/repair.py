@@ -28,7 +28,8 @@ from sqlalchemy import select
 from dossier.archive.audit import HEAD_ID, ChainBreak, append_event, verify_chain
 from dossier.archive.catalog.models import AuditHead, Document, Rendition
 from dossier.archive.filing import complete, fsync_dir, sha256_file
-from dossier.archive.home import RESERVED, TEMP_PREFIX, Archive
+from dossier.archive.home import RESERVED, Archive
+from dossier.archive.names import TEMP_PREFIX
 from dossier.archive.renditions import (
     complete_rendition,
     drop_pending_rendition,
