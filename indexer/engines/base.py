@@ -43,6 +43,7 @@ from typing import IO, Any
 from indexer import analysis
 from indexer import query as q
 from indexer.highlight import Snippet
+from indexer.processes import process_context
 
 LOCK_FILE = "writer.lock"
 MARKER_FILE = "engine.json"
@@ -417,8 +418,8 @@ class StreamMaker:
     """Runs :func:`indexer.analysis.index_streams` over documents: in this thread, or in a pool of
     ``workers`` processes.
 
-    The pool is forked (spawn and forkserver would re-import the caller's ``__main__``) and an engine
-    starts it before it creates its writer, so that no writer thread is running at the fork.
+    The pool's processes come from the indexer's forkserver (indexer.processes): a plain fork copied the
+    flock that another tantivy index's watcher thread held at that moment, and the next commit hung.
     """
 
     CHUNK = 256
@@ -429,7 +430,7 @@ class StreamMaker:
 
     def start(self) -> None:
         if self.workers > 0 and self._pool is None:
-            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+            self._pool = process_context().Pool(self.workers)
 
     def analysed(self, docs: Iterable[IndexDoc]) -> Iterator[tuple[IndexDoc, dict[str, str]]]:
         """(document, its streams) in the order given; consumes ``docs`` a chunk at a time."""

@@ -16,19 +16,17 @@ program, the caller's main module must be importable without side effects (``if 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import signal
-import sys
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Final
 
 from indexer.extract import sniff
 from indexer.extract.core import extract
 from indexer.extract.result import Extraction, Limits
+from indexer.processes import process_context, start_server  # noqa: F401  (the watcher starts it early)
 
 SOFT_DEADLINE_SHARE: Final = 0.8
 """Share of the time limit after which the page loop stops and returns what it has."""
@@ -88,40 +86,7 @@ def extract_guarded(
 
 
 def _context() -> BaseContext:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # Takes effect when the server starts (first use); later calls change nothing.
-        context.set_forkserver_preload(["indexer.extract", *_main_packages()])
-        return context
-    return multiprocessing.get_context("spawn")
-
-
-def start_server() -> None:
-    """Start the extraction server now, so the first extraction does not pay for its start-up."""
-    context = _context()
-    if context.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
-
-
-def _main_packages() -> list[str]:
-    """Every module already imported from the packages the main module refers to.
-
-    Each child runs the main module again (multiprocessing's rule for children it does not simply fork):
-    for a command-line program that can mean importing the whole program per file, over a second, where
-    the same modules preloaded in the server cost nothing per child. (Python 3.11's own ``"__main__"``
-    preload never takes effect: the server is not told the main module's path.)
-    """
-    main = sys.modules.get("__main__")
-    if main is None:
-        return []
-    names: set[str] = set()
-    for value in vars(main).values():
-        name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
-        if isinstance(name, str) and not name.startswith("__") and name != "builtins":
-            names.add(name.split(".")[0])
-    return sorted(m for m in list(sys.modules) if m.split(".")[0] in names and not m.startswith("__"))
+    return process_context()
 
 
 def _death_message(exitcode: int | None, memory_mb: int | None) -> str:

@@ -413,10 +413,15 @@ def test_migration_0008_turns_unambiguous_officer_names_into_assignments(tmp_pat
             archive.transaction(
                 lambda s, u=username, n=name: add_user(s, u, "officer", PASSWORD, display_name=n, actor="t")
             )
-    # The catalog as 0006 left it: names, no assignments.
-    with sqlite3.connect(home / ".dossier" / "catalog.sqlite") as connection:
+    # The catalog as the revision before 0008 left it (later migrations undone): names, no assignments.
+    catalog = home / ".dossier" / "catalog.sqlite"
+    from alembic import command
+
+    from dossier.archive.catalog.db import alembic_config, sqlite_url
+
+    command.downgrade(alembic_config(sqlite_url(catalog)), "0007")
+    with sqlite3.connect(catalog) as connection:
         connection.execute("delete from borrower_assignments")
-        connection.execute("update alembic_version set version_num = '0006'")
     with Archive.open(home) as archive:
 
         def seen(session: Any) -> dict[str, set[str]]:
