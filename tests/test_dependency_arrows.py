@@ -85,7 +85,6 @@ SIDEWAYS_READS: dict[tuple[str, str], str] = {
 
 KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset({"dossier.archive", "dossier.search"}),  # removed by issue 15 (other branch)
-    frozenset({"dossier.inbox.pipeline", "dossier.inbox.upload"}),  # removed by issue 15 (other branch)
 }
 
 

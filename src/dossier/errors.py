@@ -9,6 +9,11 @@ class DossierError(Exception):
     """Base of every error dossier raises on purpose."""
 
 
+class FilingInterrupted(DossierError):
+    """An earlier filing of the same content or name was interrupted (a crash): ``dossier check``
+    settles it, after which the filing can be tried again."""
+
+
 class ConfigError(DossierError):
     """The configuration cannot be read or does not fit its schema."""
 

@@ -51,7 +51,7 @@ from dossier.archive.names import (
 from dossier.archive.registry import find_borrower, normalize_key
 from dossier.domain.categories import get_category
 from dossier.domain.document_types import get_document_type
-from dossier.errors import DossierError
+from dossier.errors import DossierError, FilingInterrupted
 from dossier.media import media_settings, read_media
 from dossier.search.outbox import enqueue as enqueue_for_index
 
@@ -314,7 +314,7 @@ def _reserve(
     ).scalar_one_or_none()
     if same is not None:
         if same.state != "filed":
-            raise DossierError(
+            raise FilingInterrupted(
                 f"an earlier filing of this content was interrupted (同一内容的归档曾中断): "
                 f"document {same.id}; run `dossier check` first"
             )
@@ -341,7 +341,7 @@ def _reserve(
     version, root = 1, None
     if first is not None:
         if first.state != "filed":
-            raise DossierError(
+            raise FilingInterrupted(
                 f"an earlier filing under this name was interrupted (同名文件的归档曾中断): "
                 f"document {first.id}; run `dossier check` first"
             )

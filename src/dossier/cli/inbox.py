@@ -106,6 +106,7 @@ def quarantine_assign(
     from dossier.archive.registry import normalize_key
     from dossier.domain.categories import get_category
     from dossier.domain.document_types import get_document_type
+    from dossier.inbox.facts import FilingStatus
     from dossier.inbox.quarantine import assign
 
     for option, check, value in (
@@ -131,7 +132,7 @@ def quarantine_assign(
         "path": result.path,
         "sha256": result.sha256,
     }
-    label = "重复 duplicate" if result.status == "duplicate" else "已归档 filed"
+    label = "重复 duplicate" if FilingStatus(result.status) is FilingStatus.DUPLICATE else "已归档 filed"
     emit(payload, as_json, lambda c: c.print(f"{label} #{result.document_id}: {result.path}"))
 
 

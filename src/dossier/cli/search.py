@@ -62,7 +62,7 @@ def search(
     as_json_flag: JsonFlag = False,
 ) -> None:
     """Search every document in the archive; every search is recorded in the audit log."""
-    from dossier.search.fields import SearchError, make_filters
+    from dossier.search.fields import SearchError, category_value, make_filters, type_value
     from dossier.search.service import SearchIndex
     from indexer.query import QuerySyntaxError
 
@@ -77,13 +77,15 @@ def search(
     end = day("--to", date_to) if date_to else None
     if start and end and start > end:
         raise BadArgument("--from", f"{start} is after --to {end} (起始日期晚于结束日期)")
-    try:
-        filters = make_filters(
-            borrower=borrower, loan=loan, category=category, doc_type=doc_type, date_from=start, date_to=end
-        )
-    except SearchError as exc:
-        option = "--category" if str(exc).startswith("category") else "--type"
-        raise BadArgument(option, str(exc)) from None
+    for option, known, value in (("--category", category_value, category), ("--type", type_value, doc_type)):
+        try:
+            if value:
+                known(value)
+        except SearchError as exc:
+            raise BadArgument(option, str(exc)) from None
+    filters = make_filters(
+        borrower=borrower, loan=loan, category=category, doc_type=doc_type, date_from=start, date_to=end
+    )
     who = default_actor(actor)
     fmt = "csv" if as_csv else "json" if as_json_flag else "text"
     with open_archive(home) as archive:

@@ -5,10 +5,13 @@ borrower's archive and category, exactly once, or put in ``_quarantine/`` with t
     stability.py   when a file is complete: quiet period, second look, no writer (lease or /proc)
     claim.py       the atomic rename into ``.dossier/state/processing/`` and its crash recovery
     journal.py     each file's steps in the catalog (``inbox_items``), resumable after a crash
+    outcome.py     how a file's way ends (``Outcome``, a StrEnum: the journal's stored words)
+    facts.py       what each step records in ``steps``, one frozen dataclass per step
     pipeline.py    the steps: hashed → extracted → classified → matched → filed → indexed → removed
     classify.py    document type and category: folder, file name, keyword rules (inbox_rules.yaml)
     match.py       the borrower: folder, identifiers in the name, identifiers in the text
     quarantine.py  what cannot be decided, with a JSON reason; list and assign
+    upload.py      one uploaded file through the steps now (the service's upload), via staging.py
     settings.py    the [inbox] table
 
 ``Watcher(archive).run()`` (or ``dossier watch``) runs it; ``quarantine.entries`` and

@@ -32,7 +32,8 @@ from dossier.archive.filing import fsync_dir
 from dossier.archive.home import Archive
 from dossier.archive.names import ensure_inside
 from dossier.errors import DossierError
-from dossier.inbox.journal import GONE, RETURNED, Item, Journal
+from dossier.inbox.journal import Item, Journal
+from dossier.inbox.outcome import Outcome
 from dossier.inbox.stability import Snapshot
 
 log = logging.getLogger(__name__)
@@ -116,8 +117,8 @@ def claim(archive: Archive, journal: Journal, candidates: Sequence[Candidate]) -
         + [
             (
                 item,
-                [(GONE, {"why": "taken away before it was claimed (认领前已被移走)"})],
-                {"outcome": GONE, "claim": None},
+                [(Outcome.GONE, {"why": "taken away before it was claimed (认领前已被移走)"})],
+                {"outcome": Outcome.GONE, "claim": None},
             )
             for item in gone
         ]
@@ -182,7 +183,7 @@ def give_back(archive: Archive, journal: Journal, item: Item, why: str) -> bool:
     _fsync_quietly(target.parent)
     source.unlink()
     fsync_dir(source.parent)
-    journal.close(item, RETURNED, {"why": why}, claim=None)
+    journal.close(item, Outcome.RETURNED, {"why": why}, claim=None)
     return True
 
 
@@ -203,7 +204,9 @@ def settle_give_back(archive: Archive, journal: Journal, item: Item) -> bool:
         fsync_dir(source.parent)
     elif not os.path.lexists(target):
         return False
-    journal.close(item, RETURNED, {"why": "given back before a crash (崩溃前已退回收件箱)"}, claim=None)
+    journal.close(
+        item, Outcome.RETURNED, {"why": "given back before a crash (崩溃前已退回收件箱)"}, claim=None
+    )
     return True
 
 

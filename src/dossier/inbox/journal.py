@@ -28,20 +28,12 @@ from dossier.archive.audit import plain
 from dossier.archive.catalog.models import InboxItem
 from dossier.archive.home import Archive
 from dossier.archive.names import MAX_FILE_NAME_BYTES, MAX_NAME_CHARS, split_suffix
+from dossier.inbox.outcome import Outcome
 
 STEPS = ("arrived", "stable", "hashed", "extracted", "classified", "matched", "filed", "indexed", "removed")
 ANALYSIS = ("hashed", "extracted", "classified", "matched")
 """Steps that only read the claimed file: committed with their outcome (filed or quarantined), redone
 together after a crash."""
-
-FILED = "filed"
-DUPLICATE = "duplicate"
-QUARANTINED = "quarantined"
-ASSIGNED = "assigned"
-RETURNED = "returned"
-GONE = "gone"
-LOST = "lost"
-OUTCOMES = (FILED, DUPLICATE, QUARANTINED, ASSIGNED, RETURNED, GONE, LOST)
 
 _B64 = "/b64/"
 _REFUSED = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
@@ -288,10 +280,12 @@ class Journal:
 
         return self.archive.transaction(work)
 
-    def close(self, item: Item, outcome: str, note: Mapping[str, Any] | None = None, **columns: Any) -> None:
+    def close(
+        self, item: Item, outcome: Outcome, note: Mapping[str, Any] | None = None, **columns: Any
+    ) -> None:
         """End the row with ``outcome`` (a note of why goes into ``steps`` under the outcome's name)."""
-        if outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {outcome!r}")
+        if not outcome.closes:
+            raise ValueError(f"not an outcome a journal row closes with: {outcome!r}")
         steps = [(outcome, note or {})] if note is not None else []
         self.record(item, steps, outcome=outcome, **columns)
 

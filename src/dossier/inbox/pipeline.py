@@ -12,7 +12,8 @@ Then, per batch, in the watcher's thread: **indexed** (the search outbox drained
 **removed** (the claimed copy deleted: the archived copy is fsynced, verified and committed by then).
 
 A step that raises :class:`~dossier.inbox.quarantine.Quarantine` sends the file to quarantine;
-:class:`Retry` leaves it claimed for another try (still being written, or the archive busy);
+:class:`Retry` leaves it claimed for another try (still being written, or another filing of the same
+content interrupted: :class:`~dossier.errors.FilingInterrupted`);
 :class:`Interrupted` (the watcher stopping) gives it back to the inbox unless it is already filed.
 """
 
@@ -26,7 +27,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +39,26 @@ from dossier.archive.catalog.models import Borrower, Document, IndexQueue
 from dossier.archive.filing import CHUNK, file_document, fsync_dir
 from dossier.archive.home import Archive
 from dossier.archive.names import split_suffix
-from dossier.errors import DossierError
+from dossier.errors import DossierError, FilingInterrupted
 from dossier.inbox import quarantine
 from dossier.inbox.claim import claimed_path, give_back
 from dossier.inbox.classify import Classification, Rules, classify, load_rules
-from dossier.inbox.journal import ANALYSIS, DUPLICATE, FILED, LOST, Item, Journal, printable_path
+from dossier.inbox.facts import (
+    ClassifiedStep,
+    ExtractedStep,
+    FiledStep,
+    FilingStatus,
+    IndexedStep,
+    MatchedStep,
+    RemovedStep,
+)
+from dossier.inbox.journal import ANALYSIS, Item, Journal, printable_path
 from dossier.inbox.match import NO_BORROWER, Match, borrower_folder, match
+from dossier.inbox.outcome import Outcome
 from dossier.inbox.quarantine import Quarantine
 from dossier.inbox.settings import InboxSettings, inbox_settings
 from dossier.inbox.stability import WriterProbe
+from dossier.inbox.staging import staged_folders
 from dossier.media import MEDIA_TYPES, MediaSettings, media_settings
 from dossier.media.media_types import FORMATS as MEDIA_FORMATS
 from dossier.media.media_types import SUFFIXES as MEDIA_SUFFIXES
@@ -171,10 +183,10 @@ class Work:
     match: Match | None = None
     duplicate_of: int | None = None
     """A document already holding this content, when nothing else names the borrower."""
-    outcome: str | None = None
+    outcome: Outcome | None = None
     """After :func:`run`: ``filed`` or ``duplicate`` (index and removal to follow), ``closed`` (done:
     ``closed_as`` says how), ``retry``, ``returned`` (given back to the inbox) or ``kept`` (left claimed)."""
-    closed_as: str | None = None
+    closed_as: Outcome | None = None
     retry_reason: str | None = None
     """Why the outcome is ``retry`` (counted as a failed attempt, see :func:`give_up`)."""
 
@@ -190,8 +202,6 @@ class Work:
 
     @property
     def folders(self) -> list[str]:
-        from dossier.inbox.upload import staged_folders
-
         return staged_folders(self.item.path)
 
     @property
@@ -404,18 +414,17 @@ class FileStep(Step):
     def run(self, ctx: Context, work: Work) -> None:
         started = time.perf_counter()
         item = work.item
-        matched = work.fact("matched")
-        duplicate_of = matched.get("duplicate_of")
-        if duplicate_of is not None:
-            document_id, status = int(duplicate_of), "duplicate"
-            self._record_duplicate(ctx, work, document_id, started)
+        matched = MatchedStep.from_facts(work.fact(MatchedStep.name))
+        if matched.duplicate_of is not None:
+            self._record_duplicate(ctx, work, int(matched.duplicate_of), started)
             return
         assert item.borrower_key and item.category and item.doc_type and item.sha256
         sha256 = item.sha256
         borrower_key = item.borrower_key
         existing = ctx.archive.transaction(lambda s: _filed_copy(s, borrower_key, sha256), write=False)
         if existing is not None and (existing.details or {}).get("inbox", {}).get("item") == item.id:
-            document_id, status, path = existing.id, "filed", existing.path  # done before a crash
+            # Filed before a crash, its outcome not yet committed.
+            filed = FiledStep(document_id=existing.id, status=FilingStatus.FILED, path=existing.path)
         else:
             try:
                 result = file_document(
@@ -427,44 +436,37 @@ class FileStep(Step):
                     title=split_suffix(item.name)[0],
                     original_name=item.name,
                     filename=_filename(item),
-                    contract_number=matched.get("contract_number"),
+                    contract_number=matched.contract_number,
                     source="ingested",
                     actor=ctx.actor,
                     details={"inbox": _provenance(work)},
                 )
+            except FilingInterrupted as exc:
+                raise Retry(str(exc)) from None  # another filer's crash; `dossier check` settles it
             except DossierError as exc:
-                if "interrupted" in str(exc) or "中断" in str(exc):
-                    raise Retry(str(exc)) from None  # another filer's crash; `dossier check` settles it
                 raise Quarantine("filing-failed", str(exc)) from None
-            document_id, status, path = result.document_id, result.status, ctx.archive.relative(result.path)
-        flags = list(matched.get("flags") or [])
-        outcome = DUPLICATE if status == "duplicate" else FILED
+            filed = FiledStep(
+                document_id=result.document_id,
+                status=FilingStatus(result.status),
+                path=ctx.archive.relative(result.path),
+            )
+        flags = list(matched.flags or [])
+        document_id = filed.document_id
 
         def work_done(session: Session) -> None:
             ctx.journal.record_in(
                 session,
                 item,
-                [
-                    *work.records,
-                    (
-                        self.name,
-                        {
-                            "document_id": document_id,
-                            "status": status,
-                            "path": path,
-                            "ms": round((time.perf_counter() - started) * 1000, 2),
-                        },
-                    ),
-                ],
+                [*work.records, (self.name, replace(filed, ms=_ms(started)).facts())],
                 **{**work.columns, "document_id": document_id},
             )
-            if flags and outcome == FILED:
+            if flags and not filed.duplicate:
                 document = session.get(Document, document_id)
                 if document is not None:
                     document.flags = sorted({*(document.flags or []), *flags})
 
         ctx.archive.transaction(work_done)
-        work.outcome = outcome
+        work.outcome = filed.outcome
 
     def _record_duplicate(self, ctx: Context, work: Work, document_id: int, started: float) -> None:
         item = work.item
@@ -481,7 +483,12 @@ class FileStep(Step):
                 item,
                 [
                     *work.records,
-                    (self.name, {"document_id": document_id, "status": "duplicate", "ms": _ms(started)}),
+                    (
+                        self.name,
+                        FiledStep(
+                            document_id=document_id, status=FilingStatus.DUPLICATE, ms=_ms(started)
+                        ).facts(),
+                    ),
                 ],
                 **{**work.columns, "document_id": document_id, "borrower_key": key},
             )
@@ -501,7 +508,7 @@ class FileStep(Step):
             )
 
         ctx.archive.transaction(done)
-        work.outcome = DUPLICATE
+        work.outcome = Outcome.DUPLICATE
 
     def cleanup(self, ctx: Context, work: Work) -> None:
         if work.filing_held and work.item.sha256:
@@ -533,12 +540,12 @@ def run(ctx: Context, item: Item) -> Work:
             return work
         except Retry as exc:
             log.info("item %d (%s): %s; trying again later", item.id, item.name, exc)
-            work.outcome, work.retry_reason = "retry", str(exc)
+            work.outcome, work.retry_reason = Outcome.RETRY, str(exc)
             return work
         except Interrupted as exc:
             return _give_back(ctx, work, str(exc))
-    if work.outcome is None and item.done("filed"):
-        work.outcome = DUPLICATE if item.steps.get("filed", {}).get("status") == "duplicate" else FILED
+    if work.outcome is None and item.done(FiledStep.name):
+        work.outcome = FiledStep.of(item).outcome
     return work
 
 
@@ -548,18 +555,20 @@ def give_up(ctx: Context, item: Item, attempts: int, error: str) -> Work:
     path = claimed_path(ctx.archive, item)
     work = Work(item, path) if path is not None else None
     if work is None or not os.path.lexists(work.path):
-        ctx.journal.close(item, LOST, {"why": f"claimed file missing after {attempts} attempts: {error}"})
-        return work or Work(item, ctx.archive.inbox / item.path, outcome="closed", closed_as=LOST)
+        ctx.journal.close(
+            item, Outcome.LOST, {"why": f"claimed file missing after {attempts} attempts: {error}"}
+        )
+        return work or Work(
+            item, ctx.archive.inbox / item.path, outcome=Outcome.CLOSED, closed_as=Outcome.LOST
+        )
     detail = f"{attempts} attempts (已尝试{attempts}次); last error: {error}"
     _quarantine(ctx, work, Quarantine("failed-repeatedly", detail, attempts=attempts))
     return work
 
 
 def _give_back(ctx: Context, work: Work, why: str) -> Work:
-    if give_back(ctx.archive, ctx.journal, work.item, why):
-        work.outcome = "returned"
-    else:
-        work.outcome = "kept"
+    returned = give_back(ctx.archive, ctx.journal, work.item, why)
+    work.outcome = Outcome.RETURNED if returned else Outcome.KEPT
     return work
 
 
@@ -575,7 +584,7 @@ def _quarantine(ctx: Context, work: Work, decision: Quarantine) -> None:
         columns=work.columns,
         actor=ctx.actor,
     )
-    work.outcome, work.closed_as = "closed", outcome
+    work.outcome, work.closed_as = Outcome.CLOSED, outcome
     log.info("%s #%d %s: %s", outcome, item.id, printable_path(item.path), decision)
 
 
@@ -590,9 +599,10 @@ def index_and_remove(ctx: Context, items: Sequence[Item], drain: Callable[[], An
     (another process holds the index, or its text fails to extract) stays queued there, recorded as
     ``searchable: false``, and `dossier index` or the next drain takes it; the inbox does not wait."""
     started = time.perf_counter()
-    if drain is not None and any(_needs_index(i) for i in items if not i.done("indexed")):
+    filed = {i.id: FiledStep.of(i) for i in items}
+    if drain is not None and any(filed[i.id].needs_index for i in items if not i.done(IndexedStep.name)):
         drain()
-    document_ids = [i.document_id for i in items if i.document_id is not None and _needs_index(i)]
+    document_ids = [i.document_id for i in items if i.document_id is not None and filed[i.id].needs_index]
     queued = _still_queued(ctx, document_ids) if document_ids else set()
     drained_ms = round((time.perf_counter() - started) * 1000, 2)
     ctx.journal.record_many(
@@ -601,18 +611,18 @@ def index_and_remove(ctx: Context, items: Sequence[Item], drain: Callable[[], An
                 i,
                 [
                     (
-                        "indexed",
-                        {
-                            "ms": drained_ms,
-                            "batch": len(items),
-                            "searchable": _needs_index(i) and i.document_id not in queued,
-                        },
+                        IndexedStep.name,
+                        IndexedStep(
+                            ms=drained_ms,
+                            batch=len(items),
+                            searchable=filed[i.id].needs_index and i.document_id not in queued,
+                        ).facts(),
                     )
                 ],
                 {},
             )
             for i in items
-            if not i.done("indexed")
+            if not i.done(IndexedStep.name)
         ]
     )
     removed_started = time.perf_counter()
@@ -629,17 +639,13 @@ def index_and_remove(ctx: Context, items: Sequence[Item], drain: Callable[[], An
         [
             (
                 i,
-                [("removed", {"ms": removed_ms, "batch": len(items)})],
-                {"outcome": DUPLICATE if i.steps.get("filed", {}).get("status") == "duplicate" else FILED},
+                [(RemovedStep.name, RemovedStep(ms=removed_ms, batch=len(items)).facts())],
+                {"outcome": filed[i.id].outcome},
             )
             for i in items
         ]
     )
     return list(items)
-
-
-def _needs_index(item: Item) -> bool:
-    return item.steps.get("filed", {}).get("status") not in (None, "duplicate")
 
 
 def _still_queued(ctx: Context, document_ids: list[int]) -> set[int]:
@@ -728,14 +734,16 @@ def _filename(item: Item) -> str | None:
 def _provenance(work: Work) -> dict[str, Any]:
     """What the archive keeps about how the inbox decided (details["inbox"] of the document)."""
     item = work.item
-    classified, matched, extracted = work.fact("classified"), work.fact("matched"), work.fact("extracted")
+    classified = ClassifiedStep.from_facts(work.fact(ClassifiedStep.name))
+    matched = MatchedStep.from_facts(work.fact(MatchedStep.name))
+    extracted = ExtractedStep.from_facts(work.fact(ExtractedStep.name))
     return {
         "item": item.id,
         "inbox_path": printable_path(item.path),
-        "type_rule": classified.get("rule"),
-        "borrower_rule": matched.get("rule"),
-        "extraction": extracted.get("status"),
-        "flags": matched.get("flags") or [],
+        "type_rule": classified.rule,
+        "borrower_rule": matched.rule,
+        "extraction": extracted.status,
+        "flags": matched.flags or [],
     }
 
 

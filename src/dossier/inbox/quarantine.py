@@ -38,7 +38,8 @@ from dossier.archive.registry import find_borrower, normalize_key
 from dossier.domain.categories import get_category
 from dossier.domain.document_types import get_document_type
 from dossier.errors import DossierError
-from dossier.inbox.journal import ASSIGNED, DUPLICATE, LOST, QUARANTINED, Item, Journal, now, printable_path
+from dossier.inbox.journal import Item, Journal, now, printable_path
+from dossier.inbox.outcome import Outcome
 
 REASON_SUFFIX = ".reason.json"
 _TEMP_PREFIX = ".inbox-tmp-"
@@ -59,6 +60,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "filing-failed": ("the archive refused the file", "归档失败"),
     "failed-repeatedly": ("processing failed on every attempt", "多次处理失败"),
 }
+
+
+class NotWaiting(DossierError):
+    """No file waits in quarantine under the id given (never there, or assigned since)."""
 
 
 class Quarantine(Exception):
@@ -97,7 +102,7 @@ def send(
     steps: Sequence[tuple[str, Mapping[str, Any]]] = (),
     columns: Mapping[str, Any] | None = None,
     actor: str = "inbox",
-) -> str:
+) -> Outcome:
     """Move ``source`` (the claimed file) to quarantine; the outcome (``quarantined`` or ``duplicate``).
 
     ``steps`` and ``columns`` (what the pipeline learnt before deciding) are committed with the intent,
@@ -107,7 +112,7 @@ def send(
     if item.sha256 is not None and _same_content_waiting(
         archive, journal, item, source, actor, steps, columns
     ):
-        return DUPLICATE
+        return Outcome.DUPLICATE
     target = f"{QUARANTINE}/{_free_name(archive, item)}"
     reason = {
         "item": item.id,
@@ -134,10 +139,10 @@ def send(
     )
     _place(archive, item, source, target, reason)
     _complete(archive, journal, item, actor)
-    return QUARANTINED
+    return Outcome.QUARANTINED
 
 
-def settle(archive: Archive, journal: Journal, item: Item, source: Path | None, actor: str) -> str:
+def settle(archive: Archive, journal: Journal, item: Item, source: Path | None, actor: str) -> Outcome:
     """Finish a move to quarantine a crash interrupted (the item has its target recorded)."""
     assert item.quarantine_path is not None
     target = archive.home / item.quarantine_path
@@ -145,12 +150,12 @@ def settle(archive: Archive, journal: Journal, item: Item, source: Path | None, 
     if source is not None and os.path.lexists(source):
         _place(archive, item, source, item.quarantine_path, reason)
     elif not os.path.lexists(target):
-        journal.close(item, LOST, {"why": "neither claimed nor quarantined copy found (文件缺失)"})
-        return LOST
+        journal.close(item, Outcome.LOST, {"why": "neither claimed nor quarantined copy found (文件缺失)"})
+        return Outcome.LOST
     elif not _reason_path(target).exists():
         _write_reason(_reason_path(target), reason)
     _complete(archive, journal, item, actor)
-    return QUARANTINED
+    return Outcome.QUARANTINED
 
 
 def _free_name(archive: Archive, item: Item) -> str:
@@ -189,8 +194,8 @@ def _complete(archive: Archive, journal: Journal, item: Item, actor: str) -> Non
         journal.record_in(
             session,
             item,
-            [(QUARANTINED, {"reason": item.reason, "path": item.quarantine_path}), ("removed", {})],
-            outcome=QUARANTINED,
+            [(Outcome.QUARANTINED, {"reason": item.reason, "path": item.quarantine_path}), ("removed", {})],
+            outcome=Outcome.QUARANTINED,
         )
         append_event(
             session,
@@ -224,7 +229,11 @@ def _same_content_waiting(
     earlier = archive.transaction(
         lambda s: s.execute(
             select(InboxItem)
-            .where(InboxItem.outcome == QUARANTINED, InboxItem.sha256 == item.sha256, InboxItem.id != item.id)
+            .where(
+                InboxItem.outcome == Outcome.QUARANTINED,
+                InboxItem.sha256 == item.sha256,
+                InboxItem.id != item.id,
+            )
             .order_by(InboxItem.id)
             .limit(1)
         ).scalar_one_or_none(),
@@ -240,8 +249,8 @@ def _same_content_waiting(
         journal.record_in(
             session,
             item,
-            [*steps, (DUPLICATE, {"of_item": earlier.id, "path": earlier.quarantine_path})],
-            **{**(columns or {}), "outcome": DUPLICATE},
+            [*steps, (Outcome.DUPLICATE, {"of_item": earlier.id, "path": earlier.quarantine_path})],
+            **{**(columns or {}), "outcome": Outcome.DUPLICATE},
         )
         append_event(
             session,
@@ -318,7 +327,7 @@ def entries(archive: Archive) -> list[Entry]:
     rows = archive.transaction(
         lambda s: list(
             s.execute(
-                select(InboxItem).where(InboxItem.outcome == QUARANTINED).order_by(InboxItem.id)
+                select(InboxItem).where(InboxItem.outcome == Outcome.QUARANTINED).order_by(InboxItem.id)
             ).scalars()
         ),
         write=False,
@@ -341,7 +350,7 @@ def entries(archive: Archive) -> list[Entry]:
                 size=row.size,
                 media_type=row.media_type,
                 arrived_at=row.arrived_at.isoformat(),
-                quarantined_at=(row.steps or {}).get(QUARANTINED, {}).get("at"),
+                quarantined_at=(row.steps or {}).get(Outcome.QUARANTINED, {}).get("at"),
                 candidates=list(evidence.get("candidates") or []),
                 guess={k: evidence[k] for k in ("doc_type", "category", "type_rule") if evidence.get(k)},
             )
@@ -365,8 +374,8 @@ def assign(
     kind = get_document_type(doc_type, config)
     cat = get_category(category or kind.category, config)
     row = archive.transaction(lambda s: s.get(InboxItem, item_id), write=False)
-    if row is None or row.outcome != QUARANTINED or row.quarantine_path is None:
-        raise DossierError(
+    if row is None or row.outcome != Outcome.QUARANTINED or row.quarantine_path is None:
+        raise NotWaiting(
             f"no file waits in quarantine as {item_id} (隔离区中无此编号): see `dossier quarantine list`"
         )
     if archive.transaction(lambda s: find_borrower(s, key), write=False) is None:
@@ -408,8 +417,8 @@ def assign(
         journal.record_in(
             session,
             item,
-            [(ASSIGNED, {"by": actor, "document_id": result.document_id, "status": result.status})],
-            outcome=ASSIGNED,
+            [(Outcome.ASSIGNED, {"by": actor, "document_id": result.document_id, "status": result.status})],
+            outcome=Outcome.ASSIGNED,
             borrower_key=key,
             category=cat.key,
             doc_type=kind.key,

@@ -3,7 +3,7 @@
 The upload is written under ``_inbox/.uploads/<token>/<hint folders>/<name>``: the watcher never takes
 a hidden folder, so the uploader's request and a running watcher never claim the same file. The hint
 folders (a borrower key, a category or type folder) count as evidence exactly as inbox folders do;
-:attr:`pipeline.Work.folders` leaves the two staging levels out.
+:func:`staging.staged_folders` leaves the two staging levels out.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -21,12 +20,13 @@ from dossier.archive.names import check_file_name
 from dossier.errors import DossierError
 from dossier.inbox import pipeline
 from dossier.inbox.claim import Candidate, claim
-from dossier.inbox.journal import DUPLICATE, FILED, QUARANTINED, Item, now
+from dossier.inbox.journal import Item, now
+from dossier.inbox.outcome import Outcome
 from dossier.inbox.stability import Snapshot
+from dossier.inbox.staging import UPLOADS
+from dossier.retrying import filing_interrupted
 
-UPLOADS = ".uploads"
 CHUNK = 1 << 20
-RETRIES = 20
 
 
 class TooLarge(DossierError):
@@ -36,7 +36,7 @@ class TooLarge(DossierError):
 @dataclass(frozen=True)
 class UploadOutcome:
     item_id: int
-    outcome: str
+    outcome: Outcome
     """``filed``, ``duplicate`` or ``quarantined`` (or how the journal closed it otherwise)."""
     document_id: int | None
     reason: str | None
@@ -85,23 +85,26 @@ def accept(
     ctx.filer_scope = scope
     try:
         item = _claimed(ctx, relative)
-        for _ in range(RETRIES):
-            work = pipeline.run(ctx, item)
-            if work.outcome != "retry":
-                break
-            time.sleep(0.25)
+
+        def reload() -> None:
+            nonlocal item
             item = _reload(ctx, item)
-        if work.outcome in (FILED, DUPLICATE):
+
+        work = filing_interrupted(
+            lambda: pipeline.run(ctx, item), lambda w: w.outcome is Outcome.RETRY, before_next=reload
+        )
+        if work.outcome is not None and work.outcome.archived:
             pipeline.index_and_remove(ctx, [item], drain=None)
         row = ctx.journal.get(item.id)
         assert row is not None
         info = (row.details or {}).get("quarantine") or {}
+        closed = Outcome(row.outcome) if row.outcome else None
         return UploadOutcome(
             item_id=row.id,
-            outcome=row.outcome or work.outcome or "pending",
+            outcome=closed or work.outcome or Outcome.PENDING,
             document_id=row.document_id,
-            reason=row.reason if row.outcome == QUARANTINED else None,
-            message=info.get("message") if row.outcome == QUARANTINED else None,
+            reason=row.reason if closed is Outcome.QUARANTINED else None,
+            message=info.get("message") if closed is Outcome.QUARANTINED else None,
         )
     finally:
         _remove_staging(archive, relative)
@@ -128,9 +131,3 @@ def _remove_staging(archive: Archive, relative: str) -> None:
     parts = relative.split("/")
     if len(parts) >= 2 and parts[0] == UPLOADS:
         shutil.rmtree(archive.inbox / UPLOADS / parts[1], ignore_errors=True)
-
-
-def staged_folders(path: str) -> list[str]:
-    """The evidence folders of an inbox path: the staging levels of an upload left out."""
-    parts = path.split("/")[:-1]
-    return parts[2:] if parts and parts[0] == UPLOADS else parts

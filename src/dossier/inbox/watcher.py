@@ -43,7 +43,9 @@ from dossier.inbox.claim import (
     settle_claim_intent,
     settle_give_back,
 )
-from dossier.inbox.journal import DUPLICATE, FILED, GONE, LOST, RETURNED, Item, now
+from dossier.inbox.facts import ClassifiedStep, FiledStep, MatchedStep
+from dossier.inbox.journal import Item, now
+from dossier.inbox.outcome import Outcome
 from dossier.inbox.pipeline import Context, Work
 from dossier.inbox.stability import Tracker, Watched, ignore_lease_breaks, monotonic
 
@@ -203,10 +205,12 @@ class Watcher:
         elif path is not None and os.path.lexists(path):
             self._queue(item, resumed=True)
         elif os.path.lexists(self.archive.inbox / item.path):
-            journal.close(item, RETURNED, {"why": "found back in the inbox (已在收件箱中)"}, claim=None)
+            journal.close(
+                item, Outcome.RETURNED, {"why": "found back in the inbox (已在收件箱中)"}, claim=None
+            )
         else:
             log.error("inbox item %d (%s): its claimed file is missing", item.id, item.name)
-            journal.close(item, LOST, {"why": "claimed file missing at start-up (认领的文件缺失)"})
+            journal.close(item, Outcome.LOST, {"why": "claimed file missing at start-up (认领的文件缺失)"})
 
     def _remove_leftovers(self) -> None:
         """Claimed copies whose journal row is closed as filed or duplicate: the archive holds them."""
@@ -223,7 +227,7 @@ class Watcher:
             lambda s: list(
                 s.execute(
                     select(InboxItem.id, InboxItem.claim).where(
-                        InboxItem.id.in_(ids), InboxItem.outcome.in_((FILED, DUPLICATE))
+                        InboxItem.id.in_(ids), InboxItem.outcome.in_((Outcome.FILED, Outcome.DUPLICATE))
                     )
                 ).all()
             ),
@@ -382,7 +386,11 @@ class Watcher:
         ]
         journal.record_many(
             [
-                (i, [(GONE, {"why": "no longer in the inbox (已不在收件箱)"})], {"outcome": GONE})
+                (
+                    i,
+                    [(Outcome.GONE, {"why": "no longer in the inbox (已不在收件箱)"})],
+                    {"outcome": Outcome.GONE},
+                )
                 for i in stale
             ]
         )
@@ -449,8 +457,8 @@ class Watcher:
                 [
                     (
                         _bare(e),
-                        [(GONE, {"why": "taken away before it was claimed (认领前已被移走)"})],
-                        {"outcome": GONE},
+                        [(Outcome.GONE, {"why": "taken away before it was claimed (认领前已被移走)"})],
+                        {"outcome": Outcome.GONE},
                     )
                     for e in gone
                     if e.item_id is not None
@@ -510,18 +518,18 @@ class Watcher:
 
     def _settle(self, work: Work) -> None:
         item = work.item
-        if work.outcome in (FILED, DUPLICATE):
+        if work.outcome is not None and work.outcome.archived:
             self.to_finish.append(item)
-        elif work.outcome == "retry":
+        elif work.outcome is Outcome.RETRY:
             if self.once:  # one pass only: a file still being written is left for the next run
                 if give_back(self.archive, self.ctx.journal, item, "still being written (仍在写入)"):
                     self.report.returned += 1
                 return
             self._failed(item, work.retry_reason or "retry", max(self.settings.quiet_seconds, 0.2))
-        elif work.outcome == "returned":
+        elif work.outcome is Outcome.RETURNED:
             self.report.returned += 1
-        elif work.outcome == "closed":
-            if work.closed_as == DUPLICATE:
+        elif work.outcome is Outcome.CLOSED:
+            if work.closed_as is Outcome.DUPLICATE:
                 self.report.duplicates += 1
             else:
                 self.report.quarantined += 1
@@ -534,7 +542,7 @@ class Watcher:
             if attempts >= self.settings.max_attempts:
                 work = pipeline.give_up(self.ctx, item, attempts, error)
                 log.warning("inbox item %d (%s) quarantined after %d attempts", item.id, item.name, attempts)
-                if work.closed_as != LOST:
+                if work.closed_as is not Outcome.LOST:
                     self.report.quarantined += 1
                 return
         except Exception:
@@ -552,7 +560,8 @@ class Watcher:
         batch, self.to_finish = self.to_finish, []
         finished = pipeline.index_and_remove(self.ctx, batch, self._drain)
         for item in finished:
-            if item.steps.get("filed", {}).get("status") == "duplicate":
+            filed = FiledStep.of(item)
+            if filed.duplicate:
                 self.report.duplicates += 1
                 log.info(
                     "duplicate #%d %s: already filed as document %s", item.id, item.name, item.document_id
@@ -563,9 +572,9 @@ class Watcher:
                     "filed #%d %s → %s (%s; %s)",
                     item.id,
                     item.name,
-                    item.steps.get("filed", {}).get("path"),
-                    item.steps.get("matched", {}).get("rule"),
-                    item.steps.get("classified", {}).get("rule"),
+                    filed.path,
+                    MatchedStep.of(item).rule,
+                    ClassifiedStep.of(item).rule,
                 )
 
     def _drain(self) -> None:

@@ -1,4 +1,10 @@
-"""How the core's errors reach a client: validation as 422 with each field, the rest as 4xx lines."""
+"""How the core's errors reach a client: validation as 422 with each field, the rest as 4xx lines.
+
+An :class:`~dossier.access.users.AccessError` is a refusal (403), whichever route it leaves; one that
+names a user, token or borrower that is not there (or, for a borrower, not the caller's to see) is a
+404, worded as the core words it. Routes where an access rule is a rule about the input (the account
+routes: a short password, a name taken) say so themselves.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from dossier.access.scope import BorrowerNotFound
+from dossier.access.users import AccessError, UnknownToken, UnknownUser
 from dossier.errors import DossierError, InputError
 
 log = logging.getLogger(__name__)
@@ -39,6 +47,14 @@ async def _request_invalid(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=403)
+
+
+async def _not_there(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=404)
+
+
 async def _dossier_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=400)
 
@@ -53,4 +69,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(RequestValidationError, _request_invalid)
     app.add_exception_handler(DossierError, _dossier_error)
+    # Starlette picks the handler of the nearest class in the error's MRO.
+    app.add_exception_handler(AccessError, _refused)
+    for missing in (UnknownUser, UnknownToken, BorrowerNotFound):
+        app.add_exception_handler(missing, _not_there)
     app.add_exception_handler(Exception, _unexpected)

@@ -10,14 +10,14 @@ scripts shipped inside this package; no ``alembic.ini`` is needed.
 from __future__ import annotations
 
 import fcntl
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import OperationalError
+
+from dossier.retrying import CATALOG_ATTEMPTS, catalog_busy
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -75,24 +75,10 @@ def use_wal(engine: Engine) -> None:
         raw.close()
 
 
-def is_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` is lock contention worth retrying (SQLite busy/locked, PostgreSQL serialization)."""
-    if not isinstance(exc, OperationalError):
-        return False
-    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-    return "locked" in text or "busy" in text or "could not serialize" in text or "deadlock" in text
-
-
-def retrying(fn: Callable[[], T], *, attempts: int = 8) -> T:
-    """Run ``fn`` (one whole transaction) again when the catalog is busy; the busy timeout waits first."""
-    for attempt in range(attempts):
-        try:
-            return fn()
-        except OperationalError as exc:
-            if not is_busy(exc) or attempt == attempts - 1:
-                raise
-            time.sleep(min(2.0, 0.05 * 2**attempt))
-    raise AssertionError("unreachable")
+def retrying(fn: Callable[[], T], *, attempts: int = CATALOG_ATTEMPTS) -> T:
+    """Run ``fn`` (one whole transaction) again when the catalog is busy; the busy timeout waits first.
+    The policy (how often, how long apart) is :func:`dossier.retrying.catalog_busy`'s."""
+    return catalog_busy(fn, attempts=attempts)
 
 
 def alembic_config(url: str) -> AlembicConfig:

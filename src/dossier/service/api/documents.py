@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from dossier.access.roles import Action
 from dossier.access.scope import BorrowerNotFound
-from dossier.access.users import AccessError, Principal
+from dossier.access.users import Principal
 from dossier.archive.browse import document_events, document_info, document_renditions, document_versions
 from dossier.archive.catalog.models import Document, Loan
 from dossier.archive.renditions import RenditionKind, rendition_of
@@ -60,8 +60,6 @@ def generate(
     except BorrowerNotFound as exc:
         # Another officer's borrower answers as one that does not exist.
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
-    except AccessError as exc:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     document = made.document
     documents = svc.archive.transaction(
         lambda s: [

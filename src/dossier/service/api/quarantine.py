@@ -49,9 +49,10 @@ def assign(item_id: Id, body: schemas.AssignRequest, svc: ServicesDep, user: Arc
             category=body.category,
             actor=user.actor,
         )
+    except quarantine.NotWaiting as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
     except DossierError as exc:
-        code = status.HTTP_404_NOT_FOUND if "no file waits" in str(exc) else 422
-        raise HTTPException(code, str(exc)) from None
+        raise HTTPException(422, str(exc)) from None
     return schemas.Assigned(
         status=result.status, document_id=result.document_id, path=svc.archive.relative(result.path)
     )

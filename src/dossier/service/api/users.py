@@ -6,6 +6,7 @@ accounts, so nobody acts as another person. Each change is an audit event, and s
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio.to_thread
@@ -35,18 +36,23 @@ from dossier.service.api.records import record
 from dossier.service.deps import CurrentUser, ServicesDep, WriteSession, require
 from dossier.service.signin import Face, check_password, gate
 
-router = APIRouter(tags=["users"])
-
 Admin = Annotated[Principal, Depends(require(Action.USERS))]
 Username = Annotated[str, Path(max_length=50, description="Sign-in name (用户名)")]
 
 
-def _http(exc: AccessError) -> HTTPException:
-    if isinstance(exc, UnknownUser | UnknownToken):
-        return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
-    if isinstance(exc, NotAllowed):
-        return HTTPException(status.HTTP_403_FORBIDDEN, str(exc))
-    return HTTPException(422, str(exc))
+async def _account_rules_as_input() -> AsyncIterator[None]:
+    """On these routes a plain AccessError is about what was sent (a short password, a name taken, a
+    role that does not exist): 422. Refusals (NotAllowed: 403) and unknown users and tokens (404) go on
+    to the handlers of service.errors."""
+    try:
+        yield
+    except AccessError as exc:
+        if isinstance(exc, NotAllowed | UnknownUser | UnknownToken):
+            raise
+        raise HTTPException(422, str(exc)) from None
+
+
+router = APIRouter(tags=["users"], dependencies=[Depends(_account_rules_as_input)])
 
 
 def _user(u: User) -> schemas.User:
@@ -85,18 +91,15 @@ def users(session: WriteSession, user: Admin) -> list[schemas.User]:
 def new_user(body: schemas.NewUser, session: WriteSession, user: Admin) -> schemas.User:
     if body.password is None and not body.service:
         raise HTTPException(422, "password (密码): required, except for a service account (请设置密码)")
-    try:
-        u = add_user(
-            session,
-            body.username,
-            body.role,
-            body.password,
-            display_name=body.display_name,
-            actor=user.actor,
-            service=body.service,
-        )
-    except AccessError as exc:
-        raise _http(exc) from None
+    u = add_user(
+        session,
+        body.username,
+        body.role,
+        body.password,
+        display_name=body.display_name,
+        actor=user.actor,
+        service=body.service,
+    )
     return _user(u)
 
 
@@ -106,10 +109,7 @@ def new_user(body: schemas.NewUser, session: WriteSession, user: Admin) -> schem
     summary="Disable a user: their sessions and tokens end now (停用)",
 )
 def disable(username: Username, session: WriteSession, user: Admin) -> Response:
-    try:
-        disable_user(session, username, actor=user.actor)
-    except AccessError as exc:
-        raise _http(exc) from None
+    disable_user(session, username, actor=user.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -117,10 +117,7 @@ def disable(username: Username, session: WriteSession, user: Admin) -> Response:
     "/users/{username}/enable", status_code=status.HTTP_204_NO_CONTENT, summary="Enable a user (启用)"
 )
 def enable(username: Username, session: WriteSession, user: Admin) -> Response:
-    try:
-        enable_user(session, username, actor=user.actor)
-    except AccessError as exc:
-        raise _http(exc) from None
+    enable_user(session, username, actor=user.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -132,10 +129,7 @@ def enable(username: Username, session: WriteSession, user: Admin) -> Response:
 def reset_password(
     username: Username, body: schemas.NewPassword, session: WriteSession, user: Admin
 ) -> Response:
-    try:
-        set_password(session, username, body.password, actor=user.actor)
-    except AccessError as exc:
-        raise _http(exc) from None
+    set_password(session, username, body.password, actor=user.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -154,11 +148,8 @@ async def change_password(
     def work(session: Session) -> None:
         set_password(session, user.username, body.new_password, actor=user.actor)
 
-    try:
-        # argon2 again for the new hash: off the event loop, within the same limit as the checks.
-        await anyio.to_thread.run_sync(svc.archive.transaction, work, limiter=gate(request, svc).limiter)
-    except AccessError as exc:
-        raise _http(exc) from None
+    # argon2 again for the new hash: off the event loop, within the same limit as the checks.
+    await anyio.to_thread.run_sync(svc.archive.transaction, work, limiter=gate(request, svc).limiter)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -204,12 +195,9 @@ def new_token(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, "username (用户名): only your own tokens (只能为自己创建令牌)"
         )
-    try:
-        token, secret = create_token(
-            session, owner, body.name, actor=user.actor, days=body.days, issuer=user, issuer_is_admin=is_admin
-        )
-    except AccessError as exc:
-        raise _http(exc) from None
+    token, secret = create_token(
+        session, owner, body.name, actor=user.actor, days=body.days, issuer=user, issuer_is_admin=is_admin
+    )
     return schemas.Token(
         id=token.id, username=owner, name=token.name, token=secret, expires_at=token.expires_at
     )
@@ -224,8 +212,5 @@ def delete_token(
 ) -> Response:
     """Your own token, or (admin) anyone's; it stops working at once."""
     is_admin = svc.access.allows(user.role, Action.USERS)
-    try:
-        revoke_token(session, token_id, actor=user.actor, issuer=user, issuer_is_admin=is_admin)
-    except AccessError as exc:
-        raise _http(exc) from None
+    revoke_token(session, token_id, actor=user.actor, issuer=user, issuer_is_admin=is_admin)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

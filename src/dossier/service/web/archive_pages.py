@@ -19,6 +19,7 @@ from dossier.archive.browse import borrower_info, borrower_loans, borrower_tree
 from dossier.archive.completeness import evaluate, load_checklists
 from dossier.archive.completeness.report_html import borrower_report_html
 from dossier.archive.completeness.snapshot import load_snapshot
+from dossier.inbox.outcome import Outcome
 from dossier.inbox.upload import UploadOutcome
 from dossier.service.api.borrowers import borrower_list
 from dossier.service.api.records import record
@@ -153,7 +154,7 @@ async def borrower_upload(request: Request, borrower_id: Id, user: User) -> Resp
         outcome = await run_in_threadpool(file_it)
     name = sent[0].name
     if outcome.document_id is not None:
-        text = f"已归档：{name}" if outcome.outcome != "duplicate" else f"文件已在档案中：{name}"
+        text = f"已归档：{name}" if outcome.outcome is not Outcome.DUPLICATE else f"文件已在档案中：{name}"
         return redirect(f"/borrowers/{borrower_id}?ok={quote(text)}#doc-{outcome.document_id}")
     why = f"未能归档，已转入隔离区：{outcome.message or outcome.outcome}"
     return redirect(f"/borrowers/{borrower_id}?error={quote(why)}")
