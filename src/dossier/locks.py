@@ -1,0 +1,133 @@
+"""Every "only one process may" rule goes through here: one small interface, one backend per catalog.
+
+The rules, each a :class:`LockName`:
+
+- ``filing``: filings hold it shared; ``dossier check`` and ``audit verify`` hold it exclusively, so they
+  never mistake a filing in progress for the remains of a crash.
+- ``index``: one process drains the search outbox into the index at a time.
+- ``watcher``: one inbox watcher per archive home.
+- ``migration``: one process migrates the catalog while the others wait, then find nothing to do.
+
+On the embedded default the backend is :class:`FileLocks`: a lock file per rule in the archive's state
+folder, held by the kernel (``flock``), so a process that dies, even by SIGKILL, lets go at once. Exclusive
+locks use the ``filelock`` library; a shared hold, which it offers only as a separate SQLite-based lock, is
+a ``LOCK_SH`` on the same file. A catalog on a server brings its own backend (advisory locks) behind the
+same :class:`Locks`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+import filelock
+
+from dossier.errors import DossierError
+
+_POLL_S = 0.05
+
+
+class LockName(StrEnum):
+    FILING = "filing"
+    INDEX = "index"
+    WATCHER = "watcher"
+    MIGRATION = "migration"
+
+
+class LockMode(StrEnum):
+    SHARED = "shared"
+    EXCLUSIVE = "exclusive"
+
+
+class LockBusy(DossierError):
+    """The lock is held elsewhere and the caller would not wait (longer)."""
+
+    def __init__(self, name: LockName, holder: str | None) -> None:
+        self.name = name
+        self.holder = holder
+        who = f" by {holder}" if holder else ""
+        super().__init__(f"the {name.value} lock is held{who} (另一进程正在进行该操作，请稍后再试)")
+
+
+class Locks(Protocol):
+    def hold(
+        self, name: LockName, *, mode: LockMode = LockMode.EXCLUSIVE, timeout: float | None = None
+    ) -> contextlib.AbstractContextManager[None]:
+        """Hold ``name`` for the ``with`` block. ``timeout`` None waits as long as it takes; 0 does not
+        wait; otherwise at most that many seconds. :class:`LockBusy` when it was not had in time."""
+        ...
+
+
+class FileLocks:
+    """The embedded default: ``<folder>/<name>.lock`` per rule (``flock``, released by the kernel)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path(self, name: LockName) -> Path:
+        return self.folder / f"{name.value}.lock"
+
+    @contextlib.contextmanager
+    def hold(
+        self, name: LockName, *, mode: LockMode = LockMode.EXCLUSIVE, timeout: float | None = None
+    ) -> Iterator[None]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if mode is LockMode.SHARED:
+            with self._shared(name, timeout):
+                yield
+            return
+        lock = filelock.FileLock(
+            self.path(name),
+            timeout=-1 if timeout is None else timeout,
+            # The same pathname carries the shared holds (LOCK_SH below): it must never be unlinked and
+            # recreated, or a shared and an exclusive holder would lock two different files; and a soft
+            # lock (filelock's fallback where flock is missing) would not see the shared holds at all.
+            preserve_lock_file=True,
+            fallback_to_soft=False,
+        )
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise LockBusy(name, self._holder(name)) from None
+        try:
+            self._note_holder(name)
+            yield
+        finally:
+            lock.release()
+
+    @contextlib.contextmanager
+    def _shared(self, name: LockName, timeout: float | None) -> Iterator[None]:
+        with self.path(name).open("a+b") as fh:
+            deadline = None if timeout is None else time.monotonic() + timeout
+            flags = fcntl.LOCK_SH if deadline is None else fcntl.LOCK_SH | fcntl.LOCK_NB
+            while True:
+                try:
+                    fcntl.flock(fh.fileno(), flags)
+                    break
+                except BlockingIOError:
+                    assert deadline is not None
+                    if time.monotonic() >= deadline:
+                        raise LockBusy(name, self._holder(name)) from None
+                    time.sleep(_POLL_S)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    # Who holds an exclusive lock, for the message another process shows: written beside the lock file,
+    # since filelock may replace the lock file itself.
+    def _note_holder(self, name: LockName) -> None:
+        with contextlib.suppress(OSError):
+            self.path(name).with_suffix(".holder").write_text(f"pid {os.getpid()}", encoding="utf-8")
+
+    def _holder(self, name: LockName) -> str | None:
+        try:
+            return self.path(name).with_suffix(".holder").read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
