@@ -99,3 +99,12 @@ def test_the_borrower_tree_lists_each_document_once_with_its_rendition(
     [rendition] = document["renditions"]
     assert rendition["download_url"] == f"/api/v1/documents/{doc_id}/download?rendition=pdf-a"
     assert not any(d["media_type"] == "application/pdf" and d["source"] == "generated" for d in documents)
+
+
+def test_the_search_page_shows_one_hit_offering_its_pdf(client: TestClient, demo: Demo) -> None:
+    from test_web_pages import sign_in
+
+    [doc_id] = demo.documents["loan-contract"]
+    page = sign_in(client, "officer", next_url="/search?q=借款合同")
+    assert page.count(f"#doc-{doc_id}\"") == 1
+    assert f'/api/v1/documents/{doc_id}/download?rendition=pdf-a">PDF/A 副本</a>' in page
