@@ -14,7 +14,7 @@ from sqlalchemy import select
 from dossier.archive import Archive
 from dossier.archive.catalog.models import Borrower, Document, Loan, Rendition
 from dossier.cli.app import main
-from dossier.generate import Generator
+from dossier.generation import Generator
 
 REMINDER_KEY = "11010519491231002X"
 REMINDER_FOLDER = f"{REMINDER_KEY}-张三"
