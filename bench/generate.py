@@ -49,7 +49,7 @@ from docx import Document as open_docx
 from docxtpl import DocxTemplate
 
 from dossier.errors import InputError
-from dossier.generate import SHIPPED_TEMPLATES, Generator
+from dossier.generation import SHIPPED_TEMPLATES, Generator
 from dossier.inputs import parse_text
 from dossier.kinds.base import Kind
 from dossier.kinds.registry import all_kinds, get_kind

@@ -60,6 +60,7 @@ FACES = ("dossier.cli", "dossier.service")
         ("dossier/inbox", FACES),
         ("dossier/kinds", (*FACES, "dossier.archive")),
         ("dossier/render", (*FACES, "dossier.archive", "dossier.kinds")),
+        ("dossier/generation", FACES),
         ("dossier/access", FACES),
         ("dossier/ledger", FACES),
         ("dossier/verification", FACES),

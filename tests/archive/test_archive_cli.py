@@ -14,7 +14,7 @@ from sqlalchemy import select
 from dossier.archive import Archive
 from dossier.archive.catalog.models import Borrower, Document, Loan, Rendition
 from dossier.cli.app import main
-from dossier.generate import Generator
+from dossier.generation import Generator
 
 REMINDER_KEY = "11010519491231002X"
 REMINDER_FOLDER = f"{REMINDER_KEY}-张三"
@@ -317,7 +317,7 @@ def test_ingest_files_supporting_documents_by_hand(tmp_path, capsys):
 
 
 def test_commands_on_a_missing_home_fail_with_one_line(tmp_path, capsys):
-    for argv in (["borrowers"], ["docs", REMINDER_KEY], ["audit", "verify"], ["audit", "log"], ["check"]):
+    for argv in (["borrowers"], ["docs", REMINDER_KEY], ["audit", "verify"], ["audit", "log"], ["repair"]):
         code, _, err = run(capsys, *argv, "--home", str(tmp_path / "nowhere"))
         assert code == 2 and err.count("\n") == 1 and "not an archive home" in err, argv
     assert not (tmp_path / "nowhere").exists()
@@ -328,7 +328,7 @@ def test_check_still_validates_identifiers(capsys):
     assert code == 0 and json.loads(out)["valid"]
 
 
-@pytest.mark.parametrize("command", ["init", "ingest", "borrowers", "docs", "audit", "check"])
+@pytest.mark.parametrize("command", ["init", "ingest", "borrowers", "docs", "audit", "repair", "check"])
 def test_archive_commands_are_listed_in_help(command, capsys):
     code, out, _ = run(capsys, "--help")
     assert code == 0 and command in out

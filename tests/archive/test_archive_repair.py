@@ -1,4 +1,4 @@
-"""`dossier check` on each state a crash can leave, built step by step with the filing code itself."""
+"""`dossier repair` on each state a crash can leave, built step by step with the filing code itself."""
 
 from __future__ import annotations
 
@@ -132,14 +132,28 @@ def test_a_stray_temporary_file_is_removed(archive):
 
 def test_a_dry_run_reports_and_changes_nothing(archive, capsys):
     _, temp, reserved = interrupted(archive, b"%PDF", "reserved")
-    code = main(["check", "--home", str(archive.home), "--dry-run", "--json"])
+    code = main(["repair", "--home", str(archive.home), "--dry-run", "--json"])
     payload = json.loads(capsys.readouterr().out)
     assert code == 1 and payload["completed"] == [reserved.document_id] and not payload["repaired"]
     assert temp.path.exists() and documents(archive)[0].state == "pending"
     assert not verify_archive(archive, record=False).ok  # pending until repaired
-    assert main(["check", "--home", str(archive.home)]) == 0
+    assert main(["repair", "--home", str(archive.home)]) == 0
     assert "completed" in capsys.readouterr().out
     assert verify_archive(archive).ok
+
+
+def test_check_alone_is_still_repair_and_says_it_is_now_called_repair(archive, capsys):
+    _, _, reserved = interrupted(archive, b"%PDF old name", "reserved")
+    assert main(["check", "--home", str(archive.home), "--dry-run", "--json"]) == 1
+    dry = capsys.readouterr()
+    assert dry.err == "note: `dossier check` is now `dossier repair` (旧命令名，请改用 dossier repair)\n"
+    assert json.loads(dry.out)["completed"] == [reserved.document_id]
+    assert main(["check", "--home", str(archive.home), "--json"]) == 0
+    done = capsys.readouterr()
+    assert "`dossier repair`" in done.err and json.loads(done.out)["completed"] == [reserved.document_id]
+    assert main(["repair", "--home", str(archive.home), "--json"]) == 0
+    again = capsys.readouterr()
+    assert again.err == "" and json.loads(again.out)["clean"]
 
 
 def test_filing_the_same_content_again_before_check_is_refused_with_advice(archive):
@@ -180,7 +194,7 @@ def test_a_clean_archive_needs_nothing(archive, capsys):
     file_document(archive, b"fine", borrower_key=PERSON, category="basic", doc_type="other", title="x")
     report = check(archive)
     assert report.clean
-    assert main(["check", "--home", str(archive.home)]) == 0
+    assert main(["repair", "--home", str(archive.home)]) == 0
     assert "nothing to repair" in capsys.readouterr().out
     actions = archive.transaction(
         lambda s: [e.action for e in s.execute(select(Event)).scalars()], write=False

@@ -160,9 +160,9 @@ def test_a_deleted_head_row_refuses_writes_until_check_rebuilds_it(archive, caps
     assert report.chain.problem.kind == "head-missing" and report.chain.problem.seq == last.seq
     assert not report.missing and not report.unknown and not report.pending
 
-    assert main(["check", "--home", str(archive.home), "--dry-run"]) == 1
+    assert main(["repair", "--home", str(archive.home), "--dry-run"]) == 1
     assert "would be rebuilt" in capsys.readouterr().out
-    assert main(["check", "--home", str(archive.home), "--json"]) == 0
+    assert main(["repair", "--home", str(archive.home), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["head_rebuilt"] == last.seq
     head = archive.transaction(lambda s: s.get(AuditHead, 1), write=False)
     assert (head.seq, head.hash) == (last.seq + 1, head.hash)  # the check recorded itself after it
@@ -190,6 +190,6 @@ def test_check_will_not_rebuild_the_head_of_a_broken_chain(archive, capsys):
     sql(archive, "delete from audit_head")
     with pytest.raises(ChainBrokenError, match=f"at event {seq}"):
         check(archive)
-    assert main(["check", "--home", str(archive.home)]) != 0
+    assert main(["repair", "--home", str(archive.home)]) != 0
     assert "not rebuilt" in capsys.readouterr().err
     assert archive.transaction(lambda s: s.get(AuditHead, 1), write=False) is None

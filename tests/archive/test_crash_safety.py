@@ -53,7 +53,7 @@ def test_killing_a_filing_process_at_random_never_leaves_an_inconsistent_archive
             os.kill(pid, signal.SIGKILL)
             assert helper.stdout.readline().strip() == "reaped"
 
-            assert main(["check", "--home", str(home), "--json"]) == 0
+            assert main(["repair", "--home", str(home), "--json"]) == 0
             report = json.loads(capsys.readouterr().out)
             for name in repairs:
                 repairs[name] += len(report[name])

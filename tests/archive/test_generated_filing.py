@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from dossier.archive import Archive
 from dossier.archive.catalog.models import Borrower, Document, Loan
-from dossier.batch import document_date, file_generated
 from dossier.errors import DossierError
-from dossier.generate import Generator
+from dossier.generation import Generator, document_date, file_generated
 from dossier.kinds.base import Subject, default_subjects
 from dossier.kinds.registry import get_kind
 

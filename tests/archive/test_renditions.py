@@ -32,9 +32,8 @@ from dossier.archive.renditions import (
 )
 from dossier.archive.repair import check
 from dossier.archive.volume import build_volume
-from dossier.batch import file_generated
 from dossier.cli.app import main
-from dossier.generate import Generator
+from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
 from dossier.search.service import SearchIndex
 from dossier.verification.report import check_report, diligence_report

@@ -23,10 +23,9 @@ from dossier.archive.registry import ensure_loan
 from dossier.archive.volume import VolumeResult, build_volume
 from dossier.archive.volume_index import chinese_number
 from dossier.archive.volume_stamp import archive_number
-from dossier.batch import file_generated
 from dossier.cli.app import main
 from dossier.errors import ConfigError, DossierError
-from dossier.generate import Generator
+from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
 from dossier.render.pdf import PdfConverter
 

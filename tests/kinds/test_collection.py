@@ -13,13 +13,12 @@ import pytest
 
 from dossier.config import default_config
 from dossier.errors import InputError
-from dossier.generate import SHIPPED_TEMPLATES, Generator
+from dossier.generation import SHIPPED_TEMPLATES, Generator, required_fields
 from dossier.kinds.collection import KIND, CollectionInput, derive
 from dossier.kinds.registry import get_kind
 from dossier.render.engine import TemplateEngine
 from dossier.render.filters import template_filters
 from dossier.render.lint import lint_template, schema_fields
-from dossier.template_check import required_fields
 
 EXAMPLE_CAPITAL = "人民币叁拾万零陆仟陆佰捌拾捌元柒角伍分"
 

@@ -9,7 +9,7 @@ import pytest
 
 from dossier.config import default_config
 from dossier.errors import InputError
-from dossier.generate import Generator
+from dossier.generation import Generator
 from dossier.kinds.credit import KIND, CreditInput, derive
 
 

@@ -11,7 +11,7 @@ import docx
 import pytest
 
 from dossier.errors import InputError
-from dossier.generate import Document, Generator
+from dossier.generation import Document, Generator
 from dossier.kinds.guarantee_contract import KIND, guarantee_period
 
 Data = dict[str, Any]

@@ -13,10 +13,9 @@ import pytest
 from dossier.config import default_config
 from dossier.errors import InputError
 from dossier.finance.classification import FiveClass
-from dossier.generate import SHIPPED_TEMPLATES, Generator
+from dossier.generation import SHIPPED_TEMPLATES, Generator, required_fields
 from dossier.kinds.inspection import KIND, InspectionInput, derive
 from dossier.render.lint import lint_template, schema_fields
-from dossier.template_check import required_fields
 
 MISUSE_DETAIL = "借款人于2025年10月8日将贷款资金30万元从交易对手账户回流后用于归还他行贷款。"
 

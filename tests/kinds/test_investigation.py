@@ -10,7 +10,7 @@ import pytest
 
 from dossier.config import default_config
 from dossier.errors import InputError
-from dossier.generate import Generator
+from dossier.generation import Generator
 from dossier.kinds.investigation import KIND, InvestigationInput, derive
 
 

@@ -15,7 +15,7 @@ import pytest
 from dossier.config import Config, default_config
 from dossier.domain.capital import parse_capital
 from dossier.errors import InputError
-from dossier.generate import Document, Generator
+from dossier.generation import Document, Generator
 from dossier.kinds.contract_common import percent_text, term_text, whole_months_between
 from dossier.kinds.loan_contract import KIND, RepriceDay, first_reprice_date, spread_text
 

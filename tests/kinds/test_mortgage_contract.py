@@ -12,7 +12,7 @@ import pytest
 
 from dossier.config import default_config
 from dossier.errors import InputError
-from dossier.generate import Document, Generator
+from dossier.generation import Document, Generator
 from dossier.kinds.mortgage_contract import KIND
 
 Data = dict[str, Any]

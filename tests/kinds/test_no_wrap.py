@@ -28,7 +28,7 @@ from lxml import etree
 from dossier.domain.capital import parse_capital, to_capital
 from dossier.domain.identifiers.credit_code import credit_check_char, org_check_char, parse_credit_code
 from dossier.domain.money import format_amount
-from dossier.generate import SHIPPED_TEMPLATES, Generator
+from dossier.generation import SHIPPED_TEMPLATES, Generator
 from dossier.kinds.registry import all_kinds, get_kind
 from dossier.render.nobreak import NOBREAK_STYLE, WORD_JOINER
 from dossier.render.pdf import PdfConverter, require_all

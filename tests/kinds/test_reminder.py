@@ -6,7 +6,7 @@ import docx
 import pytest
 
 from dossier.errors import InputError
-from dossier.generate import Generator
+from dossier.generation import Generator
 from dossier.kinds.registry import get_kind
 
 

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
 
 from dossier.config import default_config
-from dossier.generate import Generator
+from dossier.generation import Generator
 from dossier.kinds.registry import all_kinds
 from dossier.render.pdf import PdfConverter, require_all
 from dossier.render.reproducible import NotAZip, pin_zip_times

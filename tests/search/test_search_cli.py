@@ -126,7 +126,7 @@ def test_every_search_is_an_audit_event_and_the_archive_stays_verified(
     code, out, _ = run(filled_home, capsys, "audit", "verify", "--json")
     assert code == 0, out
     assert json.loads(out)["unknown"] == []
-    assert run(filled_home, capsys, "check", "--dry-run")[0] == 0
+    assert run(filled_home, capsys, "repair", "--dry-run")[0] == 0
 
 
 @pytest.mark.parametrize(

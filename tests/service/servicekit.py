@@ -15,8 +15,7 @@ from dossier.access.scope import assign
 from dossier.access.users import add_user, create_token
 from dossier.archive.home import Archive
 from dossier.archive.registry import find_borrower
-from dossier.batch import file_generated
-from dossier.generate import Generator
+from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
 from dossier.search.service import index_pending
 

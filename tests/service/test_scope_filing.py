@@ -26,8 +26,7 @@ from dossier.access.users import add_user, create_token
 from dossier.archive.catalog.models import Borrower, Document, InboxItem
 from dossier.archive.home import Archive
 from dossier.archive.registry import ensure_loan, find_borrower
-from dossier.batch import file_generated
-from dossier.generate import Generator
+from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
 from dossier.ledger.importer import import_ledger
 from dossier.service.app import create_app

@@ -28,14 +28,15 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(calc.app, name="calc")
-# `dossier check` alone repairs the archive home; `dossier check id|uscc` validates identifiers.
+# `dossier check id|uscc` validates identifiers; `dossier check` alone is the old name of `dossier repair`,
+# kept as an alias that says so.
 app.add_typer(
     check.app,
     name="check",
-    callback=archive.check_archive,
+    callback=archive.check_alias,
     invoke_without_command=True,
     no_args_is_help=False,
-    help="Repair the archive home (no subcommand), or validate an identifier (id, uscc).",
+    help="Validate an identifier (id, uscc). Alone: the old name of `dossier repair`.",
 )
 app.add_typer(archive.audit_app, name="audit")
 app.add_typer(templates.app, name="templates")
@@ -45,6 +46,7 @@ app.command("schema")(documents.schema)
 app.command("generate")(documents.generate)
 app.command("demo")(demo.demo)
 app.command("init")(archive.init)
+app.command("repair")(archive.repair)
 app.command("ingest")(archive.ingest)
 app.command("borrowers")(archive.borrowers)
 app.command("docs")(archive.docs)

@@ -225,20 +225,38 @@ def _guess_customer_type(key: str) -> str:
     return "person"
 
 
-# --------------------------------------------------------------------------- check
+# --------------------------------------------------------------------------- repair
+
+DryRunFlag = Annotated[bool, typer.Option("--dry-run", help="Only report what would be repaired.")]
+
+CHECK_IS_REPAIR = "note: `dossier check` is now `dossier repair` (旧命令名，请改用 dossier repair)"
+"""What `dossier check` without a subcommand prints to stderr before repairing, as it always did."""
 
 
-def check_archive(
+def check_alias(
     ctx: typer.Context,
     home: HomeOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what would be repaired.")] = False,
+    dry_run: DryRunFlag = False,
     actor: ActorOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Without a subcommand: finish or roll back interrupted filings and remove stray temporary files.
+    """Without a subcommand: the old name of `dossier repair` (same options, same output).
     With one: validate an identifier (id, uscc)."""
     if ctx.invoked_subcommand is not None:
         return
+    typer.echo(CHECK_IS_REPAIR, err=True)
+    repair(home=home, dry_run=dry_run, actor=actor, as_json=as_json)
+
+
+def repair(
+    home: HomeOption = None,
+    dry_run: DryRunFlag = False,
+    actor: ActorOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Finish or roll back filings a crash interrupted, rebuild a lost audit chain head (after verifying
+    the chain), merge PDFs older versions filed as documents into their DOCX's renditions, and remove
+    stray temporary files. Exit 1 with --dry-run when anything needs repair."""
     from dossier.archive.repair import check
 
     with open_archive(home) as archive:
@@ -358,9 +376,9 @@ def _print_verify(c: Console, report: IntegrityReport) -> None:
     for row in report.catalog:
         c.print(f"目录不符 catalog {row.problem}: {row.message}")
     for doc_id in report.pending:
-        c.print(f"未完成 pending: document {doc_id} (run `dossier check`)")
+        c.print(f"未完成 pending: document {doc_id} (run `dossier repair`)")
     for rendition_id in report.pending_renditions:
-        c.print(f"未完成 pending: rendition {rendition_id} (run `dossier check`)")
+        c.print(f"未完成 pending: rendition {rendition_id} (run `dossier repair`)")
     for anchor in report.anchor_problems:
         c.print(f"锚点不符 anchor {anchor.kind}: {anchor.message}")
     if report.anchors and not report.anchor_problems:

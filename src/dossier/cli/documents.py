@@ -18,7 +18,7 @@ from dossier.cli.output import console, emit
 
 if TYPE_CHECKING:
     # Generation (docxtpl, lxml, the archive) is imported by `generate` when it runs.
-    from dossier.batch import BatchResult
+    from dossier.generation import BatchResult
     from dossier.kinds.base import Kind
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -97,7 +97,7 @@ def generate(
     """Validate, derive, render and file one document per input into the archive home (borrowers and loans
     registered from the input). Exit 0 if all succeed, 2 if any input is invalid, 1 if any failed."""
     from dossier.archive.home import resolve_home
-    from dossier.batch import generate_batch
+    from dossier.generation import generate_batch
 
     k = _kind(kind)
     positive_int("--jobs", jobs, maximum=64)

@@ -30,9 +30,8 @@ def check(
     Exit 0 when no template has an error, 1 otherwise.
     """
     # Imported here: the renderer (docxtpl, lxml) is slow to load and only this command needs it.
-    from dossier.generate import Generator
+    from dossier.generation import Generator, check_template
     from dossier.kinds.registry import UnknownKind, all_kinds, get_kind
-    from dossier.template_check import check_template
 
     generator = Generator()
     targets: list[tuple[str, Path]] = []

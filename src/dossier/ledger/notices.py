@@ -1,7 +1,7 @@
 """`dossier notices`: generate every notice that is due and not yet sent, file each, link it to the ledger.
 
 "Sent" is what the catalog holds: a ledger notice row for (loan, kind, due event) whose document is filed.
-Documents are generated and filed by dossier.batch.generate_batch (N worker processes, each document
+Documents are generated and filed by dossier.generation.generate_batch (N worker processes, each document
 filed into its borrower's archive with its input beside it); the link is recorded as each one finishes.
 A document filed but not yet linked (a run stopped in between) is adopted on the next run, so no notice
 is ever filed twice. Kinds run in order — reminders, collection notices, then plans — so a plan lists
@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from dossier.archive.audit import append_event, plain
 from dossier.archive.catalog.ledger_tables import LedgerNotice
 from dossier.archive.home import Archive
-from dossier.batch import BatchResult, generate_batch
 from dossier.errors import DossierError
+from dossier.generation import BatchResult, generate_batch
 from dossier.kinds.registry import get_kind
 from dossier.ledger.due import NoticeEvent, compute_due
 from dossier.ledger.inputs import collection_input, plan_input, reminder_input

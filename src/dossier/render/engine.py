@@ -193,6 +193,8 @@ class _CompiledPart:
     template: Template
 
 
+# The docxtpl members used here and in CompiledTemplate.render are private; tests/render/
+# test_docxtpl_contract.py names each one, and pyproject.toml pins docxtpl to the versions it passes on.
 class _RenderRun(DocxTemplate):
     """One render of a compiled template, on a fresh python-docx Document."""
 

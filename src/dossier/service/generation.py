@@ -11,8 +11,7 @@ from dossier.access.scope import assign_user, refuse_hidden
 from dossier.access.users import Principal
 from dossier.archive.catalog.user_tables import User
 from dossier.archive.registry import find_borrower, normalize_key
-from dossier.batch import file_generated
-from dossier.generate import Document
+from dossier.generation import Document, file_generated
 from dossier.service.state import Services
 
 

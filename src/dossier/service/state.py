@@ -14,7 +14,7 @@ from typing import Any
 from dossier.access.roles import AccessSettings, access_settings
 from dossier.archive.home import Archive
 from dossier.config import Config
-from dossier.generate import Generator
+from dossier.generation import Generator
 from dossier.service.settings import ServiceSettings, service_settings
 
 log = logging.getLogger(__name__)

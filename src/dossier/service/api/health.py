@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from dossier.archive.catalog import db
-from dossier.generate import SHIPPED_TEMPLATES
+from dossier.generation import SHIPPED_TEMPLATES
 from dossier.service.deps import ServicesDep
 
 router = APIRouter(tags=["health"])

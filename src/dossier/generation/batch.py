@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from dossier.errors import DossierError, FieldProblem, InputError
-from dossier.generate import Document, Generator
+from dossier.generation.generator import Document, Generator
 from dossier.inputs import load_input
 from dossier.kinds.base import Subject
 from dossier.kinds.registry import get_kind

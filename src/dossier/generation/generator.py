@@ -27,7 +27,7 @@ from dossier.render.engine import TemplateEngine
 from dossier.render.filters import FILTERS_FACTORY, template_filters
 from dossier.render.isolation import render_isolated
 
-SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+SHIPPED_TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
 
 class _TemplateSettings(BaseModel):

@@ -12,7 +12,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 
-from dossier.generate import Generator
+from dossier.generation.generator import Generator
 from dossier.kinds.base import Kind
 from dossier.render.lint import LintProblem, lint_template, schema_fields
 
