@@ -36,7 +36,7 @@ from dossier.batch import file_generated
 from dossier.cli.app import main
 from dossier.generate import Generator
 from dossier.kinds.registry import get_kind
-from dossier.search.service import SearchIndex
+from dossier.search.search_index import SearchIndex
 from dossier.verification.report import check_report, diligence_report
 
 KEY = "11010519491231002X"

@@ -11,8 +11,11 @@ from searchkit import COMPANY_KEY, COMPANY_NAME, Home
 from dossier.archive import Archive
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
+from dossier.locks import FileLocks, LockName
 from dossier.search.fields import SearchError, make_filters
-from dossier.search.service import LOCK_FILE, SearchIndex, SearchPage, index_pending
+from dossier.search.indexing import index_pending
+from dossier.search.querying import SearchPage
+from dossier.search.search_index import SearchIndex
 from indexer.query import QuerySyntaxError
 
 
@@ -159,7 +162,7 @@ def test_index_pending_makes_new_filings_searchable_and_never_waits_for_another_
         assert [h.document_id for h in SearchIndex(archive).search("经营正常").hits] == [first]
 
         second = file_note("贷后走访记录二：库存积压")
-        with (archive.state_dir / LOCK_FILE).open("a+b") as held:
+        with FileLocks(archive.state_dir).path(LockName.INDEX).open("a+b") as held:
             fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as another indexing process would
             busy = index_pending(archive)
             fcntl.flock(held.fileno(), fcntl.LOCK_UN)

@@ -16,7 +16,8 @@ from dossier.errors import DossierError
 from dossier.search.csv_export import write_csv
 from dossier.search.fields import SearchError, make_filters
 from dossier.search.marking import marked
-from dossier.search.service import SearchIndex, SearchPage
+from dossier.search.querying import SearchPage
+from dossier.search.search_index import SearchIndex
 from dossier.service.api import schemas
 from dossier.service.deps import Services, ServicesDep, require, scope_ids
 from dossier.service.params import Offset, parse_day
