@@ -102,10 +102,11 @@ inside its runs (``JK20⏎26-00 0318``), the ``joined`` plan finds the document.
 
 ``index_streams`` produces exactly the tokens of ``standard_analyzer(field)`` for every field, and each
 plan of ``query_plan`` holds the pipeline's tokens of the query on ``bi`` or ``uni`` (a single CJK run
-without its run-end mark; the ``joined`` plan repeats the ``bi`` tokens); tests hold both. The joins of pipeline and fast path come from one
-function (``_join_variants``), which ``index_streams`` calls only when its pass over the runs saw white
-space after a word run: most Chinese texts have none. Bump ``ANALYZER_VERSION``
-whenever the token output changes: indexes built with another version must be rebuilt.
+without its run-end mark; the ``joined`` plan repeats the ``bi`` tokens); tests hold both. The joins of
+pipeline and fast path come from one function (``_join_variants``), which ``index_streams`` calls only
+when its pass over the runs saw white space after a word run: most Chinese texts have none. Bump
+``ANALYZER_VERSION`` whenever the token output changes: indexes built with another version must be
+rebuilt.
 """
 
 from __future__ import annotations

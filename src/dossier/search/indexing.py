@@ -26,6 +26,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -187,8 +188,12 @@ class Indexer:
                     self.settings.batch_size if limit is None else min(self.settings.batch_size, limit - done)
                 )
                 rows = self.archive.transaction(
-                    lambda s, after=cursor, n=size: index_outbox.next_rows(
-                        s, index_outbox.INDEX_OPS, after=after, size=n, max_attempts=max_attempts
+                    partial(
+                        index_outbox.next_rows,
+                        ops=index_outbox.INDEX_OPS,
+                        after=cursor,
+                        size=size,
+                        max_attempts=max_attempts,
                     ),
                     write=False,
                 )

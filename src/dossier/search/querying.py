@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from dossier.archive.renditions import renditions_of
 from dossier.domain.categories import categories
@@ -141,16 +144,8 @@ class Searcher:
         kinds: dict[int, list[HitRendition]] = {}
         for start in range(0, len(ids), EXPORT_PAGE):
             chunk = ids[start : start + EXPORT_PAGE]
-            rows.update(self.archive.transaction(lambda s, c=chunk: load_filed(s, c), write=False))
-            kinds.update(
-                self.archive.transaction(
-                    lambda s, c=chunk: {
-                        d: [HitRendition(r.kind, r.path, r.sha256) for r in found]
-                        for d, found in renditions_of(s, c).items()
-                    },
-                    write=False,
-                )
-            )
+            rows.update(self.archive.transaction(partial(load_filed, ids=chunk), write=False))
+            kinds.update(self.archive.transaction(partial(_renditions, ids=chunk), write=False))
         category_labels = {c.key: c.label for c in categories(self.archive.config)}
         type_labels = {t.key: t.label for t in document_types(self.archive.config)}
         hits: list[SearchHit] = []
@@ -185,3 +180,9 @@ class Searcher:
                 )
             )
         return hits
+
+
+def _renditions(session: Session, ids: list[int]) -> dict[int, list[HitRendition]]:
+    """The renditions of the documents ``ids``, as hits offer them."""
+    found = renditions_of(session, ids)
+    return {d: [HitRendition(r.kind, r.path, r.sha256) for r in forms] for d, forms in found.items()}
