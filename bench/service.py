@@ -62,7 +62,7 @@ from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
 from dossier.domain.capital import to_capital
 from dossier.domain.document_types import get_document_type
-from dossier.search.service import index_pending
+from dossier.search.indexing import index_pending
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "inbox"))
 # The one-page text PDF maker is shared with the inbox tests and bench/watch.py.

@@ -48,7 +48,7 @@ from dossier.archive.registry import ensure_borrower, ensure_loan
 from dossier.config import load_config
 from dossier.inbox.settings import inbox_settings
 from dossier.inbox.watcher import start_extractors
-from dossier.search.service import SearchIndex
+from dossier.search.search_index import SearchIndex
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "inbox"))
 # The sample files (one-page text PDFs, borrowers) are shared with the tests.

@@ -1,8 +1,17 @@
 """Chinese-aware text analysis shared by indexing, queries and highlighting.
 
-The analyzer is built Whoosh-style from small pieces joined with ``|``::
+The analyzer is specified Whoosh-style, as small pieces joined with ``|``::
 
     NormalizeNFKC() | CjkJoin() | ScriptRuns() | LowerCase() | SplitLong(64) | CjkBigrams()
+
+That composed pipeline (:func:`standard_analyzer`, one per field) is the ORACLE: it defines every token
+and its offsets into the original text. Production does not run it to index or to query: indexing runs
+the fused :func:`index_streams` (one pass of whole-text ``str``/``re`` operations, no offsets; 19 times
+the pipeline's rate on the search bench's documents) and queries run :func:`query_plan`. Property tests
+(tests/indexer/test_analyzer.py) hold both to the pipeline on arbitrary and identifier-heavy text, every
+field (``bi``, ``uni`` and ``joined``) token for token. Highlighting, which needs offsets, runs the
+pipeline's own character filters (:func:`normalize_mapped`). A change to the analyzer is made in the
+pipeline first, then in the fused path until the tests agree.
 
 Character filters (``NormalizeNFKC``, ``CjkJoin``) rewrite the text while keeping a map from every
 character back to the ORIGINAL text, the tokenizer (``ScriptRuns``) cuts it into script runs, and token
@@ -91,11 +100,13 @@ matches across different punctuation (``JK2026/000123`` for ``JK2026-000123``); 
 And for an identifier-like query of word runs: if the text contains it with up to ``MAX_JOINS`` soft links
 inside its runs (``JK20⏎26-00 0318``), the ``joined`` plan finds the document.
 
-``index_streams`` is a fast path (whole-text ``str``/``re`` operations, no per-character Python loop) that
-produces exactly the tokens of ``standard_analyzer(field)`` for every field; a test holds them equal. The
-joins of both come from one function (``_join_variants``), which ``index_streams`` calls only when its pass
-over the runs saw white space after a word run: most Chinese texts have none. Bump ``ANALYZER_VERSION``
-whenever the token output changes: indexes built with another version must be rebuilt.
+``index_streams`` produces exactly the tokens of ``standard_analyzer(field)`` for every field, and each
+plan of ``query_plan`` holds the pipeline's tokens of the query on ``bi`` or ``uni`` (a single CJK run
+without its run-end mark; the ``joined`` plan repeats the ``bi`` tokens); tests hold both. The joins of
+pipeline and fast path come from one function (``_join_variants``), which ``index_streams`` calls only
+when its pass over the runs saw white space after a word run: most Chinese texts have none. Bump
+``ANALYZER_VERSION`` whenever the token output changes: indexes built with another version must be
+rebuilt.
 """
 
 from __future__ import annotations
@@ -564,7 +575,9 @@ class CjkUnigrams(TokenFilter):
 
 
 def standard_analyzer(field: str = BI) -> Analyzer:
-    """THE analyzer for indexing and queries; ``field`` picks the last stage (BI bigrams, UNI characters)."""
+    """The analyzer's specification for index field ``field`` (the oracle that :func:`index_streams` and
+    :func:`query_plan` are held to; module docstring). BI ends in bigrams, UNI in characters, JOINED joins
+    identifiers across soft breaks."""
     if field not in FIELDS:
         raise ValueError(f"unknown index field {field!r}, expected one of {FIELDS} (未知索引字段)")
     if field == JOINED:

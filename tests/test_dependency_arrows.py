@@ -84,9 +84,7 @@ SIDEWAYS_READS: dict[tuple[str, str], str] = {
 }
 """Imports that run against an arrow, each named with its reason; every other import must point one way."""
 
-KNOWN_CYCLES: set[frozenset[str]] = {
-    frozenset({"dossier.archive", "dossier.search"}),  # removed by issue 15 (other branch)
-}
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def _is_type_checking(test: ast.expr) -> bool:

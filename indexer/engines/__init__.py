@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from indexer.engines import tantivy_engine, whoosh_engine
-from indexer.engines.base import (
+from indexer.engines.interface import (
     EngineError,
     EngineOptions,
     Hit,
@@ -30,6 +30,8 @@ from indexer.engines.base import (
     IndexSchema,
     SearchResult,
     UnknownField,
+)
+from indexer.engines.storage import (
     WriterLock,
     expected_marker,
     held_briefly,

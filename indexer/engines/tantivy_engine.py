@@ -6,7 +6,7 @@ indexed with positions so that phrase queries compare real token positions. Keyw
 ``raw`` tokenizer (one exact term per value); date fields are indexed and fast (range filters and
 sorting); the original text and the small stored values live in stored bytes fields.
 
-tantivy has its own writer lock; ours (:class:`~indexer.engines.base.WriterLock`) is taken first. The
+tantivy has its own writer lock; ours (:class:`~indexer.engines.storage.WriterLock`) is taken first. The
 tantivy writer is created at the first write and kept until :meth:`TantivyEngine.close` (or
 :meth:`optimize`), so that its background merges can finish instead of being cancelled at every commit.
 The Python binding cannot force a merge into one segment; :meth:`optimize` waits for the merge policy's
@@ -24,34 +24,35 @@ from typing import Any
 import tantivy
 
 from indexer import query as q
-from indexer.engines.base import (
+from indexer.engines.analysis_pool import StreamMaker
+from indexer.engines.interface import (
     DATE_PREFIX,
     KEYWORD_PREFIX,
-    AllOf,
-    AnyOf,
-    Dates,
     EngineOptions,
-    Everything,
     Hit,
     IndexDoc,
     IndexEngine,
     IndexSchema,
-    Keyword,
-    Nothing,
-    Plan,
     SearchResult,
-    StreamMaker,
-    Tokens,
-    WriterLock,
     as_date,
     check_doc,
     decode_meta,
     encode_meta,
-    lower_query,
     midnight_utc,
-    parse_sort,
-    stream_fields,
 )
+from indexer.engines.query_plan import (
+    AllOf,
+    AnyOf,
+    Dates,
+    Everything,
+    Keyword,
+    Nothing,
+    Plan,
+    Tokens,
+    lower_query,
+    parse_sort,
+)
+from indexer.engines.storage import WriterLock, stream_fields
 from indexer.highlight import snippets
 
 NAME = "tantivy"

@@ -22,35 +22,36 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 
 from indexer import query as q
-from indexer.engines.base import (
+from indexer.engines.analysis_pool import StreamMaker
+from indexer.engines.interface import (
     DATE_PREFIX,
     KEYWORD_PREFIX,
     KEYWORD_SEPARATOR,
-    AllOf,
-    AnyOf,
-    Dates,
     EngineOptions,
-    Everything,
     Hit,
     IndexDoc,
     IndexEngine,
     IndexSchema,
-    Keyword,
-    Nothing,
-    Plan,
     SearchResult,
-    StreamMaker,
-    Tokens,
-    WriterLock,
     as_date,
     check_doc,
     decode_meta,
     encode_meta,
-    lower_query,
     midnight_utc,
-    parse_sort,
-    stream_fields,
 )
+from indexer.engines.query_plan import (
+    AllOf,
+    AnyOf,
+    Dates,
+    Everything,
+    Keyword,
+    Nothing,
+    Plan,
+    Tokens,
+    lower_query,
+    parse_sort,
+)
+from indexer.engines.storage import WriterLock, stream_fields
 from indexer.highlight import snippets
 
 NAME = "whoosh"

@@ -35,7 +35,7 @@ from dossier.archive.volume import build_volume
 from dossier.cli.app import main
 from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
-from dossier.search.service import SearchIndex
+from dossier.search.search_index import SearchIndex
 from dossier.verification.report import check_report, diligence_report
 
 KEY = "11010519491231002X"

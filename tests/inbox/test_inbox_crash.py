@@ -34,7 +34,7 @@ from inbox_samples import (
 from sqlalchemy import func, select
 
 from dossier.archive.catalog.models import IndexQueue
-from dossier.search.service import SearchIndex
+from dossier.search.search_index import SearchIndex
 
 KILLS = 6
 

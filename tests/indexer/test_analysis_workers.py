@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from indexer.engines.base import StreamMaker
+from indexer.engines.analysis_pool import StreamMaker
 
 TRY_LOCK = """
 import fcntl, sys

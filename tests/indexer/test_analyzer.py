@@ -380,17 +380,48 @@ _ID_TEXT = st.lists(
 ).map("".join)
 
 
+# --- the composed pipeline is the oracle: the fused production paths are held to it ----------------------
+
+
+def pipeline_streams(text: str) -> dict[str, str]:
+    """Every field's tokens from the composed pipeline (standard_analyzer), space-joined."""
+    return {field: " ".join(tokens(standard_analyzer(field), text)) for field in FIELDS}
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(_TEXT, _ID_TEXT))
 @example("ÀΣ'Β中 \u0301国")
 @example("ᄀ\u1161\u11a8 한\u11a8")
 @example("AΣ\n1Σ")
 @example("x" * 70 + "\n" + "1" * 70)
+@example("邮箱chen\nzy@exa\nmple.c\nom")
+@example("Tel 139 0600 1234")
 def test_index_streams_equal_the_standard_analyzer(text: str) -> None:
     streams = index_streams(text)
     assert set(streams) == set(FIELDS)
-    for field in FIELDS:
-        assert streams[field] == " ".join(tokens(standard_analyzer(field), text))
+    assert streams == pipeline_streams(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(_TEXT, _ID_TEXT))
+@example("张")
+@example("中国某某银行")
+@example("JK2026-000123")
+@example("借款人张三11010519491231002X")
+@example("x" * 70 + "İ")
+def test_query_plans_hold_the_standard_analyzer_tokens(text: str) -> None:
+    """The query path (query_plan, fused like index_streams) asks for the pipeline's tokens of the query."""
+    plans = query_plan(text)
+    bi = tuple(tokens(standard_analyzer(BI), text))
+    uni = tuple(tokens(standard_analyzer(UNI), text))
+    assert bool(plans) == bool(bi)
+    for plan in plans:
+        if plan.field == UNI:
+            assert plan.tokens == uni
+        elif plan.field == BI and len(uni) > 1 and all(is_cjk(t[0]) for t in uni):
+            assert plan.tokens == bi[:-1]  # one CJK run: its bigrams, without the run-end mark
+        else:
+            assert plan.tokens == bi, plan  # word runs: the same tokens on bi and joined
 
 
 @settings(max_examples=400, deadline=None)
@@ -567,3 +598,11 @@ def test_a_joined_match_is_where_the_pieces_touch(case: tuple[str, str], drop: i
     assume(joined)
     if PhraseIndex(document).phrase(joined[0]):
         assert match_spans(document, [query]), (document, query)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(split_identifier(), document_and_query()).map(lambda case: case[0]))
+def test_index_streams_equal_the_standard_analyzer_on_documents(text: str) -> None:
+    """index_streams equals the pipeline on document-like text too: identifiers split by soft breaks amid
+    CJK text, other identifiers and punctuation, where ``joined`` is busiest."""
+    assert index_streams(text) == pipeline_streams(text)

@@ -9,7 +9,7 @@ import sys
 
 from dossier.archive import Archive
 from dossier.config import load_config
-from dossier.search.service import SearchIndex
+from dossier.search.search_index import SearchIndex
 
 
 def main(home: str, config: str) -> None:

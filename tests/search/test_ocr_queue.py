@@ -14,7 +14,7 @@ from dossier.archive import Archive
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
 from dossier.search.ocr_queue import ocr_worker
-from dossier.search.service import SearchIndex
+from dossier.search.search_index import SearchIndex
 from dossier.search.settings import text_dir
 
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")

@@ -21,7 +21,7 @@ from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
 from dossier.cli.app import main
 from dossier.config import load_config
-from dossier.search.service import SearchIndex
+from dossier.search.search_index import SearchIndex
 
 HELPER = Path(__file__).with_name("drain_helper.py")
 BORROWER = "110105198001010016"

@@ -15,9 +15,9 @@ from dossier.archive.catalog.models import IndexQueue
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
 from dossier.cli.app import main
-from dossier.search.service import SearchIndex
+from dossier.search.search_index import SearchIndex
 from dossier.search.settings import index_dir, index_root, text_dir
-from indexer.engines.base import MARKER_FILE
+from indexer.engines.storage import MARKER_FILE
 
 QUERIES = ("借款", '"经我行多次催收" OR JK2025-000456', "Lorem ipsum", "password-is-test")
 

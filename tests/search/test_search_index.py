@@ -11,8 +11,13 @@ from searchkit import COMPANY_KEY, COMPANY_NAME, Home
 from dossier.archive import Archive
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
+from dossier.locks import FileLocks, LockName
 from dossier.search.fields import SearchError, make_filters
-from dossier.search.service import LOCK_FILE, SearchIndex, SearchPage, index_pending
+from dossier.search.index_place import IndexBusy
+from dossier.search.indexing import index_pending
+from dossier.search.querying import SearchPage
+from dossier.search.search_index import SearchIndex
+from dossier.search.settings import search_settings
 from indexer.query import QuerySyntaxError
 
 
@@ -159,7 +164,7 @@ def test_index_pending_makes_new_filings_searchable_and_never_waits_for_another_
         assert [h.document_id for h in SearchIndex(archive).search("经营正常").hits] == [first]
 
         second = file_note("贷后走访记录二：库存积压")
-        with (archive.state_dir / LOCK_FILE).open("a+b") as held:
+        with FileLocks(archive.state_dir).path(LockName.INDEX).open("a+b") as held:
             fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as another indexing process would
             busy = index_pending(archive)
             fcntl.flock(held.fileno(), fcntl.LOCK_UN)
@@ -167,3 +172,18 @@ def test_index_pending_makes_new_filings_searchable_and_never_waits_for_another_
         assert SearchIndex(archive).search("库存积压").total == 0
         assert index_pending(archive).indexed == 1
         assert [h.document_id for h in SearchIndex(archive).search("库存积压").hits] == [second]
+
+
+def test_a_waiting_indexer_gives_up_after_the_lock_timeout_with_index_busy(filled_home: Home) -> None:
+    """Through dossier.locks: a drain that must wait (``dossier index``) waits [search].lock_timeout_seconds,
+    then says another process is indexing; the lock is free again once the holder lets go."""
+    with filled_home.archive() as archive:
+        settings = search_settings(archive.config).model_copy(update={"lock_timeout_seconds": 0.2})
+        with FileLocks(archive.state_dir).path(LockName.INDEX).open("a+b") as held:
+            fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as another indexing process would
+            with pytest.raises(IndexBusy, match="其他进程正在建立索引"):
+                SearchIndex(archive, settings=settings).process()
+            with pytest.raises(IndexBusy):
+                SearchIndex(archive, settings=settings).rebuild()
+            fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+        assert not SearchIndex(archive, settings=settings).process().busy

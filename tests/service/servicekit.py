@@ -17,7 +17,7 @@ from dossier.archive.home import Archive
 from dossier.archive.registry import find_borrower
 from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
-from dossier.search.service import index_pending
+from dossier.search.indexing import index_pending
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "inbox"))
 from inbox_samples import COMPANY, license_pdf, text_pdf

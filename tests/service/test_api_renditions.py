@@ -13,7 +13,7 @@ from servicekit import COMPANY, Demo, build, text_pdf
 
 from dossier.archive.home import Archive
 from dossier.archive.renditions import RenditionKind, file_rendition
-from dossier.search.service import index_pending
+from dossier.search.indexing import index_pending
 from dossier.service.app import create_app
 
 

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from dossier.archive.audit import append_event, plain, require_head
 from dossier.archive.catalog.models import Borrower, Document, Loan
+from dossier.archive.index_outbox import enqueue as enqueue_for_index
 from dossier.archive.names import (
     TEMP_PREFIX,
     check_file_name,
@@ -53,7 +54,6 @@ from dossier.domain.categories import get_category
 from dossier.domain.document_types import get_document_type
 from dossier.errors import DossierError, FilingInterrupted
 from dossier.media import media_settings, read_media
-from dossier.search.outbox import enqueue as enqueue_for_index
 
 if TYPE_CHECKING:
     # A type only: home opens an archive and, once migrated, runs renditions, which files through here.

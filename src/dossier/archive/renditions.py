@@ -45,10 +45,10 @@ from dossier.archive.filing import (
     _write_temp,
     fsync_dir,
 )
+from dossier.archive.index_outbox import ADD, DELETE, OCR
+from dossier.archive.index_outbox import enqueue as enqueue_for_index
 from dossier.archive.names import check_name, document_file_name, split_suffix
 from dossier.errors import DossierError
-from dossier.search.outbox import ADD, DELETE, OCR
-from dossier.search.outbox import enqueue as enqueue_for_index
 
 if TYPE_CHECKING:
     # A type only: home opens an archive and, once migrated, runs renditions, which files through here.

@@ -73,7 +73,7 @@ def note_view(archive: Archive, target: str, *, borrower_key: str | None = None,
 
 def make_searchable(archive: Archive) -> None:
     """Index what a command just filed; if another process holds the index, the outbox keeps it queued."""
-    from dossier.search.service import index_pending
+    from dossier.search.indexing import index_pending
 
     try:
         index_pending(archive)

@@ -139,7 +139,7 @@ def quarantine_assign(
 def _index(archive: Any) -> None:
     """Make the document searchable now, unless another process is indexing (then it waits its turn)."""
     try:
-        from dossier.search.service import index_pending
+        from dossier.search.indexing import index_pending
 
         index_pending(archive)
     except (DossierError, OSError) as exc:

@@ -19,9 +19,10 @@ from dossier.cli.output import emit
 
 if TYPE_CHECKING:
     # The index engines and extractors take a while to import: only the commands here need them.
+    from dossier.search.indexing import IndexReport
+    from dossier.search.indexing import Progress as ProgressFn
     from dossier.search.ocr_queue import OcrReport
-    from dossier.search.service import IndexReport, SearchHit, SearchPage
-    from dossier.search.service import Progress as ProgressFn
+    from dossier.search.querying import SearchHit, SearchPage
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 MATCH_STYLE = "bold reverse"
@@ -63,7 +64,7 @@ def search(
 ) -> None:
     """Search every document in the archive; every search is recorded in the audit log."""
     from dossier.search.fields import SearchError, category_value, make_filters, type_value
-    from dossier.search.service import SearchIndex
+    from dossier.search.search_index import SearchIndex
     from indexer.query import QuerySyntaxError
 
     if as_csv and as_json_flag:
@@ -207,9 +208,9 @@ def index(
     Exit 0 when all went well, 1 if a document failed or OCR could not run."""
     if limit is not None:
         positive_int("--limit", limit)
-    from dossier.search import outbox
+    from dossier.archive import index_outbox as outbox
     from dossier.search.ocr_queue import run_ocr
-    from dossier.search.service import SearchIndex
+    from dossier.search.search_index import SearchIndex
 
     with open_archive(home) as archive:
         search_index = SearchIndex.open(archive)
@@ -239,7 +240,7 @@ def reindex(
         raise BadArgument(
             "--engine", f"choose tantivy or whoosh (索引引擎应为 tantivy 或 whoosh): {engine!r}"
         )
-    from dossier.search.service import SearchIndex
+    from dossier.search.search_index import SearchIndex
 
     with open_archive(home) as archive:
         search_index = SearchIndex(archive, engine=engine)

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossier.archive import index_outbox as outbox
 from dossier.archive.audit import append_event
 from dossier.archive.catalog.models import Borrower, Document, IndexQueue
 from dossier.archive.filing import CHUNK, file_document, fsync_dir
@@ -62,7 +63,6 @@ from dossier.inbox.staging import staged_folders
 from dossier.media import MEDIA_TYPES, MediaSettings, media_settings
 from dossier.media.media_types import FORMATS as MEDIA_FORMATS
 from dossier.media.media_types import SUFFIXES as MEDIA_SUFFIXES
-from dossier.search import outbox
 from dossier.search.settings import SearchSettings, search_settings
 from dossier.search.text_cache import CachedText, TextCache
 from indexer.extract import extract, extract_guarded

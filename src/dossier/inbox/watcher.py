@@ -168,7 +168,7 @@ class Watcher:
 
     def _open_index(self) -> Any:
         try:
-            from dossier.search.service import SearchIndex
+            from dossier.search.search_index import SearchIndex
 
             return SearchIndex.open(self.archive, wait=False)
         except (DossierError, OSError, ValueError) as exc:

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from dossier.cells import csv_row
 from dossier.search.marking import marked
-from dossier.search.service import SearchHit
+from dossier.search.querying import SearchHit
 
 COLUMNS = ("id", "borrower_key", "borrower_name", "title", "date", "path", "sha256", "snippet")
 SNIPPET_JOIN = " "

@@ -1,7 +1,7 @@
 """OCR off the filing path: scans are filed at once, flagged ``needs-ocr``, and recognised here later.
 
 Indexing a document whose extraction says ``needs-ocr`` queues an ``ocr`` row in the outbox (see
-service.py). :func:`run_ocr` works those rows one document at a time (about 6 s a page): ocrmypdf's
+indexing.py). :func:`run_ocr` works those rows one document at a time (about 6 s a page): ocrmypdf's
 sidecar text goes into the text cache (so no reindex ever OCRs again), and in one catalog transaction the
 document loses its ``needs-ocr`` flag, gains ``details["text"]``, is queued for the index and an ``ocr``
 audit event is written; then the outbox is drained, so the text is searchable when the call returns.
@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from dossier.archive import index_outbox
 from dossier.archive.audit import append_event
 from dossier.archive.catalog.models import Borrower, Document, IndexQueue
 from dossier.archive.home import Archive
 from dossier.errors import DossierError
-from dossier.search import outbox
-from dossier.search.service import NEEDS_OCR, IndexBusy, IndexReport, SearchIndex
+from dossier.search.index_place import IndexBusy
+from dossier.search.indexing import NEEDS_OCR, IndexReport
+from dossier.search.search_index import SearchIndex
 from dossier.search.text_cache import CachedText
 from indexer.extract import OcrError, ocr_available, ocr_file
 
@@ -68,7 +70,7 @@ def run_ocr(
     report.unavailable = ocr_unavailable(index)
     if report.unavailable is None:
         _recognise(index, report, limit, stop, actor)
-    report.remaining = index.queue_state().waiting.get(outbox.OCR, 0)
+    report.remaining = index.queue_state().waiting.get(index_outbox.OCR, 0)
     if report.recognised:
         report.indexed = index.process()
     return report
@@ -83,8 +85,8 @@ def _recognise(
     done = 0
     while (limit is None or done < limit) and not (stop is not None and stop.is_set()):
         rows = archive.transaction(
-            lambda s, after=cursor: outbox.next_rows(
-                s, (outbox.OCR,), after=after, size=1, max_attempts=settings.max_attempts
+            lambda s, after=cursor: index_outbox.next_rows(
+                s, (index_outbox.OCR,), after=after, size=1, max_attempts=settings.max_attempts
             ),
             write=False,
         )
@@ -96,7 +98,7 @@ def _recognise(
         document = archive.transaction(lambda s, r=row: _filed(s, r.document_id), write=False)
         if document is None or NEEDS_OCR not in (document.flags or []):
             # Gone, or recognised since it was queued (its text is in the cache): nothing to do.
-            archive.transaction(lambda s, r=row: outbox.remove(s, [r.id]))
+            archive.transaction(lambda s, r=row: index_outbox.remove(s, [r.id]))
             continue
         try:
             text = ocr_file(
@@ -108,7 +110,7 @@ def _recognise(
         except (OcrError, DossierError, OSError) as exc:
             report.failed += 1
             report.errors.append(f"document {document.id}: {exc}")
-            archive.transaction(lambda s, r=row, e=str(exc): outbox.record_failure(s, [r.id], e))
+            archive.transaction(lambda s, r=row, e=str(exc): index_outbox.record_failure(s, [r.id], e))
             continue
         cached = CachedText(
             text=text, status="ok", flags=("ocr",), pages=None, media_type=document.media_type
@@ -125,12 +127,12 @@ def _filed(session: Session, document_id: int) -> Document | None:
 
 def _recognised(session: Session, row: IndexQueue, cached: CachedText, actor: str) -> None:
     document = session.get(Document, row.document_id)
-    outbox.remove(session, [row.id])
+    index_outbox.remove(session, [row.id])
     if document is None:
         return
     document.flags = [f for f in (document.flags or []) if f != NEEDS_OCR]
     document.details = {**(document.details or {}), "text": cached.summary()}
-    outbox.enqueue(session, document.id, outbox.ADD)
+    index_outbox.enqueue(session, document.id, index_outbox.ADD)
     borrower_key = session.execute(
         select(Borrower.key).where(Borrower.id == document.borrower_id)
     ).scalar_one_or_none()

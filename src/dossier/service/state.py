@@ -45,7 +45,7 @@ class Services:
     def make_searchable(self) -> None:
         """Index what was just filed, unless another process is at it (then the outbox keeps it)."""
         from dossier.errors import DossierError
-        from dossier.search.service import index_pending
+        from dossier.search.indexing import index_pending
 
         try:
             index_pending(self.archive)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import fields
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -16,7 +17,8 @@ from dossier.errors import DossierError
 from dossier.search.csv_export import write_csv
 from dossier.search.fields import SearchError, make_filters
 from dossier.search.marking import marked
-from dossier.search.service import SearchIndex, SearchPage
+from dossier.search.querying import SearchHit, SearchPage
+from dossier.search.search_index import SearchIndex
 from dossier.service.api import schemas
 from dossier.service.deps import Services, ServicesDep, require, scope_ids
 from dossier.service.params import Offset, parse_day
@@ -85,6 +87,29 @@ def run_search(
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
 
 
+# What the API shows of a core hit besides its snippets and renditions: every field both have. The path and
+# sha256 stay inside (a download goes by the document's id); a test holds the two definitions together.
+SHOWN_FIELDS = tuple(
+    name
+    for name in schemas.SearchHit.model_fields
+    if name in {f.name for f in fields(SearchHit)} and name not in ("snippets", "renditions")
+)
+
+
+def hit_schema(hit: SearchHit) -> schemas.SearchHit:
+    """The API's view of a hit: its shown fields as they are, snippets marked, downloads by id."""
+    download = f"/api/v1/documents/{hit.document_id}/download"
+    return schemas.SearchHit(
+        **{name: getattr(hit, name) for name in SHOWN_FIELDS},
+        snippets=[marked(s) for s in hit.snippets],
+        download_url=download,
+        renditions=[
+            schemas.HitRendition(kind=r.kind, download_url=f"{download}?rendition={r.kind}")
+            for r in hit.renditions
+        ],
+    )
+
+
 @router.get("", response_model=schemas.SearchResult, summary="Search the archive (全文检索)")
 def search(
     svc: ServicesDep,
@@ -101,31 +126,7 @@ def search(
         offset=page.offset,
         limit=limit,
         pending=page.pending,
-        hits=[
-            schemas.SearchHit(
-                document_id=h.document_id,
-                score=h.score,
-                title=h.title,
-                borrower_key=h.borrower_key,
-                borrower_name=h.borrower_name,
-                category=h.category,
-                category_label=h.category_label,
-                doc_type=h.doc_type,
-                doc_type_label=h.doc_type_label,
-                doc_date=h.doc_date,
-                contract_number=h.contract_number,
-                snippets=[marked(s) for s in h.snippets],
-                download_url=f"/api/v1/documents/{h.document_id}/download",
-                renditions=[
-                    schemas.HitRendition(
-                        kind=r.kind,
-                        download_url=f"/api/v1/documents/{h.document_id}/download?rendition={r.kind}",
-                    )
-                    for r in h.renditions
-                ],
-            )
-            for h in page.hits
-        ],
+        hits=[hit_schema(h) for h in page.hits],
     )
 
 

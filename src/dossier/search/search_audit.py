@@ -1,0 +1,58 @@
+"""The audit trail of searches: who searched for what, with which filters, and how many hits came back.
+
+Each search run for a person is one ``search`` event in the archive's audit chain; a filter that names
+one borrower files the event under that borrower, so the borrower's history shows who looked.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dossier.archive.audit import append_event
+from dossier.archive.catalog.models import Borrower
+from dossier.archive.home import Archive
+
+if TYPE_CHECKING:
+    from dossier.search.querying import SearchPage
+
+TARGET_CHARS = 300
+
+
+def log_search(archive: Archive, page: SearchPage, actor: str, extra: dict[str, Any]) -> None:
+    """Append the ``search`` event for ``page`` (query, filters, hit count, plus ``extra``)."""
+    details = {
+        "query": page.query,
+        "filters": page.filters,
+        "hits": page.total,
+        "returned": len(page.hits),
+        "offset": page.offset,
+        "limit": page.limit,
+        "engine": page.engine,
+        **extra,
+    }
+    target = f"search:{page.query}"[:TARGET_CHARS]
+    wanted = page.filters.get("borrower")
+
+    def log(session: Session) -> None:
+        append_event(
+            session,
+            actor=actor,
+            action="search",
+            target=target,
+            borrower_key=_borrower_key(session, wanted) if wanted else None,
+            details=details,
+        )
+
+    archive.transaction(log)
+
+
+def _borrower_key(session: Session, wanted: str) -> str | None:
+    """The key of the borrower a filter names (by key, or by a name only one borrower has)."""
+    keys = session.execute(
+        select(Borrower.key).where((Borrower.key == wanted) | (Borrower.name == wanted)).limit(2)
+    ).scalars()
+    found = list(keys)
+    return found[0] if len(found) == 1 else None

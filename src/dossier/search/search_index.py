@@ -1,0 +1,102 @@
+"""SearchIndex: the archive's full-text index as one object, for the CLI, the API and the watcher.
+
+It only puts the parts together: where the index lives (index_place.py), keeping it up to date from the
+outbox (indexing.py) and answering searches (querying.py, which logs them through search_audit.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dossier.archive import index_outbox
+from dossier.archive.home import Archive
+from dossier.search.extraction import TextSource
+from dossier.search.fields import Filters
+from dossier.search.index_place import IndexPlace
+from dossier.search.indexing import Indexer, IndexReport, Progress
+from dossier.search.querying import Searcher, SearchPage
+from dossier.search.settings import SearchSettings
+
+
+class SearchIndex:
+    """The full-text index of one archive home, with engine ``engine`` (default: [search].engine)."""
+
+    def __init__(
+        self, archive: Archive, *, engine: str | None = None, settings: SearchSettings | None = None
+    ) -> None:
+        self.place = IndexPlace(archive, engine=engine, settings=settings)
+        self.indexer = Indexer(self.place)
+        self.searcher = Searcher(self.place)
+        self.archive = archive
+        self.settings: SearchSettings = self.place.settings
+        self.engine_name: str = self.place.engine_name
+        self.path: Path = self.place.path
+
+    @classmethod
+    def open(
+        cls,
+        archive: Archive,
+        *,
+        engine: str | None = None,
+        settings: SearchSettings | None = None,
+        wait: bool = True,
+    ) -> SearchIndex:
+        """The index, checked (and queued for a rebuild if it cannot be trusted, see indexing.py).
+
+        ``wait=False``: if another process holds the indexing lock, skip the check (it is that
+        process's job) instead of waiting for it.
+        """
+        index = cls(archive, engine=engine, settings=settings)
+        index.indexer.check(wait=wait)
+        return index
+
+    @property
+    def texts(self) -> TextSource:
+        return self.indexer.texts
+
+    @property
+    def rebuilt(self) -> str | None:
+        """Why opening queued the whole catalog again, if it did."""
+        return self.indexer.rebuilt
+
+    def close(self) -> None:
+        """Nothing to release: engines are opened per operation. Kept for ``with`` blocks."""
+
+    def __enter__(self) -> SearchIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def queue_state(self) -> index_outbox.QueueState:
+        return self.place.queue_state()
+
+    def pending(self) -> int:
+        """Outbox rows the index still owes (adds and deletes; OCR waits apart)."""
+        return self.place.pending()
+
+    def process(
+        self, limit: int | None = None, *, progress: Progress | None = None, wait: bool = True
+    ) -> IndexReport:
+        return self.indexer.process(limit, progress=progress, wait=wait)
+
+    def rebuild(self, *, progress: Progress | None = None) -> IndexReport:
+        return self.indexer.rebuild(progress=progress)
+
+    def search(
+        self,
+        text: str,
+        *,
+        filters: Filters | None = None,
+        offset: int = 0,
+        limit: int | None = 20,
+        actor: str | None = None,
+        audit: dict[str, Any] | None = None,
+    ) -> SearchPage:
+        return self.searcher.search(
+            text, filters=filters, offset=offset, limit=limit, actor=actor, audit=audit
+        )
+
+    def doc_count(self) -> int:
+        return self.searcher.doc_count()
