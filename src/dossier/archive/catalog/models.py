@@ -188,7 +188,7 @@ class AuditHead(Base):
 
 
 class IndexQueue(Base):
-    """The search outbox: work the full-text index still owes the catalog (see dossier.search.outbox).
+    """The search outbox: work the full-text index still owes the catalog (see dossier.archive.index_outbox).
 
     A row is written in the transaction that files its document and deleted only after the index has
     committed the work, so a crash in between repeats the work (adding is idempotent) and loses nothing.

@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-12-05
 
 No backfill: an archive upgraded from 0001 has no index yet, and opening a missing index queues every
-filed document (dossier.search.service).
+filed document (dossier.search.indexing).
 """
 
 from __future__ import annotations
