@@ -89,8 +89,10 @@ def test_sigkill_at_random_moments_loses_nothing_and_files_nothing_twice(tmp_pat
             150,
             f"every input to be settled after {kills} kills (seed {seed})",
         )
-    finally:
-        assert stop(process) == 0, log_tail(log)
+    except BaseException:
+        stop(process)  # the wait's own failure is the one to report, with its seed
+        raise
+    assert stop(process) == 0, log_tail(log)
 
     expected = Counter(where for _, where in inputs.values())
     filed = Counter(d.sha256 for d in documents(home))
