@@ -14,7 +14,7 @@ import socket
 import stat
 from pathlib import Path
 
-from inbox_samples import (
+from kit.inbox_samples import (
     COMPANY,
     CORPUS,
     PERSON,

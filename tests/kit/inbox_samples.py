@@ -22,8 +22,6 @@ from dossier.archive.registry import ensure_borrower, ensure_loan
 from dossier.config import load_config
 from dossier.domain.identifiers import credit_check_char, resident_check_digit
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO / ".." / "shared" / "corpus"
 DOSSIER = Path(sys.executable).parent / "dossier"
 MiB = 1024 * 1024
 
