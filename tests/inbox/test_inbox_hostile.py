@@ -16,7 +16,6 @@ from pathlib import Path
 
 from kit.inbox_samples import (
     COMPANY,
-    CORPUS,
     PERSON,
     SPOUSE,
     bomb_pdf,
@@ -32,6 +31,7 @@ from kit.inbox_samples import (
     text_pdf,
     wait_for,
 )
+from kit.paths import CORPUS
 
 from dossier.archive.catalog.models import Event
 from dossier.archive.integrity import verify_archive
