@@ -413,11 +413,11 @@ class SearchIndex:
                 total = engine.count(query)
                 start = offset
                 while start < total:
-                    page = engine.search(query, offset=start, limit=EXPORT_PAGE, sort=sort)
-                    if not page.hits:
+                    more = engine.search(query, offset=start, limit=EXPORT_PAGE, sort=sort)
+                    if not more.hits:
                         break
-                    found.extend(page.hits)
-                    start += len(page.hits)
+                    found.extend(more.hits)
+                    start += len(more.hits)
         finally:
             engine.close()
         hits = self._hits(found)
