@@ -221,7 +221,7 @@ class Home:
             )
         finally:
             if log is not None:
-                out.close()  # type: ignore[union-attr]
+                out.close()  # type: ignore[union-attr]  # a file here, not DEVNULL
 
 
 def make_home(base: Path, *, quiet: float = 0.3, rescan: float = 5.0) -> Home:
