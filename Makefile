@@ -19,7 +19,7 @@ SYSTEM_PACKAGES := \
 	ffmpeg:ffmpeg \
 	chromium:chromium
 
-.PHONY: run test setup sysdeps lint bench clean
+.PHONY: run test typecheck setup sysdeps lint bench clean
 
 setup: sysdeps $(STAMP)
 
@@ -52,15 +52,21 @@ sysdeps:
 run: setup
 	$(BIN)/dossier demo --out $(OUT) --serve
 
-test: setup
+# Types first: a new type error fails `make test` in seconds, before the long suite starts.
+test: setup typecheck
 	$(BIN)/python -m pytest -q
+
+# mypy reads its files and settings from [tool.mypy] in pyproject.toml; .mypy_cache keeps reruns fast.
+typecheck: setup
+	$(BIN)/mypy
 
 lint: setup
 	$(BIN)/ruff check src indexer tests bench templates
 	$(BIN)/ruff format --check src indexer tests bench templates
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) out .pytest_cache .ruff_cache .mypy_cache .hypothesis

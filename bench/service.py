@@ -64,9 +64,10 @@ from dossier.domain.capital import to_capital
 from dossier.domain.document_types import get_document_type
 from dossier.search.indexing import index_pending
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "inbox"))
+# A script, not a test: it puts tests/ on the path itself, as pytest does for the tests (pythonpath).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 # The one-page text PDF maker is shared with the inbox tests and bench/watch.py.
-from inbox_samples import text_pdf
+from kit.inbox_samples import text_pdf
 
 SEED = 7
 CORPUS_VERSION = 1

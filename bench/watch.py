@@ -50,9 +50,10 @@ from dossier.inbox.settings import inbox_settings
 from dossier.inbox.watcher import start_extractors
 from dossier.search.search_index import SearchIndex
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "inbox"))
+# A script, not a test: it puts tests/ on the path itself, as pytest does for the tests (pythonpath).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 # The sample files (one-page text PDFs, borrowers) are shared with the tests.
-from inbox_samples import (
+from kit.inbox_samples import (
     COMPANY,
     COMPANY_NAME,
     CONTRACT,

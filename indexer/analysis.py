@@ -679,7 +679,8 @@ def _zones(norm: str) -> Iterator[tuple[int, int]]:
             continue  # in that zone
         # zone characters before the break (matched in the reversed text), and from it on
         reverse = reverse or norm[::-1]
-        start = len(norm) - _ZONE_RE.match(reverse, len(norm) - a).end()  # type: ignore[union-attr]
+        before = _ZONE_RE.match(reverse, len(norm) - a)
+        start = len(norm) - before.end()  # type: ignore[union-attr]  # the break is a zone character
         done = _ZONE_RE.match(norm, a).end()  # type: ignore[union-attr]  # white space is a zone character
         if _ID_MARK_RE.search(norm, start, done) is not None:
             yield start, done

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkServerContext, SpawnContext
 from types import ModuleType
 
 PRELOAD = ("indexer.extract", "indexer.analysis")
 
 
-def process_context() -> BaseContext:
+def process_context() -> ForkServerContext | SpawnContext:
     """The forkserver context (spawn where there is none), its server preloading the indexer."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")

@@ -28,6 +28,7 @@ from indexer.engines.analysis_pool import StreamMaker
 from indexer.engines.interface import (
     DATE_PREFIX,
     KEYWORD_PREFIX,
+    EngineError,
     EngineOptions,
     Hit,
     IndexDoc,
@@ -63,8 +64,23 @@ KNOWN_FILES = ("meta.json", ".managed.json", ".tantivy-meta.lock", ".tantivy-wri
 
 def marker_extra() -> dict[str, Any]:
     """tantivy's on-disk format version: a new binding with a new format needs a rebuild."""
-    found = re.search(r"index_format v(\d+)", tantivy.__version__)
-    return {"tantivy_index_format": int(found.group(1)) if found else tantivy.__version__}
+    version: str = tantivy.__version__  # type: ignore[attr-defined]  # the binding has it, its stub not
+    found = re.search(r"index_format v(\d+)", version)
+    return {"tantivy_index_format": int(found.group(1)) if found else version}
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    """The total of a search made with ``count=True``."""
+    count: int | None = result.count  # type: ignore[attr-defined]  # the binding has it, its stub not
+    return count or 0
+
+
+def _stored(doc: tantivy.Document, name: str) -> Any:
+    """A field every document of ours stores (id, meta, text)."""
+    value = doc.get_first(name)
+    if value is None:
+        raise EngineError(f"an indexed document lacks its stored {name!r} (索引文档缺少字段)")
+    return value
 
 
 class TantivyEngine(IndexEngine):
@@ -138,8 +154,8 @@ class TantivyEngine(IndexEngine):
         for name, values in doc.keywords.items():
             for value in values:
                 tdoc.add_text(KEYWORD_PREFIX + name, value)
-        for name, value in doc.dates.items():
-            day = as_date(value)
+        for name, when in doc.dates.items():
+            day = as_date(when)
             if day is not None:
                 tdoc.add_date(DATE_PREFIX + name, midnight_utc(day))
         tdoc.add_bytes("text", doc.text.encode("utf-8"))
@@ -206,7 +222,7 @@ class TantivyEngine(IndexEngine):
         ordering = parse_sort(sort, self.schema)
         searcher = self._index.searcher()
         if limit == 0:
-            return SearchResult(total=searcher.search(native, limit=1, count=True).count or 0, hits=[])
+            return SearchResult(total=_count(searcher.search(native, limit=1, count=True)), hits=[])
         if ordering is None:
             result = searcher.search(native, limit=limit, offset=offset, count=True)
         else:
@@ -222,16 +238,16 @@ class TantivyEngine(IndexEngine):
         hits = []
         for value, address in result.hits:
             stored = searcher.doc(address)
-            keywords, dates, extra = decode_meta(stored.get_first("meta").decode("utf-8"))
-            marked = snippets(stored.get_first("text").decode("utf-8"), query) if highlight else []
+            keywords, dates, extra = decode_meta(_stored(stored, "meta").decode("utf-8"))
+            marked = snippets(_stored(stored, "text").decode("utf-8"), query) if highlight else []
             score = float(value) if ordering is None else 0.0
-            hits.append(Hit(stored.get_first("id"), score, keywords, dates, extra, marked))
-        return SearchResult(total=result.count or 0, hits=hits)
+            hits.append(Hit(_stored(stored, "id"), score, keywords, dates, extra, marked))
+        return SearchResult(total=_count(result), hits=hits)
 
     def count(self, query: q.Query) -> int:
         self._check_open()
         native = self._native(lower_query(query, self.schema))
-        return self._index.searcher().search(native, limit=1, count=True).count or 0
+        return _count(self._index.searcher().search(native, limit=1, count=True))
 
     def doc_count(self) -> int:
         self._check_open()

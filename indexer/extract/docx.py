@@ -142,14 +142,16 @@ def _extract(archive: zipfile.ZipFile, limits: Limits) -> Extraction:
     document = _parse(archive, DOCUMENT_PART, limits)
     damaged: list[str] = []
 
-    def optional(read: Callable[[], _T], part: str, default: _T) -> _T:
+    # Callable[..., _T]: readers bind their part as a lambda default, which mypy cannot match to [].
+    def optional(read: Callable[..., _T], part: str, default: _T) -> _T:
         try:
             return read()
         except _DAMAGE:
             damaged.append(part)
             return default
 
-    targets = optional(lambda: _relationship_targets(archive, names, limits), _RELS_PART, {})
+    no_targets: dict[str, str] = {}
+    targets = optional(lambda: _relationship_targets(archive, names, limits), _RELS_PART, no_targets)
     headers, footers = _header_footer_parts(document, targets)
 
     pieces = [optional(lambda part=part: _part_text(archive, part, limits), part, "") for part in headers]

@@ -19,7 +19,7 @@ import logging
 import signal
 from dataclasses import replace
 from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
+from multiprocessing.context import ForkServerContext, SpawnContext
 from pathlib import Path
 from typing import Any, Final
 
@@ -85,7 +85,7 @@ def extract_guarded(
     return Extraction.failed(declared, _death_message(process.exitcode, memory_mb))
 
 
-def _context() -> BaseContext:
+def _context() -> ForkServerContext | SpawnContext:
     return process_context()
 
 

@@ -21,7 +21,7 @@ import signal
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from indexer.extract import sniff
 
@@ -114,7 +114,7 @@ def prepare_image(path: Path, workdir: Path) -> tuple[Path, list[str]]:
 
     try:
         with Image.open(path) as image:
-            dpi = image.info.get("dpi")
+            dpi: Any = image.info.get("dpi")  # a (x, y) pair when the file states one
             credible = bool(dpi) and min(float(dpi[0]), float(dpi[1])) > _CREDIBLE_DPI
             options = [] if credible else ["--image-dpi", str(ASSUMED_DPI)]
             if not _has_alpha(image):

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from contextlib import closing
 from io import BytesIO
 from pathlib import Path
 from time import monotonic
-from typing import Final
+from typing import Any, Final
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -222,7 +223,7 @@ def _pdfium_metadata(document: pdfium.PdfDocument) -> dict[str, str]:
 def _pypdf_metadata(reader: PdfReader) -> dict[str, str]:
     metadata: dict[str, str] = {}
     try:
-        info = reader.metadata or {}
+        info: Mapping[Any, Any] = reader.metadata or {}
         for key, value in info.items():
             _put(metadata, _INFO_KEYS.get(str(key).lstrip("/")), value)
     except Exception as exc:  # a damaged /Info must not cost us the text

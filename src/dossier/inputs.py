@@ -22,7 +22,7 @@ MAX_INPUT_BYTES = 10 * 1024 * 1024
 _SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _DecimalLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+class _DecimalLoader(_SafeLoader):
     pass
 
 

@@ -3,10 +3,10 @@ and conditions are parsed, never evaluated as Python."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
+from kit import config_with
 
 from dossier.archive.completeness import Stage, load_checklists, parse_checklists
 from dossier.archive.completeness.conditions import (
@@ -15,7 +15,6 @@ from dossier.archive.completeness.conditions import (
     names_in,
     parse_condition,
 )
-from dossier.config import Config, default_config
 from dossier.domain.document_types import document_types
 from dossier.errors import ConfigError
 
@@ -36,12 +35,6 @@ default_product: {person: personal-consumption}
 guarantees:
   credit: {label: 信用, items: []}
 """
-
-
-def _config_with_archive(**changes: object) -> Config:
-    data = copy.deepcopy(dict(default_config().data))
-    data["archive"] = {**data["archive"], **changes}
-    return Config(data=data, sources=("defaults", "test"))
 
 
 def test_shipped_checklists_cover_the_products_and_guarantees_of_the_table() -> None:
@@ -71,7 +64,7 @@ def test_a_banks_file_replaces_the_shipped_one(tmp_path: Path) -> None:
     path = tmp_path / "checklists.yaml"
     path.write_text(MINIMAL, encoding="utf-8")
 
-    checklists = load_checklists(_config_with_archive(checklists=str(path)))
+    checklists = load_checklists(config_with("archive", checklists=str(path)))
 
     assert list(checklists.products) == ["personal-consumption"]
     assert [e.key for e in checklists.for_loan("personal-consumption", ["credit"])] == [
@@ -122,7 +115,7 @@ def test_repeating_an_item_in_one_list_is_refused() -> None:
 
 def test_an_unreadable_override_names_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot be read"):
-        load_checklists(_config_with_archive(checklists=str(tmp_path / "missing.yaml")))
+        load_checklists(config_with("archive", checklists=str(tmp_path / "missing.yaml")))
 
 
 def test_stages_accept_chinese_and_english() -> None:

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from kit.paths import CORPUS
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
@@ -29,7 +30,6 @@ from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
 from dossier.render.pdf import PdfConverter
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 KEY = "11010519491231002X"  # the reminder example's borrower, 张三
 LOAN = "JK2025-000456"  # the reminder example's loan
 OTHER_LOAN = "JK2025-000999"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import PIL.Image
 import pytest
-from inbox_samples import PERSON, drop, items, make_home, quarantined
+from kit.inbox_samples import PERSON, drop, items, make_home, quarantined
 
 from dossier.inbox.watcher import Watcher
 

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from inbox_samples import (
+from kit.inbox_samples import (
     PERSON,
     Home,
     documents,

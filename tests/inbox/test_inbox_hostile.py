@@ -14,9 +14,8 @@ import socket
 import stat
 from pathlib import Path
 
-from inbox_samples import (
+from kit.inbox_samples import (
     COMPANY,
-    CORPUS,
     PERSON,
     SPOUSE,
     bomb_pdf,
@@ -32,6 +31,7 @@ from inbox_samples import (
     text_pdf,
     wait_for,
 )
+from kit.paths import CORPUS
 
 from dossier.archive.catalog.models import Event
 from dossier.archive.integrity import verify_archive

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 import pytest
-from inbox_samples import COMPANY, Home, documents, items, license_pdf, make_home
+from kit.inbox_samples import COMPANY, Home, documents, items, license_pdf, make_home
 from sqlalchemy import update
 
 from dossier.archive.catalog.models import Document

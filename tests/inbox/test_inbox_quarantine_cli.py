@@ -7,7 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from inbox_samples import COMPANY, PERSON, STRANGER, Home, documents, id_card_pdf, items, make_home, text_pdf
+from kit.inbox_samples import (
+    COMPANY,
+    PERSON,
+    STRANGER,
+    Home,
+    documents,
+    id_card_pdf,
+    items,
+    make_home,
+    text_pdf,
+)
 
 from dossier.archive.catalog.models import Event
 from dossier.cli.app import main

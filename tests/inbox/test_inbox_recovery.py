@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from inbox_samples import (
+from kit.inbox_samples import (
     COMPANY,
     PERSON,
     Home,

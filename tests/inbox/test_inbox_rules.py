@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from inbox_samples import COMPANY, CONTRACT, PERSON, RECEIPT, SPOUSE, STRANGER, Home, make_home
+from kit.inbox_samples import COMPANY, CONTRACT, PERSON, RECEIPT, SPOUSE, STRANGER, Home, make_home
 
 from dossier.config import load_config
 from dossier.errors import ConfigError

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from inbox_samples import (
+from kit.inbox_samples import (
     COMPANY,
     PERSON,
     Home,

@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from kit.paths import CORPUS
 
 from indexer.extract import Extraction, extract
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 PY_PDF = CORPUS / "py-pdf-sample-files"
 PAPERLESS = CORPUS / "paperless-ngx-samples"
 CORPUS_FILES = sorted(path for path in CORPUS.rglob("*") if path.is_file())

@@ -6,11 +6,11 @@ import zlib
 from pathlib import Path
 
 import pytest
+from kit.paths import CORPUS
 from pypdf import PdfWriter
 
 from indexer.extract import extract, extract_guarded
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 CORPUS_FILES = sorted(path for path in CORPUS.rglob("*") if path.is_file())
 MiB = 1024 * 1024
 

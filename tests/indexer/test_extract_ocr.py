@@ -7,12 +7,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from kit.paths import CORPUS
 from PIL import Image, ImageDraw, ImageFont
 
 from indexer.extract import OcrError, extract, ocr_available, ocr_file
 from indexer.extract.ocr import prepare_image
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 PAPERLESS = CORPUS / "paperless-ngx-samples"
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
 

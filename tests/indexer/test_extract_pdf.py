@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from kit.paths import CORPUS
 from pypdf import PdfReader, PdfWriter
 
 from indexer.extract import Limits, extract
 from indexer.extract.pdf import pdf_date, rebuild_page_tree
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 PY_PDF = CORPUS / "py-pdf-sample-files"
 PAPERLESS = CORPUS / "paperless-ngx-samples"
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
+from kit.paths import CORPUS
 
 from indexer.extract import extract, sniff
 from indexer.extract.sniff import claimed_type
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 PAPERLESS = CORPUS / "paperless-ngx-samples"
 
 

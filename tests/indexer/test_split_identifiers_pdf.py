@@ -10,19 +10,18 @@ import itertools
 import re
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.shared import Cm
+from kit.paths import CORPUS
 
 from indexer.engines import ENGINES, EngineOptions, IndexDoc, IndexEngine, IndexSchema, open_engine
 from indexer.extract import PAGE_BREAK, extract
 from indexer.highlight import match_spans
 from indexer.query import parse
 
-CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 OPTIONS = EngineOptions(lock_timeout=0, writer_heap_mb=50, writer_threads=1)
 
 IDENTIFIERS = (

@@ -10,6 +10,7 @@ from typing import Any
 
 import docx
 import pytest
+from kit import all_text
 
 from dossier.config import default_config
 from dossier.errors import InputError
@@ -35,15 +36,6 @@ def example() -> dict[str, Any]:
 def as_guarantor(data: dict[str, Any]) -> dict[str, Any]:
     data["recipient"] = "guarantor"
     return data
-
-
-def all_text(content: bytes) -> str:
-    doc = docx.Document(io.BytesIO(content))
-    parts = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
 
 
 def table_rows(content: bytes) -> list[list[str]]:

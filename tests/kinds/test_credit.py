@@ -6,17 +6,12 @@ from typing import Any
 
 import docx
 import pytest
+from kit import all_text
 
 from dossier.config import default_config
 from dossier.errors import InputError
 from dossier.generation import Generator
 from dossier.kinds.credit import KIND, CreditInput, derive
-
-
-def text_of(content: bytes) -> str:
-    document = docx.Document(io.BytesIO(content))
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 def rows_of(content: bytes) -> list[list[str]]:
@@ -42,7 +37,7 @@ def problems(generator: Generator, data: dict[str, Any]) -> list[tuple[str, str,
 
 def test_example_renders_the_review_and_the_conditional_approval(generator, example):
     document = generator.generate("credit", example)
-    text = text_of(document.content)
+    text = all_text(document.content)
     rows = rows_of(document.content)
     assert "授信调查审批报告" in text and "授审〔2026〕思明第0388号" in text
     assert "厦门示例包装材料有限公司" in text
@@ -94,7 +89,7 @@ def test_a_rejection_needs_no_approved_terms_and_rates_the_request(generator, ex
         example["approval"].pop(key)
     example["approval"]["conditions"] = []
     document = generator.generate("credit", example)
-    text = text_of(document.content)
+    text = all_text(document.content)
     assert "经支行审批，不同意向厦门示例包装材料有限公司授信。" in text
     assert "审批金额（元）" not in text
     assert document.context["approval_facts"]["approved"] is False
@@ -105,7 +100,7 @@ def test_a_rejection_needs_no_approved_terms_and_rates_the_request(generator, ex
 def test_a_request_for_more_information_lists_what_is_missing(generator, example):
     example["review"]["conclusion"] = "补充资料"
     example["approval"]["conditions"] = ["补充提供2026年10月末科目余额表。"]
-    text = text_of(generator.generate("credit", example).content)
+    text = all_text(generator.generate("credit", example).content)
     assert "请经办机构补充以下资料后重新提交审查" in text
     assert "1. 补充提供2026年10月末科目余额表。" in text
 

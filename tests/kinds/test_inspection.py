@@ -9,6 +9,7 @@ from typing import Any
 
 import docx
 import pytest
+from kit import all_text
 
 from dossier.config import default_config
 from dossier.errors import InputError
@@ -27,15 +28,6 @@ def generator() -> Generator:
 
 def example() -> dict[str, Any]:
     return KIND.example()
-
-
-def all_text(content: bytes) -> str:
-    doc = docx.Document(io.BytesIO(content))
-    parts = [p.text for p in doc.paragraphs]
-    for table in doc.tables:
-        for row in table.rows:
-            parts.extend(cell.text for cell in row.cells)
-    return "\n".join(parts)
 
 
 def table_rows(content: bytes) -> list[list[str]]:

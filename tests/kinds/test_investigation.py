@@ -7,17 +7,12 @@ from typing import Any
 
 import docx
 import pytest
+from kit import all_text
 
 from dossier.config import default_config
 from dossier.errors import InputError
 from dossier.generation import Generator
 from dossier.kinds.investigation import KIND, InvestigationInput, derive
-
-
-def text_of(content: bytes) -> str:
-    document = docx.Document(io.BytesIO(content))
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 def rows_of(content: bytes) -> list[list[str]]:
@@ -105,7 +100,7 @@ def problems(generator: Generator, data: dict[str, Any]) -> list[tuple[str, str,
 
 def test_example_renders_header_borrower_and_amount_in_capitals(generator, example):
     document = generator.generate("investigation", example)
-    text = text_of(document.content)
+    text = all_text(document.content)
     assert "贷前调查报告" in text and "调查〔2026〕思明第0416号" in text
     assert "厦门示例包装材料有限公司" in text and "91350203MA2Y8K3D54" in text
     assert "人民币叁佰万元整" in text
@@ -134,7 +129,7 @@ def test_example_statement_tables_have_three_years_and_the_latest_period(generat
 
 def test_example_credit_guarantee_risk_and_conclusion(generator, example):
     document = generator.generate("investigation", example)
-    text = text_of(document.content)
+    text = all_text(document.content)
     rows = rows_of(document.content)
     assert ["合计", "", "4,500,000.00", "3,500,000.00", "", ""] in rows  # 他行融资
     assert ["合计", "", "", "3,000,000.00", ""] in rows  # 用款计划
@@ -179,14 +174,14 @@ def test_a_request_above_the_working_capital_estimate_warns(generator, example):
     example["working_capital"]["own_funds"] = "2000000.00"  # limit falls to 2,643,794.49
     document = generator.generate("investigation", example)
     assert any("2643794.49" in w and "超过测算" in w for w in document.warnings)
-    assert "申请金额超过测算额度" in text_of(document.content)
+    assert "申请金额超过测算额度" in all_text(document.content)
 
 
 def test_an_enterprise_working_capital_loan_without_estimate_warns(generator, example):
     example.pop("working_capital")
     document = generator.generate("investigation", example)
     assert any("流动资金需求测算" in w for w in document.warnings)
-    assert "营运资金量" not in text_of(document.content)
+    assert "营运资金量" not in all_text(document.content)
 
 
 # -- natural person -----------------------------------------------------------------------------------------
@@ -194,7 +189,7 @@ def test_an_enterprise_working_capital_loan_without_estimate_warns(generator, ex
 
 def test_person_variant_derives_sex_birth_age_and_household_ratios(generator):
     document = generator.generate("investigation", person_file())
-    text = text_of(document.content)
+    text = all_text(document.content)
     rows = rows_of(document.content)
     assert "赵文斌" in text and "人民币贰拾万元整" in text
     # 350102 19880612 301 3: born 1988-06-12, odd sequence → male, 38 on 2026-11-20.
@@ -232,7 +227,7 @@ def test_business_owner_variant_prints_the_business(generator):
         "established": "2016-03-01",
     }
     data["request"]["product"] = "个人经营"
-    text = text_of(generator.generate("investigation", data).content)
+    text = all_text(generator.generate("investigation", data).content)
     assert "福州市鼓楼区示例五金店" in text and "92350102L3K7QW2P3W" in text
     assert "经营实体情况" in text and "10年" in text  # 2016-03-01 → 2026-11-20
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import docx
 import pytest
+from kit import all_text, config_with
 
-from dossier.config import Config, default_config
 from dossier.domain.capital import parse_capital
 from dossier.errors import InputError
 from dossier.generation import Document, Generator
@@ -36,11 +36,6 @@ def render(generator: Generator, data: Data) -> tuple[Document, docx.document.Do
     return document, docx.Document(io.BytesIO(document.content))
 
 
-def all_text(doc: docx.document.Document) -> str:
-    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
-    return "\n".join([p.text for p in doc.paragraphs] + cells)
-
-
 def schedule_table(doc: docx.document.Document) -> list[list[str]]:
     for table in doc.tables:
         rows = [[cell.text for cell in row.cells] for row in table.rows]
@@ -51,12 +46,6 @@ def schedule_table(doc: docx.document.Document) -> list[list[str]]:
 
 def money(text: str) -> Decimal:
     return Decimal(text.replace(",", ""))
-
-
-def config_with(section: str, **changes: Any) -> Config:
-    data = copy.deepcopy(dict(default_config().data))
-    data[section] = {**data[section], **changes}
-    return Config(data=data, sources=("defaults", f"test override of [{section}]"))
 
 
 # -- the example ---------------------------------------------------------------------------------------

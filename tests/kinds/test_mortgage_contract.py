@@ -9,6 +9,7 @@ from typing import Any
 
 import docx
 import pytest
+from kit import all_text
 
 from dossier.config import default_config
 from dossier.errors import InputError
@@ -41,11 +42,6 @@ def max_amount_example() -> Data:
 def render(generator: Generator, data: Data) -> tuple[Document, docx.document.Document]:
     document = generator.generate(KIND, data)
     return document, docx.Document(io.BytesIO(document.content))
-
-
-def all_text(doc: docx.document.Document) -> str:
-    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
-    return "\n".join([p.text for p in doc.paragraphs] + cells)
 
 
 def collateral_table(doc: docx.document.Document) -> list[list[str]]:

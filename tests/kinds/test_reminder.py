@@ -1,19 +1,12 @@
-import io
 from datetime import date
 from decimal import Decimal
 
-import docx
 import pytest
+from kit import all_text
 
 from dossier.errors import InputError
 from dossier.generation import Generator
 from dossier.kinds.registry import get_kind
-
-
-def text_of(content: bytes) -> str:
-    document = docx.Document(io.BytesIO(content))
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +16,7 @@ def generator() -> Generator:
 
 def test_example_renders_interest_days_and_total_in_capitals(generator):
     document = generator.generate("reminder", get_kind("reminder").example())
-    text = text_of(document.content)
+    text = all_text(document.content)
     # 300,000 × 3.45 % / 360 × 38 days (2026-11-20 → 2026-12-28) = 1,092.50
     assert document.context["interest_days"] == 38
     assert document.context["interest_due"] == Decimal("1092.50")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import json
 
-import docx
 import pytest
+from kit import all_text
 from ledger_fixtures import AS_OF, LENDER, contract, ledger_rows, write_csv
 from sqlalchemy import func, select
 
@@ -17,12 +16,6 @@ from dossier.cli.app import main
 
 REMINDED = {contract(n) for n in (1, 2, 5)}
 OVERDUE = {contract(n) for n in (6, 7, 8, 9, 10, 14)}
-
-
-def _text(path) -> str:
-    document = docx.Document(io.BytesIO(path.read_bytes()))
-    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
-    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 def _notices(home, capsys, *extra: str) -> tuple[int, dict]:
@@ -67,13 +60,13 @@ def test_notices_are_generated_filed_and_readable_then_a_second_run_adds_nothing
     assert {c for k, c, _, _ in filed if k == "collection"} == OVERDUE
     assert {c for k, c, _, _ in filed if k == "collection-plan"} == OVERDUE
     for kind, number, path, doc_type in filed:
-        text = _text(path)
+        text = all_text(path)
         assert number in text and LENDER in text
         assert doc_type == {"reminder": "maturity-reminder", "collection": "collection-notice"}.get(
             kind, "collection-plan"
         )
     plan = next(p for k, c, p, _ in filed if k == "collection-plan" and c == contract(6))
-    plan_text = _text(plan)
+    plan_text = all_text(plan)
     # The plan lists the collection notice generated just before it, and the class below its floor.
     assert "逾期贷款催收通知书" in plan_text and "次级" in plan_text and "91天" in plan_text
 

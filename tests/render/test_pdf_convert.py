@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from kit import all_text
 from pypdf import PdfReader
 
 from dossier.render.pdf import (
@@ -46,10 +47,6 @@ def _paragraphs_docx(path: Path, runs: list[tuple[str, str]], table: bool = Fals
         t.cell(1, 0).text, t.cell(1, 1).text = "借款金额", "100,000.00"
     doc.save(path)
     return path
-
-
-def _page_text(pdf: Path) -> str:
-    return "".join(page.extract_text() for page in PdfReader(pdf).pages)
 
 
 def _fonts(pdf: Path) -> dict[str, frozenset[str]]:
@@ -158,7 +155,7 @@ def test_batch_returns_one_result_per_input_in_order(batch: Batch) -> None:
 
 
 def test_chinese_text_survives_conversion(batch: Batch) -> None:
-    text = _page_text(batch.results["contract"].pdf)
+    text = all_text(batch.results["contract"].pdf)
     for expected in (SONG_TEXT, HEI_TEXT, "借款人", "张三"):
         assert expected in text
 
@@ -214,7 +211,7 @@ def test_profile_is_reused_across_calls_and_removed_on_close(tmp_path: Path) -> 
     second = converter.convert_one(doc, tmp_path / "two")
     assert sorted(converter.workdir.glob("profile-*")) == profiles
     assert sentinel.exists()  # the profile was kept, not rebuilt
-    assert SONG_TEXT in _page_text(first) and SONG_TEXT in _page_text(second)
+    assert SONG_TEXT in all_text(first) and SONG_TEXT in all_text(second)
     converter.close()
     assert not converter.workdir.exists()
     with pytest.raises(RuntimeError):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kit.paths import CORPUS
 from sqlalchemy import select
 
 from dossier.archive import Archive
@@ -17,8 +18,6 @@ from dossier.cli.app import main
 from dossier.config import load_config
 from dossier.kinds.registry import get_kind
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO / ".." / "shared" / "corpus"
 ENGINES = ["tantivy", "whoosh"]
 KINDS = ("loan-contract", "collection", "reminder")
 CORPUS_FILES = (

@@ -14,7 +14,6 @@ from sqlalchemy import select
 from dossier.access.users import add_user
 from dossier.archive.catalog.models import Event
 from dossier.archive.home import Archive
-from dossier.config import Config, load_config
 
 PASSWORD = "correct-horse-9"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -33,12 +32,6 @@ def make_home(home: Path, users: dict[str, tuple[str, bool]]) -> Path:
     finally:
         archive.close()
     return home
-
-
-def config_with(tmp: Path, toml: str) -> Config:
-    path = tmp / "bank.toml"
-    path.write_text(toml, encoding="utf-8")
-    return load_config(path)
 
 
 def basic(username: str, password: str = PASSWORD) -> dict[str, str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from kit.inbox_samples import COMPANY, license_pdf, text_pdf
 
 from dossier.access.scope import assign
 from dossier.access.users import add_user, create_token
@@ -18,9 +19,6 @@ from dossier.archive.registry import find_borrower
 from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
 from dossier.search.indexing import index_pending
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "inbox"))
-from inbox_samples import COMPANY, license_pdf, text_pdf
 
 DOSSIER = Path(sys.executable).parent / "dossier"
 PASSWORD = "correct-horse-9"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from inbox_samples import credit_code
+from kit.inbox_samples import credit_code
 from servicekit import COMPANY, PASSWORD, Demo, license_pdf, text_pdf
 from sqlalchemy import select
 

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from accesskit import PASSWORD, basic, config_with, events, make_home, sign_in
+from accesskit import PASSWORD, basic, events, make_home, sign_in
 from fastapi.testclient import TestClient
+from kit import config_from_toml
 from servicekit import free_port, start_server
 
 from dossier.access import throttle
@@ -79,7 +80,7 @@ def test_the_catalog_keeps_the_counts_for_every_worker(tmp_path: Path) -> None:
 
 def test_failed_sign_ins_are_audited_without_the_password_and_counted(tmp_path: Path) -> None:
     home = make_home(tmp_path / "archive", {"judy": ("officer", False)})
-    config = config_with(tmp_path, "[access.throttle]\nfirst_delay_seconds = 0.01\n")
+    config = config_from_toml(tmp_path, "[access.throttle]\nfirst_delay_seconds = 0.01\n")
     guesses = ["guess-number-1", "guess-number-2", "guess-number-3", "guess-number-4"]
     with TestClient(create_app(home, config)) as client:
         for guess in guesses[:3]:

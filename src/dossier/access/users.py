@@ -6,8 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from dossier.access.roles import Role
@@ -194,7 +195,10 @@ def enable_user(session: Session, username: str, *, actor: str) -> None:
 def _end_credentials(session: Session, user: User, *, actor: str) -> dict[str, object]:
     """End every web session and API token of ``user``; what ended, for the audit event."""
     user.credentials_version = (user.credentials_version or 0) + 1
-    sessions = session.execute(delete(WebSession).where(WebSession.user_id == user.id)).rowcount or 0
+    # A DELETE's result is a CursorResult, which counts rows; Session.execute is typed for any statement.
+    ended = delete(WebSession).where(WebSession.user_id == user.id)
+    deleted = cast("CursorResult[Any]", session.execute(ended))
+    sessions = deleted.rowcount or 0
     now = _now()
     tokens = list(
         session.execute(

@@ -198,12 +198,13 @@ def borrower_tree(session: Session, borrower: Borrower, config: Config) -> list[
 
 def document_versions(session: Session, doc: Document, config: Config) -> list[dict[str, Any]]:
     root = doc.version_of or doc.id
-    rows = session.execute(
-        select(Document)
-        .where(or_(Document.id == root, Document.version_of == root), Document.state == FILED)
-        .order_by(Document.version)
-    ).scalars()
-    rows = list(rows)
+    rows = list(
+        session.execute(
+            select(Document)
+            .where(or_(Document.id == root, Document.version_of == root), Document.state == FILED)
+            .order_by(Document.version)
+        ).scalars()
+    )
     renditions = renditions_of(session, [r.id for r in rows])
     return [document_info(row, config, renditions=renditions.get(row.id, ())) for row in rows]
 

@@ -180,8 +180,10 @@ class Archive:
         finally:
             session.close()
 
-    def transaction(self, fn: Callable[[Session], T], *, write: bool = True) -> T:
+    def transaction(self, fn: Callable[..., T], *, write: bool = True) -> T:
         """``fn`` in one session, run again if the catalog was busy; returns what ``fn`` returns."""
+        # Callable[..., T], not Callable[[Session], T]: callers bind loop values as lambda defaults
+        # (``lambda s, r=row: ...``), which mypy can only match against an open signature.
 
         def once() -> T:
             with self.session(write=write) as session:

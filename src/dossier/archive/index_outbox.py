@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import CursorResult, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from dossier.archive.catalog.models import Document, IndexQueue
@@ -50,9 +51,9 @@ def enqueue_all_filed(session: Session) -> int:
     chosen = select(
         Document.id, literal(ADD), literal(datetime.now(UTC), type_=IndexQueue.queued_at.type), literal(0)
     ).where(Document.state == "filed", Document.id.not_in(waiting))
-    result = session.execute(
-        insert(IndexQueue).from_select(["document_id", "op", "queued_at", "attempts"], chosen)
-    )
+    queued = insert(IndexQueue).from_select(["document_id", "op", "queued_at", "attempts"], chosen)
+    # An INSERT's result is a CursorResult, which counts rows; Session.execute is typed for any statement.
+    result = cast("CursorResult[Any]", session.execute(queued))
     return int(result.rowcount or 0)
 
 
@@ -126,5 +127,6 @@ def parked_rows(session: Session, max_attempts: int, limit: int = 20) -> list[In
 
 def retry_parked(session: Session, max_attempts: int) -> int:
     """Give rows left aside a fresh set of attempts (after the cause was fixed)."""
-    result = session.execute(update(IndexQueue).where(IndexQueue.attempts >= max_attempts).values(attempts=0))
+    changed = update(IndexQueue).where(IndexQueue.attempts >= max_attempts).values(attempts=0)
+    result = cast("CursorResult[Any]", session.execute(changed))  # an UPDATE's result counts rows
     return int(result.rowcount or 0)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -52,6 +52,8 @@ from dossier.errors import DossierError
 
 if TYPE_CHECKING:
     # A type only: home opens an archive and, once migrated, runs renditions, which files through here.
+    from pypdf.generic import DictionaryObject
+
     from dossier.archive.home import Archive
 
 RENDITION_ACTION = "rendition"
@@ -411,7 +413,8 @@ def declares_pdf_a(path: Path) -> bool:
     from pypdf import PdfReader
 
     try:
-        metadata = PdfReader(path).trailer["/Root"].get("/Metadata")
+        # The trailer's /Root is the document catalog, a dictionary by the PDF spec; pypdf types it loosely.
+        metadata = cast("DictionaryObject", PdfReader(path).trailer["/Root"]).get("/Metadata")
         data = metadata.get_object().get_data() if metadata is not None else b""
     except Exception:  # pypdf raises many types on damaged files; such a PDF is no PDF/A either
         return False

@@ -63,7 +63,7 @@ class RetentionRule(BaseModel):
         if self.years is not None:
             return self.years
         short = term_months is not None and term_months <= short_term_max_months
-        return self.short_term_years if short else self.long_term_years  # type: ignore[return-value]
+        return self.short_term_years if short else self.long_term_years
 
 
 @dataclass(frozen=True)

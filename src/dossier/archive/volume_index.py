@@ -19,8 +19,10 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
+from docx.styles.style import CharacterStyle
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 SONG = "宋体"
 HEI = "黑体"
@@ -196,13 +198,13 @@ def _new_document() -> DocxDocument:
     return doc
 
 
-def _set_fonts(owner: object, east_asian: str, size: Pt | None = None) -> None:
+def _set_fonts(owner: CharacterStyle | Run, east_asian: str, size: Pt | None = None) -> None:
     """Latin and East-Asian fonts of a style or run (python-docx sets only the Latin one)."""
-    font = owner.font  # type: ignore[attr-defined]
+    font = owner.font
     font.name = "Times New Roman"
     if size is not None:
         font.size = size
-    rpr = owner.element.get_or_add_rPr()  # type: ignore[attr-defined]
+    rpr = owner.element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")

@@ -416,7 +416,7 @@ def audit_log(
             lambda s: events_for(s, borrower_key=key, since=start, limit=limit), write=False
         )
         note_view(archive, f"borrower:{key}" if key else "audit", borrower_key=key, part="audit-log")
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "seq": e.seq,
             "at": e.at,
@@ -518,7 +518,7 @@ def docs(
         renditions = archive.transaction(lambda s: renditions_of(s, [d.id for d in documents]), write=False)
     order = {c.key: (c.number, c.label) for c in categories()}
     documents.sort(key=lambda d: (order.get(d.category, (99, ""))[0], d.doc_date or date.min, d.id))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": d.id,
             "category": d.category,

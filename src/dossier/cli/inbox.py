@@ -60,7 +60,7 @@ def _log_to_stderr() -> None:
     for name in ("dossier.inbox", "watchdog"):
         logger = logging.getLogger(name)
         if not any(getattr(h, "_dossier_cli", False) for h in logger.handlers):
-            handler._dossier_cli = True  # type: ignore[attr-defined]
+            handler._dossier_cli = True  # type: ignore[attr-defined]  # our mark, found again on reuse
             logger.addHandler(handler)
             logger.propagate = False
     logging.getLogger("dossier.inbox").setLevel(logging.INFO)
@@ -117,7 +117,7 @@ def quarantine_assign(
         if value is None:
             continue
         try:
-            check(value)  # type: ignore[operator]
+            check(value)
         except (DossierError, ValueError) as exc:
             raise BadArgument(option, str(exc)) from None
     with open_archive(home) as archive:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import getpass
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.console import Console
 
 from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, open_archive
 from dossier.cli.args import BadArgument
 from dossier.cli.output import emit
+
+if TYPE_CHECKING:
+    # Imported when a command runs (see cli/archive.py): `dossier --version` starts at once.
+    from sqlalchemy.orm import Session
 
 users_app = typer.Typer(help="Users of the service (用户).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens for other systems (接口令牌).", no_args_is_help=True)
@@ -37,7 +42,7 @@ def serve(
         path, settings = archive.home, service_settings(archive.config)
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"dossier 服务地址 serving {path} at http://{bind_host}:{bind_port}/  (API: /api/v1/docs)")
-    options = {"host": bind_host, "port": bind_port, "log_level": "info", "access_log": False}
+    options: dict[str, Any] = {"host": bind_host, "port": bind_port, "log_level": "info", "access_log": False}
     if workers == 1:
         uvicorn.run(create_app(path, watch=watch), **options)
         return
@@ -94,7 +99,7 @@ def users_list(home: HomeOption = None, as_json: JsonFlag = False) -> None:
     from dossier.access.users import list_users
 
     with open_archive(home) as archive:
-        rows = archive.transaction(
+        rows: list[dict[str, Any]] = archive.transaction(
             lambda s: [
                 {
                     "username": u.username,
@@ -108,7 +113,7 @@ def users_list(home: HomeOption = None, as_json: JsonFlag = False) -> None:
             write=False,
         )
 
-    def human(c) -> None:  # type: ignore[no-untyped-def]
+    def human(c: Console) -> None:
         for r in rows:
             flags = ("" if r["active"] else " (停用 disabled)") + (
                 " (服务账号 service)" if r["service"] else ""
@@ -132,7 +137,7 @@ def users_assign(
 
     with open_archive(home) as archive:
 
-        def work(session):  # type: ignore[no-untyped-def]
+        def work(session: Session) -> bool:
             found = find_borrower(session, normalize_key(borrower, archive.config))
             if found is None:
                 raise BadArgument(borrower, "unknown borrower (借款人未登记)")
@@ -186,7 +191,7 @@ def tokens_list(
 
     with open_archive(home) as archive:
         max_age = access_settings(archive.config).token_max_age_days
-        rows = archive.transaction(
+        rows: list[dict[str, Any]] = archive.transaction(
             lambda s: [
                 {
                     "id": t.id,
@@ -203,7 +208,7 @@ def tokens_list(
             write=False,
         )
 
-    def human(c) -> None:  # type: ignore[no-untyped-def]
+    def human(c: Console) -> None:
         for r in rows:
             c.print(
                 f"{r['id']:>5} {r['username']:<20} {r['name']:<16} {r['state']:<8} "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -46,7 +46,7 @@ def check(
     else:
         raise BadArgument("PATH", f"no such file or folder (文件不存在): {path}")
 
-    report = []
+    report: list[dict[str, Any]] = []
     for name, template in targets:
         try:
             k = get_kind(name)

@@ -6,7 +6,7 @@ Input may use either: ``LabeledEnum("抵押")`` finds ``GuaranteeMethod.MORTGAGE
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 
 class LabeledEnum(StrEnum):
@@ -15,12 +15,19 @@ class LabeledEnum(StrEnum):
     label: str
     aliases: tuple[str, ...]
 
-    def __new__(cls, value: str, label: str, *aliases: str) -> Self:
-        obj = str.__new__(cls, value)
-        obj._value_ = value
-        obj.label = label
-        obj.aliases = aliases
-        return obj
+    if TYPE_CHECKING:
+        # Callers look members up by one value (``CustomerType("企业")``); the three-argument form
+        # below only builds the members when the class is created.
+        def __new__(cls, value: object) -> Self: ...
+
+    else:
+
+        def __new__(cls, value: str, label: str, *aliases: str) -> Self:
+            obj = str.__new__(cls, value)
+            obj._value_ = value
+            obj.label = label
+            obj.aliases = aliases
+            return obj
 
     @classmethod
     def _missing_(cls, value: Any) -> Self | None:

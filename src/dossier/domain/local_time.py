@@ -18,4 +18,5 @@ class LocaleSettings(BaseModel):
 
 def local_zone(config: Config | None = None) -> timezone:
     hours = (config or default_config()).section("locale", LocaleSettings).utc_offset_hours
-    return timezone(timedelta(hours=hours), "CST" if hours == 8 else None)
+    offset = timedelta(hours=hours)
+    return timezone(offset, "CST") if hours == 8 else timezone(offset)

@@ -155,7 +155,7 @@ def generate_batch(
                     generator, kind_name, source, work_dir, archive=archive, actor=actor
                 )
                 if progress:
-                    progress(results[i])  # type: ignore[arg-type]
+                    progress(results[i])  # type: ignore[arg-type]  # set just above
         else:
             with ProcessPoolExecutor(
                 max_workers=jobs, initializer=_Worker.start, initargs=(template, home, actor)

@@ -39,7 +39,8 @@ class StepResult:
     def from_facts(cls, facts: Mapping[str, Any] | None) -> Self:
         if not facts:
             return cls()
-        return cls(**{k: facts[k] for k in _names(cls) if k in facts})
+        names = _names(cls)  # type: ignore[arg-type]  # a class is hashable; mypy misses it through Self
+        return cls(**{k: facts[k] for k in names if k in facts})
 
     @classmethod
     def of(cls, item: Item) -> Self:

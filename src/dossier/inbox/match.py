@@ -26,7 +26,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
@@ -39,8 +39,8 @@ from dossier.errors import DossierError, InvalidIdentifier
 
 RESIDENT_ID = "resident-id"
 CREDIT_CODE = "credit-code"
-CONTRACT = "contract"
-RECEIPT = "receipt"
+CONTRACT: Final = "contract"
+RECEIPT: Final = "receipt"
 
 NO_BORROWER = "no-borrower"
 TWO_BORROWERS = "two-borrowers"
@@ -94,7 +94,7 @@ def find_identifiers(text: str, config: Config | None = None) -> list[Found]:
         found.setdefault((CREDIT_CODE, check.code), m.start())
         taken.add(m.group())
     for kind in (CONTRACT, RECEIPT):
-        for start, value in _numbers(upper, number_pattern(kind, config)):  # type: ignore[arg-type]
+        for start, value in _numbers(upper, number_pattern(kind, config)):
             if value not in taken:
                 found.setdefault((kind, value), start)
     return [Found(kind, value) for (kind, value), _ in sorted(found.items(), key=lambda kv: kv[1])]
@@ -155,12 +155,12 @@ def _owners(session: Session, found: Sequence[Found], visible: Collection[int] |
     by_receipt: dict[str, tuple[str, str]] = {}
     if receipts:
         text = cast(Loan.receipt_numbers, String)
-        rows = session.execute(
+        receipt_rows = session.execute(
             select(Loan.contract_number, Loan.receipt_numbers, Borrower.key, Borrower.id)
             .join(Borrower, Borrower.id == Loan.borrower_id)
             .where(or_(*(text.like(f'%"{r}"%') for r in receipts)))
         ).all()
-        for number, numbers, key, borrower_id in rows:
+        for number, numbers, key, borrower_id in receipt_rows:
             if not seen(borrower_id):
                 continue
             for receipt in numbers or []:

@@ -718,9 +718,9 @@ def _sole_holder(archive: Archive, sha256: str | None, visible: frozenset[int] |
         ).all(),
         write=False,
     )
-    rows = [(doc, borrower) for doc, borrower in rows if visible is None or borrower in visible]
-    borrowers = {borrower for _, borrower in rows}
-    return min(doc for doc, _ in rows) if len(borrowers) == 1 else None
+    seen = [(doc, borrower) for doc, borrower in rows if visible is None or borrower in visible]
+    borrowers = {borrower for _, borrower in seen}
+    return min(doc for doc, _ in seen) if len(borrowers) == 1 else None
 
 
 def _filename(item: Item) -> str | None:

@@ -202,11 +202,11 @@ def proc_writers(paths: list[Path]) -> set[Path]:
                 target = os.readlink(f"{fd_dir}/{fd}")
             except OSError:
                 continue
-            path = wanted.get(target)
-            if path is None or path in found:
+            open_path = wanted.get(target)
+            if open_path is None or open_path in found:
                 continue
             if _open_for_writing(pid, fd):
-                found.add(path)
+                found.add(open_path)
     return found
 
 

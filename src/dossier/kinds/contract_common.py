@@ -250,6 +250,6 @@ def percent_text(value: Decimal) -> str:
     as 5.18 %, since the contract binds the exact figure.
     """
     exact = value.quantize(_RATE_QUANTUM, rounding=ROUND_HALF_UP).normalize()
-    if exact.as_tuple().exponent > -2:  # type: ignore[operator]
+    if exact.as_tuple().exponent > -2:  # type: ignore[operator]  # a finite rate's exponent is an int
         exact = exact.quantize(Decimal("0.01"))
     return f"{exact:f}%"

@@ -430,7 +430,7 @@ def warning_marks(signals: WarningSignals) -> list[dict[str, str]]:
 
 
 def _collateral(data: InspectionInput, balance: Decimal) -> dict[str, Any]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in data.collateral:
         value_now = item.revalued_value if item.revalued_value is not None else item.original_value
         rows.append(

@@ -161,7 +161,7 @@ def _working_capital(block: WorkingCapitalBlock, requested: Decimal, config: Con
         estimate = estimate_working_capital(WorkingCapitalInput(**block.model_dump()), config=config)
     except ValueError as exc:
         # The generator reports a derive error at the field its ``problem`` names.
-        exc.problem = FieldProblem(  # type: ignore[attr-defined]
+        exc.problem = FieldProblem(  # type: ignore[attr-defined]  # read back by the generator
             path="working_capital", label="流动资金需求测算", reason=str(exc)
         )
         raise

@@ -110,6 +110,8 @@ def _contacts(session: Session) -> dict[int, list[Contact]]:
         .order_by(Document.id)
     ).all()
     for doc_id, loan_id, doc_type, title, doc_date, filed_at in rows:
+        if loan_id is None:  # never: the query asks for a loan; the column itself is nullable
+            continue
         # A receipt without a date is dated by its filing: the latest day it can have been signed.
         on = doc_date or filed_at.date()
         found[loan_id].append(Contact(on, doc_type, title, doc_id))
@@ -147,4 +149,4 @@ def unlinked_documents(session: Session, doc_type: str, on: date) -> dict[int, i
             Document.media_type.like("%wordprocessingml%"),
         )
     ).all()
-    return {loan_id: doc_id for loan_id, doc_id in rows}
+    return {loan_id: doc_id for loan_id, doc_id in rows if loan_id is not None}  # is_not(None) above

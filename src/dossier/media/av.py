@@ -106,6 +106,8 @@ def _mp3(path: Path) -> dict[str, Any]:
         audio = Mp3File(path)
     except MutagenError as exc:
         raise ValueError(str(exc)) from None
+    if audio.info is None:  # mutagen found no MPEG frame header
+        raise ValueError("no MPEG audio stream")
     facts: dict[str, Any] = {"duration_seconds": _seconds(audio.info.length)}
     recorded = _id3_time(audio.tags)
     if recorded:

@@ -147,7 +147,8 @@ def _read_parts(tpl: DocxTemplate) -> list[TemplatePart]:
     parts = [
         TemplatePart("body", "", "body", _to_source(tpl, tpl.get_xml()), "utf-8", _paragraph_texts(body))
     ]
-    for kind, uri in (("header", tpl.HEADER_URI), ("footer", tpl.FOOTER_URI)):
+    part_uris: tuple[tuple[PartKind, str], ...] = (("header", tpl.HEADER_URI), ("footer", tpl.FOOTER_URI))
+    for kind, uri in part_uris:
         for rel_id, part in tpl.get_headers_footers(uri):
             xml = tpl.get_part_xml(part)
             parts.append(
@@ -487,8 +488,8 @@ class _FieldWalker:
         elif isinstance(node, nodes.Expr):
             self.expr(node, scope, printed=False)
         else:
-            for child in node.iter_child_nodes():
-                self.statement(child, scope)
+            for child_node in node.iter_child_nodes():
+                self.statement(child_node, scope)
 
     def bind(self, target: nodes.Node, path: str | None, scope: dict[str, str | None]) -> None:
         if isinstance(target, nodes.Name):
@@ -541,7 +542,7 @@ class _FieldWalker:
 
     def filter(self, node: nodes.Filter, scope: Mapping[str, str | None], printed: bool) -> Any:
         known = node.name in _SAME_ELEMENTS | _ONE_ELEMENT | _SAME_VALUE | _FIELD_BY_ARG | _FIELD_BY_KWARG
-        if not known:
+        if not known or node.node is None:  # None: a {% filter %} block's filter, which has no operand
             self.children(node, scope, printed)
             return _NOT_A_PATH
         base = self.path(node.node, scope, printed)

@@ -363,7 +363,7 @@ def _model_fields(model: type, prefix: str, out: set[str], seen: tuple[type, ...
             _annotation_fields(info.annotation, prefix + name, out, seen)
         for name, computed in model.model_computed_fields.items():
             _annotation_fields(computed.return_type, prefix + name, out, seen)
-    else:  # dataclass
+    elif dataclasses.is_dataclass(model):
         hints = typing.get_type_hints(model)
         for dc_field in dataclasses.fields(model):
             _annotation_fields(hints.get(dc_field.name, Any), prefix + dc_field.name, out, seen)

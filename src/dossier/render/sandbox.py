@@ -165,9 +165,9 @@ def data_attributes(obj: Any) -> frozenset[str]:
         return _DATE_ATTRIBUTES
     if isinstance(obj, dt.time):
         return _TIME_ATTRIBUTES
-    if isinstance(obj, tuple) and isinstance(getattr(type(obj), "_fields", None), tuple):
+    if isinstance(obj, tuple) and isinstance(named := getattr(type(obj), "_fields", None), tuple):
         # namedtuples, including the (grouper, list) pairs of the groupby filter
-        return frozenset(type(obj)._fields)
+        return frozenset(named)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return frozenset(f.name for f in dataclasses.fields(obj))
     if type(obj) is types.SimpleNamespace:

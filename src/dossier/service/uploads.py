@@ -217,7 +217,7 @@ class FormStream:
     # -- multipart callbacks: they only queue events, the async loop above does the work
 
     def _on_part_begin(self) -> None:
-        self._headers: dict[bytes, bytes] = {}
+        self._headers = {}
         self._header = (b"", b"")
 
     def _on_header_field(self, data: bytes, start: int, end: int) -> None:

@@ -1,19 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from kit import config_with
 
-from dossier.config import Config, default_config
+from dossier.config import default_config
 from dossier.domain.identifiers.contract_number import number_pattern, parse_contract_number, setting_name
 from dossier.errors import ConfigError, InvalidIdentifier
-
-
-def _config_with(**identifiers: Any) -> Config:
-    base = default_config()
-    data = dict(base.data)
-    data["identifiers"] = {**base.raw("identifiers"), **identifiers}
-    return Config(data=data, sources=("defaults", "test"))
 
 
 @pytest.mark.parametrize(
@@ -133,7 +125,7 @@ def test_numbers_are_still_found_in_file_names_and_text() -> None:
 
 
 def test_contract_pattern_override_through_config() -> None:
-    config = _config_with(contract_number=r"^(?:借字|担字)\d{4}第\d{3,6}号$")
+    config = config_with("identifiers", contract_number=r"^(?:借字|担字)\d{4}第\d{3,6}号$")
     assert parse_contract_number(" 借字2024第001号 ", config=config) == "借字2024第001号"
     with pytest.raises(InvalidIdentifier, match=r"identifiers\.contract_number.*借字\|担字"):
         parse_contract_number("JK2024-000123", config=config)
@@ -142,7 +134,7 @@ def test_contract_pattern_override_through_config() -> None:
 
 
 def test_receipt_pattern_override_through_config() -> None:
-    config = _config_with(receipt_number=r"^JJ\d{10}$")
+    config = config_with("identifiers", receipt_number=r"^JJ\d{10}$")
     assert parse_contract_number("jj2024000001", kind="receipt", config=config) == "JJ2024000001"
     with pytest.raises(InvalidIdentifier):
         parse_contract_number("JK2024-000123", kind="receipt", config=config)
@@ -150,7 +142,7 @@ def test_receipt_pattern_override_through_config() -> None:
 
 
 def test_pattern_must_match_the_whole_text() -> None:
-    config = _config_with(contract_number=r"JK\d{4}")
+    config = config_with("identifiers", contract_number=r"JK\d{4}")
     assert parse_contract_number("JK2024", config=config) == "JK2024"
     with pytest.raises(InvalidIdentifier):
         parse_contract_number("XJK2024-1", config=config)
@@ -158,7 +150,7 @@ def test_pattern_must_match_the_whole_text() -> None:
 
 def test_broken_pattern_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"identifiers.contract_number"):
-        parse_contract_number("JK2024-000123", config=_config_with(contract_number="(unclosed"))
+        parse_contract_number("JK2024-000123", config=config_with("identifiers", contract_number="(unclosed"))
 
 
 def test_unknown_kind() -> None:

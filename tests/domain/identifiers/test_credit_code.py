@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kit import config_with
 
-from dossier.config import Config, default_config
 from dossier.domain.identifiers.credit_code import (
     CHARSET,
     WEIGHTS,
@@ -19,13 +17,6 @@ from dossier.errors import ConfigError, InvalidIdentifier
 
 GOLDEN = ["91350200776049653A", "91440101MA5CJQ4N59", "9135021359498494XQ"]
 KNOWN_EXCEPTION = "91350203M0001QAY9B"
-
-
-def _config_with(**identifiers: Any) -> Config:
-    base = default_config()
-    data = dict(base.data)
-    data["identifiers"] = {**base.raw("identifiers"), **identifiers}
-    return Config(data=data, sources=("defaults", "test"))
 
 
 def _with_check(body17: str) -> str:
@@ -187,7 +178,7 @@ def test_known_exception_is_accepted_with_a_note_when_strict() -> None:
 
 
 def test_without_the_exception_in_config_the_code_is_flagged() -> None:
-    config = _config_with(uscc_known_exceptions=[])
+    config = config_with("identifiers", uscc_known_exceptions=[])
     result = parse_credit_code(KNOWN_EXCEPTION, config=config)
     assert not result.known_exception
     assert len(result.warnings) == 1
@@ -196,14 +187,16 @@ def test_without_the_exception_in_config_the_code_is_flagged() -> None:
 
 
 def test_configured_exceptions_are_normalized() -> None:
-    config = _config_with(uscc_known_exceptions=["91350200776049653b"])
+    config = config_with("identifiers", uscc_known_exceptions=["91350200776049653b"])
     result = parse_credit_code("91350200776049653B", strict=True, config=config)
     assert result.known_exception
 
 
 def test_bad_exception_list_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"uscc_known_exceptions"):
-        parse_credit_code(GOLDEN[0], config=_config_with(uscc_known_exceptions="91350203M0001QAY9B"))
+        parse_credit_code(
+            GOLDEN[0], config=config_with("identifiers", uscc_known_exceptions="91350203M0001QAY9B")
+        )
 
 
 def test_check_char_body_must_be_17_charset_characters() -> None:
@@ -238,7 +231,9 @@ bodies = st.builds(
 @settings(deadline=None)
 @given(bodies)
 def test_computed_check_char_always_passes(body: str) -> None:
-    result = parse_credit_code(_with_check(body), strict=True, config=_config_with(uscc_known_exceptions=[]))
+    result = parse_credit_code(
+        _with_check(body), strict=True, config=config_with("identifiers", uscc_known_exceptions=[])
+    )
     assert result.check_ok
     assert result.code[:17] == body
 
@@ -250,7 +245,7 @@ def test_any_single_character_change_fails_strictly(body: str, position: int, re
     if replacement == code[position]:
         replacement = CHARSET[(CHARSET.index(replacement) + 1) % 31]
     flipped = code[:position] + replacement + code[position + 1 :]
-    config = _config_with(uscc_known_exceptions=[])
+    config = config_with("identifiers", uscc_known_exceptions=[])
     # A letter in the area code makes the code malformed; anything else fails only the check character.
     with pytest.raises(InvalidIdentifier):
         parse_credit_code(flipped, strict=True, config=config)

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from kit import config_with
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from dossier.config import Config, default_config
 from dossier.domain.identifiers import (
     BankCardNumber,
     ContractNumber,
@@ -15,13 +13,6 @@ from dossier.domain.identifiers import (
     ResidentIdNumber,
     credit_code_warnings,
 )
-
-
-def _config_with(**identifiers: Any) -> Config:
-    base = default_config()
-    data = dict(base.data)
-    data["identifiers"] = {**base.raw("identifiers"), **identifiers}
-    return Config(data=data, sources=("defaults", "test"))
 
 
 class Borrower(BaseModel):
@@ -92,8 +83,11 @@ def test_credit_code_type_is_lenient() -> None:
 
 
 def test_config_from_context_drives_patterns() -> None:
-    config = _config_with(
-        contract_number=r"^JK\.\d{4}\.\d{6}$", receipt_number=r"^JJ/\d{4}/\d{6}$", mobile=r"^1\d{10}$"
+    config = config_with(
+        "identifiers",
+        contract_number=r"^JK\.\d{4}\.\d{6}$",
+        receipt_number=r"^JJ/\d{4}/\d{6}$",
+        mobile=r"^1\d{10}$",
     )
     data = {**GOOD, "contract": "jk.2024.000001", "receipt": "jj/2024/000001", "mobile": "12800138000"}
     borrower = Borrower.model_validate(data, context={"config": config})

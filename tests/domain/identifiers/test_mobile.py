@@ -1,19 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
+from kit import config_with
 
-from dossier.config import Config, default_config
 from dossier.domain.identifiers.mobile import parse_mobile
 from dossier.errors import ConfigError, InvalidIdentifier
-
-
-def _config_with(**identifiers: Any) -> Config:
-    base = default_config()
-    data = dict(base.data)
-    data["identifiers"] = {**base.raw("identifiers"), **identifiers}
-    return Config(data=data, sources=("defaults", "test"))
 
 
 @pytest.mark.parametrize(
@@ -47,7 +38,7 @@ def test_country_code_is_removed_only_once() -> None:
 
 
 def test_pattern_comes_from_config() -> None:
-    config = _config_with(mobile=r"^1\d{10}$")
+    config = config_with("identifiers", mobile=r"^1\d{10}$")
     assert parse_mobile("12800138000", config) == "12800138000"
     with pytest.raises(InvalidIdentifier, match=r"\^1\\d\{10\}\$"):
         parse_mobile("1280013800", config)
@@ -55,4 +46,4 @@ def test_pattern_comes_from_config() -> None:
 
 def test_broken_pattern_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"identifiers.mobile"):
-        parse_mobile("13800138000", _config_with(mobile="^1[3-9"))
+        parse_mobile("13800138000", config_with("identifiers", mobile="^1[3-9"))

@@ -519,7 +519,7 @@ def _recurring(entry: ChecklistItem, view: _LoanView, as_of: date, config: Confi
         start = view.anchor(cadence.start)
         start_label = view.anchor_label(cadence.start)
         if last is not None:
-            due: date | None = add_months(last.doc_date, cadence.every_months)  # type: ignore[arg-type]
+            due: date | None = add_months(last.doc_date, cadence.every_months)  # type: ignore[arg-type]  # docs holds only dated documents
         else:
             due = add_months(start, cadence.every_months) if start else None
     else:
@@ -533,7 +533,7 @@ def _recurring(entry: ChecklistItem, view: _LoanView, as_of: date, config: Confi
         grade = loan.details.get("customer_grade")
         if last is not None:
             due = next_inspection_date(
-                last.doc_date,  # type: ignore[arg-type]
+                last.doc_date,  # type: ignore[arg-type]  # docs holds only dated documents
                 five_class=five_class,
                 term_months=term,
                 grade=grade if isinstance(grade, str) and grade else None,

@@ -3,7 +3,7 @@ in Simplified Chinese, laid out to print on A4 (``@media print``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from jinja2 import Environment
 
@@ -162,10 +162,10 @@ _TEMPLATE = """<!DOCTYPE html>
 """
 
 
-def _cn(value: object) -> str:
+def _cn(value: date | None) -> str:
     if value is None:
         return "—"
-    return format_cn_date(value)  # type: ignore[arg-type]
+    return format_cn_date(value)
 
 
 def _customer_type(value: str) -> str:
@@ -178,7 +178,7 @@ def _customer_type(value: str) -> str:
 def _render(*, title: str, result: CompletenessResult | None, summary: PortfolioSummary | None) -> str:
     env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
     template = env.from_string(_TEMPLATE)
-    as_of = result.as_of if result is not None else summary.as_of  # type: ignore[union-attr]
+    as_of = result.as_of if result is not None else summary.as_of  # type: ignore[union-attr]  # callers give one
     return template.render(
         title=title,
         css=_CSS,

@@ -21,7 +21,7 @@ def cached_section(config: Config, name: str, model: type[M]) -> M:
     raw = config.raw(name)
     hit = _LAST.get((name, model))
     if hit is not None and hit[0] is raw:
-        return hit[1]  # type: ignore[no-any-return]
+        return hit[1]
     parsed = config.section(name, model)
     _LAST[(name, model)] = (raw, parsed)
     return parsed

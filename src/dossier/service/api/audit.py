@@ -57,7 +57,7 @@ def events(
     return svc.archive.transaction(read)
 
 
-VERIFY = {
+VERIFY: dict[str, Any] = {
     "path": "/verify",
     "summary": "Walk the chain and re-hash every file (审计校验)",
     "description": "A verification run is an audit event: GET only with an API token; the web session "

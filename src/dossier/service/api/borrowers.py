@@ -147,7 +147,7 @@ def add_officer(
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
 
 
-EXPORT = {
+EXPORT: dict[str, Any] = {
     "path": "/{borrower_id}/export",
     "response_class": FileResponse,
     "responses": {200: {"content": {"application/zip": {}}, "description": "The bundle (zip)"}},

@@ -29,7 +29,9 @@ from dossier.service.uploads import read_form
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
-VALIDATION = {422: {"model": schemas.ValidationFailed, "description": "Input failed validation (校验未通过)"}}
+VALIDATION: dict[int | str, dict[str, Any]] = {
+    422: {"model": schemas.ValidationFailed, "description": "Input failed validation (校验未通过)"}
+}
 
 
 def document_out(session: Session, svc: Services, doc: Document) -> schemas.Document:

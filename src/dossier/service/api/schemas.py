@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-BORROWER_EXAMPLE = {
+BORROWER_EXAMPLE: dict[str, Any] = {
     "id": 1,
     "key": "91350205MA2XK7Q396",
     "name": "厦门恒信达贸易有限公司",
@@ -19,7 +19,7 @@ BORROWER_EXAMPLE = {
     "created_at": "2026-11-28T08:00:00+00:00",
     "updated_at": "2026-11-28T08:00:00+00:00",
 }
-DOCUMENT_EXAMPLE = {
+DOCUMENT_EXAMPLE: dict[str, Any] = {
     "id": 7,
     "borrower_id": 1,
     "loan_contract_number": "JK2026-000318",

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from dossier.access.roles import Action
 from dossier.access.users import Principal
@@ -52,7 +53,7 @@ def run_search(
 ) -> SearchPage:
     """The search as ``user`` may run it (officers within their borrowers), logged in the audit chain."""
 
-    def scope(session):  # type: ignore[no-untyped-def]
+    def scope(session: Session) -> list[str] | None:
         ids = scope_ids(session, user, svc)
         if ids is None:
             return None

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from dossier.access.roles import Action
@@ -135,7 +136,7 @@ async def add_verification(
 def verifications(
     document_id: Id, svc: ServicesDep, user: Annotated[Principal, Depends(require(Action.VIEW))]
 ) -> list[dict[str, Any]]:
-    def seen(session) -> None:  # type: ignore[no-untyped-def]
+    def seen(session: Session) -> None:
         doc = document_or_404(session, user, svc, document_id)
         record(
             session, user, "view", f"document:{doc.id}", borrower_key=doc.borrower.key, part="verifications"
@@ -145,7 +146,7 @@ def verifications(
     return [r.to_dict() for r in list_verifications(svc.archive, document_id=document_id)]
 
 
-DILIGENCE = {
+DILIGENCE: dict[str, Any] = {
     "path": "/borrowers/{borrower_id}/diligence",
     "responses": {200: {"content": {"text/html": {}, "application/json": {}}}},
     "summary": "The due-diligence report, from the archive and the audit chain (尽职报告)",
@@ -163,7 +164,7 @@ def diligence(
     loan: Annotated[str | None, Query(max_length=60, description="One loan's contract number")] = None,
     format: Annotated[str, Query(pattern="^(json|html)$")] = "json",
 ) -> Response:
-    def key_of(session) -> str:  # type: ignore[no-untyped-def]
+    def key_of(session: Session) -> str:
         found = borrower_or_404(session, user, svc, borrower_id)
         record(
             session,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -50,7 +50,7 @@ def borrower_page(request: Request, borrower_id: Id, user: User) -> Response:
     require_page(request, user, Action.VIEW)
     svc = services(request)
 
-    def read(session: Session) -> dict:  # type: ignore[type-arg]
+    def read(session: Session) -> dict[str, Any]:
         found = borrower_or_404(session, user, svc, borrower_id)
         record(session, user, "view", f"borrower:{found.key}", borrower_key=found.key, part="page")
         result = evaluate(
@@ -66,7 +66,7 @@ def borrower_page(request: Request, borrower_id: Id, user: User) -> Response:
         }
 
     values = svc.archive.transaction(read)
-    checks: dict[int, list[dict]] = {}  # type: ignore[type-arg]
+    checks: dict[int, list[dict[str, Any]]] = {}
     for made in list_verifications(svc.archive, borrower_key=values["borrower"]["key"]):
         checks.setdefault(made.document_id, []).append(made.to_dict())
     return page(

@@ -22,8 +22,6 @@ from dossier.archive.registry import ensure_borrower, ensure_loan
 from dossier.config import load_config
 from dossier.domain.identifiers import credit_check_char, resident_check_digit
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO / ".." / "shared" / "corpus"
 DOSSIER = Path(sys.executable).parent / "dossier"
 MiB = 1024 * 1024
 
@@ -223,7 +221,7 @@ class Home:
             )
         finally:
             if log is not None:
-                out.close()  # type: ignore[union-attr]
+                out.close()  # type: ignore[union-attr]  # a file here, not DEVNULL
 
 
 def make_home(base: Path, *, quiet: float = 0.3, rescan: float = 5.0) -> Home:
