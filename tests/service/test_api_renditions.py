@@ -106,5 +106,5 @@ def test_the_search_page_shows_one_hit_offering_its_pdf(client: TestClient, demo
 
     [doc_id] = demo.documents["loan-contract"]
     page = sign_in(client, "officer", next_url="/search?q=借款合同")
-    assert page.count(f"#doc-{doc_id}\"") == 1
+    assert page.count(f'#doc-{doc_id}"') == 1
     assert f'/api/v1/documents/{doc_id}/download?rendition=pdf-a">PDF/A 副本</a>' in page
