@@ -23,8 +23,9 @@ from sqlalchemy import select
 from dossier.archive import Archive
 from dossier.archive.audit import verify_chain
 from dossier.archive.catalog.models import Document
-from dossier.archive.home import RESERVED, TEMP_PREFIX
+from dossier.archive.home import RESERVED
 from dossier.archive.integrity import verify_archive
+from dossier.archive.names import TEMP_PREFIX
 from dossier.archive.registry import ensure_borrower
 from dossier.cli.app import main
 
