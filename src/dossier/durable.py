@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 TEMP_SUFFIX = ".part"
 
@@ -78,6 +78,6 @@ def file_sha256(path: Path, *, follow_symlinks: bool = True) -> str:
         return sha256_of(fh)
 
 
-def sha256_of(fh: BinaryIO) -> str:
+def sha256_of(fh: io.BufferedIOBase) -> str:
     """The SHA-256 (hex) of what an open binary file holds from its current position."""
     return hashlib.file_digest(fh, "sha256").hexdigest()

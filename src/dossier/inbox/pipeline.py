@@ -716,8 +716,8 @@ def _filename(item: Item) -> str | None:
     stem, suffix = split_suffix(item.name)
     if suffix:
         return None
-    suffix = suffix_for(item.media_type)
-    return f"{stem}{suffix}" if suffix is not None else None
+    called_for = suffix_for(item.media_type)
+    return f"{stem}{called_for}" if called_for is not None else None
 
 
 def _provenance(work: Work) -> dict[str, Any]:
