@@ -24,9 +24,8 @@ from dossier.domain.categories import categories
 from dossier.domain.identifiers.contract_number import parse_contract_number
 from dossier.durable import file_sha256
 from dossier.errors import DossierError
+from dossier.media.media_types import media_type_for
 from dossier.render.pdf import DOCX_SUFFIXES
-
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".gif", ".webp"})
 
 
 class VolumeSettings(BaseModel):
@@ -121,7 +120,7 @@ def document_kind(doc: Document) -> str:
         return "pdf"
     if suffix in DOCX_SUFFIXES:
         return "docx"
-    if doc.media_type.startswith("image/") or suffix in IMAGE_SUFFIXES:
+    if doc.media_type.startswith("image/") or media_type_for(suffix).startswith("image/"):
         return "image"
     return "other"
 
