@@ -56,7 +56,7 @@ from dossier.errors import DossierError, FilingInterrupted
 from dossier.media import media_settings, read_media
 from dossier.media.media_types import media_type_for, suffix_for
 from dossier.search.outbox import enqueue as enqueue_for_index
-from indexer.extract.sniff import sniff
+from indexer.extract.sniff import TEXT, sniff
 
 if TYPE_CHECKING:
     # A type only: home opens an archive and, once migrated, runs renditions, which files through here.
@@ -441,5 +441,9 @@ def _suffix_of(name: str | None) -> str:
 
 
 def _sniffed_suffix(content: bytes | bytearray | Path) -> str:
-    """The suffix the content calls for, when neither the file name nor the original name gives one."""
-    return suffix_for(sniff(bytes(content) if isinstance(content, bytearray) else content)) or ".bin"
+    """The suffix the content calls for, when neither the file name nor the original name gives one.
+
+    Only a signature names a file: "plain text" is a guess from bytes that happen to decode, so such
+    content stays ``.bin`` rather than be called ``.txt``."""
+    kind = sniff(bytes(content) if isinstance(content, bytearray) else content)
+    return (suffix_for(kind) if kind != TEXT else None) or ".bin"
