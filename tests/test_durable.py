@@ -78,3 +78,11 @@ def test_file_sha256_refuses_a_symlink_where_asked(tmp_path: Path) -> None:
     assert file_sha256(link) == hashlib.sha256(b"%PDF-1.7 content").hexdigest()
     with pytest.raises(OSError):
         file_sha256(link, follow_symlinks=False)
+
+
+@pytest.mark.parametrize("size", [0, 1, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 256 * 1024 + 3])
+def test_file_sha256_is_right_on_both_sides_of_the_one_read_size(tmp_path: Path, size: int) -> None:
+    data = os.urandom(size)
+    path = tmp_path / "file.bin"
+    path.write_bytes(data)
+    assert file_sha256(path) == hashlib.sha256(data).hexdigest()
