@@ -122,3 +122,20 @@ def test_the_borrower_folder_name_is_made_portable(tmp_path):
         assert archive.borrower_folder(borrower).name == f"{PERSON}-A_B_C__D__E__F 公司"
         long = ensure_borrower(archive, "350203199003150022", "很" * 200, "person", actor="test")
         assert len(archive.borrower_folder(long).name.encode("utf-8")) <= 150
+
+
+def test_the_filing_lock_is_the_archives_lock_interface(tmp_path):
+    """Filings hold the FILING rule shared through ``Archive.locks`` (dossier.locks), so another process's
+    exclusive hold (`dossier check`) is refused while one runs, and shared holds go together."""
+    from dossier.locks import LockBusy, LockMode, LockName
+
+    with Archive.init(tmp_path / "home") as first, Archive.open(tmp_path / "home") as second:
+        with first.filing_lock():
+            with second.locks.hold(LockName.FILING, mode=LockMode.SHARED, timeout=0):
+                pass
+            with pytest.raises(LockBusy) as busy:
+                with second.locks.hold(LockName.FILING, mode=LockMode.EXCLUSIVE, timeout=0):
+                    pass
+        assert busy.value.name is LockName.FILING
+        with second.filing_lock(exclusive=True):
+            pass

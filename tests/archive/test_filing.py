@@ -313,3 +313,24 @@ def test_loan_details_merge_and_are_audited(archive):
         actions = [e.action for e in session.execute(select(Event).order_by(Event.seq)).scalars()]
         assert actions[-2:] == ["register-loan", "update-loan"]
         assert verify_chain(session).ok
+
+
+def _xlsx() -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+def test_content_without_a_suffix_is_named_by_what_it_is(archive):
+    """The content decides (indexer.extract.sniff), named from the one media-type table: a workbook with no
+    suffix anywhere is an .xlsx, not a bare .zip; a PNG a .png."""
+    sheet = file_id_card(archive, _xlsx(), title="流水")
+    assert sheet.path.suffix == ".xlsx"
+    [row] = rows(archive, Document, Document.id == sheet.document_id)
+    assert row.media_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    photo = file_id_card(archive, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, title="照片")
+    assert photo.path.suffix == ".png"

@@ -19,7 +19,7 @@ from kit.inbox_samples import (
     processing,
 )
 
-from dossier.archive.filing import sha256_file
+from dossier.durable import file_sha256 as sha256_file
 from dossier.inbox import pipeline, quarantine
 from dossier.inbox.claim import Candidate, claim, claim_name, claimed_path, processing_dir
 from dossier.inbox.journal import Item, now

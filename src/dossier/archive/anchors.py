@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from dossier.archive.audit import GENESIS, append_event, verify_chain
 from dossier.archive.catalog.models import Event
 from dossier.archive.home import Archive
+from dossier.durable import fsync_dir
 from dossier.errors import DossierError
 
 BUNDLE_MANIFEST = "manifest.json"
@@ -172,11 +173,7 @@ def append_line(path: Path, record: dict[str, Any]) -> None:
     finally:
         os.close(fd)
     if created:
-        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        fsync_dir(path.parent)
 
 
 def _last_byte(path: Path, size: int) -> bytes:

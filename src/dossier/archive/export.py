@@ -18,7 +18,7 @@ import csv
 import hashlib
 import io
 import json
-import os
+import shutil
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,11 +38,11 @@ from dossier.cells import csv_row
 from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
 from dossier.domain.enums import CustomerType
+from dossier.durable import file_sha256, replacing
 from dossier.errors import DossierError
 
 FORMAT = "dossier-export"
 FORMAT_VERSION = 1
-CHUNK = 1 << 20
 EVENT_FIELDS = ("seq", "at", "actor", "action", "target", "borrower_key", "details")
 """The content each event's hash covers, in the order of audit.event_hash."""
 
@@ -157,17 +157,15 @@ def _copy_verified(archive: Archive, bundle: zipfile.ZipFile, entry: _Entry) -> 
         return f"{entry.source}: outside the archive home (路径越出档案库)"
     if not source.is_file():
         return f"{entry.source}: missing (文件缺失)"
-    digest = hashlib.sha256()
+    sha256 = file_sha256(source)
     info = zipfile.ZipInfo(
         entry.zip_path, date_time=_zip_time(datetime.fromtimestamp(source.stat().st_mtime))
     )
     info.compress_type = zipfile.ZIP_DEFLATED
-    with source.open("rb") as src, bundle.open(info, "w") as dst:
-        for chunk in iter(lambda: src.read(CHUNK), b""):
-            digest.update(chunk)
-            dst.write(chunk)
-    if digest.hexdigest() != entry.sha256:
+    if sha256 != entry.sha256:
         return f"{entry.source}: changed since filing (文件内容与目录不符)"
+    with source.open("rb") as src, bundle.open(info, "w") as dst:
+        shutil.copyfileobj(src, dst)
     return None
 
 
@@ -206,48 +204,41 @@ def export_borrower(
             lambda s: _collect(s, archive, borrower), write=False
         )
     key = borrower_row.key
-    temp = output.with_name(f".{output.name}.{os.getpid()}.part")
-    try:
-        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-            problems = [p for e in entries if (p := _copy_verified(archive, bundle, e)) is not None]
-            if problems:
-                raise DossierError(
-                    "export stopped: files do not match the catalog (文件与目录不符，导出中止); run "
-                    "`dossier audit verify`: " + "; ".join(problems)
-                )
-            sums = _sums(entries)
-            documents = len({e.document.id for e in entries})
-            exported_at = datetime.now(UTC)
-
-            def record(session: Session) -> tuple[Event, list[Event]]:
-                event = append_event(
-                    session,
-                    actor=actor,
-                    action="export",
-                    target=f"borrower:{key}",
-                    borrower_key=key,
-                    details={
-                        "file": output.name,
-                        "documents": documents,
-                        "files": len(entries),
-                        "sha256sums": hashlib.sha256(sums.encode("utf-8")).hexdigest(),
-                    },
-                )
-                return event, events_for(session, borrower_key=key)
-
-            export_event, events = archive.transaction(record)
-            manifest = _manifest(
-                archive, borrower_row, loans, entries, events, export_event, exported_at, actor
+    with replacing(output) as temp, zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        problems = [p for e in entries if (p := _copy_verified(archive, bundle, e)) is not None]
+        if problems:
+            raise DossierError(
+                "export stopped: files do not match the catalog (文件与目录不符，导出中止); run "
+                "`dossier audit verify`: " + "; ".join(problems)
             )
-            _write_text(bundle, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
-            _write_text(bundle, "manifest.csv", _manifest_csv(manifest), bom=True)
-            _write_text(bundle, "SHA256SUMS", sums)
-            _write_text(bundle, "events.jsonl", "".join(_jsonl(events)))
-            _write_text(bundle, "verify.py", _VERIFY_SCRIPT)
-            _write_text(bundle, "README.txt", _readme(manifest))
-        os.replace(temp, output)
-    finally:
-        temp.unlink(missing_ok=True)
+        sums = _sums(entries)
+        documents = len({e.document.id for e in entries})
+        exported_at = datetime.now(UTC)
+
+        def record(session: Session) -> tuple[Event, list[Event]]:
+            event = append_event(
+                session,
+                actor=actor,
+                action="export",
+                target=f"borrower:{key}",
+                borrower_key=key,
+                details={
+                    "file": output.name,
+                    "documents": documents,
+                    "files": len(entries),
+                    "sha256sums": hashlib.sha256(sums.encode("utf-8")).hexdigest(),
+                },
+            )
+            return event, events_for(session, borrower_key=key)
+
+        export_event, events = archive.transaction(record)
+        manifest = _manifest(archive, borrower_row, loans, entries, events, export_event, exported_at, actor)
+        _write_text(bundle, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+        _write_text(bundle, "manifest.csv", _manifest_csv(manifest), bom=True)
+        _write_text(bundle, "SHA256SUMS", sums)
+        _write_text(bundle, "events.jsonl", "".join(_jsonl(events)))
+        _write_text(bundle, "verify.py", _VERIFY_SCRIPT)
+        _write_text(bundle, "README.txt", _readme(manifest))
     return ExportResult(
         path=output,
         borrower_key=key,

@@ -10,7 +10,7 @@ The protocol, in order:
 3. hard-link the temporary file to the final name (a link never replaces an existing file), remove the
    temporary name, fsync the folder;
 4. flip the row to ``filed``, append the audit event and queue the document for the search index
-   (dossier.search.outbox), in one transaction.
+   (dossier.archive.index_outbox), in one transaction.
 
 A crash before 2 leaves only a temporary file; after 2, a pending row that `dossier check` finishes
 (the verified content is on disk) or rolls back. So there is never a filed row without its file, and
@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import mimetypes
 import os
+import shutil
 import unicodedata
 import uuid
 from collections.abc import Mapping
@@ -49,43 +48,23 @@ from dossier.archive.names import (
     ensure_inside,
     split_suffix,
 )
+from dossier.archive.pdf_read import page_count
 from dossier.archive.registry import find_borrower, normalize_key
 from dossier.domain.categories import get_category
 from dossier.domain.document_types import get_document_type
+from dossier.durable import file_sha256, fsync_dir
 from dossier.errors import DossierError, FilingInterrupted
 from dossier.media import media_settings, read_media
+from dossier.media.media_types import media_type_for, suffix_for
+from indexer.extract.sniff import TEXT, sniff
 
 if TYPE_CHECKING:
     # A type only: home opens an archive and, once migrated, runs renditions, which files through here.
     from dossier.archive.home import Archive
 
-CHUNK = 1 << 20
 SOURCES = ("generated", "ingested", "uploaded")
 INPUT_SUFFIX = ".input.json"
 _NAME_ATTEMPTS = 5
-
-_MEDIA_TYPES = {
-    ".pdf": "application/pdf",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".doc": "application/msword",
-    ".xls": "application/vnd.ms-excel",
-    ".ofd": "application/ofd",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".tif": "image/tiff",
-    ".tiff": "image/tiff",
-    ".heic": "image/heic",
-    ".mp4": "video/mp4",
-    ".mov": "video/quicktime",
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
-    ".wav": "audio/wav",
-    ".amr": "audio/amr",
-    ".json": "application/json",
-    ".txt": "text/plain",
-}
 
 
 @dataclass(frozen=True)
@@ -150,7 +129,7 @@ def file_document(
 
     stem, suffix = split_suffix(filename or f"{title}{_suffix_of(original_name)}")
     if not suffix:
-        suffix = _sniff_suffix(content)
+        suffix = _sniffed_suffix(content)
     extra = plain(dict(details or {}))
     sidecar = _input_bytes(input_data) if input_data is not None else None
 
@@ -165,7 +144,7 @@ def file_document(
             input_temp = _write_temp(folder, sidecar) if sidecar is not None else None
             if input_temp is not None:
                 temps.append(input_temp)
-            media_type = _media_type(suffix)
+            media_type = media_type_for(suffix)
             media = read_media(temp.path, media_settings(archive.config))
             if media is not None:
                 # Photos, video and audio carry no text: their header facts are what the archive keeps.
@@ -178,7 +157,7 @@ def file_document(
                 "sha256": temp.sha256,
                 "size": temp.size,
                 "media_type": media_type,
-                "pages": _pages(temp.path) if media_type == "application/pdf" else None,
+                "pages": page_count(temp.path) if media_type == "application/pdf" else None,
                 "original_name": original_name,
                 "source": source,
                 "actor": actor,
@@ -222,22 +201,6 @@ def make_folder(archive: Archive, folder: Path) -> None:
     ensure_inside(archive.home, folder)
     if not folder.is_dir():
         raise DossierError(f"not a folder (不是目录): {folder}")
-
-
-def fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def complete(session: Session, document_id: int, *, actor: str, repaired: bool = False) -> Document:
@@ -438,25 +401,21 @@ def _drop_pending(session: Session, document_id: int) -> None:
 def _write_temp(folder: Path, content: bytes | bytearray | Path) -> _Temp:
     """Copy ``content`` to a new temporary file in ``folder``, fsync it and check it reads back the same."""
     path = folder / f"{TEMP_PREFIX}{uuid.uuid4().hex}.part"
-    digest = hashlib.sha256()
-    size = 0
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
     try:
         with os.fdopen(fd, "wb") as out:
             if isinstance(content, Path):
                 with content.open("rb") as source:
-                    while chunk := source.read(CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-                        size += len(chunk)
+                    shutil.copyfileobj(source, out)
+                expected = file_sha256(content)
             else:
-                digest.update(content)
                 out.write(content)
-                size = len(content)
+                expected = hashlib.sha256(content).hexdigest()
             out.flush()
             os.fsync(out.fileno())
-        written = sha256_file(path)
-        if written != digest.hexdigest():
+            size = out.tell()
+        written = file_sha256(path)
+        if written != expected:
             raise DossierError(f"copy does not match its source (复制后校验不一致): {path.name}")
     except BaseException:
         path.unlink(missing_ok=True)
@@ -477,41 +436,14 @@ def _input_bytes(data: Mapping[str, Any]) -> bytes:
     return (json.dumps(plain(dict(data)), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _media_type(suffix: str) -> str:
-    return _MEDIA_TYPES.get(suffix) or mimetypes.guess_type(f"x{suffix}")[0] or "application/octet-stream"
-
-
 def _suffix_of(name: str | None) -> str:
     return split_suffix(name)[1] if name else ""
 
 
-def _sniff_suffix(content: bytes | bytearray | Path) -> str:
-    if isinstance(content, Path):
-        with content.open("rb") as fh:
-            head = fh.read(4096)
-    else:
-        head = bytes(content[:4096])
-    if head.startswith(b"%PDF"):
-        return ".pdf"
-    if head.startswith(b"PK\x03\x04"):
-        return ".docx" if b"word/" in head or b"[Content_Types].xml" in head else ".zip"
-    if head.startswith(b"\x89PNG"):
-        return ".png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return ".jpg"
-    return ".bin"
+def _sniffed_suffix(content: bytes | bytearray | Path) -> str:
+    """The suffix the content calls for, when neither the file name nor the original name gives one.
 
-
-def _pages(path: Path) -> int | None:
-    from pypdf import PdfReader
-
-    # pypdf logs every repair it makes; a damaged PDF is still filed, its page count is only informative.
-    log = logging.getLogger("pypdf")
-    level = log.level
-    log.setLevel(logging.CRITICAL)
-    try:
-        return len(PdfReader(path).pages)
-    except Exception:
-        return None
-    finally:
-        log.setLevel(level)
+    Only a signature names a file: "plain text" is a guess from bytes that happen to decode, so such
+    content stays ``.bin`` rather than be called ``.txt``."""
+    kind = sniff(bytes(content) if isinstance(content, bytearray) else content)
+    return (suffix_for(kind) if kind != TEXT else None) or ".bin"

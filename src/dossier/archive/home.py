@@ -13,7 +13,6 @@ Layout::
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ from dossier.archive.names import check_name, ensure_inside
 from dossier.config import Config, default_config
 from dossier.domain.categories import get_category
 from dossier.errors import DossierError
+from dossier.locks import FileLocks, LockMode, LockName, Locks
 
 ENV_HOME = "DOSSIER_HOME"
 DEFAULT_HOME = Path("archive")
@@ -65,10 +65,12 @@ def is_archive_home(path: Path) -> bool:
 class Archive:
     """An open archive home: its folders, its catalog and the locks that keep writers apart."""
 
-    def __init__(self, home: Path, config: Config, engine: Engine) -> None:
+    def __init__(self, home: Path, config: Config, engine: Engine, locks: Locks | None = None) -> None:
         self._home = home
         self._config = config
         self._engine = engine
+        self.locks: Locks = locks if locks is not None else FileLocks(home / STATE / "state")
+        """The "only one process may" rules (dossier.locks); a catalog on a server brings its own."""
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._readonly = engine.execution_options(**{db.WRITE_OPTION: False})
 
@@ -124,8 +126,9 @@ class Archive:
         url = settings.url or db.sqlite_url(path / STATE / "catalog.sqlite")
         engine = db.make_engine(url)
         db.use_wal(engine)
-        migrated = db.upgrade(engine, path / STATE / "state" / "migrate.lock")
-        archive = cls(path, config, engine)
+        locks = FileLocks(path / STATE / "state")
+        migrated = db.upgrade(engine, locks)
+        archive = cls(path, config, engine, locks)
         if migrated:
             from dossier.archive.renditions import merge_generated_pdfs
 
@@ -194,14 +197,9 @@ class Archive:
     @contextmanager
     def filing_lock(self, *, exclusive: bool = False) -> Iterator[None]:
         """Filings hold it shared; `dossier check` and `audit verify` hold it exclusively, so they never
-        mistake a filing in progress for the remains of a crash. The kernel drops it when a process dies."""
-        self.state_dir.mkdir(parents=True, exist_ok=True)
-        with (self.state_dir / "filing.lock").open("a+b") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        mistake a filing in progress for the remains of a crash (see dossier.locks)."""
+        with self.locks.hold(LockName.FILING, mode=LockMode.EXCLUSIVE if exclusive else LockMode.SHARED):
+            yield
 
     # ----------------------------------------------------------------- paths
 

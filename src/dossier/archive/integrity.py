@@ -13,7 +13,6 @@ Files the chain never filed are reported wherever they lie in the home, except i
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,8 +27,8 @@ from dossier.archive.anchors import Anchor, AnchorProblem, check_anchors, config
 from dossier.archive.audit import AuditHeadMissing, ChainReport, append_event, verify_chain
 from dossier.archive.catalog.models import Document, Rendition
 from dossier.archive.chain_state import ChainedDocument, ChainedRendition, ChainState
-from dossier.archive.filing import CHUNK
 from dossier.archive.home import RESERVED, Archive
+from dossier.durable import file_sha256
 
 EVENT_PATHS = 50
 
@@ -422,11 +421,6 @@ def _files_on_disk(archive: Archive) -> dict[str, bool]:
 def _sha256_no_follow(path: Path) -> str | None:
     """The file's SHA-256, refusing to follow a link swapped in since the scan; None if it is gone."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except (FileNotFoundError, OSError):
+        return file_sha256(path, follow_symlinks=False)
+    except OSError:
         return None
-    digest = hashlib.sha256()
-    with os.fdopen(fd, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()

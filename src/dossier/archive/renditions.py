@@ -40,14 +40,14 @@ from dossier.archive.catalog.verification_tables import VerificationRow
 from dossier.archive.filing import (
     _check_size,
     _link_no_replace,
-    _pages,
     _Temp,
     _write_temp,
-    fsync_dir,
 )
 from dossier.archive.index_outbox import ADD, DELETE, OCR
 from dossier.archive.index_outbox import enqueue as enqueue_for_index
 from dossier.archive.names import check_name, document_file_name, split_suffix
+from dossier.archive.pdf_read import page_count
+from dossier.durable import fsync_dir
 from dossier.errors import DossierError
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def file_rendition(
         stem = split_suffix(Path(original.path).name)[0]
         temp = _write_temp(folder, source)
         try:
-            pages = _pages(temp.path) if kind.media_type == "application/pdf" else None
+            pages = page_count(temp.path) if kind.media_type == "application/pdf" else None
             for _ in range(_NAME_ATTEMPTS):
                 reserved = archive.transaction(
                     lambda s: _reserve(archive, s, document_id, folder, stem, kind, temp, pages, actor)

@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from dossier.archive.audit import HEAD_ID, ChainBreak, append_event, verify_chain
 from dossier.archive.catalog.models import AuditHead, Document, Rendition
-from dossier.archive.filing import complete, fsync_dir, sha256_file
+from dossier.archive.filing import complete
 from dossier.archive.home import RESERVED, Archive
 from dossier.archive.names import TEMP_PREFIX
 from dossier.archive.renditions import (
@@ -37,6 +37,7 @@ from dossier.archive.renditions import (
     merge_generated_pdfs,
     pending_renditions,
 )
+from dossier.durable import file_sha256, fsync_dir
 from dossier.errors import DossierError
 
 
@@ -80,10 +81,10 @@ class _Part:
     sha256: str
 
     def final_ok(self) -> bool:
-        return self.final.is_file() and not self.final.is_symlink() and sha256_file(self.final) == self.sha256
+        return self.final.is_file() and not self.final.is_symlink() and file_sha256(self.final) == self.sha256
 
     def temp_ok(self) -> bool:
-        return self.temp is not None and self.temp.is_file() and sha256_file(self.temp) == self.sha256
+        return self.temp is not None and self.temp.is_file() and file_sha256(self.temp) == self.sha256
 
     def recoverable(self) -> bool:
         if self.final_ok():

@@ -28,9 +28,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dossier.archive.filing import fsync_dir
 from dossier.archive.home import Archive
 from dossier.archive.names import ensure_inside
+from dossier.durable import fsync_dir
 from dossier.errors import DossierError
 from dossier.inbox.journal import Item, Journal
 from dossier.inbox.outcome import Outcome

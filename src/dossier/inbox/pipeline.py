@@ -19,7 +19,6 @@ content interrupted: :class:`~dossier.errors.FilingInterrupted`);
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import stat
@@ -37,9 +36,10 @@ from sqlalchemy.orm import Session
 from dossier.archive import index_outbox as outbox
 from dossier.archive.audit import append_event
 from dossier.archive.catalog.models import Borrower, Document, IndexQueue
-from dossier.archive.filing import CHUNK, file_document, fsync_dir
+from dossier.archive.filing import file_document
 from dossier.archive.home import Archive
 from dossier.archive.names import split_suffix
+from dossier.durable import fsync_dir, sha256_of
 from dossier.errors import DossierError, FilingInterrupted
 from dossier.inbox import quarantine
 from dossier.inbox.claim import claimed_path, give_back
@@ -62,27 +62,16 @@ from dossier.inbox.stability import WriterProbe
 from dossier.inbox.staging import staged_folders
 from dossier.media import MEDIA_TYPES, MediaSettings, media_settings
 from dossier.media.media_types import FORMATS as MEDIA_FORMATS
-from dossier.media.media_types import SUFFIXES as MEDIA_SUFFIXES
+from dossier.media.media_types import suffix_for
 from dossier.search.settings import SearchSettings, search_settings
 from dossier.search.text_cache import CachedText, TextCache
 from indexer.extract import extract, extract_guarded
 from indexer.extract import sniff as sniff_type
-from indexer.extract.sniff import DOCX, JPEG, PDF, PNG, PPTX, TEXT, TIFF, XLSX, sniff_head
+from indexer.extract.sniff import sniff_head
 
 log = logging.getLogger("dossier.inbox")
 
 EXTRACTION_FAILED = "extraction-failed"
-_SUFFIXES = {
-    PDF: ".pdf",
-    DOCX: ".docx",
-    JPEG: ".jpg",
-    PNG: ".png",
-    TIFF: ".tif",
-    XLSX: ".xlsx",
-    PPTX: ".pptx",
-    TEXT: ".txt",
-    **MEDIA_SUFFIXES,
-}
 
 
 class Retry(Exception):
@@ -257,18 +246,17 @@ class HashStep(Step):
                 raise Quarantine("too-large", f"{before.st_size} bytes, the limit is {limit} (超过上限)")
         if ctx.probe.busy([work.path]):
             raise Retry("still open for writing (仍在写入)")
-        digest = hashlib.sha256()
         try:
-            while chunk := os.read(work.fd, CHUNK):
-                digest.update(chunk)
+            with open(work.fd, "rb", closefd=False) as fh:
+                sha256 = sha256_of(fh)
         except OSError as exc:
             raise Quarantine("unreadable", exc.strerror or str(exc)) from None
         after = os.fstat(work.fd)
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
             raise Retry("changed while it was read (读取时仍在变化)")
-        work.columns["sha256"] = digest.hexdigest()
-        work.item.sha256 = digest.hexdigest()
-        work.note(self.name, started, sha256=digest.hexdigest(), size=before.st_size)
+        work.columns["sha256"] = sha256
+        work.item.sha256 = sha256
+        work.note(self.name, started, sha256=sha256, size=before.st_size)
 
     def cleanup(self, ctx: Context, work: Work) -> None:
         if work.fd is not None:
@@ -728,7 +716,8 @@ def _filename(item: Item) -> str | None:
     stem, suffix = split_suffix(item.name)
     if suffix:
         return None
-    return f"{stem}{_SUFFIXES.get(item.media_type or '', '')}" if item.media_type in _SUFFIXES else None
+    called_for = suffix_for(item.media_type)
+    return f"{stem}{called_for}" if called_for is not None else None
 
 
 def _provenance(work: Work) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,12 +30,13 @@ from sqlalchemy.orm import Session
 
 from dossier.archive.audit import append_event, plain
 from dossier.archive.catalog.models import Borrower, Document, InboxItem
-from dossier.archive.filing import FilingResult, file_document, fsync_dir, sha256_file
+from dossier.archive.filing import FilingResult, file_document
 from dossier.archive.home import QUARANTINE, Archive
 from dossier.archive.names import portable, split_suffix
 from dossier.archive.registry import find_borrower, normalize_key
 from dossier.domain.categories import get_category
 from dossier.domain.document_types import get_document_type
+from dossier.durable import file_sha256, fsync_dir, write_atomic
 from dossier.errors import DossierError
 from dossier.inbox.journal import Item, Journal, now, printable_path
 from dossier.inbox.outcome import Outcome
@@ -242,7 +242,7 @@ def _same_content_waiting(
     if earlier is None or earlier.quarantine_path is None:
         return False
     kept = archive.home / earlier.quarantine_path
-    if not _regular(kept) or sha256_file(kept) != item.sha256:
+    if not _regular(kept) or file_sha256(kept) != item.sha256:
         return False
 
     def work(session: Session) -> None:
@@ -273,17 +273,8 @@ def _reason_path(target: Path) -> Path:
 
 
 def _write_reason(path: Path, reason: dict[str, Any]) -> None:
-    temp = path.with_name(f"{_TEMP_PREFIX}{uuid.uuid4().hex}")
-    try:
-        with open(temp, "w", encoding="utf-8") as out:
-            json.dump(plain(reason), out, ensure_ascii=False, indent=2)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    text = json.dumps(plain(reason), ensure_ascii=False, indent=2) + "\n"
+    write_atomic(path, text.encode("utf-8"), prefix=_TEMP_PREFIX)
 
 
 def remove_stray_temps(archive: Archive) -> None:
@@ -393,7 +384,7 @@ def assign(
         )
     item = Item.of(row)
     journal = Journal(archive)
-    sha256 = sha256_file(path)
+    sha256 = file_sha256(path)
     existing = archive.transaction(lambda s: _filed_copy(s, key, sha256), write=False)
     if existing is not None:
         result = FilingResult(

@@ -16,7 +16,6 @@ journal makes that safe too).
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import queue
@@ -48,10 +47,10 @@ from dossier.inbox.journal import Item, now
 from dossier.inbox.outcome import Outcome
 from dossier.inbox.pipeline import Context, Work
 from dossier.inbox.stability import Tracker, Watched, ignore_lease_breaks, monotonic
+from dossier.locks import LockBusy, LockName
 
 log = logging.getLogger("dossier.inbox")
 
-LOCK_FILE = "watch.lock"
 CLAIM_BATCH = 100
 """Files claimed at once: enough to keep the workers busy, few enough to stop promptly."""
 MAX_DEPTH = 32
@@ -640,25 +639,16 @@ def _bare(entry: Watched) -> Item:
 @contextmanager
 def _single_watcher(archive: Archive) -> Iterator[None]:
     """One watcher per home; the kernel releases the lock when the process dies, even by SIGKILL."""
-    archive.state_dir.mkdir(parents=True, exist_ok=True)
-    path = archive.state_dir / LOCK_FILE
-    with open(path, "a+", encoding="utf-8") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "?"
-            raise WatcherBusy(
-                f"another watcher is running on {archive.home} (pid {holder}) (该档案库已有监视程序在运行)"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
+    try:
+        with archive.locks.hold(LockName.WATCHER, timeout=0):
             yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    except LockBusy as busy:
+        if busy.name is not LockName.WATCHER:
+            raise
+        holder = busy.holder or "pid ?"
+        raise WatcherBusy(
+            f"another watcher is running on {archive.home} ({holder}) (该档案库已有监视程序在运行)"
+        ) from None
 
 
 def watch(archive: Archive, *, poll: float | None = None, once: bool = False) -> WatchReport:

@@ -1,10 +1,71 @@
-"""Which media types are photos, video and audio: the evidence formats the archive reads metadata from."""
+"""Media types: the one table of their file suffixes, and which are photos, video and audio (the evidence
+formats the archive reads metadata from). What a file *is* comes from its content (indexer.extract.sniff);
+this table only names it."""
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Final, Literal
 
-from indexer.extract.sniff import AMR, HEIC, JPEG, M4A, MP3, MP4, PNG, QUICKTIME, WAV
+from indexer.extract.sniff import (
+    AMR,
+    DOCX,
+    HEIC,
+    JPEG,
+    M4A,
+    MP3,
+    MP4,
+    PDF,
+    PNG,
+    PPTX,
+    QUICKTIME,
+    TEXT,
+    TIFF,
+    UNKNOWN,
+    WAV,
+    XLSX,
+    ZIP,
+)
+
+FILE_SUFFIXES: Final[dict[str, tuple[str, ...]]] = {
+    PDF: (".pdf",),
+    DOCX: (".docx",),
+    XLSX: (".xlsx",),
+    PPTX: (".pptx",),
+    "application/msword": (".doc",),
+    "application/vnd.ms-excel": (".xls",),
+    "application/ofd": (".ofd",),
+    ZIP: (".zip",),
+    JPEG: (".jpg", ".jpeg"),
+    PNG: (".png",),
+    TIFF: (".tif", ".tiff"),
+    HEIC: (".heic",),
+    MP4: (".mp4",),
+    QUICKTIME: (".mov",),
+    MP3: (".mp3",),
+    M4A: (".m4a",),
+    WAV: (".wav",),
+    AMR: (".amr",),
+    "application/json": (".json",),
+    TEXT: (".txt",),
+}
+"""Media type -> its file suffixes, the usual one first: the name a file is given, and the type a name
+stands for when the catalog records one."""
+
+_BY_SUFFIX: Final = {suffix: kind for kind, suffixes in FILE_SUFFIXES.items() for suffix in suffixes}
+
+
+def suffix_for(media_type: str | None) -> str | None:
+    """The usual suffix for a media type (``.jpg`` for JPEG); None for a type the table does not name."""
+    suffixes = FILE_SUFFIXES.get(media_type or "")
+    return suffixes[0] if suffixes else None
+
+
+def media_type_for(suffix: str) -> str:
+    """The media type a file suffix stands for (``.pdf`` -> application/pdf); octet-stream if unknown."""
+    suffix = suffix.lower()
+    return _BY_SUFFIX.get(suffix) or mimetypes.guess_type(f"x{suffix}")[0] or UNKNOWN
+
 
 MediaKind = Literal["photo", "video", "audio"]
 
@@ -25,18 +86,6 @@ FORMATS: Final[dict[str, str]] = {
     "amr": AMR,
 }
 """Format names the configuration uses ([media].inbox_formats), and their media types by content."""
-
-SUFFIXES: Final[dict[str, str]] = {
-    JPEG: ".jpg",
-    PNG: ".png",
-    HEIC: ".heic",
-    MP4: ".mp4",
-    QUICKTIME: ".mov",
-    MP3: ".mp3",
-    M4A: ".m4a",
-    WAV: ".wav",
-    AMR: ".amr",
-}
 
 
 def media_kind(media_type: str | None) -> MediaKind | None:

@@ -16,12 +16,9 @@ Images (``InlineImage``) and sub-documents are not supported in contexts: they b
 
 from __future__ import annotations
 
-import contextlib
 import html
 import io
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +34,7 @@ from jinja2 import Template, nodes
 from jinja2.sandbox import SecurityError
 from lxml import etree
 
+from dossier.durable import write_atomic
 from dossier.errors import DossierError
 from dossier.render.reproducible import pin_zip_times
 from dossier.render.sandbox import DocumentSandbox, make_environment
@@ -277,21 +275,8 @@ class CompiledTemplate:
 
     def save(self, context: Mapping[str, Any], path: Path) -> Path:
         """Render and write ``path`` atomically: the file is either complete or untouched."""
-        data = self.render(context)
         path = Path(path)
-        mode = _file_mode(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            os.fchmod(fd, mode)  # mkstemp makes it 0600
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        write_atomic(path, self.render(context))
         return path
 
     def field_uses(self) -> tuple[FieldUse, ...]:
@@ -347,23 +332,6 @@ class TemplateEngine:
             except jinja2.TemplateSyntaxError as exc:
                 raise _render_error(name, exc, part) from exc
         return CompiledTemplate(name, data, compiled, self.environment)
-
-
-def _file_mode(path: Path) -> int:
-    """Mode for a new output file: the replaced file's, else what open() would give under the umask."""
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        pass
-    umask = 0o022
-    try:  # read, never set: os.umask() would change it for every thread for a moment
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    umask = int(line.split()[1], 8)
-    except OSError:
-        pass
-    return 0o666 & ~umask
 
 
 def _check_xml(xml: str) -> None:

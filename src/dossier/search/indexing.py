@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,8 +34,9 @@ from sqlalchemy.orm import Session
 from dossier.archive import index_outbox
 from dossier.archive.catalog.models import Document
 from dossier.archive.home import Archive
+from dossier.durable import write_atomic
 from dossier.errors import DossierError
-from dossier.locks import FileLocks, LockBusy, LockName
+from dossier.locks import LockBusy, LockName
 from dossier.search.extraction import TextSource
 from dossier.search.fields import SCHEMA, index_doc
 from dossier.search.index_place import IndexBusy, IndexPlace, engine_errors, load_filed
@@ -125,7 +125,7 @@ class Indexer:
         timeout = self.settings.lock_timeout_seconds if wait else 0.0
         with contextlib.ExitStack() as held:
             try:
-                held.enter_context(FileLocks(self.archive.state_dir).hold(LockName.INDEX, timeout=timeout))
+                held.enter_context(self.archive.locks.hold(LockName.INDEX, timeout=timeout))
             except LockBusy:
                 if wait:
                     raise IndexBusy(
@@ -284,12 +284,7 @@ def _record_text(session: Session, document_id: int, cached: CachedText) -> int:
 
 def _write_small(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    with open(temp, "w", encoding="utf-8") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, path)
+    write_atomic(path, text.encode("utf-8"))
 
 
 def index_pending(archive: Archive, *, engine: str | None = None) -> IndexReport:

@@ -9,12 +9,11 @@ long it is; it is written last, so a text without a matching ``.json`` is treate
 from __future__ import annotations
 
 import json
-import os
 import re
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from dossier.durable import write_atomic
 from indexer.extract.result import Extraction
 
 FORMAT = 1
@@ -95,22 +94,9 @@ class TextCache:
         }
         # The .json goes first out of the way: a crash between the two writes leaves no stale pair.
         meta_path.unlink(missing_ok=True)
-        _write_atomic(text_path, cached.text)
-        _write_atomic(meta_path, json.dumps(meta, ensure_ascii=False))
+        write_atomic(text_path, cached.text.encode("utf-8"))
+        write_atomic(meta_path, json.dumps(meta, ensure_ascii=False).encode("utf-8"))
 
     def drop(self, sha256: str) -> None:
         for path in self._paths(sha256):
             path.unlink(missing_ok=True)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(temp, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

@@ -9,14 +9,13 @@ scripts shipped inside this package; no ``alembic.ini`` is needed.
 
 from __future__ import annotations
 
-import fcntl
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 
+from dossier.locks import LockName, Locks
 from dossier.retrying import CATALOG_ATTEMPTS, catalog_busy
 
 if TYPE_CHECKING:
@@ -108,15 +107,15 @@ def current_revision(engine: Engine) -> str | None:
         return connection.execute(text("select version_num from alembic_version")).scalar_one_or_none()
 
 
-def upgrade(engine: Engine, lock_file: Path) -> bool:
+def upgrade(engine: Engine, locks: Locks) -> bool:
     """Migrate the catalog to the newest revision; True if anything ran.
 
-    Several processes open the same catalog at once (batch workers); a file lock beside the catalog
-    lets one of them migrate while the others wait, then find nothing to do.
+    Several processes open the same catalog at once (batch workers); the migration lock lets one of them
+    migrate while the others wait, then find nothing to do.
     """
     if current_revision(engine) == HEAD:
         return False
-    with _file_lock(lock_file):
+    with locks.hold(LockName.MIGRATION):
         if current_revision(engine) == HEAD:
             return False
         from alembic import command
@@ -126,14 +125,3 @@ def upgrade(engine: Engine, lock_file: Path) -> bool:
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
     return True
-
-
-@contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
