@@ -10,7 +10,7 @@ class DossierError(Exception):
 
 
 class FilingInterrupted(DossierError):
-    """An earlier filing of the same content or name was interrupted (a crash): ``dossier check``
+    """An earlier filing of the same content or name was interrupted (a crash): ``dossier repair``
     settles it, after which the filing can be tried again."""
 
 

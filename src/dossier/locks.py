@@ -2,7 +2,7 @@
 
 The rules, each a :class:`LockName`:
 
-- ``filing``: filings hold it shared; ``dossier check`` and ``audit verify`` hold it exclusively, so they
+- ``filing``: filings hold it shared; ``dossier repair`` and ``audit verify`` hold it exclusively, so they
   never mistake a filing in progress for the remains of a crash.
 - ``index``: one process drains the search outbox into the index at a time.
 - ``watcher``: one inbox watcher per archive home.

@@ -126,7 +126,7 @@ def test_the_borrower_folder_name_is_made_portable(tmp_path):
 
 def test_the_filing_lock_is_the_archives_lock_interface(tmp_path):
     """Filings hold the FILING rule shared through ``Archive.locks`` (dossier.locks), so another process's
-    exclusive hold (`dossier check`) is refused while one runs, and shared holds go together."""
+    exclusive hold (`dossier repair`) is refused while one runs, and shared holds go together."""
     from dossier.locks import LockBusy, LockMode, LockName
 
     with Archive.init(tmp_path / "home") as first, Archive.open(tmp_path / "home") as second:

@@ -158,7 +158,7 @@ def test_check_alone_is_still_repair_and_says_it_is_now_called_repair(archive, c
 
 def test_filing_the_same_content_again_before_check_is_refused_with_advice(archive):
     interrupted(archive, b"%PDF again", "reserved")
-    with pytest.raises(DossierError, match="dossier check"):
+    with pytest.raises(DossierError, match="dossier repair"):
         file_document(
             archive,
             b"%PDF again",
@@ -167,7 +167,7 @@ def test_filing_the_same_content_again_before_check_is_refused_with_advice(archi
             doc_type="loan-contract",
             title="合同",
         )
-    with pytest.raises(DossierError, match="dossier check"):
+    with pytest.raises(DossierError, match="dossier repair"):
         file_document(
             archive,
             b"other content",

@@ -1,5 +1,5 @@
 """The chain is the authority: a file changed or removed together with its catalog row is still caught,
-and a lost head row stops writes with the repair named until `dossier check` rebuilds it."""
+and a lost head row stops writes with the repair named until `dossier repair` rebuilds it."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def test_a_deleted_head_row_refuses_writes_until_check_rebuilds_it(archive, caps
     )
     sql(archive, "delete from audit_head")
 
-    with pytest.raises(AuditHeadMissing, match="dossier check"):
+    with pytest.raises(AuditHeadMissing, match="dossier repair"):
         file_document(
             archive,
             b"new",
@@ -155,7 +155,7 @@ def test_a_deleted_head_row_refuses_writes_until_check_rebuilds_it(archive, caps
         ]
     )
     err = capsys.readouterr().err
-    assert code != 0 and "audit_head" in err and "dossier check" in err
+    assert code != 0 and "audit_head" in err and "dossier repair" in err
     report = verify_archive(archive)  # a verify still reports, though it cannot record itself
     assert report.chain.problem.kind == "head-missing" and report.chain.problem.seq == last.seq
     assert not report.missing and not report.unknown and not report.pending

@@ -1,4 +1,4 @@
-"""Crash safety: a real filing process killed with SIGKILL at random instants, `dossier check` after each.
+"""Crash safety: a real filing process killed with SIGKILL at random instants, `dossier repair` after each.
 
 crash_filer.py runs as a subprocess and forks one filing process per round, which this test kills.
 

@@ -243,7 +243,7 @@ def test_check_finishes_a_pending_rendition(plain_archive, link: bool):
     archive, doc_id = plain_archive
     content = _pdf()
     temp, final = _interrupted(archive, doc_id, content, link=link)
-    assert not verify_archive(archive, record=False).ok  # pending: run `dossier check`
+    assert not verify_archive(archive, record=False).ok  # pending: run `dossier repair`
     report = check(archive, actor="test")
     [rendition] = _rows(archive, Rendition)
     assert report.renditions_completed == [rendition.id] and rendition.state == "filed"

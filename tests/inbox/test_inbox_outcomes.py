@@ -77,10 +77,10 @@ def test_an_interrupted_filing_is_retried_by_its_type_then_settles_as_a_duplicat
         second = _claimed(ctx, f"{COMPANY}/second.pdf", content)
         work = pipeline.run(ctx, second)
         assert work.outcome is Outcome.RETRY  # not quarantined as "filing-failed"
-        assert work.retry_reason is not None and "dossier check" in work.retry_reason
+        assert work.retry_reason is not None and "dossier repair" in work.retry_reason
         assert not list(home.quarantine.glob("*"))
 
-        _set_state(ctx, document.id, "filed")  # what `dossier check` finishes
+        _set_state(ctx, document.id, "filed")  # what `dossier repair` finishes
         work = pipeline.run(ctx, work.item)
         assert work.outcome is Outcome.DUPLICATE
         filed = FiledStep.of(work.item)

@@ -68,7 +68,7 @@ def _steps(ctx: Context, item: Item, upto: str) -> Work:
 
 def _interrupted_filing(ctx: Context, item: Item) -> None:
     """file_document's first two stages (temporary copy, pending row), as a filer killed right after them
-    leaves things; `dossier check`, which the watcher runs at start, settles them."""
+    leaves things; `dossier repair`, which the watcher runs at start, settles them."""
     from dossier.archive import filing
     from dossier.archive.registry import find_borrower
 

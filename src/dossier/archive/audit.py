@@ -10,7 +10,7 @@ later event *and* the head, or cuts the tail and moves the head back. A head wri
 closes that gap: see anchors.py (`dossier audit anchor`, `dossier audit verify --anchors`).
 
 A missing head row is never re-created by a writer once events exist: appends are refused with
-AuditHeadMissing until `dossier check` has verified the chain and rebuilt the row (repair.py).
+AuditHeadMissing until `dossier repair` has verified the chain and rebuilt the row (repair.py).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class AuditHeadMissing(DossierError):
     def __init__(self) -> None:
         super().__init__(
             "the audit chain's head row (审计链头 audit_head) is missing from the catalog, so nothing can be "
-            "recorded; run `dossier check` to verify the chain and rebuild the head from its last event"
+            "recorded; run `dossier repair` to verify the chain and rebuild the head from its last event"
         )
 
 
@@ -94,7 +94,7 @@ def event_hash(prev_hash: str, event: Any) -> str:
 
 def require_head(session: Session) -> None:
     """Refuse, before any work, a write that will need to append an event when the head row is gone
-    (so a refused filing leaves no pending row for `dossier check` to finish)."""
+    (so a refused filing leaves no pending row for `dossier repair` to finish)."""
     if session.get(AuditHead, HEAD_ID) is None and session.execute(select(Event.seq).limit(1)).first():
         raise AuditHeadMissing()
 
@@ -209,7 +209,7 @@ def verify_chain(session: Session, *, visit: EventVisitor | None = None) -> Chai
             last_seq,
             ChainBreak.HEAD_MISSING,
             "the audit head row is missing (审计链头缺失); the events link up to event "
-            f"{last_seq}: `dossier check` rebuilds the head from it",
+            f"{last_seq}: `dossier repair` rebuilds the head from it",
         )
     elif last_seq < head.seq:
         report.problem = ChainProblem(

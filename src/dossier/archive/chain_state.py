@@ -10,7 +10,7 @@ document the chain filed into a rendition of another (legacy generated PDFs): fr
 first is no longer a document, and its file is the second's rendition.
 
 Removals: no command removes a filed document today. Retention only reports what may be destroyed,
-quarantine acts on inbox files before they are filed, and `dossier check` rolls back only pending rows,
+quarantine acts on inbox files before they are filed, and `dossier repair` rolls back only pending rows,
 which never had a ``file`` event. So every document the chain filed must still exist. A command that
 removes one must write an event naming it in REMOVAL_ACTIONS, which this replay then honours.
 """

@@ -12,7 +12,7 @@ The protocol, in order:
 4. flip the row to ``filed``, append the audit event and queue the document for the search index
    (dossier.archive.index_outbox), in one transaction.
 
-A crash before 2 leaves only a temporary file; after 2, a pending row that `dossier check` finishes
+A crash before 2 leaves only a temporary file; after 2, a pending row that `dossier repair` finishes
 (the verified content is on disk) or rolls back. So there is never a filed row without its file, and
 never a file under a real name that is not the complete, verified content.
 
@@ -204,7 +204,7 @@ def make_folder(archive: Archive, folder: Path) -> None:
 
 
 def complete(session: Session, document_id: int, *, actor: str, repaired: bool = False) -> Document:
-    """Mark a pending document filed and log it; shared with `dossier check`, which finishes filings."""
+    """Mark a pending document filed and log it; shared with `dossier repair`, which finishes filings."""
     document = session.get(Document, document_id)
     if document is None or document.state != "pending":
         raise DossierError(f"document {document_id} is not pending (文档不处于待归档状态)")
@@ -279,7 +279,7 @@ def _reserve(
         if same.state != "filed":
             raise FilingInterrupted(
                 f"an earlier filing of this content was interrupted (同一内容的归档曾中断): "
-                f"document {same.id}; run `dossier check` first"
+                f"document {same.id}; run `dossier repair` first"
             )
         append_event(
             session,
@@ -306,7 +306,7 @@ def _reserve(
         if first.state != "filed":
             raise FilingInterrupted(
                 f"an earlier filing under this name was interrupted (同名文件的归档曾中断): "
-                f"document {first.id}; run `dossier check` first"
+                f"document {first.id}; run `dossier repair` first"
             )
         root = first.version_of or first.id
         latest = session.execute(

@@ -43,7 +43,7 @@ RESERVED = frozenset({INBOX, QUARANTINE, STATE})
 """Top-level folders that are not borrower folders."""
 MARKER = "archive.json"
 FORMAT = 1
-"""Files being put in place carry this prefix; `dossier check` removes any left behind."""
+"""Files being put in place carry this prefix; `dossier repair` removes any left behind."""
 
 T = TypeVar("T")
 
@@ -133,7 +133,7 @@ class Archive:
             from dossier.archive.renditions import merge_generated_pdfs
 
             try:
-                # Once, with the migration that made renditions possible; `dossier check` retries it.
+                # Once, with the migration that made renditions possible; `dossier repair` retries it.
                 merge_generated_pdfs(archive)
             except DossierError:
                 pass
@@ -196,7 +196,7 @@ class Archive:
 
     @contextmanager
     def filing_lock(self, *, exclusive: bool = False) -> Iterator[None]:
-        """Filings hold it shared; `dossier check` and `audit verify` hold it exclusively, so they never
+        """Filings hold it shared; `dossier repair` and `audit verify` hold it exclusively, so they never
         mistake a filing in progress for the remains of a crash (see dossier.locks)."""
         with self.locks.hold(LockName.FILING, mode=LockMode.EXCLUSIVE if exclusive else LockMode.SHARED):
             yield

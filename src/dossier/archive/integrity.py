@@ -119,9 +119,9 @@ class IntegrityReport:
     catalog: list[CatalogProblem] = field(default_factory=list)
     """Catalog rows that differ from the chain."""
     pending: list[int] = field(default_factory=list)
-    """Filings a crash interrupted (run `dossier check`)."""
+    """Filings a crash interrupted (run `dossier repair`)."""
     pending_renditions: list[int] = field(default_factory=list)
-    """Rendition filings a crash interrupted (rendition ids; run `dossier check`)."""
+    """Rendition filings a crash interrupted (rendition ids; run `dossier repair`)."""
     anchors: int = 0
     """Anchors checked."""
     anchor_problems: list[AnchorProblem] = field(default_factory=list)
@@ -243,7 +243,7 @@ def verify_archive(
             report.changed.append(
                 FileProblem(item.path, document_id, Discrepancy.CHANGED, item.sha256, actual, rendition_id)
             )
-    # A pending filing's files may be in place already: `dossier check` settles them, not this report.
+    # A pending filing's files may be in place already: `dossier repair` settles them, not this report.
     known = state.paths() | {r.path for r in rows.values() if r.state != "filed"}
     known |= {r.path for r in renditions.values() if r.state != "filed"}
     known |= {
@@ -396,7 +396,7 @@ def _record(archive: Archive, report: IntegrityReport, actor: str) -> None:
             )
         )
     except AuditHeadMissing:
-        pass  # the report says so (chain problem head-missing); `dossier check` rebuilds the head
+        pass  # the report says so (chain problem head-missing); `dossier repair` rebuilds the head
 
 
 def _files_on_disk(archive: Archive) -> dict[str, bool]:

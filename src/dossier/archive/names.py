@@ -15,7 +15,7 @@ from pathlib import Path
 from dossier.errors import DossierError
 
 TEMP_PREFIX = ".dossier-tmp-"
-"""Names of files on their way into the archive (filing writes them, `dossier check` clears them)."""
+"""Names of files on their way into the archive (filing writes them, `dossier repair` clears them)."""
 
 MAX_NAME_CHARS = 200
 """Longest borrower name, title or file name accepted (the catalog columns hold 200–300)."""

@@ -8,7 +8,7 @@ event naming the document.
 Filing a rendition follows the protocol of filing.py, reusing its helpers: a temporary copy in the
 document's folder, fsync, read-back hash; a ``pending`` row naming the final file (the original's stem
 with the rendition's suffix); a hard link that never replaces a file; then, in one transaction, the row
-``filed``, the ``rendition`` event and the document queued for the search index. `dossier check`
+``filed``, the ``rendition`` event and the document queued for the search index. `dossier repair`
 (repair.py) finishes or rolls back a pending rendition.
 
 A document's content never changes, so neither does its rendition: filing another rendition of the same
@@ -160,7 +160,7 @@ def file_rendition(
 def complete_rendition(
     session: Session, rendition_id: int, *, actor: str, repaired: bool = False
 ) -> Rendition:
-    """Mark a pending rendition filed and log it; shared with `dossier check`."""
+    """Mark a pending rendition filed and log it; shared with `dossier repair`."""
     rendition = session.get(Rendition, rendition_id)
     if rendition is None or rendition.state != "pending":
         raise DossierError(f"rendition {rendition_id} is not pending (副本不处于待归档状态)")
@@ -251,7 +251,7 @@ def _reserve(
         if existing.state != "filed":
             raise DossierError(
                 f"an earlier rendition of document {document_id} was interrupted (副本归档曾中断); "
-                "run `dossier check` first"
+                "run `dossier repair` first"
             )
         return RenditionResult(
             existing.id,
@@ -302,7 +302,7 @@ def _drop_pending(session: Session, rendition_id: int) -> None:
 
 
 def drop_pending_rendition(session: Session, rendition_id: int) -> None:
-    """Remove a pending rendition's row (`dossier check` rolling it back)."""
+    """Remove a pending rendition's row (`dossier repair` rolling it back)."""
     _drop_pending(session, rendition_id)
 
 

@@ -1,4 +1,4 @@
-"""`dossier check`: rebuild a lost audit head, finish or roll back filings a crash interrupted, and clear
+"""`dossier repair`: rebuild a lost audit head, finish or roll back filings a crash interrupted, and clear
 stray temporary files.
 
 A missing ``audit_head`` row (which makes every write refuse, audit.AuditHeadMissing) is rebuilt from

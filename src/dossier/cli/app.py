@@ -28,7 +28,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(calc.app, name="calc")
-# `dossier check id|uscc` validates identifiers; `dossier check` alone is the old name of `dossier repair`,
+# `dossier check id|uscc` validates identifiers; `dossier repair` alone is the old name of `dossier repair`,
 # kept as an alias that says so.
 app.add_typer(
     check.app,

@@ -430,7 +430,7 @@ class FileStep(Step):
                     details={"inbox": _provenance(work)},
                 )
             except FilingInterrupted as exc:
-                raise Retry(str(exc)) from None  # another filer's crash; `dossier check` settles it
+                raise Retry(str(exc)) from None  # another filer's crash; `dossier repair` settles it
             except DossierError as exc:
                 raise Quarantine("filing-failed", str(exc)) from None
             filed = FiledStep(

@@ -7,7 +7,7 @@ rescan every ``[inbox].rescan_seconds`` and one whenever watchdog logs that the 
 overflowed make sure nothing is missed. ``--poll SECONDS`` uses the scans alone (shares where events
 never arrive); so does a watcher whose inotify watches cannot be set up.
 
-Start-up, in order: one watcher per home (``.dossier/state/watch.lock``); ``dossier check`` finishes
+Start-up, in order: one watcher per home (``.dossier/state/watch.lock``); ``dossier repair`` finishes
 or rolls back filings a crash interrupted; the journal's open rows are settled (:meth:`Watcher.recover`)
 and resumed; then the scan. SIGINT and SIGTERM set a stop flag: files not yet filed are given back to the
 inbox, files filed are indexed and removed, and the watcher exits. A second signal stops at once (the

@@ -3,7 +3,7 @@ document keeps one catalog row, one search hit and one entry in the 卷内目录
 
 No data moves here: merging the PDFs earlier versions filed as separate documents writes audit events,
 so it runs in code once the catalog is at this revision (archive/renditions.py merge_generated_pdfs,
-from Archive.open after this migration and from `dossier check`).
+from Archive.open after this migration and from `dossier repair`).
 
 Revision ID: 0009
 Revises: 0008
