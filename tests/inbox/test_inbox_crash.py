@@ -82,8 +82,12 @@ def test_sigkill_at_random_moments_loses_nothing_and_files_nothing_twice(tmp_pat
     finally:
         feeder.join()
 
+    started = _watching_lines(log)
     process = home.start(log=log)
     try:
+        # The killed watchers may have settled everything already; the last one must be up (its SIGTERM
+        # handler in place) before "settled" is judged and it is asked to stop.
+        wait_for(lambda: _watching_lines(log) > started, 120, "the last watcher to start")
         wait_for(
             lambda: not list(home.inbox.rglob("*.pdf")) and not processing(home) and _all_closed(home),
             150,
@@ -121,6 +125,13 @@ def test_sigkill_at_random_moments_loses_nothing_and_files_nothing_twice(tmp_pat
     assert found.returncode == 0, found.stderr
     licences = sum(1 for relative in inputs if relative.startswith("scanner/"))
     assert json.loads(found.stdout)["total"] == licences
+
+
+def _watching_lines(log: Path) -> int:
+    """How many watchers have logged that they are up (the log gathers every run's lines)."""
+    if not log.exists():
+        return 0
+    return log.read_text(encoding="utf-8", errors="replace").count(" watching ")
 
 
 def _all_closed(home: Home) -> bool:
