@@ -59,6 +59,11 @@ class Config:
 
     data: Mapping[str, Any]
     sources: tuple[str, ...] = field(default=("defaults",))
+    # Parsed sections, per (name, model): a Config never changes once built, so each section is validated
+    # once per Config instead of on every rule call. Not part of equality or the repr.
+    _sections: dict[tuple[str, type[BaseModel]], BaseModel] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def raw(self, name: str) -> Mapping[str, Any]:
         try:
@@ -70,14 +75,20 @@ class Config:
         return value
 
     def section(self, name: str, model: type[M]) -> M:
-        """Parse section ``name`` into ``model``; a bad override names the section and the field."""
+        """Parse section ``name`` into ``model``, once per Config; a bad override names the section and the
+        field."""
+        cached = self._sections.get((name, model))
+        if cached is not None:
+            return cached  # type: ignore[return-value]  # stored under its own model
         try:
-            return model.model_validate(self.raw(name))
+            parsed = model.model_validate(self.raw(name))
         except ValidationError as exc:
             problems = "; ".join(
                 f"{name}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
             )
             raise ConfigError(f"invalid configuration (配置错误): {problems}") from exc
+        self._sections[(name, model)] = parsed
+        return parsed
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
