@@ -6,7 +6,7 @@ import json
 
 import pytest
 from kit import all_text
-from ledger_fixtures import AS_OF, LENDER, contract, ledger_rows, write_csv
+from ledger_fixtures import AS_OF, LENDER, bank_config, contract, ledger_rows, write_csv
 from sqlalchemy import func, select
 
 from dossier.archive import Archive
@@ -36,7 +36,7 @@ def home(configured, tmp_path, capsys):
 
 
 def _filed(home) -> list[tuple[str, str, str, str]]:
-    with Archive.open(home) as archive, archive.session(write=False) as s:
+    with Archive.open(home, config=bank_config(home)) as archive, archive.session(write=False) as s:
         rows = s.execute(
             select(LedgerNotice.kind, Loan.contract_number, Document.path, Document.doc_type)
             .join(LedgerLoan, LedgerNotice.ledger_loan_id == LedgerLoan.id)
@@ -93,12 +93,12 @@ def test_kinds_can_be_chosen_and_an_unknown_kind_exits_2(home, capsys):
 
 def test_a_notice_filed_but_not_linked_is_adopted_not_generated_again(home, capsys):
     _notices(home, capsys, "--kinds", "reminder")
-    with Archive.open(home) as archive, archive.session() as s:
+    with Archive.open(home, config=bank_config(home)) as archive, archive.session() as s:
         s.query(LedgerNotice).delete()  # as if the run had stopped between filing and linking
     code, report = _notices(home, capsys, "--kinds", "reminder")
     assert code == 0 and report["summary"]["reminder"]["adopted"] == 3
     assert report["summary"]["reminder"]["generated"] == 0
-    with Archive.open(home) as archive, archive.session(write=False) as s:
+    with Archive.open(home, config=bank_config(home)) as archive, archive.session(write=False) as s:
         count = s.execute(select(func.count()).where(Document.doc_type == "maturity-reminder")).scalar_one()
         assert count == 3
 
