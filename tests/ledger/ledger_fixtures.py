@@ -212,6 +212,14 @@ def write_xlsx(path: Path, rows: list[dict[str, Any]], *, chinese: bool = True) 
     return path
 
 
+def main(argv: list[str]) -> int:
+    """`dossier` run in-process, given the bank's file the `configured` fixture wrote beside ``--home``."""
+    from dossier.cli.app import main as dossier
+
+    bank = Path(argv[argv.index("--home") + 1]).parent / "bank.toml"
+    return dossier(["--config", str(bank), *argv] if bank.exists() else argv)
+
+
 def bank_config(home: Path) -> Config:
     """The configuration the `configured` fixture wrote beside the archive home ``home``."""
     return load_config(home.parent / "bank.toml")

@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from ledger_fixtures import AS_OF, bank_config, ledger_rows, write_csv, write_xlsx
+from ledger_fixtures import AS_OF, bank_config, ledger_rows, main, write_csv, write_xlsx
 from sqlalchemy import select
 
 from dossier.archive import Archive
 from dossier.archive.catalog.models import Loan
-from dossier.cli.app import main
 
 # As typed in the ledger → as the catalog keeps them (NFKC: full-width brackets become ASCII).
 NUMBERS = {

@@ -13,6 +13,7 @@ from ledger_fixtures import (
     company,
     contract,
     ledger_rows,
+    main,
     person,
     write_config,
     write_csv,
@@ -20,7 +21,6 @@ from ledger_fixtures import (
 
 from dossier.archive import Archive
 from dossier.archive.filing import file_document
-from dossier.cli.app import main
 from dossier.config import load_config
 from dossier.ledger.due import DueReport, compute_due
 from dossier.ledger.importer import import_ledger

@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from ledger_fixtures import AS_OF, bank_config, contract, ledger_rows, write_csv
+from ledger_fixtures import AS_OF, bank_config, contract, ledger_rows, main, write_csv
 
 from dossier.archive import Archive
-from dossier.cli.app import main
 from dossier.ledger.importer import import_ledger
 
 _TITLE = re.compile(r"^\S+ \((?P<section>[a-z-]+)\) — \d+$")

@@ -6,13 +6,12 @@ import json
 from decimal import Decimal
 
 import pytest
-from ledger_fixtures import AS_OF, bank_config, contract, ledger_rows, person, write_csv, write_xlsx
+from ledger_fixtures import AS_OF, bank_config, contract, ledger_rows, main, person, write_csv, write_xlsx
 from sqlalchemy import select
 
 from dossier.archive import Archive
 from dossier.archive.catalog.ledger_tables import LedgerLoan
 from dossier.archive.catalog.models import Borrower, Event, Loan
-from dossier.cli.app import main
 
 
 def _import(home, path, capsys, *extra: str) -> tuple[int, dict]:

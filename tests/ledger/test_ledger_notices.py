@@ -6,13 +6,12 @@ import json
 
 import pytest
 from kit import all_text
-from ledger_fixtures import AS_OF, LENDER, bank_config, contract, ledger_rows, write_csv
+from ledger_fixtures import AS_OF, LENDER, bank_config, contract, ledger_rows, main, write_csv
 from sqlalchemy import func, select
 
 from dossier.archive import Archive
 from dossier.archive.catalog.ledger_tables import LedgerLoan, LedgerNotice
 from dossier.archive.catalog.models import Document, Loan
-from dossier.cli.app import main
 
 REMINDED = {contract(n) for n in (1, 2, 5)}
 OVERDUE = {contract(n) for n in (6, 7, 8, 9, 10, 14)}
@@ -103,7 +102,8 @@ def test_a_notice_filed_but_not_linked_is_adopted_not_generated_again(home, caps
         assert count == 3
 
 
-def test_notices_refuse_to_run_without_a_lender(home, capsys, monkeypatch):
-    monkeypatch.delenv("DOSSIER_CONFIG")
-    assert main(["notices", "--home", str(home), "--as-of", AS_OF.isoformat()]) == 2
+def test_notices_refuse_to_run_without_a_lender(home, capsys):
+    from dossier.cli.app import main as without_the_bank_file
+
+    assert without_the_bank_file(["notices", "--home", str(home), "--as-of", AS_OF.isoformat()]) == 2
     assert "[ledger.lender].name" in capsys.readouterr().err
