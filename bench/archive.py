@@ -44,6 +44,7 @@ from dossier.archive import Archive
 from dossier.archive.filing import file_document
 from dossier.archive.integrity import verify_archive
 from dossier.archive.registry import ensure_borrower
+from dossier.config import load_config
 from dossier.domain.identifiers import resident_check_digit
 
 BORROWERS = 10
@@ -106,7 +107,7 @@ def borrower_keys() -> list[str]:
 
 def file_all(home: Path, pdfs: list[Path], keys: list[str]) -> float:
     """Seconds to file every PDF (borrowers registered beforehand, outside the timing)."""
-    with Archive.init(home) as archive:
+    with Archive.init(home, config=load_config()) as archive:
         for n, key in enumerate(keys):
             ensure_borrower(archive, key, f"借款人{n}", "person", actor="bench")
 
@@ -168,7 +169,7 @@ def one_run(work: Path, pdfs: list[Path], keys: list[str], dossier: Path, run_no
         raise BenchError(f"{len(files)} files in the archive, expected {len(pdfs)}")
     hash_s = hash_all(files)
     verify_cli_s = run_timed([dossier, "audit", "verify", "--home", home])
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         start = time.perf_counter()
         report = verify_archive(archive, record=False)
         verify_inproc_s = time.perf_counter() - start

@@ -48,6 +48,7 @@ from benchlib import (
 from docx import Document as open_docx
 from docxtpl import DocxTemplate
 
+from dossier.config import load_config
 from dossier.errors import InputError
 from dossier.generation import SHIPPED_TEMPLATES, Generator
 from dossier.inputs import parse_text
@@ -149,7 +150,8 @@ def in_process(inputs: Inputs, out: Path) -> float:
     out.mkdir(parents=True)
 
     def work() -> None:
-        generator = Generator()  # inside the timed region: its template cache is built once per run
+        # Inside the timed region: its template cache is built once per run.
+        generator = Generator(config=load_config())
         for data in inputs.data:
             generator.generate(inputs.kind, data).save(out)
 
@@ -236,7 +238,7 @@ class BatchResult:
 def bench_kinds(
     kinds: Sequence[Kind], n: int, runs: int, work: Path, dossier: Path, cli_extra: Sequence[str]
 ) -> list[KindResult]:
-    generator = Generator()
+    generator = Generator(config=load_config())
     environment = raw_environment()
     results = []
     for kind in kinds:
@@ -273,7 +275,7 @@ def bench_batch(
     count: int, runs: int, work: Path, dossier: Path, cli_extra: Sequence[str], deadline: float, fixed: bool
 ) -> BatchResult:
     kind = get_kind("collection")
-    inputs = write_inputs(kind, count, work / "inputs" / "batch", Generator())
+    inputs = write_inputs(kind, count, work / "inputs" / "batch", Generator(config=load_config()))
     result = BatchResult(count)
     planned = runs
     for run in range(runs):

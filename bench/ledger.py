@@ -48,7 +48,7 @@ from benchlib import (
 
 from dossier.archive import Archive
 from dossier.archive.audit import plain
-from dossier.config import load_config
+from dossier.config import Config, load_config
 from dossier.domain.identifiers import resident_check_digit
 from dossier.ledger.columns import COLUMNS
 from dossier.ledger.importer import read_entries
@@ -101,10 +101,10 @@ def write_ledger(path: Path, loans: int, due: int) -> None:
             writer.writerow([row[c.name] for c in COLUMNS])
 
 
-def write_inputs(home: Path, folder: Path) -> dict[str, list[Path]]:
+def write_inputs(home: Path, folder: Path, config: Config) -> dict[str, list[Path]]:
     """The inputs `dossier notices` would generate, as files for the `dossier generate` anchor."""
     files: dict[str, list[Path]] = {}
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=config) as archive:
         lender = ledger_settings(archive.config).lender.as_input()
         plan = plan_notices(archive, AS_OF, ("reminder", "collection"))
         for kind, events in plan.pending.items():
@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parse = timed(lambda: read_entries(ledger, archive))
         inputs_dir = work / "inputs"
         inputs_dir.mkdir()
-        inputs = write_inputs(template, inputs_dir)
+        inputs = write_inputs(template, inputs_dir, load_config(config))
         count = sum(len(v) for v in inputs.values())
         if count != args.due:
             raise BenchError(f"{count} notices due, expected {args.due}")

@@ -60,6 +60,7 @@ from dossier.archive.catalog.db import HEAD
 from dossier.archive.catalog.models import Document, Event
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
+from dossier.config import load_config
 from dossier.domain.capital import to_capital
 from dossier.domain.document_types import get_document_type
 from dossier.search.indexing import index_pending
@@ -143,7 +144,7 @@ def corpus_doc(n: int, borrowers: Sequence[Party]) -> CorpusDoc:
     doc_type = DOC_TYPES[rng.randrange(len(DOC_TYPES))]
     day = date(2019, 1, 1) + timedelta(days=rng.randint(0, 2600))
     doc = CorpusDoc(n, borrower, doc_type, day, [])
-    label = get_document_type(doc_type).label
+    label = get_document_type(doc_type, config=load_config()).label
     head = [label, f"借款人：{borrower.name}", f"证件号码：{borrower.key}", f"编号：BENCH-{n:06d}"]
     if borrower.customer_type == "person":
         doc.ids.append(borrower.key)
@@ -265,7 +266,7 @@ def cached_archive(args: argparse.Namespace) -> Path:
 def build_archive(home: Path, docs: int, count: int) -> None:
     borrowers = parties(count)
     started = time.perf_counter()
-    with Archive.init(home) as archive:
+    with Archive.init(home, config=load_config()) as archive:
         for party in borrowers:
             ensure_borrower(archive, party.key, party.name, party.customer_type, actor="bench")
         for n in range(docs):
@@ -306,7 +307,7 @@ def prepare(cache: Path, work: Path) -> Prepared:
     """A working copy of the cached archive with an auditor and an API token for the clients."""
     home = work / "home"
     shutil.copytree(cache, home, symlinks=True)
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         archive.transaction(
             lambda s: add_user(s, BENCH_USER, "auditor", None, display_name="审计员（压测）", actor="bench")
         )
@@ -322,7 +323,7 @@ def prepare(cache: Path, work: Path) -> Prepared:
 
 
 def event_count(home: Path) -> int:
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         return archive.transaction(
             lambda s: s.execute(select(func.count(Event.seq))).scalar_one(), write=False
         )

@@ -120,7 +120,7 @@ def make_home(folder: Path) -> tuple[Path, Path]:
     config = folder / "dossier.toml"
     config.write_text(CONFIG, encoding="utf-8")
     home = folder / "home"
-    with Archive.init(home, load_config(config)) as archive:
+    with Archive.init(home, config=load_config(config)) as archive:
         ensure_borrower(archive, PERSON, PERSON_NAME, "person")
         ensure_borrower(archive, COMPANY, COMPANY_NAME, "enterprise")
         ensure_loan(archive, COMPANY, CONTRACT, facts={"receipt_numbers": [RECEIPT]})

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -59,6 +59,11 @@ class Config:
 
     data: Mapping[str, Any]
     sources: tuple[str, ...] = field(default=("defaults",))
+    # Parsed sections, per (name, model): a Config never changes once built, so each section is validated
+    # once per Config instead of on every rule call. Not part of equality or the repr.
+    _sections: dict[tuple[str, type[BaseModel]], BaseModel] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def raw(self, name: str) -> Mapping[str, Any]:
         try:
@@ -70,37 +75,58 @@ class Config:
         return value
 
     def section(self, name: str, model: type[M]) -> M:
-        """Parse section ``name`` into ``model``; a bad override names the section and the field."""
+        """Parse section ``name`` into ``model``, once per Config; a bad override names the section and the
+        field."""
+        cached = self._sections.get((name, model))
+        if cached is not None:
+            return cached  # type: ignore[return-value]  # stored under its own model
         try:
-            return model.model_validate(self.raw(name))
+            parsed = model.model_validate(self.raw(name))
         except ValidationError as exc:
             problems = "; ".join(
                 f"{name}.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
             )
             raise ConfigError(f"invalid configuration (配置错误): {problems}") from exc
+        self._sections[(name, model)] = parsed
+        return parsed
+
+
+SESSION_CONFIG = "dossier.config"
+"""The key of ``Session.info`` under which every catalog session of an Archive carries its Config."""
+
+
+class _HasInfo(Protocol):
+    @property
+    def info(self) -> dict[Any, Any]: ...
+
+
+def session_config(session: _HasInfo) -> Config:
+    """The Config of the archive a catalog session belongs to (the Archive binds it to every session)."""
+    config = session.info.get(SESSION_CONFIG)
+    if not isinstance(config, Config):
+        raise TypeError("this session was not opened by an Archive, so it carries no configuration")
+    return config
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Defaults merged with ``path``; with no path, the configuration in force (see default_config)."""
-    if path is None:
-        return default_config()
-    override = _read_toml(Path(path))
-    return Config(data=_deep_merge(_defaults(), override), sources=("defaults", str(path)))
+    """The shipped defaults merged with the bank's file ``path``; with no path, the shipped defaults.
 
-
-def default_config() -> Config:
-    """The configuration in force: the shipped defaults merged with ``$DOSSIER_CONFIG`` when it is set.
-
-    Cached per file and modification time, because rule functions call it on hot paths.
+    The faces (the CLI, the service) call this once, with ``--config`` or ``$DOSSIER_CONFIG``, and pass
+    the Config down; nothing below them reads the environment. Cached per file and modification time, so
+    a face that resolves again (a worker process, a test) gets the same Config and its parsed sections.
     """
-    path = os.environ.get(ENV_CONFIG) or None
     if path is None:
         return _cached(None, 0)
     try:
         mtime = Path(path).stat().st_mtime_ns
     except OSError as exc:
         raise ConfigError(f"configuration file not found (配置文件不存在): {path}") from exc
-    return _cached(path, mtime)
+    return _cached(str(path), mtime)
+
+
+def config_path_from_environment() -> str | None:
+    """The bank's file named by ``$DOSSIER_CONFIG``, for the faces only (the CLI and `dossier serve`)."""
+    return os.environ.get(ENV_CONFIG) or None
 
 
 @lru_cache(maxsize=8)

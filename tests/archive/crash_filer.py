@@ -17,13 +17,14 @@ from pathlib import Path
 
 from dossier.archive import Archive
 from dossier.archive.filing import file_document
+from dossier.config import load_config
 
 BORROWER = "110105198001010016"
 
 
 def filer(home: Path, seed: int) -> None:
     rng = random.Random(seed)
-    archive = Archive.open(home)
+    archive = Archive.open(home, config=load_config())
     # Warm up (mappers configured, statements compiled) so the kill lands in filing, not in start-up.
     file_document(
         archive,

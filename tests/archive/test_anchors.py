@@ -25,6 +25,7 @@ from dossier.archive.filing import file_document
 from dossier.archive.integrity import verify_archive
 from dossier.archive.registry import ensure_borrower
 from dossier.cli.app import main
+from dossier.config import load_config
 from dossier.errors import DossierError
 
 PERSON = "110105198001010016"
@@ -33,7 +34,7 @@ DOSSIER = Path(sys.executable).with_name("dossier")
 
 @pytest.fixture
 def archive(tmp_path):
-    with Archive.init(tmp_path / "home") as opened:
+    with Archive.init(tmp_path / "home", config=load_config()) as opened:
         ensure_borrower(opened, PERSON, "李四", "person", actor="test")
         for i in range(3):
             file_one(opened, i)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from dossier.archive import Archive
 from dossier.archive.catalog.models import Borrower, Document, Loan, Rendition
 from dossier.cli.app import main
+from dossier.config import load_config
 from dossier.generation import Generator
 
 REMINDER_KEY = "11010519491231002X"
@@ -36,7 +37,7 @@ def example(capsys, kind: str, path: Path, **replace: str) -> Path:
 
 
 def catalog(home: Path, model, *where):
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         return archive.transaction(
             lambda s: list(s.execute(select(model).where(*where)).scalars()), write=False
         )
@@ -73,7 +74,7 @@ def test_generate_files_into_the_archive_end_to_end(tmp_path, capsys):
     # The input kept beside it regenerates the document.
     sidecar = json.loads((home / document["input"]["path"]).read_text(encoding="utf-8"))
     assert sidecar["kind"] == "reminder"
-    regenerated = Generator().generate(sidecar["kind"], sidecar["input"])
+    regenerated = Generator(config=load_config()).generate(sidecar["kind"], sidecar["input"])
     assert regenerated.filename == "到期还款提示-JK2025-000456-2026-12-28"
 
     [loan] = catalog(home, Loan)

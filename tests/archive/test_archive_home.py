@@ -15,6 +15,7 @@ from dossier.archive.catalog import db
 from dossier.archive.catalog.models import Base
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
+from dossier.config import load_config
 from dossier.domain.categories import categories
 from dossier.errors import DossierError
 
@@ -23,7 +24,7 @@ PERSON = "110105198001010016"
 
 def test_init_creates_the_layout_and_is_idempotent(tmp_path):
     home = tmp_path / "home"
-    with Archive.init(home) as archive:
+    with Archive.init(home, config=load_config()) as archive:
         assert archive.home == home
     for name in ("_inbox", "_quarantine", ".dossier"):
         assert (home / name).is_dir()
@@ -31,7 +32,7 @@ def test_init_creates_the_layout_and_is_idempotent(tmp_path):
     marker = json.loads((home / ".dossier" / "archive.json").read_text(encoding="utf-8"))
     assert marker["format"] == 1
     (home / "_inbox" / "waiting.pdf").write_bytes(b"%PDF-1.4")
-    with Archive.init(home) as again:
+    with Archive.init(home, config=load_config()) as again:
         again_events = again.transaction(
             lambda s: s.execute(text("select count(*) from events")).scalar_one()
         )
@@ -44,27 +45,27 @@ def test_open_refuses_a_folder_that_is_not_an_archive_home(tmp_path):
     plain.mkdir()
     (plain / "letter.txt").write_text("hello", encoding="utf-8")
     with pytest.raises(DossierError, match="not an archive home"):
-        Archive.open(plain)
+        Archive.open(plain, config=load_config())
     with pytest.raises(DossierError, match="not an archive home"):
-        Archive.open(tmp_path / "missing")
-    with Archive.open(tmp_path / "missing", create=True) as archive:
+        Archive.open(tmp_path / "missing", config=load_config())
+    with Archive.open(tmp_path / "missing", create=True, config=load_config()) as archive:
         assert (archive.home / ".dossier" / "archive.json").is_file()
 
 
 def test_home_comes_from_the_argument_then_the_environment_then_the_working_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DOSSIER_HOME", raising=False)
-    with Archive.open(create=True) as archive:
+    with Archive.open(create=True, config=load_config()) as archive:
         assert archive.home == tmp_path / "archive"
     monkeypatch.setenv("DOSSIER_HOME", str(tmp_path / "from-env"))
-    with Archive.open(create=True) as archive:
+    with Archive.open(create=True, config=load_config()) as archive:
         assert archive.home == tmp_path / "from-env"
-    with Archive.open(tmp_path / "explicit", create=True) as archive:
+    with Archive.open(tmp_path / "explicit", create=True, config=load_config()) as archive:
         assert archive.home == tmp_path / "explicit"
 
 
 def test_the_catalog_is_migrated_to_head_and_matches_the_models(tmp_path):
-    with Archive.init(tmp_path / "home") as archive:
+    with Archive.init(tmp_path / "home", config=load_config()) as archive:
         assert db.current_revision(archive.engine) == db.head_revision() == db.HEAD
         with archive.engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
@@ -75,24 +76,24 @@ def test_the_catalog_is_migrated_to_head_and_matches_the_models(tmp_path):
 
 def test_an_old_catalog_is_upgraded_on_open(tmp_path):
     home = tmp_path / "home"
-    Archive.init(home).close()
+    Archive.init(home, config=load_config()).close()
     # Simulate a catalog made before any revision: drop everything, including Alembic's version table.
     connection = sqlite3.connect(home / ".dossier" / "catalog.sqlite")
     for (name,) in connection.execute("select name from sqlite_master where type = 'table'").fetchall():
         connection.execute(f'drop table "{name}"')
     connection.commit()
     connection.close()
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         assert db.current_revision(archive.engine) == db.head_revision()
 
 
 def test_category_folders_are_numbered_in_volume_order_and_made_on_demand(tmp_path):
-    with Archive.init(tmp_path / "home") as archive:
+    with Archive.init(tmp_path / "home", config=load_config()) as archive:
         borrower = ensure_borrower(archive, PERSON, "李四", "person", actor="test")
         folder = archive.borrower_folder(borrower)
         assert folder.name == f"{PERSON}-李四"
         assert not folder.exists()
-        names = [archive.category_folder(borrower, c.key).name for c in categories()]
+        names = [archive.category_folder(borrower, c.key).name for c in categories(config=load_config())]
         assert names == [
             "01-基本资料",
             "02-财务资料",
@@ -117,7 +118,7 @@ def test_category_folders_are_numbered_in_volume_order_and_made_on_demand(tmp_pa
 
 
 def test_the_borrower_folder_name_is_made_portable(tmp_path):
-    with Archive.init(tmp_path / "home") as archive:
+    with Archive.init(tmp_path / "home", config=load_config()) as archive:
         borrower = ensure_borrower(archive, PERSON, 'A:B*C?"D"<E>|F 公司', "enterprise", actor="test")
         assert archive.borrower_folder(borrower).name == f"{PERSON}-A_B_C__D__E__F 公司"
         long = ensure_borrower(archive, "350203199003150022", "很" * 200, "person", actor="test")

@@ -14,6 +14,7 @@ from dossier.archive.integrity import verify_archive
 from dossier.archive.registry import ensure_borrower, find_borrower
 from dossier.archive.repair import check
 from dossier.cli.app import main
+from dossier.config import load_config
 from dossier.errors import DossierError
 
 PERSON = "110105198001010016"
@@ -22,7 +23,7 @@ STAGES = ("temp-written", "reserved", "linked", "temp-removed")
 
 @pytest.fixture
 def archive(tmp_path):
-    with Archive.init(tmp_path / "home") as opened:
+    with Archive.init(tmp_path / "home", config=load_config()) as opened:
         ensure_borrower(opened, PERSON, "李四", "person", actor="test")
         yield opened
 

@@ -17,13 +17,14 @@ from dossier.archive.filing import file_document
 from dossier.archive.integrity import verify_archive
 from dossier.archive.registry import ensure_borrower
 from dossier.cli.app import main
+from dossier.config import load_config
 
 PERSON = "110105198001010016"
 
 
 @pytest.fixture
 def archive(tmp_path):
-    with Archive.init(tmp_path / "home") as opened:
+    with Archive.init(tmp_path / "home", config=load_config()) as opened:
         ensure_borrower(opened, PERSON, "李四", "person", actor="test")
         for i in range(4):
             file_document(
@@ -224,7 +225,7 @@ def forge(archive: Archive, seq: int, prev_hash: str) -> None:
 
 
 def test_an_empty_log_has_a_genesis_head(tmp_path):
-    with Archive.init(tmp_path / "home") as archive:
+    with Archive.init(tmp_path / "home", config=load_config()) as archive:
         report = archive.transaction(verify_chain, write=False)
         assert report.ok and report.events == 1
         first = archive.transaction(lambda s: s.get(Event, 1), write=False)
@@ -249,7 +250,8 @@ WRITER = """
 import sys
 from dossier.archive import Archive
 from dossier.archive.filing import file_document
-archive = Archive.open(sys.argv[1])
+from dossier.config import load_config
+archive = Archive.open(sys.argv[1], config=load_config())
 for i in range(15):
     name = f"w{sys.argv[2]}-{i}"
     file_document(archive, f"writer {sys.argv[2]} doc {i}".encode(), borrower_key=sys.argv[3],

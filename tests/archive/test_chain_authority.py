@@ -18,13 +18,14 @@ from dossier.archive.integrity import Discrepancy, verify_archive
 from dossier.archive.registry import ensure_borrower
 from dossier.archive.repair import ChainBrokenError, check
 from dossier.cli.app import main
+from dossier.config import load_config
 
 PERSON = "110105198001010016"
 
 
 @pytest.fixture
 def archive(tmp_path):
-    with Archive.init(tmp_path / "home") as opened:
+    with Archive.init(tmp_path / "home", config=load_config()) as opened:
         ensure_borrower(opened, PERSON, "李四", "person", actor="test")
         for i in range(3):
             file_document(

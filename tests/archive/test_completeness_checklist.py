@@ -15,6 +15,7 @@ from dossier.archive.completeness.conditions import (
     names_in,
     parse_condition,
 )
+from dossier.config import load_config
 from dossier.domain.document_types import document_types
 from dossier.errors import ConfigError
 
@@ -38,12 +39,12 @@ guarantees:
 
 
 def test_shipped_checklists_cover_the_products_and_guarantees_of_the_table() -> None:
-    checklists = load_checklists()
+    checklists = load_checklists(config=load_config())
     assert {"personal-consumption", "personal-business", "small-business-working-capital"} <= set(
         checklists.products
     )
     assert {"mortgage", "surety", "credit"} <= set(checklists.guarantees)
-    known = {t.key for t in document_types()}
+    known = {t.key for t in document_types(config=load_config())}
     every = [*checklists.common, *(e for items in checklists.products.values() for e in items)]
     every += [e for items in checklists.guarantees.values() for e in items]
     assert all(doc_type in known for e in every for doc_type in e.item.doc_types)
@@ -52,7 +53,7 @@ def test_shipped_checklists_cover_the_products_and_guarantees_of_the_table() -> 
 
 
 def test_a_loan_list_is_the_union_of_common_product_and_guarantee_lists() -> None:
-    checklists = load_checklists()
+    checklists = load_checklists(config=load_config())
     keys = [e.key for e in checklists.for_loan("personal-consumption", ["mortgage", "surety"])]
     assert len(keys) == len(set(keys))
     assert {"loan-contract", "id-card", "appraisal-report", "guarantee-contract"} <= set(keys)
@@ -101,7 +102,7 @@ def test_mistakes_are_refused_at_load_time(old: str, new: str, message: str) -> 
     text = MINIMAL.replace(old, new, 1)
     assert text != MINIMAL
     with pytest.raises(ConfigError, match=message):
-        parse_checklists(text)
+        parse_checklists(text, config=load_config())
 
 
 def test_repeating_an_item_in_one_list_is_refused() -> None:
@@ -110,7 +111,7 @@ def test_repeating_an_item_in_one_list_is_refused() -> None:
         "      - {doc_type: id-card, stage: 申请}\n      - {doc_type: id-card, stage: 调查}",
     )
     with pytest.raises(ConfigError, match="twice"):
-        parse_checklists(text)
+        parse_checklists(text, config=load_config())
 
 
 def test_an_unreadable_override_names_the_file(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from dossier.archive import Archive
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower, ensure_loan
 from dossier.cli.app import main
+from dossier.config import load_config
 
 OWNER = "110101199003077777"
 COMPANY = "91350100M000100Y43"
@@ -50,7 +51,7 @@ def home(tmp_path: Path) -> Path:
     """A married business owner with a 个人经营 loan secured by a company guarantee, and a company with a
     small-business loan that has almost nothing filed."""
     path = tmp_path / "home"
-    with Archive.init(path) as archive:
+    with Archive.init(path, config=load_config()) as archive:
         ensure_borrower(
             archive,
             OWNER,

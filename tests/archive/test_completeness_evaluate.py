@@ -17,6 +17,7 @@ from dossier.archive.completeness import (
     load_checklists,
     summarize,
 )
+from dossier.config import load_config
 
 APPROVED = date(2025, 3, 1)
 SIGNED = date(2025, 3, 5)
@@ -37,7 +38,7 @@ COMMON = {
 
 @pytest.fixture(scope="module")
 def checklists():
-    return load_checklists()
+    return load_checklists(config=load_config())
 
 
 class Docs:
@@ -96,7 +97,7 @@ def test_personal_consumption_credit_loan_of_married_borrower(checklists) -> Non
     loan = LoanFacts("L1", "personal-consumption", ("credit",), 12, DISBURSED, date(2026, 3, 10))
     snapshot = person(docs, loan, marital_status="已婚")
 
-    result = evaluate(snapshot, checklists, date(2025, 9, 30))
+    result = evaluate(snapshot, checklists, date(2025, 9, 30), config=load_config())
 
     (loan_result,) = result.loans
     statuses = by_status(loan_result)
@@ -144,7 +145,7 @@ def test_personal_business_with_mortgage_and_company_surety(checklists) -> None:
     )
     snapshot = person(docs, loan, customer_type="business-owner", marital_status="未婚")
 
-    (loan_result,) = evaluate(snapshot, checklists, date(2025, 3, 20)).loans
+    (loan_result,) = evaluate(snapshot, checklists, date(2025, 3, 20), config=load_config()).loans
 
     statuses = by_status(loan_result)
     assert statuses["missing"] == {
@@ -223,7 +224,7 @@ def test_small_business_loan_with_third_party_company_mortgagor(checklists) -> N
         documents=tuple(docs.docs),
     )
 
-    (loan_result,) = evaluate(snapshot, checklists, date(2025, 9, 30)).loans
+    (loan_result,) = evaluate(snapshot, checklists, date(2025, 9, 30), config=load_config()).loans
 
     statuses = by_status(loan_result)
     assert statuses["missing"] == {"tax-return", "board-resolution@mortgagor", "entrusted-payment-proof"}
@@ -267,7 +268,7 @@ def test_settled_mortgage_consumer_loan_needs_settlement_papers_and_no_more_chec
     )
     snapshot = person(docs, loan, marital_status="single")
 
-    (loan_result,) = evaluate(snapshot, checklists, date(2026, 1, 31)).loans
+    (loan_result,) = evaluate(snapshot, checklists, date(2026, 1, 31), config=load_config()).loans
 
     statuses = by_status(loan_result)
     # 6-month term: monthly checks; the one due 18 July fell before settlement on 1 August.
@@ -285,7 +286,7 @@ def test_checks_stop_after_settlement(checklists) -> None:
         "L1", "personal-consumption", (), 12, DISBURSED, date(2026, 3, 10), settled_on=date(2025, 5, 1)
     )
 
-    (loan_result,) = evaluate(person(docs, loan), checklists, date(2026, 1, 31)).loans
+    (loan_result,) = evaluate(person(docs, loan), checklists, date(2026, 1, 31), config=load_config()).loans
 
     assert item(loan_result, "inspection-report").status is ItemStatus.PRESENT
 
@@ -297,7 +298,7 @@ def test_spouse_and_borrower_id_cards_are_told_apart_by_role(checklists) -> None
     loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED, date(2026, 3, 10))
 
     (loan_result,) = evaluate(
-        person(docs, loan, marital_status="married"), checklists, date(2025, 4, 1)
+        person(docs, loan, marital_status="married"), checklists, date(2025, 4, 1), config=load_config()
     ).loans
 
     assert item(loan_result, "id-card").document_ids == (own,)
@@ -313,7 +314,7 @@ def test_one_unmarked_document_satisfies_one_item_only(checklists) -> None:
     loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED, date(2026, 3, 10))
 
     (loan_result,) = evaluate(
-        person(docs, loan, marital_status="married"), checklists, date(2025, 4, 1)
+        person(docs, loan, marital_status="married"), checklists, date(2025, 4, 1), config=load_config()
     ).loans
 
     assert item(loan_result, "id-card").document_ids == (only,)
@@ -325,7 +326,7 @@ def test_documents_of_another_loan_do_not_count(checklists) -> None:
     docs.add("purpose-proof", date(2025, 2, 1), loan="L2")
     loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED, date(2026, 3, 10))
 
-    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1)).loans
+    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1), config=load_config()).loans
 
     assert item(loan_result, "purpose-proof").status is ItemStatus.MISSING
 
@@ -339,11 +340,11 @@ def test_products_without_a_list_are_mapped(checklists) -> None:
         loans=(LoanFacts("W1", "流动资金"), LoanFacts("W2", None)),
         documents=(),
     )
-    first, second = evaluate(company, checklists, date(2025, 4, 1)).loans
+    first, second = evaluate(company, checklists, date(2025, 4, 1), config=load_config()).loans
     assert (first.checklist_product, first.product_inferred) == ("small-business-working-capital", False)
     assert (second.checklist_product, second.product_inferred) == ("small-business-working-capital", True)
     owner = person(docs, LoanFacts("P1", None), customer_type="个体工商户")
-    (loan_result,) = evaluate(owner, checklists, date(2025, 4, 1)).loans
+    (loan_result,) = evaluate(owner, checklists, date(2025, 4, 1), config=load_config()).loans
     assert loan_result.checklist_product == "personal-business" and loan_result.guarantees == ("credit",)
 
 
@@ -353,7 +354,7 @@ def test_a_boolean_in_details_overrides_a_predicate(checklists) -> None:
         "L1", "personal-consumption", ("surety",), 12, DISBURSED, details={"company_guarantor": True}
     )
 
-    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1)).loans
+    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1), config=load_config()).loans
 
     assert item(loan_result, "board-resolution@guarantor").status is ItemStatus.MISSING
 
@@ -362,7 +363,7 @@ def test_undisbursed_loan_skips_disbursement_items(checklists) -> None:
     docs = Docs().common(leave_out=("disbursement-notice", "loan-receipt"))
     loan = LoanFacts("L1", "personal-consumption", (), 12, date(2025, 6, 1))
 
-    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1)).loans
+    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1), config=load_config()).loans
 
     for key in ("disbursement-notice", "loan-receipt", "inspection-report"):
         assert item(loan_result, key).status is ItemStatus.NOT_APPLICABLE
@@ -381,7 +382,7 @@ def test_portfolio_puts_worst_files_first_and_filters(checklists) -> None:
         documents=tuple(bare.docs),
     )
     as_of = date(2025, 3, 12)
-    results = [evaluate(s, checklists, as_of) for s in (good, bad)]
+    results = [evaluate(s, checklists, as_of, config=load_config()) for s in (good, bad)]
 
     summary = summarize(results, as_of=as_of)
 
@@ -404,7 +405,7 @@ def test_credit_report_may_be_thirty_days_old_at_approval(
     docs.add("credit-report-personal", date.fromordinal(APPROVED.toordinal() - days_before), loan=None)
     loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED)
 
-    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1)).loans
+    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1), config=load_config()).loans
 
     assert item(loan_result, "credit-report-personal").status is status
 
@@ -414,7 +415,7 @@ def test_approval_date_falls_back_to_the_loan_start(checklists) -> None:
     docs.add("credit-report-personal", date(2025, 2, 1), loan=None)
     loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED)
 
-    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1)).loans
+    (loan_result,) = evaluate(person(docs, loan), checklists, date(2025, 4, 1), config=load_config()).loans
 
     report = item(loan_result, "credit-report-personal")
     assert report.anchor_date == DISBURSED and report.status is ItemStatus.EXPIRED
@@ -431,7 +432,7 @@ def test_an_inspection_is_overdue_the_day_after_it_falls_due(
     docs.add("inspection-report", date(2025, 5, 15))
     loan = LoanFacts("L1", "personal-consumption", (), 12, DISBURSED)
 
-    (loan_result,) = evaluate(person(docs, loan), checklists, as_of).loans
+    (loan_result,) = evaluate(person(docs, loan), checklists, as_of, config=load_config()).loans
 
     inspection = item(loan_result, "inspection-report")
     assert inspection.status is status and inspection.due_date == date(2025, 8, 15)

@@ -15,6 +15,7 @@ from dossier.archive.completeness import (
     summarize,
 )
 from dossier.archive.completeness.report_html import borrower_report_html, portfolio_report_html
+from dossier.config import load_config
 
 AS_OF = date(2025, 9, 30)
 
@@ -36,7 +37,7 @@ def _result(name: str = "张三<测试>&", *, details: dict | None = None):
         loans=(LoanFacts("JK2025-0001", "personal-consumption", ("mortgage",), 12, date(2025, 3, 10)),),
         documents=docs,
     )
-    return evaluate(snapshot, load_checklists(), AS_OF)
+    return evaluate(snapshot, load_checklists(config=load_config()), AS_OF, config=load_config())
 
 
 def _assert_self_contained(tree: lxml.html.HtmlElement) -> None:
@@ -73,7 +74,10 @@ def test_borrower_report_is_well_formed_and_names_every_status_in_chinese() -> N
 def test_portfolio_report_lists_files_worst_first() -> None:
     worse = _result("甲")
     better = evaluate(
-        BorrowerSnapshot("110101199003071234", "乙", loans=(), documents=()), load_checklists(), AS_OF
+        BorrowerSnapshot("110101199003071234", "乙", loans=(), documents=()),
+        load_checklists(config=load_config()),
+        AS_OF,
+        config=load_config(),
     )
     html = portfolio_report_html(summarize([better, worse], as_of=AS_OF))
 

@@ -28,6 +28,7 @@ from dossier.archive.integrity import verify_archive
 from dossier.archive.names import TEMP_PREFIX
 from dossier.archive.registry import ensure_borrower
 from dossier.cli.app import main
+from dossier.config import load_config
 
 HELPER = Path(__file__).with_name("crash_filer.py")
 BORROWER = "110105198001010016"
@@ -36,7 +37,7 @@ ROUNDS = 20
 
 def test_killing_a_filing_process_at_random_never_leaves_an_inconsistent_archive(tmp_path, capsys):
     home = tmp_path / "home"
-    with Archive.init(home) as archive:
+    with Archive.init(home, config=load_config()) as archive:
         ensure_borrower(archive, BORROWER, "李四", "person", actor="test")
     rng = random.Random(20260328)
     repairs = {"completed": 0, "rolled_back": 0, "removed": 0}
@@ -62,7 +63,7 @@ def test_killing_a_filing_process_at_random_never_leaves_an_inconsistent_archive
         helper.stdin.close()
         helper.wait(timeout=30)
 
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         filed = archive.transaction(lambda s: s.execute(select(Document)).scalars().all(), write=False)
         final = verify_archive(archive)
     assert len(filed) > ROUNDS, "the helper should have filed documents in most rounds"
@@ -71,7 +72,7 @@ def test_killing_a_filing_process_at_random_never_leaves_an_inconsistent_archive
 
 
 def assert_consistent(home: Path) -> None:
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         documents = archive.transaction(lambda s: list(s.execute(select(Document)).scalars()), write=False)
         assert archive.transaction(verify_chain, write=False).ok
     assert [d.id for d in documents if d.state != "filed"] == []

@@ -22,6 +22,7 @@ from dossier.archive.catalog.models import Event
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower, ensure_loan
 from dossier.cli.app import main
+from dossier.config import load_config
 
 KEY = "110101199003077777"
 OTHER = "91350100M000100Y43"
@@ -32,7 +33,7 @@ HASHED = ("seq", "at", "actor", "action", "target", "borrower_key", "details")
 def home(tmp_path: Path) -> Path:
     """Two borrowers filed in turns, so one borrower's events have gaps in the global chain."""
     path = tmp_path / "home"
-    with Archive.init(path) as archive:
+    with Archive.init(path, config=load_config()) as archive:
         ensure_borrower(archive, KEY, "张三", "person", actor="test")
         ensure_borrower(archive, OTHER, "某某科技有限公司", "enterprise", actor="test")
         ensure_loan(
@@ -152,7 +153,7 @@ def test_events_hash_and_link_and_end_with_the_export(
     assert last["details"]["documents"] == 5 and last["details"]["file"] == "bundle.zip"
     assert manifest["events"]["last_hash"] == last["hash"] and manifest["events"]["count"] == len(events)
     # The same events, with the same hashes, in the archive's own log, whose chain is still whole.
-    with Archive.open(home) as archive, archive.session(write=False) as session:
+    with Archive.open(home, config=load_config()) as archive, archive.session(write=False) as session:
         stored = {e.seq: e.hash for e in session.scalars(select(Event).where(Event.borrower_key == KEY))}
         assert stored == {e["seq"]: e["hash"] for e in events}
         assert verify_chain(session).ok
@@ -203,7 +204,7 @@ def test_export_refuses_a_file_that_differs_from_the_catalog(
     err = capsys.readouterr().err
     assert "借款借据.pdf" in err and "audit verify" in err
     assert not out.exists() and [p for p in tmp_path.iterdir() if p.suffix == ".part"] == []
-    with Archive.open(home) as archive, archive.session(write=False) as session:
+    with Archive.open(home, config=load_config()) as archive, archive.session(write=False) as session:
         assert session.scalars(select(Event).where(Event.action == "export")).first() is None
 
 

@@ -17,6 +17,7 @@ from dossier.archive.catalog.models import Borrower, Document, Event, Loan
 from dossier.archive.filing import file_document
 from dossier.archive.names import InvalidName
 from dossier.archive.registry import ensure_borrower, ensure_loan
+from dossier.config import load_config
 from dossier.errors import DossierError
 
 PERSON = "110105198001010016"
@@ -26,7 +27,7 @@ COMPANY = "91350203MA2YK7L54P"
 
 @pytest.fixture
 def archive(tmp_path):
-    with Archive.init(tmp_path / "home") as opened:
+    with Archive.init(tmp_path / "home", config=load_config()) as opened:
         ensure_borrower(opened, PERSON, "李四", "自然人", actor="test")
         ensure_borrower(opened, OTHER, "王五", "person", actor="test")
         yield opened

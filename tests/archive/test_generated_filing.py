@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from dossier.archive import Archive
 from dossier.archive.catalog.models import Borrower, Document, Loan
+from dossier.config import load_config
 from dossier.errors import DossierError
 from dossier.generation import Generator, document_date, file_generated
 from dossier.kinds.base import Subject, default_subjects
@@ -25,7 +26,7 @@ def reminder_with_guarantor(data) -> list[Subject]:
 
 @pytest.fixture
 def archive(tmp_path):
-    with Archive.init(tmp_path / "home") as opened:
+    with Archive.init(tmp_path / "home", config=load_config()) as opened:
         yield opened
 
 
@@ -35,7 +36,7 @@ def rows(archive, model):
 
 def test_a_document_naming_two_subjects_is_filed_in_both_archives(archive):
     kind = dataclasses.replace(get_kind("reminder"), subjects=reminder_with_guarantor)
-    document = Generator().generate(kind, kind.example())
+    document = Generator(config=load_config()).generate(kind, kind.example())
     filings = file_generated(archive, document, actor="test")
     assert [f["borrower_key"] for f in filings] == ["11010519491231002X", GUARANTOR]
     assert [f["status"] for f in filings] == ["filed", "filed"]
@@ -54,14 +55,14 @@ def test_a_kind_that_names_no_subject_is_refused_with_advice(archive):
         raise TypeError(f"{type(data).__name__} has no borrower field; its kind must define subjects()")
 
     kind = dataclasses.replace(get_kind("reminder"), subjects=no_subject)
-    document = Generator().generate(kind, kind.example())
+    document = Generator(config=load_config()).generate(kind, kind.example())
     with pytest.raises(DossierError, match="--no-file"):
         file_generated(archive, document, actor="test")
 
 
 def test_a_public_notice_is_filed_once_into_each_debtors_archive(archive):
     kind = get_kind("public-notice")
-    document = Generator().generate(kind, kind.example())
+    document = Generator(config=load_config()).generate(kind, kind.example())
     filings = file_generated(archive, document, actor="test")
     debtors = {row.key for row in document.data.debtors}
     assert {f["borrower_key"] for f in filings} == debtors

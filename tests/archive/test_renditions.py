@@ -33,6 +33,7 @@ from dossier.archive.renditions import (
 from dossier.archive.repair import check
 from dossier.archive.volume import build_volume
 from dossier.cli.app import main
+from dossier.config import load_config
 from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
 from dossier.search.search_index import SearchIndex
@@ -88,7 +89,7 @@ def _pdf(pages: int = 1) -> bytes:
 
 
 def test_generate_with_pdf_files_one_document_with_its_pdf_rendition(home: Path):
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         [document] = _rows(archive, Document)
         [rendition] = _rows(archive, Rendition)
         events = _rows(archive, Event)
@@ -110,7 +111,7 @@ def test_generate_with_pdf_files_one_document_with_its_pdf_rendition(home: Path)
 
 
 def test_verify_fails_when_the_rendition_file_is_swapped(home: Path):
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         [rendition] = _rows(archive, Rendition)
         (home / rendition.path).write_bytes(_pdf())
         report = verify_archive(archive, record=False)
@@ -121,7 +122,7 @@ def test_verify_fails_when_the_rendition_file_is_swapped(home: Path):
 
 
 def test_verify_fails_when_the_rendition_row_is_changed_or_dropped(home: Path):
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         [rendition] = _rows(archive, Rendition)
         forged = "0" * 64
         archive.transaction(
@@ -145,7 +146,7 @@ def test_verify_fails_when_the_rendition_row_is_changed_or_dropped(home: Path):
 
 
 def test_search_gives_one_hit_per_document_offering_its_rendition(home: Path):
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         index = SearchIndex.open(archive)
         index.process()
         page = index.search("到期还款")
@@ -158,7 +159,7 @@ def test_search_gives_one_hit_per_document_offering_its_rendition(home: Path):
 
 
 def test_tree_export_and_counts_see_one_document(home: Path, tmp_path: Path, capsys):
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         borrower = archive.transaction(lambda s: find_borrower(s, KEY), write=False)
         tree = archive.transaction(lambda s: borrower_tree(s, borrower, archive.config), write=False)
         [rendition] = _rows(archive, Rendition)
@@ -185,7 +186,7 @@ def test_tree_export_and_counts_see_one_document(home: Path, tmp_path: Path, cap
 
 
 def test_the_volume_binds_the_pdf_rendition_once(home: Path, tmp_path: Path):
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         [rendition] = _rows(archive, Rendition)
         result = build_volume(archive, KEY, tmp_path / "volume.pdf")
     assert result.documents == 1
@@ -200,7 +201,7 @@ def test_a_rerun_of_the_same_input_is_a_duplicate_not_a_version(home: Path, tmp_
     _, out = _run(capsys, "generate", "reminder", str(source), "--home", str(home), "--pdf", "--json")
     [result] = json.loads(out)
     assert [f["status"] for f in result["filings"]] == ["duplicate", "rendition-kept"]
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         assert len(_rows(archive, Document)) == 1 and len(_rows(archive, Rendition)) == 1
         assert verify_archive(archive, record=False).ok
 
@@ -208,8 +209,8 @@ def test_a_rerun_of_the_same_input_is_a_duplicate_not_a_version(home: Path, tmp_
 @pytest.fixture
 def plain_archive(tmp_path: Path):
     """A generated DOCX filed without LibreOffice (the rendition content is a small PDF)."""
-    with Archive.init(tmp_path / "plain") as archive:
-        document = Generator().generate("reminder", get_kind("reminder").example())
+    with Archive.init(tmp_path / "plain", config=load_config()) as archive:
+        document = Generator(config=load_config()).generate("reminder", get_kind("reminder").example())
         [filing] = file_generated(archive, document, actor="test")
         yield archive, filing["document_id"]
 
@@ -326,15 +327,15 @@ def test_a_legacy_archive_is_merged_once_with_one_chain_event(plain_archive):
 
 
 def test_opening_an_archive_migrated_to_renditions_merges_its_pdfs(tmp_path: Path):
-    with Archive.init(tmp_path / "legacy") as archive:
-        document = Generator().generate("reminder", get_kind("reminder").example())
+    with Archive.init(tmp_path / "legacy", config=load_config()) as archive:
+        document = Generator(config=load_config()).generate("reminder", get_kind("reminder").example())
         [filing] = file_generated(archive, document, actor="test")
         pdf_id = _legacy_pdf(archive, filing["document_id"])
         # The catalog as the revision before renditions left it.
         with archive.engine.begin() as connection:
             connection.execute(text("drop table renditions"))
             connection.execute(text("update alembic_version set version_num = '0008'"))
-    with Archive.open(tmp_path / "legacy") as archive:
+    with Archive.open(tmp_path / "legacy", config=load_config()) as archive:
         assert db.current_revision(archive.engine) == db.HEAD
         assert [d.id for d in _rows(archive, Document)] == [filing["document_id"]]
         [event] = _rows(archive, Event, Event.action == MIGRATE_ACTION)

@@ -19,13 +19,14 @@ from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower, ensure_loan
 from dossier.archive.retention import retention_settings, review_retention
 from dossier.cli.app import main
-from dossier.config import Config, default_config
+from dossier.config import Config, load_config
 from dossier.errors import ConfigError
 
 KEY = "110101199003077777"
 
 
 def _by_id(snapshot: BorrowerSnapshot, as_of: date, config: Config | None = None):
+    config = config or load_config()
     return {r.document_id: r for r in review_retention(snapshot, as_of, config=config)}
 
 
@@ -101,7 +102,7 @@ def test_a_legal_hold_on_the_loan_or_the_borrower_blocks_destruction() -> None:
 
 
 def _config(**retention: object) -> Config:
-    data = copy.deepcopy(dict(default_config().data))
+    data = copy.deepcopy(dict(load_config().data))
     data["retention"] = {**data["retention"], **retention}
     return Config(data=data, sources=("defaults", "test"))
 
@@ -125,7 +126,7 @@ def test_rules_come_from_the_configuration() -> None:
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
     path = tmp_path / "home"
-    with Archive.init(path) as archive:
+    with Archive.init(path, config=load_config()) as archive:
         ensure_borrower(archive, KEY, "张三", "person", actor="test")
         ensure_loan(archive, KEY, "JK2019-0001", facts={"term_months": 12}, actor="test")
         file_document(
@@ -187,7 +188,7 @@ def test_settle_hold_and_retention_commands(home: Path, capsys: pytest.CaptureFi
 
     # Nothing was deleted, and every change is in the (still intact) audit log.
     assert sorted(p.name for p in home.rglob("*.pdf")) == ["借据.pdf", "借款合同.pdf"]
-    with Archive.open(home) as archive, archive.session(write=False) as session:
+    with Archive.open(home, config=load_config()) as archive, archive.session(write=False) as session:
         events = list(
             session.scalars(
                 select(Event)

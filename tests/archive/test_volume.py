@@ -25,6 +25,7 @@ from dossier.archive.volume import VolumeResult, build_volume
 from dossier.archive.volume_index import chinese_number
 from dossier.archive.volume_stamp import archive_number
 from dossier.cli.app import main
+from dossier.config import load_config
 from dossier.errors import ConfigError, DossierError
 from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
@@ -105,9 +106,9 @@ def converter() -> Iterator[PdfConverter]:
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("volume") / "home"
-    with Archive.init(path) as archive:
+    with Archive.init(path, config=load_config()) as archive:
         kind = get_kind("reminder")
-        file_generated(archive, Generator().generate(kind, kind.example()), actor="test")
+        file_generated(archive, Generator(config=load_config()).generate(kind, kind.example()), actor="test")
         ensure_loan(archive, KEY, OTHER_LOAN, actor="test")
         _file(
             archive,
@@ -192,7 +193,7 @@ class Built:
 @pytest.fixture(scope="module")
 def built(home: Path, converter: PdfConverter, tmp_path_factory: pytest.TempPathFactory) -> Built:
     out = tmp_path_factory.mktemp("out") / "张三卷.pdf"
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         result = build_volume(archive, KEY, out, actor="审计员", converter=converter)
     reader = PdfReader(out)
     return Built(home, result, reader, [page.extract_text() for page in reader.pages])
@@ -213,7 +214,7 @@ def _outline(reader: PdfReader) -> list[tuple[str, int, list[tuple[str, int]]]]:
 
 
 def _documents(home: Path) -> dict[str, Document]:
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         rows = archive.transaction(lambda s: list(s.scalars(select(Document))), write=False)
     return {row.title: row for row in rows}
 
@@ -307,7 +308,7 @@ def test_the_volume_is_an_audit_event_and_the_chain_still_verifies(
 ) -> None:
     data = built.result.path.read_bytes()
     assert hashlib.sha256(data).hexdigest() == built.result.sha256
-    with Archive.open(built.home) as archive:
+    with Archive.open(built.home, config=load_config()) as archive:
         event = archive.transaction(
             lambda s: s.scalars(select(Event).where(Event.seq == built.result.event_seq)).one(), write=False
         )
@@ -366,9 +367,9 @@ def test_an_existing_file_or_an_unknown_loan_is_refused(
 
 
 def test_a_file_changed_since_filing_stops_the_volume(tmp_path: Path, converter: PdfConverter) -> None:
-    with Archive.init(tmp_path / "home") as archive:
+    with Archive.init(tmp_path / "home", config=load_config()) as archive:
         kind = get_kind("reminder")
-        file_generated(archive, Generator().generate(kind, kind.example()), actor="test")
+        file_generated(archive, Generator(config=load_config()).generate(kind, kind.example()), actor="test")
         _file(archive, _pdf_bytes(1), "contracts", "loan-contract", "借款合同", "借款合同.pdf", loan=LOAN)
         row = archive.transaction(
             lambda s: s.scalars(select(Document).where(Document.title == "借款合同")).one(), write=False

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from dossier.archive import Archive
 from dossier.archive.catalog.models import Event
 from dossier.cli.app import main
+from dossier.config import load_config
 
 KEY = "11010519491231002X"
 
@@ -30,7 +31,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _last_event(home: Path) -> Event:
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         return archive.transaction(
             lambda s: s.execute(select(Event).order_by(Event.seq.desc()).limit(1)).scalar_one(), write=False
         )

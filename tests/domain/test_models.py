@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from pydantic import BaseModel
 
+from dossier.config import load_config
 from dossier.domain.enums import CustomerType, GuaranteeMethod, RateType
 from dossier.domain.models import Borrower, Enterprise, Guarantor, Loan, PersonBorrower, RateTerms
 from dossier.domain.validation import iter_labels, locate, validate
@@ -48,13 +49,13 @@ def test_borrower_union_picks_the_type_from_english_or_chinese_value():
 
 def test_unknown_customer_type_names_the_accepted_values():
     with pytest.raises(InputError) as info:
-        validate(Holder, {"borrower": {**PERSON, "customer_type": "外星人"}})
+        validate(Holder, {"borrower": {**PERSON, "customer_type": "外星人"}}, config=load_config())
     assert "自然人" in str(info.value) and info.value.problems[0].path == "borrower"
 
 
 def test_married_person_needs_a_spouse():
     with pytest.raises(InputError) as info:
-        validate(Holder, {"borrower": {**PERSON, "marital_status": "已婚"}})
+        validate(Holder, {"borrower": {**PERSON, "marital_status": "已婚"}}, config=load_config())
     problem = info.value.problems[0]
     assert problem.path == "borrower"
     assert "配偶" in problem.reason
@@ -69,7 +70,7 @@ def test_shareholdings_must_sum_to_one_hundred():
         ],
     }
     with pytest.raises(InputError) as info:
-        validate(Enterprise, {k: v for k, v in bad.items() if k != "customer_type"})
+        validate(Enterprise, {k: v for k, v in bad.items() if k != "customer_type"}, config=load_config())
     assert "110" in info.value.problems[0].reason
 
 
@@ -83,14 +84,14 @@ def test_floating_rate_is_lpr_plus_spread_and_maturity_is_derived():
 
 def test_fixed_rate_requires_its_figure():
     with pytest.raises(InputError) as info:
-        validate(RateTerms, {"rate_type": "fixed"})
+        validate(RateTerms, {"rate_type": "fixed"}, config=load_config())
     assert "固定利率" in info.value.problems[0].reason
 
 
 def test_every_error_at_once_with_path_label_and_reason():
     bad = {**LOAN, "amount": "-5", "term_months": 0, "rate": {**LOAN["rate"], "spread_bp": "x"}, "colour": 1}
     with pytest.raises(InputError) as info:
-        validate(Loan, bad, source="loan.yaml")
+        validate(Loan, bad, source="loan.yaml", config=load_config())
     by_path = {p.path: p for p in info.value.problems}
     assert by_path["amount"].label == "借款金额"
     assert by_path["term_months"].label == "期限(月)"
@@ -103,13 +104,17 @@ def test_every_error_at_once_with_path_label_and_reason():
 def test_amount_with_more_than_two_decimals_is_refused_and_floats_are_read_exactly():
     assert Loan.model_validate({**LOAN, "amount": 100000.1}).amount == Decimal("100000.10")
     with pytest.raises(InputError) as info:
-        validate(Loan, {**LOAN, "amount": "100.001"})
+        validate(Loan, {**LOAN, "amount": "100.001"}, config=load_config())
     assert "两位小数" in info.value.problems[0].reason
 
 
 def test_guarantor_needs_the_identifier_of_its_kind():
     with pytest.raises(InputError):
-        validate(Guarantor, {"kind": "企业", "name": "某公司", "id_number": "11010519491231002X"})
+        validate(
+            Guarantor,
+            {"kind": "企业", "name": "某公司", "id_number": "11010519491231002X"},
+            config=load_config(),
+        )
     assert Guarantor.model_validate(
         {"kind": "企业", "name": "某公司", "credit_code": "91350200776049653A"}
     ).key

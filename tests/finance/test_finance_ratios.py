@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from dossier.config import load_config
 from dossier.finance.ratios import (
     current_ratio,
     debt_to_asset,
@@ -26,7 +27,12 @@ def test_current_ratio() -> None:
 
 def test_quick_ratio_standard_ignores_the_strict_items() -> None:
     result = quick_ratio(
-        Decimal(1500), Decimal(500), Decimal(800), prepayments=Decimal(100), other_current=Decimal(50)
+        Decimal(1500),
+        Decimal(500),
+        Decimal(800),
+        prepayments=Decimal(100),
+        other_current=Decimal(50),
+        config=load_config(),
     )
     assert result == Decimal("1.25")
 
@@ -65,7 +71,7 @@ def test_debt_to_income() -> None:
     [
         lambda: debt_to_asset(Decimal(1), Decimal(0)),
         lambda: current_ratio(Decimal(1), Decimal(0)),
-        lambda: quick_ratio(Decimal(1), Decimal(0), Decimal(0)),
+        lambda: quick_ratio(Decimal(1), Decimal(0), Decimal(0), config=load_config()),
         lambda: interest_coverage(Decimal(1), Decimal(0)),
         lambda: mortgage_ratio(Decimal(1), Decimal(0)),
         lambda: guarantee_coverage(Decimal(1), Decimal(50), Decimal(0)),

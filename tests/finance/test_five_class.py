@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from dossier.config import load_config
 from dossier.finance.classification import (
     FiveClass,
     days_past_due,
@@ -31,16 +32,16 @@ EXPECTED = {
 @pytest.mark.parametrize("rules", sorted(EXPECTED))
 @pytest.mark.parametrize("index", range(len(BOUNDARIES)))
 def test_dpd_floor_at_every_boundary(rules: str, index: int) -> None:
-    assert dpd_floor(BOUNDARIES[index], rules=rules) is EXPECTED[rules][index]
+    assert dpd_floor(BOUNDARIES[index], rules=rules, config=load_config()) is EXPECTED[rules][index]
 
 
 @pytest.mark.parametrize(("dpd", "cls"), [(120, SS), (121, D)])
 def test_credit_card_boundary_at_120(dpd: int, cls: FiveClass) -> None:
-    assert dpd_floor(dpd, rules="credit-card") is cls
+    assert dpd_floor(dpd, rules="credit-card", config=load_config()) is cls
 
 
 def test_default_rule_set_is_2023() -> None:
-    assert [dpd_floor(d) for d in BOUNDARIES] == list(EXPECTED["2023"])
+    assert [dpd_floor(d, config=load_config()) for d in BOUNDARIES] == list(EXPECTED["2023"])
 
 
 def test_default_rule_set_from_config(config_with) -> None:
@@ -61,19 +62,19 @@ def test_grace_days_from_config(config_with) -> None:
 
 def test_unknown_rule_set_lists_the_names() -> None:
     with pytest.raises(ValueError, match="未知分类规则") as info:
-        dpd_floor(10, rules="2007")
+        dpd_floor(10, rules="2007", config=load_config())
     assert "legacy" in str(info.value) and "credit-card" in str(info.value) and "2023" in str(info.value)
 
 
 def test_rule_sets() -> None:
-    names = rule_sets()
+    names = rule_sets(config=load_config())
     assert set(names) == {"2023", "legacy", "credit-card"}
     assert "2023" in names["2023"]
 
 
 def test_negative_dpd_is_refused() -> None:
     with pytest.raises(ValueError, match="逾期天数不能为负数"):
-        dpd_floor(-1)
+        dpd_floor(-1, config=load_config())
 
 
 def test_rank_and_worse() -> None:
@@ -118,14 +119,14 @@ def test_days_past_due() -> None:
 
 
 def test_final_class_is_never_better_than_the_floor() -> None:
-    assert final_class(N, 0) is N
-    assert final_class(N, 91) is SS
-    assert final_class(D, 1) is D
-    assert final_class(N, 181, rules="legacy") is D
+    assert final_class(N, 0, config=load_config()) is N
+    assert final_class(N, 91, config=load_config()) is SS
+    assert final_class(D, 1, config=load_config()) is D
+    assert final_class(N, 181, rules="legacy", config=load_config()) is D
 
 
 def test_restructured_floor() -> None:
-    assert final_class(N, 0, restructured=True) is SS
-    assert final_class(L, 0, restructured=True) is L
+    assert final_class(N, 0, restructured=True, config=load_config()) is SS
+    assert final_class(L, 0, restructured=True, config=load_config()) is L
     # The legacy rules have no restructuring floor.
-    assert final_class(N, 0, restructured=True, rules="legacy") is N
+    assert final_class(N, 0, restructured=True, rules="legacy", config=load_config()) is N

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 
+from dossier.config import load_config
 from dossier.finance.classification import FiveClass
 from dossier.finance.inspection_cadence import (
     first_inspection_due,
@@ -12,8 +13,8 @@ from dossier.finance.inspection_cadence import (
 
 
 def test_first_inspection_within_15_days() -> None:
-    assert first_inspection_due(date(2024, 1, 20)) == date(2024, 2, 4)
-    assert first_inspection_due(date(2024, 12, 25)) == date(2025, 1, 9)
+    assert first_inspection_due(date(2024, 1, 20), config=load_config()) == date(2024, 2, 4)
+    assert first_inspection_due(date(2024, 12, 25), config=load_config()) == date(2025, 1, 9)
 
 
 def test_first_inspection_days_from_config(config_with) -> None:
@@ -22,7 +23,7 @@ def test_first_inspection_days_from_config(config_with) -> None:
 
 
 def test_fund_use_check() -> None:
-    assert fund_use_check_due(date(2024, 11, 30)) == date(2025, 2, 28)
+    assert fund_use_check_due(date(2024, 11, 30), config=load_config()) == date(2025, 2, 28)
 
 
 @pytest.mark.parametrize(
@@ -42,12 +43,17 @@ def test_fund_use_check() -> None:
 def test_interval_is_the_shortest_applicable(
     cls: FiveClass, term: int, grade: str | None, months: int
 ) -> None:
-    assert inspection_interval_months(five_class=cls, term_months=term, grade=grade) == months
+    assert (
+        inspection_interval_months(five_class=cls, term_months=term, grade=grade, config=load_config())
+        == months
+    )
 
 
 def test_unknown_customer_grade() -> None:
     with pytest.raises(ValueError, match="未知客户分类") as info:
-        inspection_interval_months(five_class=FiveClass.NORMAL, term_months=12, grade="AAA")
+        inspection_interval_months(
+            five_class=FiveClass.NORMAL, term_months=12, grade="AAA", config=load_config()
+        )
     assert "A1" in str(info.value) and "B2" in str(info.value)
 
 
@@ -70,4 +76,4 @@ def test_class_interval_from_config(config_with) -> None:
     ],
 )
 def test_next_inspection_at_month_ends(last: date, cls: FiveClass, term: int, expected: date) -> None:
-    assert next_inspection_date(last, five_class=cls, term_months=term) == expected
+    assert next_inspection_date(last, five_class=cls, term_months=term, config=load_config()) == expected

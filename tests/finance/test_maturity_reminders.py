@@ -2,23 +2,24 @@ from datetime import date
 
 import pytest
 
+from dossier.config import load_config
 from dossier.finance.reminders import is_short_term, plan_ahead_date, reminder_due_date
 
 
 def test_short_term_is_up_to_twelve_months() -> None:
-    assert is_short_term(12)
-    assert is_short_term(1)
-    assert not is_short_term(13)
+    assert is_short_term(12, config=load_config())
+    assert is_short_term(1, config=load_config())
+    assert not is_short_term(13, config=load_config())
     with pytest.raises(ValueError, match="贷款期限至少一个月"):
-        is_short_term(0)
+        is_short_term(0, config=load_config())
 
 
 def test_reminder_one_week_before_short_term_maturity() -> None:
-    assert reminder_due_date(date(2024, 3, 5), 12) == date(2024, 2, 27)
+    assert reminder_due_date(date(2024, 3, 5), 12, config=load_config()) == date(2024, 2, 27)
 
 
 def test_reminder_one_month_before_medium_term_maturity() -> None:
-    assert reminder_due_date(date(2024, 3, 5), 36) == date(2024, 2, 4)
+    assert reminder_due_date(date(2024, 3, 5), 36, config=load_config()) == date(2024, 2, 4)
 
 
 def test_reminder_days_from_config(config_with) -> None:
@@ -27,4 +28,4 @@ def test_reminder_days_from_config(config_with) -> None:
 
 
 def test_plan_ahead() -> None:
-    assert plan_ahead_date(date(2024, 3, 5)) == date(2024, 1, 5)
+    assert plan_ahead_date(date(2024, 3, 5), config=load_config()) == date(2024, 1, 5)

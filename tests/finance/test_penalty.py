@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dossier.config import ConfigError
+from dossier.config import ConfigError, load_config
 from dossier.finance.penalty import (
     ChargeKind,
     PenaltyResult,
@@ -20,10 +20,10 @@ DUE = date(2024, 3, 20)
 
 
 def test_penalty_rate_is_a_multiplier() -> None:
-    assert penalty_rate(RATE, ChargeKind.OVERDUE) == Decimal("6.525")
-    assert penalty_rate(RATE, ChargeKind.MISUSE) == Decimal("8.70")
-    assert penalty_rate(RATE, ChargeKind.OVERDUE, Decimal("0.3")) == Decimal("5.655")
-    assert penalty_rate(RATE, "misuse", Decimal("0.5")) == Decimal("6.525")
+    assert penalty_rate(RATE, ChargeKind.OVERDUE, config=load_config()) == Decimal("6.525")
+    assert penalty_rate(RATE, ChargeKind.MISUSE, config=load_config()) == Decimal("8.70")
+    assert penalty_rate(RATE, ChargeKind.OVERDUE, Decimal("0.3"), config=load_config()) == Decimal("5.655")
+    assert penalty_rate(RATE, "misuse", Decimal("0.5"), config=load_config()) == Decimal("6.525")
 
 
 @pytest.mark.parametrize(
@@ -37,23 +37,25 @@ def test_penalty_rate_is_a_multiplier() -> None:
 )
 def test_markup_outside_the_range_is_refused(kind: ChargeKind, markup: Decimal) -> None:
     with pytest.raises(ValueError, match="超出允许范围"):
-        penalty_rate(RATE, kind, markup)
+        penalty_rate(RATE, kind, markup, config=load_config())
 
 
 def test_penalty_golden() -> None:
-    result = penalty_interest(Decimal(10000), RATE, DUE, date(2024, 4, 19))
+    result = penalty_interest(Decimal(10000), RATE, DUE, date(2024, 4, 19), config=load_config())
     assert result == PenaltyResult(days=30, rate_percent=Decimal("6.525"), amount=Decimal("54.38"))
 
 
 def test_misuse_penalty() -> None:
     # 10,000 × 4.35 % × 2 / 360 × 30 = 72.50
-    result = penalty_interest(Decimal(10000), RATE, DUE, date(2024, 4, 19), kind=ChargeKind.MISUSE)
+    result = penalty_interest(
+        Decimal(10000), RATE, DUE, date(2024, 4, 19), kind=ChargeKind.MISUSE, config=load_config()
+    )
     assert result.amount == Decimal("72.50")
 
 
 def test_compound_interest_at_the_penalty_rate() -> None:
     # 362.50 unpaid interest × 6.525 % / 360 × 30 = 1.97109… → 1.97
-    result = compound_interest(Decimal("362.50"), RATE, DUE, date(2024, 4, 19))
+    result = compound_interest(Decimal("362.50"), RATE, DUE, date(2024, 4, 19), config=load_config())
     assert result == PenaltyResult(days=30, rate_percent=Decimal("6.525"), amount=Decimal("1.97"))
 
 
@@ -84,6 +86,7 @@ def test_overdue_charges_simple() -> None:
         overdue_since=DUE,
         interest_unpaid_since=DUE,
         as_of=date(2024, 4, 19),
+        config=load_config(),
     )
     assert charges.penalty == Decimal("54.38")
     assert charges.compound == Decimal("1.97")
@@ -102,6 +105,7 @@ def test_days_past_due_from_the_earliest_unpaid_item() -> None:
         overdue_since=DUE,
         interest_unpaid_since=date(2023, 12, 20),
         as_of=date(2024, 4, 19),
+        config=load_config(),
     )
     assert charges.days_past_due == 121
     only_interest = overdue_charges(
@@ -111,6 +115,7 @@ def test_days_past_due_from_the_earliest_unpaid_item() -> None:
         overdue_since=date(2023, 1, 1),  # no principal overdue: this date does not count
         interest_unpaid_since=DUE,
         as_of=date(2024, 4, 19),
+        config=load_config(),
     )
     assert only_interest.days_past_due == 30
     assert only_interest.penalty == 0
@@ -126,7 +131,7 @@ def _both(policy_config=None, **extra):
         as_of=date(2024, 1, 31),
         misuse_principal=Decimal(5000),
         misuse_since=date(2024, 1, 11),
-        config=policy_config,
+        config=policy_config or load_config(),
         **extra,
     )
 
@@ -169,7 +174,7 @@ def test_no_warning_below_the_cap_and_cap_from_config(config_with) -> None:
         "interest_unpaid_since": None,
         "as_of": date(2024, 4, 19),
     }
-    assert overdue_charges(**kwargs).warnings == ()  # 22.5 % ≤ 24 %
+    assert overdue_charges(**kwargs, config=load_config()).warnings == ()  # 22.5 % ≤ 24 %
     lowered = overdue_charges(**kwargs, config=config_with("penalty", annual_cost_cap_percent="20"))
     assert len(lowered.warnings) == 1
 
@@ -198,6 +203,7 @@ def test_missing_dates_are_refused() -> None:
             overdue_since=DUE,
             interest_unpaid_since=None,
             as_of=DUE,
+            config=load_config(),
         )
     with pytest.raises(ValueError, match="挪用起始日"):
         overdue_charges(
@@ -208,6 +214,7 @@ def test_missing_dates_are_refused() -> None:
             interest_unpaid_since=None,
             as_of=DUE,
             misuse_principal=Decimal(1),
+            config=load_config(),
         )
     with pytest.raises(ValueError, match="结束日早于起始日"):
         overdue_charges(
@@ -217,6 +224,7 @@ def test_missing_dates_are_refused() -> None:
             overdue_since=DUE,
             interest_unpaid_since=None,
             as_of=date(2024, 3, 19),
+            config=load_config(),
         )
 
 
@@ -242,9 +250,10 @@ def test_overdue_charges_add_up(
         interest_unpaid_since=interest_since,
         as_of=as_of,
         markup=markup,
+        config=load_config(),
     )
-    penalty = penalty_interest(principal, rate, since, as_of, markup=markup)
-    compound = compound_interest(interest, rate, interest_since, as_of, markup=markup)
+    penalty = penalty_interest(principal, rate, since, as_of, markup=markup, config=load_config())
+    compound = compound_interest(interest, rate, interest_since, as_of, markup=markup, config=load_config())
     assert charges.penalty == penalty.amount
     assert charges.compound == compound.amount
     assert charges.total == principal + interest + penalty.amount + compound.amount

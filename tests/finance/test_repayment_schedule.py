@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dossier.config import Config, default_config
+from dossier.config import Config, load_config
 from dossier.errors import ConfigError
 from dossier.finance.schedule import (
     RepaymentMethod,
@@ -21,7 +21,7 @@ START = date(2024, 1, 15)
 
 
 def test_annuity_golden() -> None:
-    rows = build_schedule(P, RATE, 12, RepaymentMethod.ANNUITY, START)
+    rows = build_schedule(P, RATE, 12, RepaymentMethod.ANNUITY, START, config=load_config())
     assert [row.payment for row in rows[:-1]] == [Decimal("8530.99")] * 11
     assert abs(rows[-1].payment - Decimal("8530.99")) <= Decimal("0.05")
     assert rows[0].interest == Decimal("362.50")  # 100000 × 4.35 % / 12
@@ -31,7 +31,7 @@ def test_annuity_golden() -> None:
 
 
 def test_equal_principal_golden() -> None:
-    rows = build_schedule(P, RATE, 12, RepaymentMethod.EQUAL_PRINCIPAL, START)
+    rows = build_schedule(P, RATE, 12, RepaymentMethod.EQUAL_PRINCIPAL, START, config=load_config())
     # P/n = 8,333.333… → 8,333.33 in periods 1–11; the last takes 100,000 − 11 × 8,333.33 = 8,333.37.
     assert [row.principal for row in rows] == [Decimal("8333.33")] * 11 + [Decimal("8333.37")]
     assert rows[0].payment == Decimal("8695.83")  # 8,333.33 + 100,000 × 4.35 %/12 = 8,333.33 + 362.50
@@ -46,7 +46,7 @@ def test_equal_principal_golden() -> None:
 def test_equal_principal_issue_example_per_period() -> None:
     # Issue 14: 88,888.88 at 4.90 % over 24 months. 88,888.88 / 24 = 3,703.7033… → 3,703.70.
     amount, rate = Decimal("88888.88"), Decimal("4.90")
-    rows = build_schedule(amount, rate, 24, RepaymentMethod.EQUAL_PRINCIPAL, START)
+    rows = build_schedule(amount, rate, 24, RepaymentMethod.EQUAL_PRINCIPAL, START, config=load_config())
     share = Decimal("3703.70")
     last_principal = amount - 23 * share
     assert last_principal == Decimal("3703.78")
@@ -94,19 +94,21 @@ def test_unknown_equal_principal_rounding_is_a_config_error(config_with) -> None
 
 def test_tiny_equal_principal_never_repays_early() -> None:
     # 0.11 over 7 months: 0.0157… rounds up to 0.02, and 6 × 0.02 > 0.11, so the share rounds down.
-    rows = build_schedule(Decimal("0.11"), Decimal(0), 7, RepaymentMethod.EQUAL_PRINCIPAL, START)
+    rows = build_schedule(
+        Decimal("0.11"), Decimal(0), 7, RepaymentMethod.EQUAL_PRINCIPAL, START, config=load_config()
+    )
     assert [row.principal for row in rows] == [Decimal("0.01")] * 6 + [Decimal("0.05")]
 
 
 def test_bullet_golden() -> None:
-    rows = build_schedule(P, RATE, 6, RepaymentMethod.BULLET, START)
+    rows = build_schedule(P, RATE, 6, RepaymentMethod.BULLET, START, config=load_config())
     assert rows == [
         ScheduleRow(1, date(2024, 7, 15), P, Decimal("2199.17"), Decimal("102199.17"), Decimal("0.00"))
     ]
 
 
 def test_monthly_interest_uses_actual_days() -> None:
-    rows = build_schedule(P, RATE, 3, RepaymentMethod.MONTHLY_INTEREST, START)
+    rows = build_schedule(P, RATE, 3, RepaymentMethod.MONTHLY_INTEREST, START, config=load_config())
     # 2024-01-15 → 02-15: 31 days, → 03-15: 29 days (leap year), → 04-15: 31 days.
     assert [row.interest for row in rows] == [Decimal("374.58"), Decimal("350.42"), Decimal("374.58")]
     assert [row.principal for row in rows] == [Decimal("0.00"), Decimal("0.00"), P]
@@ -114,7 +116,7 @@ def test_monthly_interest_uses_actual_days() -> None:
 
 
 def test_quarterly_interest_with_a_short_final_period() -> None:
-    rows = build_schedule(P, RATE, 7, RepaymentMethod.QUARTERLY_INTEREST, START)
+    rows = build_schedule(P, RATE, 7, RepaymentMethod.QUARTERLY_INTEREST, START, config=load_config())
     assert [row.due_date for row in rows] == [date(2024, 4, 15), date(2024, 7, 15), date(2024, 8, 15)]
     # 91 days, 91 days, 31 days at 100000 × 4.35 % / 360.
     assert [row.interest for row in rows] == [Decimal("1099.58"), Decimal("1099.58"), Decimal("374.58")]
@@ -122,13 +124,13 @@ def test_quarterly_interest_with_a_short_final_period() -> None:
 
 
 def test_quarterly_with_whole_quarters_has_no_extra_period() -> None:
-    rows = build_schedule(P, RATE, 12, RepaymentMethod.QUARTERLY_INTEREST, START)
+    rows = build_schedule(P, RATE, 12, RepaymentMethod.QUARTERLY_INTEREST, START, config=load_config())
     assert [row.period for row in rows] == [1, 2, 3, 4]
     assert rows[-1].due_date == date(2025, 1, 15)
 
 
 def test_due_dates_clamp_to_month_end() -> None:
-    rows = build_schedule(P, RATE, 4, RepaymentMethod.ANNUITY, date(2024, 1, 31))
+    rows = build_schedule(P, RATE, 4, RepaymentMethod.ANNUITY, date(2024, 1, 31), config=load_config())
     assert [row.due_date for row in rows] == [
         date(2024, 2, 29),
         date(2024, 3, 31),
@@ -139,16 +141,20 @@ def test_due_dates_clamp_to_month_end() -> None:
 
 def test_zero_rate() -> None:
     for method in RepaymentMethod:
-        rows = build_schedule(Decimal(1200), Decimal(0), 12, method, START)
+        rows = build_schedule(Decimal(1200), Decimal(0), 12, method, START, config=load_config())
         principal, interest, payment = schedule_totals(rows)
         assert (principal, interest, payment) == (Decimal(1200), 0, Decimal(1200))
-    annuity = build_schedule(Decimal(1200), Decimal(0), 12, RepaymentMethod.ANNUITY, START)
+    annuity = build_schedule(
+        Decimal(1200), Decimal(0), 12, RepaymentMethod.ANNUITY, START, config=load_config()
+    )
     assert {row.payment for row in annuity} == {Decimal("100.00")}
 
 
 def test_tiny_annuity_does_not_repay_early() -> None:
     # 1.00 over 150 months at 0 %: 0.0067 a month rounds to 0.01, which would clear the loan in month 100.
-    rows = build_schedule(Decimal("1.00"), Decimal(0), 150, RepaymentMethod.ANNUITY, START)
+    rows = build_schedule(
+        Decimal("1.00"), Decimal(0), 150, RepaymentMethod.ANNUITY, START, config=load_config()
+    )
     assert all(row.balance >= 0 for row in rows)
     assert len({row.payment for row in rows[:-1]}) == 1
     assert schedule_totals(rows)[0] == Decimal("1.00")
@@ -159,12 +165,12 @@ def test_day_basis_override_changes_interest_only_schedules(config_with) -> None
     rows = build_schedule(P, RATE, 6, RepaymentMethod.BULLET, START, config=config)
     assert rows[0].interest == Decimal("2169.04")
     # The monthly-rate methods do not use the day basis.
-    default = build_schedule(P, RATE, 12, RepaymentMethod.ANNUITY, START)
+    default = build_schedule(P, RATE, 12, RepaymentMethod.ANNUITY, START, config=load_config())
     assert build_schedule(P, RATE, 12, RepaymentMethod.ANNUITY, START, config=config) == default
 
 
 def test_as_dict() -> None:
-    row = build_schedule(P, RATE, 12, RepaymentMethod.EQUAL_PRINCIPAL, START)[0]
+    row = build_schedule(P, RATE, 12, RepaymentMethod.EQUAL_PRINCIPAL, START, config=load_config())[0]
     assert row.as_dict() == {
         "period": 1,
         "due_date": "2024-02-15",
@@ -221,7 +227,7 @@ def test_labels() -> None:
 )
 def test_invalid_inputs(principal: Decimal, rate: Decimal, months: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        build_schedule(principal, rate, months, RepaymentMethod.ANNUITY, START)
+        build_schedule(principal, rate, months, RepaymentMethod.ANNUITY, START, config=load_config())
 
 
 principals = st.integers(min_value=1, max_value=10**11).map(lambda fen: Decimal(fen).scaleb(-2))
@@ -229,10 +235,10 @@ rates = st.integers(min_value=0, max_value=2400).map(lambda bp: Decimal(bp).scal
 months = st.integers(min_value=1, max_value=360)
 starts = st.dates(min_value=date(2000, 1, 1), max_value=date(2060, 12, 31))
 _RUNNING_TOTAL = Config(
-    data={**default_config().data, "schedule": {"equal_principal_rounding": "running-total"}},
+    data={**load_config().data, "schedule": {"equal_principal_rounding": "running-total"}},
     sources=("defaults", "test: running-total"),
 )
-configs = st.sampled_from([None, _RUNNING_TOTAL])
+configs = st.sampled_from([load_config(), _RUNNING_TOTAL])
 
 
 def _has_fen_precision(value: Decimal) -> bool:
@@ -242,7 +248,7 @@ def _has_fen_precision(value: Decimal) -> bool:
 @settings(max_examples=300, deadline=None)
 @given(principals, rates, months, st.sampled_from(list(RepaymentMethod)), starts, configs)
 def test_schedule_invariants(
-    principal: Decimal, rate: Decimal, n: int, method: RepaymentMethod, start: date, config: Config | None
+    principal: Decimal, rate: Decimal, n: int, method: RepaymentMethod, start: date, config: Config
 ) -> None:
     rows = build_schedule(principal, rate, n, method, start, config=config)
     assert schedule_totals(rows)[0] == principal
@@ -268,14 +274,14 @@ def test_schedule_invariants(
 def test_annuity_payments_are_constant_except_the_last(
     principal: Decimal, rate: Decimal, n: int, start: date
 ) -> None:
-    rows = build_schedule(principal, rate, n, RepaymentMethod.ANNUITY, start)
+    rows = build_schedule(principal, rate, n, RepaymentMethod.ANNUITY, start, config=load_config())
     assert len({row.payment for row in rows[:-1]}) <= 1
 
 
 @settings(max_examples=300, deadline=None)
 @given(principals, rates, months, starts)
 def test_equal_principal_per_period_shares(principal: Decimal, rate: Decimal, n: int, start: date) -> None:
-    rows = build_schedule(principal, rate, n, RepaymentMethod.EQUAL_PRINCIPAL, start)
+    rows = build_schedule(principal, rate, n, RepaymentMethod.EQUAL_PRINCIPAL, start, config=load_config())
     share = (principal / n).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
     if share * (n - 1) > principal:
         share = (principal / n).quantize(Decimal("0.01"), rounding="ROUND_DOWN")

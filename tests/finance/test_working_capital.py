@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import pytest
 
+from dossier.config import load_config
 from dossier.finance.working_capital import (
     Turnover,
     WorkingCapitalInput,
@@ -34,7 +35,7 @@ def test_hand_computed_example() -> None:
     # 12,000,000 / 400,000 = 30 → 12. Cycle 60 + 60 − 30 + 10 − 12 = 88 days, 360 / 88 = 4.0909 times.
     # Need 12,000,000 × 0.9 × 1.2 / 4.0909… = 3,168,000; new loan 3,168,000 − 1,000,000 − 1,200,000
     # − 300,000 = 668,000.
-    result = estimate_working_capital(_example())
+    result = estimate_working_capital(_example(), config=load_config())
     assert result.inventory == Turnover(Decimal("6.00"), Decimal("60.00"))
     assert result.receivables == Turnover(Decimal("6.00"), Decimal("60.00"))
     assert result.payables == Turnover(Decimal("12.00"), Decimal("30.00"))
@@ -48,7 +49,9 @@ def test_hand_computed_example() -> None:
 
 
 def test_zero_balance_turns_over_in_no_days() -> None:
-    result = estimate_working_capital(_example(prepayments=Decimal(0), advances_received=Decimal(0)))
+    result = estimate_working_capital(
+        _example(prepayments=Decimal(0), advances_received=Decimal(0)), config=load_config()
+    )
     assert result.prepayments == Turnover(None, Decimal("0.00"))
     # Cycle 90 days: need 12,960,000 × 90 / 360 = 3,240,000.
     assert result.turnover_days == Decimal("90.00")
@@ -56,13 +59,13 @@ def test_zero_balance_turns_over_in_no_days() -> None:
 
 
 def test_own_funds_can_cover_the_need() -> None:
-    result = estimate_working_capital(_example(own_funds=Decimal(5_000_000)))
+    result = estimate_working_capital(_example(own_funds=Decimal(5_000_000)), config=load_config())
     assert result.new_loan_limit == Decimal("-3332000.00")
     assert not result.needs_new_loan
 
 
 def test_supplier_financed_cycle_needs_nothing() -> None:
-    result = estimate_working_capital(_example(payables=Decimal(5_000_000)))
+    result = estimate_working_capital(_example(payables=Decimal(5_000_000)), config=load_config())
     assert result.turnover_days < 0
     assert result.turnover_count is None
     assert result.working_capital_need == 0
@@ -77,8 +80,8 @@ def test_year_from_config(config_with) -> None:
 
 def test_invalid_inputs() -> None:
     with pytest.raises(ValueError, match="上年销售收入必须大于零"):
-        estimate_working_capital(_example(last_year_sales=Decimal(0)))
+        estimate_working_capital(_example(last_year_sales=Decimal(0)), config=load_config())
     with pytest.raises(ValueError, match="存货不能为负数"):
-        estimate_working_capital(_example(inventory=Decimal(-1)))
+        estimate_working_capital(_example(inventory=Decimal(-1)), config=load_config())
     with pytest.raises(ValueError, match="销售收入或成本为零"):
-        estimate_working_capital(_example(last_year_cost_of_sales=Decimal(0)))
+        estimate_working_capital(_example(last_year_cost_of_sales=Decimal(0)), config=load_config())

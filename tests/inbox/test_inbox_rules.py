@@ -37,7 +37,7 @@ def _match(home: Home, folders: list[str], name: str, text: str = ""):  # type: 
 
 
 def test_a_folder_named_by_a_type_decides_the_type_and_its_category() -> None:
-    rules = load_rules()
+    rules = load_rules(config=load_config())
     for folder in ("营业执照", "business-license", "执照"):
         found = classify([folder], "scan0001.jpg", "", rules)
         assert (found.doc_type, found.category) == ("business-license", "basic"), folder
@@ -45,7 +45,7 @@ def test_a_folder_named_by_a_type_decides_the_type_and_its_category() -> None:
 
 
 def test_a_category_folder_limits_the_type_to_that_category_and_else_files_as_other() -> None:
-    rules = load_rules()
+    rules = load_rules(config=load_config())
     statement = classify(["财务资料"], "流水202601.pdf", "", rules)
     assert (statement.doc_type, statement.category) == ("bank-statement", "financial")
     # 营业执照 is a basic document: in a financial folder its words do not count, the folder does.
@@ -55,7 +55,7 @@ def test_a_category_folder_limits_the_type_to_that_category_and_else_files_as_ot
 
 
 def test_file_name_words_decide_the_longest_word_wins_and_a_tie_decides_nothing() -> None:
-    rules = load_rules()
+    rules = load_rules(config=load_config())
     assert classify([], "张三身份证正反面.jpg", "", rules).doc_type == "id-card"
     assert classify([], "企业征信报告2026.pdf", "", rules).doc_type == "credit-report-enterprise"
     assert classify([], "个人征信报告.pdf", "", rules).doc_type == "credit-report-personal"
@@ -64,7 +64,7 @@ def test_file_name_words_decide_the_longest_word_wins_and_a_tie_decides_nothing(
 
 
 def test_keyword_rules_over_the_text_decide_and_say_which_rule_did() -> None:
-    rules = load_rules()
+    rules = load_rules(config=load_config())
     found = classify([], "scan.pdf", LICENSE_TEXT.format(code=COMPANY), rules)
     assert (found.doc_type, found.category) == ("business-license", "basic")
     assert found.rule.startswith("text:business-license")
@@ -73,7 +73,7 @@ def test_keyword_rules_over_the_text_decide_and_say_which_rule_did() -> None:
 
 
 def test_too_few_keywords_or_none_leave_the_type_unknown_with_the_reason() -> None:
-    rules = load_rules()
+    rules = load_rules(config=load_config())
     weak = classify([], "doc.pdf", "经营范围 贸易", rules)
     assert weak.doc_type is None and "points" in weak.rule and "文字特征不足" in weak.rule
     nothing = classify([], "doc.pdf", "今天天气晴朗", rules)
@@ -126,9 +126,13 @@ def test_identifiers_failing_their_check_characters_are_not_evidence(home: Home)
     wrong_code = COMPANY[:-1] + ("0" if COMPANY[-1] != "0" else "1")
     found = _match(home, [], "scan.pdf", f"公民身份号码 {wrong_id}\n统一社会信用代码 {wrong_code}")
     assert found.borrower_key is None and found.problem == NO_BORROWER
-    kinds = {f.kind for f in find_identifiers(f"{wrong_id} {wrong_code} {PERSON}")}
+    kinds = {f.kind for f in find_identifiers(f"{wrong_id} {wrong_code} {PERSON}", config=load_config())}
     assert "credit-code" not in kinds
-    assert [f.value for f in find_identifiers(f"{wrong_id} {PERSON}") if f.kind == "resident-id"] == [PERSON]
+    assert [
+        f.value
+        for f in find_identifiers(f"{wrong_id} {PERSON}", config=load_config())
+        if f.kind == "resident-id"
+    ] == [PERSON]
 
 
 def test_names_alone_never_decide(home: Home) -> None:
@@ -158,7 +162,7 @@ def test_contract_and_receipt_numbers_name_the_borrower_and_tie_the_loan(home: H
 
 
 def test_identifiers_are_found_once_each_in_order() -> None:
-    found = find_identifiers(f"{COMPANY} 与 {PERSON}，再次 {COMPANY}，合同 {CONTRACT}")
+    found = find_identifiers(f"{COMPANY} 与 {PERSON}，再次 {COMPANY}，合同 {CONTRACT}", config=load_config())
     kinds = [(f.kind, f.value) for f in found]
     assert kinds[:2] == [("credit-code", COMPANY), ("resident-id", PERSON)]
     assert ("contract", CONTRACT) in kinds
@@ -183,7 +187,7 @@ def test_names_are_data_printable_and_paths_round_trip() -> None:
 
 
 def test_temporary_and_system_files_are_ignored() -> None:
-    settings = inbox_settings()
+    settings = inbox_settings(config=load_config())
     for name in (
         "~$合同.docx",
         "scan.pdf.part",

@@ -12,7 +12,7 @@ import docx
 import pytest
 from kit import all_text
 
-from dossier.config import default_config
+from dossier.config import load_config
 from dossier.errors import InputError
 from dossier.generation import SHIPPED_TEMPLATES, Generator, required_fields
 from dossier.kinds.collection import KIND, CollectionInput, derive
@@ -26,7 +26,7 @@ EXAMPLE_CAPITAL = "人民币叁拾万零陆仟陆佰捌拾捌元柒角伍分"
 
 @pytest.fixture(scope="module")
 def generator() -> Generator:
-    return Generator()
+    return Generator(config=load_config())
 
 
 def example() -> dict[str, Any]:
@@ -52,7 +52,7 @@ def problem_of(generator: Generator, data: dict[str, Any]) -> tuple[str, str, st
 
 
 def derived(data: dict[str, Any]) -> dict[str, Any]:
-    config = default_config()
+    config = load_config()
     return dict(derive(CollectionInput.model_validate(data, context={"config": config}), config))
 
 
@@ -375,7 +375,7 @@ def test_visit_needs_two_different_staff(generator: Generator) -> None:
 
 
 def test_call_time_without_offset_is_beijing_time() -> None:
-    config = default_config()
+    config = load_config()
     model = CollectionInput.model_validate(example(), context={"config": config})
     called = model.phone_log[0].called_at
     assert called.utcoffset() is not None

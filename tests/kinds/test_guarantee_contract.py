@@ -11,6 +11,7 @@ import docx
 import pytest
 from kit import all_text
 
+from dossier.config import load_config
 from dossier.errors import InputError
 from dossier.generation import Document, Generator
 from dossier.kinds.guarantee_contract import KIND, guarantee_period
@@ -28,7 +29,7 @@ PERSON_GUARANTOR = {
 
 @pytest.fixture(scope="module")
 def generator() -> Generator:
-    return Generator()
+    return Generator(config=load_config())
 
 
 def example() -> Data:

@@ -11,7 +11,7 @@ import docx
 import pytest
 from kit import all_text
 
-from dossier.config import default_config
+from dossier.config import load_config
 from dossier.errors import InputError
 from dossier.finance.classification import FiveClass
 from dossier.generation import SHIPPED_TEMPLATES, Generator, required_fields
@@ -23,7 +23,7 @@ MISUSE_DETAIL = "借款人于2025年10月8日将贷款资金30万元从交易对
 
 @pytest.fixture(scope="module")
 def generator() -> Generator:
-    return Generator()
+    return Generator(config=load_config())
 
 
 def example() -> dict[str, Any]:
@@ -44,7 +44,7 @@ def problem_of(generator: Generator, data: dict[str, Any]) -> tuple[str, str]:
 
 
 def derived(data: dict[str, Any]) -> dict[str, Any]:
-    config = default_config()
+    config = load_config()
     return dict(derive(InspectionInput.model_validate(data, context={"config": config}), config))
 
 

@@ -13,6 +13,7 @@ import docx
 import pytest
 from kit import all_text, config_with
 
+from dossier.config import load_config
 from dossier.domain.capital import parse_capital
 from dossier.errors import InputError
 from dossier.generation import Document, Generator
@@ -24,7 +25,7 @@ Data = dict[str, Any]
 
 @pytest.fixture(scope="module")
 def generator() -> Generator:
-    return Generator()
+    return Generator(config=load_config())
 
 
 def example() -> Data:

@@ -11,7 +11,7 @@ import docx
 import pytest
 from kit import all_text
 
-from dossier.config import default_config
+from dossier.config import load_config
 from dossier.errors import InputError
 from dossier.generation import Document, Generator
 from dossier.kinds.mortgage_contract import KIND
@@ -21,7 +21,7 @@ Data = dict[str, Any]
 
 @pytest.fixture(scope="module")
 def generator() -> Generator:
-    return Generator()
+    return Generator(config=load_config())
 
 
 def example() -> Data:
@@ -110,7 +110,7 @@ def test_collateral_table_rows_and_totals(generator: Generator) -> None:
 
 
 def test_derived_values() -> None:
-    config = default_config()
+    config = load_config()
     model = KIND.schema.model_validate(example(), context={"config": config})
     derived = KIND.derive(model, config)
     assert derived["total_appraised"] == Decimal("4350000.00")

@@ -25,6 +25,7 @@ import pytest
 from docx.oxml.ns import qn
 from lxml import etree
 
+from dossier.config import load_config
 from dossier.domain.capital import parse_capital, to_capital
 from dossier.domain.identifiers.credit_code import credit_check_char, org_check_char, parse_credit_code
 from dossier.domain.money import format_amount
@@ -187,7 +188,7 @@ def straddling_docx(path: Path, *, marked: bool) -> Path:
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rendered]:
     assert shutil.which("soffice"), "LibreOffice must be installed (make setup installs it)"
     folder = tmp_path_factory.mktemp("nowrap")
-    generator = Generator()
+    generator = Generator(config=load_config())
     made: list[tuple[str, str, frozenset[str], bytes, Path]] = []
     for kind in KINDS:
         example = get_kind(kind).example()
@@ -266,7 +267,11 @@ def test_the_long_variant_prints_the_long_values(rendered: dict[str, Rendered], 
     longest = max((m for p in doc.paragraphs for m in CAPITAL_RE.findall(p)), key=len)
     assert len(longest) >= 21, f"the longest 大写 printed is {longest}"
     long_codes = [c for c in doc.identifiers if c.startswith("91350200MA")]
-    assert all(parse_credit_code(c).check_ok and parse_credit_code(c).org_code_ok for c in long_codes)
+    assert all(
+        parse_credit_code(c, config=load_config()).check_ok
+        and parse_credit_code(c, config=load_config()).org_code_ok
+        for c in long_codes
+    )
     if long_codes:
         assert any(c in text for c in long_codes), "a long credit code is printed"
 

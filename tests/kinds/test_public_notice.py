@@ -10,7 +10,7 @@ import docx
 import pytest
 from kit import all_text
 
-from dossier.config import default_config
+from dossier.config import load_config
 from dossier.errors import InputError
 from dossier.generation import SHIPPED_TEMPLATES, Generator, required_fields
 from dossier.kinds.public_notice import KIND, PublicNoticeInput, derive
@@ -35,7 +35,7 @@ HEADER = [
 
 @pytest.fixture(scope="module")
 def generator() -> Generator:
-    return Generator()
+    return Generator(config=load_config())
 
 
 def example() -> dict[str, Any]:
@@ -60,7 +60,7 @@ def problem_of(generator: Generator, data: dict[str, Any]) -> tuple[str, str, st
 
 
 def derived(data: dict[str, Any]) -> dict[str, Any]:
-    config = default_config()
+    config = load_config()
     return dict(derive(PublicNoticeInput.model_validate(data, context={"config": config}), config))
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from kit import all_text
 
+from dossier.config import load_config
 from dossier.errors import InputError
 from dossier.generation import Generator
 from dossier.kinds.registry import get_kind
@@ -11,7 +12,7 @@ from dossier.kinds.registry import get_kind
 
 @pytest.fixture(scope="module")
 def generator() -> Generator:
-    return Generator()
+    return Generator(config=load_config())
 
 
 def test_example_renders_interest_days_and_total_in_capitals(generator):

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from dossier.config import load_config
 from dossier.domain.validation import validate
 from dossier.errors import FieldProblem, InputError
 from dossier.kinds.registry import get_kind
@@ -18,7 +19,7 @@ KINDS_DIR = Path(__file__).resolve().parents[2] / "src" / "dossier" / "kinds"
 
 def problems(kind: str, data: dict[str, Any]) -> list[FieldProblem]:
     with pytest.raises(InputError) as caught:
-        validate(get_kind(kind).schema, data)
+        validate(get_kind(kind).schema, data, config=load_config())
     return caught.value.problems
 
 
@@ -119,7 +120,7 @@ def test_an_unknown_rule_set_is_refused_alike(kind, path, field):
 def test_every_kind_reads_a_five_class_as_label_or_english_name(typed, value):
     plan = get_kind("collection-plan")
     data = plan.example() | {"five_class": typed}
-    assert validate(plan.schema, data).five_class.value == value
+    assert validate(plan.schema, data, config=load_config()).five_class.value == value
     report = get_kind("warning-report")
     data = report.example() | {"proposed_class": typed}
-    assert validate(report.schema, data).proposed_class.value == value
+    assert validate(report.schema, data, config=load_config()).proposed_class.value == value

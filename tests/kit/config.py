@@ -6,13 +6,13 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from dossier.config import Config, default_config, load_config
+from dossier.config import Config, load_config
 
 
 def config_with(section: str, **changes: Any) -> Config:
     """``config_with("penalty", overdue_markup="0.3")`` → the defaults with that table changed."""
-    # Deep copy: default_config() is cached for the whole process and must not change.
-    data = copy.deepcopy(dict(default_config().data))
+    # Deep copy: load_config() is cached for the whole process and must not change.
+    data = copy.deepcopy(dict(load_config().data))
     data[section] = {**data[section], **changes}
     return Config(data=data, sources=("defaults", f"test override of [{section}]"))
 

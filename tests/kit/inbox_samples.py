@@ -230,7 +230,7 @@ def make_home(base: Path, *, quiet: float = 0.3, rescan: float = 5.0) -> Home:
     config = base / "dossier.toml"
     config.write_text(CONFIG.format(quiet=quiet, rescan=rescan), encoding="utf-8")
     home = Home(base / "home", config)
-    with Archive.init(home.path, load_config(config)) as archive:
+    with Archive.init(home.path, config=load_config(config)) as archive:
         ensure_borrower(archive, PERSON, PERSON_NAME, "person")
         ensure_borrower(archive, SPOUSE, "李四", "person")
         ensure_borrower(archive, COMPANY, COMPANY_NAME, "enterprise")

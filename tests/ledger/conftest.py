@@ -11,6 +11,6 @@ from ledger_fixtures import write_config
 @pytest.fixture
 def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An archive home path, with a configuration naming the lender in force."""
-    monkeypatch.setenv("DOSSIER_CONFIG", str(write_config(tmp_path / "bank.toml")))
+    write_config(tmp_path / "bank.toml")  # the CLI is given it (ledger_fixtures.main), the core bank_config()
     monkeypatch.delenv("DOSSIER_HOME", raising=False)
     return tmp_path / "home"

@@ -11,6 +11,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
+from dossier.config import Config, load_config
 from dossier.domain.identifiers import credit_check_char, resident_check_digit
 from dossier.ledger.columns import COLUMNS
 
@@ -209,6 +210,19 @@ def write_xlsx(path: Path, rows: list[dict[str, Any]], *, chinese: bool = True) 
         sheet.append(cells)
     workbook.save(path)
     return path
+
+
+def main(argv: list[str]) -> int:
+    """`dossier` run in-process, given the bank's file the `configured` fixture wrote beside ``--home``."""
+    from dossier.cli.app import main as dossier
+
+    bank = Path(argv[argv.index("--home") + 1]).parent / "bank.toml"
+    return dossier(["--config", str(bank), *argv] if bank.exists() else argv)
+
+
+def bank_config(home: Path) -> Config:
+    """The configuration the `configured` fixture wrote beside the archive home ``home``."""
+    return load_config(home.parent / "bank.toml")
 
 
 def write_config(path: Path, extra: str = "") -> Path:

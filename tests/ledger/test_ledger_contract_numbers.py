@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from ledger_fixtures import AS_OF, ledger_rows, write_csv, write_xlsx
+from ledger_fixtures import AS_OF, bank_config, ledger_rows, main, write_csv, write_xlsx
 from sqlalchemy import select
 
 from dossier.archive import Archive
 from dossier.archive.catalog.models import Loan
-from dossier.cli.app import main
 
 # As typed in the ledger → as the catalog keeps them (NFKC: full-width brackets become ASCII).
 NUMBERS = {
@@ -51,7 +50,10 @@ def test_chinese_contract_numbers_are_imported(configured: Path, tmp_path: Path,
     code, report = _import(configured, path, capsys)
     assert code == 0, report["problems"]
     assert (report["rows"], report["added"], report["rejected"]) == (5, 5, 0)
-    with Archive.open(configured) as archive, archive.session(write=False) as s:
+    with (
+        Archive.open(configured, config=bank_config(configured)) as archive,
+        archive.session(write=False) as s,
+    ):
         stored = dict(s.execute(select(Loan.contract_number, Loan.receipt_numbers)).all())
     assert set(stored) == set(NUMBERS.values())
     assert stored["(2026)思明借字第0318号"] == ["(2026)思明借据第0318-01号"]

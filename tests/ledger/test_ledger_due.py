@@ -7,12 +7,21 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from ledger_fixtures import AS_OF, company, contract, ledger_rows, person, write_config, write_csv
+from ledger_fixtures import (
+    AS_OF,
+    bank_config,
+    company,
+    contract,
+    ledger_rows,
+    main,
+    person,
+    write_config,
+    write_csv,
+)
 
 from dossier.archive import Archive
 from dossier.archive.filing import file_document
-from dossier.cli.app import main
-from dossier.config import default_config
+from dossier.config import load_config
 from dossier.ledger.due import DueReport, compute_due
 from dossier.ledger.importer import import_ledger
 from dossier.ledger.store import load_views
@@ -32,7 +41,7 @@ def _by_contract(report: DueReport, section: str) -> dict[str, list]:
 
 @pytest.fixture
 def archive(configured: Path, tmp_path: Path):
-    with Archive.open(configured, create=True) as opened:
+    with Archive.open(configured, create=True, config=bank_config(configured)) as opened:
         report = import_ledger(opened, write_csv(tmp_path / "ledger.csv", ledger_rows()), as_of=AS_OF)
         assert report.problems == [] and len(report.added) == 14
         yield opened
@@ -121,10 +130,10 @@ def test_settled_loans_run_no_timer(archive):
     assert all(item.contract_number != contract(13) for item in report.items)
 
 
-def test_holidays_move_dates_only_when_configured(configured, tmp_path, monkeypatch):
+def test_holidays_move_dates_only_when_configured(configured, tmp_path):
     extra = '[ledger]\naction_shift = "earlier"\nperiod_end_shift = "later"\nholidays = [2028-02-25]\n'
-    monkeypatch.setenv("DOSSIER_CONFIG", str(write_config(tmp_path / "holidays.toml", extra)))
-    with Archive.open(configured, create=True, config=default_config()) as archive:
+    holidays = load_config(write_config(tmp_path / "holidays.toml", extra))
+    with Archive.open(configured, create=True, config=holidays) as archive:
         import_ledger(archive, write_csv(tmp_path / "ledger.csv", ledger_rows()), as_of=AS_OF)
         report = _due(archive)
     # Sunday 02-27 → Saturday → Friday 02-25, a holiday → Thursday 02-24.

@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from ledger_fixtures import AS_OF, contract, ledger_rows, write_csv
+from ledger_fixtures import AS_OF, bank_config, contract, ledger_rows, main, write_csv
 
 from dossier.archive import Archive
-from dossier.cli.app import main
 from dossier.ledger.importer import import_ledger
 
 _TITLE = re.compile(r"^\S+ \((?P<section>[a-z-]+)\) — \d+$")
@@ -19,7 +18,7 @@ _TITLE = re.compile(r"^\S+ \((?P<section>[a-z-]+)\) — \d+$")
 
 @pytest.fixture
 def home(configured: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    with Archive.open(configured, create=True) as archive:
+    with Archive.open(configured, create=True, config=bank_config(configured)) as archive:
         report = import_ledger(archive, write_csv(tmp_path / "ledger.csv", ledger_rows()), as_of=AS_OF)
         assert report.problems == []
     # Wide enough that every row is one line, so cells can be read back by column.

@@ -6,13 +6,12 @@ import json
 from decimal import Decimal
 
 import pytest
-from ledger_fixtures import AS_OF, contract, ledger_rows, person, write_csv, write_xlsx
+from ledger_fixtures import AS_OF, bank_config, contract, ledger_rows, main, person, write_csv, write_xlsx
 from sqlalchemy import select
 
 from dossier.archive import Archive
 from dossier.archive.catalog.ledger_tables import LedgerLoan
 from dossier.archive.catalog.models import Borrower, Event, Loan
-from dossier.cli.app import main
 
 
 def _import(home, path, capsys, *extra: str) -> tuple[int, dict]:
@@ -23,7 +22,7 @@ def _import(home, path, capsys, *extra: str) -> tuple[int, dict]:
 
 
 def _ledger(home) -> dict[str, tuple[LedgerLoan, Loan, Borrower]]:
-    with Archive.open(home) as archive, archive.session(write=False) as s:
+    with Archive.open(home, config=bank_config(home)) as archive, archive.session(write=False) as s:
         rows = s.execute(
             select(LedgerLoan, Loan, Borrower).join(Loan, LedgerLoan.loan_id == Loan.id).join(Borrower)
         ).all()
@@ -108,7 +107,10 @@ def test_reimport_updates_by_contract_number(configured, tmp_path, capsys):
     assert (
         ledger[contract(7)][0].five_class == "关注" and ledger[contract(7)][2].name == "测试借款人七（更名）"
     )
-    with Archive.open(configured) as archive, archive.session(write=False) as s:
+    with (
+        Archive.open(configured, config=bank_config(configured)) as archive,
+        archive.session(write=False) as s,
+    ):
         actions = [e.action for e in s.execute(select(Event).order_by(Event.seq)).scalars()]
         assert actions.count("ledger-import") == 2 and "update-borrower" in actions
         assert (

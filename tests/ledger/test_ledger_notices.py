@@ -6,13 +6,12 @@ import json
 
 import pytest
 from kit import all_text
-from ledger_fixtures import AS_OF, LENDER, contract, ledger_rows, write_csv
+from ledger_fixtures import AS_OF, LENDER, bank_config, contract, ledger_rows, main, write_csv
 from sqlalchemy import func, select
 
 from dossier.archive import Archive
 from dossier.archive.catalog.ledger_tables import LedgerLoan, LedgerNotice
 from dossier.archive.catalog.models import Document, Loan
-from dossier.cli.app import main
 
 REMINDED = {contract(n) for n in (1, 2, 5)}
 OVERDUE = {contract(n) for n in (6, 7, 8, 9, 10, 14)}
@@ -36,7 +35,7 @@ def home(configured, tmp_path, capsys):
 
 
 def _filed(home) -> list[tuple[str, str, str, str]]:
-    with Archive.open(home) as archive, archive.session(write=False) as s:
+    with Archive.open(home, config=bank_config(home)) as archive, archive.session(write=False) as s:
         rows = s.execute(
             select(LedgerNotice.kind, Loan.contract_number, Document.path, Document.doc_type)
             .join(LedgerLoan, LedgerNotice.ledger_loan_id == LedgerLoan.id)
@@ -93,17 +92,18 @@ def test_kinds_can_be_chosen_and_an_unknown_kind_exits_2(home, capsys):
 
 def test_a_notice_filed_but_not_linked_is_adopted_not_generated_again(home, capsys):
     _notices(home, capsys, "--kinds", "reminder")
-    with Archive.open(home) as archive, archive.session() as s:
+    with Archive.open(home, config=bank_config(home)) as archive, archive.session() as s:
         s.query(LedgerNotice).delete()  # as if the run had stopped between filing and linking
     code, report = _notices(home, capsys, "--kinds", "reminder")
     assert code == 0 and report["summary"]["reminder"]["adopted"] == 3
     assert report["summary"]["reminder"]["generated"] == 0
-    with Archive.open(home) as archive, archive.session(write=False) as s:
+    with Archive.open(home, config=bank_config(home)) as archive, archive.session(write=False) as s:
         count = s.execute(select(func.count()).where(Document.doc_type == "maturity-reminder")).scalar_one()
         assert count == 3
 
 
-def test_notices_refuse_to_run_without_a_lender(home, capsys, monkeypatch):
-    monkeypatch.delenv("DOSSIER_CONFIG")
-    assert main(["notices", "--home", str(home), "--as-of", AS_OF.isoformat()]) == 2
+def test_notices_refuse_to_run_without_a_lender(home, capsys):
+    from dossier.cli.app import main as without_the_bank_file
+
+    assert without_the_bank_file(["notices", "--home", str(home), "--as-of", AS_OF.isoformat()]) == 2
     assert "[ledger.lender].name" in capsys.readouterr().err

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from dossier.config import load_config
 from dossier.finance.classification import FiveClass
 from dossier.ledger.buckets import bucket_labels, bucket_of
 from dossier.ledger.columns import match_header
@@ -75,7 +76,7 @@ def _contact(on: date, doc_type: str) -> Contact:
 )
 def test_next_action_escalates(contacts, since, action, by):
     view = replace(VIEW, contacts=contacts, overdue_since=since)
-    step = next_action(view, AS_OF, ledger_settings())
+    step = next_action(view, AS_OF, ledger_settings(config=load_config()), config=load_config())
     assert action in step.action and step.by == by
 
 

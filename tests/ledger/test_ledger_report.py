@@ -9,10 +9,9 @@ from decimal import Decimal
 
 import docx
 import pytest
-from ledger_fixtures import AS_OF, ledger_rows, write_csv
+from ledger_fixtures import AS_OF, ledger_rows, main, write_csv
 from openpyxl import load_workbook
 
-from dossier.cli.app import main
 from dossier.domain.money import format_amount
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
-from ledger_fixtures import AS_OF, ledger_rows, write_csv
+from ledger_fixtures import AS_OF, ledger_rows, main, write_csv
 from openpyxl import load_workbook
-
-from dossier.cli.app import main
 
 HOSTILE = "=1+2+cmd|' -C calc'!A0"
 LINK = '=HYPERLINK("mailto:x@example.invalid","点击")'

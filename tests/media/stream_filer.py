@@ -9,10 +9,11 @@ from pathlib import Path
 
 from dossier.archive import Archive
 from dossier.archive.filing import file_document
+from dossier.config import load_config
 
 
 def main(home: str, source: str, key: str) -> None:
-    with Archive.open(Path(home)) as archive:
+    with Archive.open(Path(home), config=load_config()) as archive:
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         result = file_document(
             archive,

@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def documents(home: Path) -> list[Document]:
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         return archive.transaction(
             lambda s: list(s.execute(select(Document).order_by(Document.id)).scalars()), write=False
         )
@@ -65,7 +65,7 @@ def test_a_file_above_the_configured_limit_is_refused_before_anything_is_copied(
     config = tmp_path / "bank.toml"
     config.write_text("[media]\nmax_file_bytes = 10000\n", encoding="utf-8")
     home = tmp_path / "home"
-    with Archive.init(home, load_config(config)) as archive:
+    with Archive.init(home, config=load_config(config)) as archive:
         ensure_borrower(archive, KEY, "张三", "person")
     big = padded(video(tmp_path / "big.mp4"), 20000)
     code = main(
@@ -98,7 +98,7 @@ def test_media_has_no_text_whatever_its_size_and_a_misnamed_file_is_still_caught
 
 def test_a_2_gb_file_streams_into_the_archive_with_bounded_memory(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    with Archive.init(home) as archive:
+    with Archive.init(home, config=load_config()) as archive:
         ensure_borrower(archive, KEY, "张三", "person")
     size = 2 * 1024**3
     source = tmp_path / "signing.mp4"

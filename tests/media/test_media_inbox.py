@@ -40,7 +40,7 @@ def test_media_files_are_filed_by_folder_or_name_and_keep_their_metadata(tmp_pat
     config = tmp_path / "dossier.toml"
     config.write_text(CONFIG, encoding="utf-8")
     home = tmp_path / "home"
-    with Archive.init(home, load_config(config)) as archive:
+    with Archive.init(home, config=load_config(config)) as archive:
         ensure_borrower(archive, KEY, "张三", "person")
     inbox = home / "_inbox"
     staging = tmp_path / "staging"

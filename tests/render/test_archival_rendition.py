@@ -11,7 +11,7 @@ import yaml
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
 
-from dossier.config import default_config
+from dossier.config import load_config
 from dossier.generation import Generator
 from dossier.kinds.registry import all_kinds
 from dossier.render.pdf import PdfConverter, require_all
@@ -22,7 +22,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "dossier" / "kinds" / "
 
 @pytest.fixture(scope="module")
 def generator() -> Generator:
-    return Generator(default_config())
+    return Generator(load_config())
 
 
 def _example(kind: str) -> dict:
@@ -33,7 +33,7 @@ def _example(kind: str) -> dict:
 def test_an_unchanged_input_renders_to_identical_bytes(generator: Generator, kind: str) -> None:
     first = generator.generate(kind, _example(kind)).content
     # A fresh generator: nothing cached between the runs may make them agree by accident.
-    second = Generator(default_config()).generate(kind, _example(kind)).content
+    second = Generator(load_config()).generate(kind, _example(kind)).content
     assert first == second
     members = zipfile.ZipFile(io.BytesIO(first)).infolist()
     assert {m.date_time for m in members} == {(1980, 1, 1, 0, 0, 0)}

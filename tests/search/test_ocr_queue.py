@@ -13,6 +13,7 @@ from searchkit import Home, write_config
 from dossier.archive import Archive
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
+from dossier.config import load_config
 from dossier.search.ocr_queue import ocr_worker
 from dossier.search.search_index import SearchIndex
 from dossier.search.settings import text_dir
@@ -103,7 +104,7 @@ class StopWhenIdle(threading.Event):
 
 def test_the_background_worker_recognises_what_is_queued_then_idles(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    with Archive.init(home) as archive:
+    with Archive.init(home, config=load_config()) as archive:
         ensure_borrower(archive, "11010519491231002X", "张三", "person", actor="test")
         filed = file_document(
             archive,

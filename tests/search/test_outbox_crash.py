@@ -38,7 +38,7 @@ def token(i: int) -> str:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A home with DOCUMENTS filed documents, none indexed yet (copied by each test)."""
     home = tmp_path_factory.mktemp("crash-template") / "home"
-    with Archive.init(home) as archive:
+    with Archive.init(home, config=load_config()) as archive:
         ensure_borrower(archive, BORROWER, "李四", "person", actor="test")
         for i in range(DOCUMENTS):
             file_document(

@@ -15,6 +15,7 @@ from dossier.archive.catalog.models import IndexQueue
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
 from dossier.cli.app import main
+from dossier.config import load_config
 from dossier.search.search_index import SearchIndex
 from dossier.search.settings import index_dir, index_root, text_dir
 from indexer.engines.storage import MARKER_FILE
@@ -152,7 +153,7 @@ def test_a_catalog_from_before_the_outbox_is_upgraded_and_indexed_whole(
     from alembic import command
 
     home = tmp_path / "home"
-    with Archive.init(home) as archive:
+    with Archive.init(home, config=load_config()) as archive:
         ensure_borrower(archive, "110105198001010016", "李四", "person", actor="test")
         for i in range(3):
             file_document(
@@ -176,5 +177,5 @@ def test_a_catalog_from_before_the_outbox_is_upgraded_and_indexed_whole(
     assert main(["search", "升级前归档的材料", "--home", str(home), "--json"]) == 0
     page = json.loads(capsys.readouterr().out)
     assert sorted(hit["title"] for hit in page["hits"]) == ["升级前0", "升级前1", "升级前2"]
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         assert db.current_revision(archive.engine) == db.HEAD

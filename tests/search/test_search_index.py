@@ -11,6 +11,7 @@ from searchkit import COMPANY_KEY, COMPANY_NAME, Home
 from dossier.archive import Archive
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
+from dossier.config import load_config
 from dossier.locks import FileLocks, LockName
 from dossier.search.fields import SearchError, make_filters
 from dossier.search.index_place import IndexBusy
@@ -143,7 +144,7 @@ def test_unknown_fields_categories_and_bad_syntax_are_refused(filled_home: Home)
 
 
 def test_index_pending_makes_new_filings_searchable_and_never_waits_for_another_indexer(tmp_path) -> None:
-    with Archive.init(tmp_path / "home") as archive:
+    with Archive.init(tmp_path / "home", config=load_config()) as archive:
         ensure_borrower(archive, "110105198001010016", "李四", "person", actor="test")
 
         def file_note(text: str) -> int:

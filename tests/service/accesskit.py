@@ -14,6 +14,7 @@ from sqlalchemy import select
 from dossier.access.users import add_user
 from dossier.archive.catalog.models import Event
 from dossier.archive.home import Archive
+from dossier.config import load_config
 
 PASSWORD = "correct-horse-9"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -21,7 +22,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def make_home(home: Path, users: dict[str, tuple[str, bool]]) -> Path:
     """``users``: name → (role, service account?)."""
-    archive = Archive.init(home)
+    archive = Archive.init(home, config=load_config())
     try:
         for name, (role, service) in users.items():
             archive.transaction(
@@ -54,7 +55,7 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> Any:
 
 
 def events(home: Path, action: str) -> list[dict[str, Any]]:
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         return archive.transaction(
             lambda s: [
                 {"actor": e.actor, "target": e.target, "details": e.details}

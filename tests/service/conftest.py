@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 from servicekit import Demo, build
 
+from dossier.config import load_config
 from dossier.service.app import create_app
 
 
@@ -17,5 +18,5 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 @pytest.fixture(scope="module")
 def client(demo: Demo) -> Iterator[TestClient]:
-    with TestClient(create_app(demo.home)) as c:
+    with TestClient(create_app(demo.home, config=load_config())) as c:
         yield c

@@ -16,6 +16,7 @@ from dossier.access.scope import assign
 from dossier.access.users import add_user, create_token
 from dossier.archive.home import Archive
 from dossier.archive.registry import find_borrower
+from dossier.config import load_config
 from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
 from dossier.search.indexing import index_pending
@@ -63,10 +64,10 @@ class Demo:
 
 
 def build(home: Path) -> Demo:
-    archive = Archive.init(home)
+    archive = Archive.init(home, config=load_config())
     demo = Demo(home=home)
     try:
-        generator = Generator()
+        generator = Generator(config=load_config())
         for name in KINDS:
             kind = get_kind(name)
             document = generator.generate(kind, kind.example(), source=f"{name}.yaml")

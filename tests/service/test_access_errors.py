@@ -12,6 +12,7 @@ from servicekit import Demo
 
 from dossier.access.scope import BorrowerNotFound
 from dossier.access.users import AccessError, NotAllowed, UnknownToken, UnknownUser
+from dossier.config import load_config
 from dossier.service.app import create_app
 
 RAISED: dict[str, AccessError] = {
@@ -26,7 +27,7 @@ RAISED: dict[str, AccessError] = {
 @pytest.fixture(scope="module")
 def probed(demo: Demo) -> Iterator[TestClient]:
     """The real app, with one route more that raises each kind of AccessError as a core call would."""
-    app = create_app(demo.home)
+    app = create_app(demo.home, config=load_config())
 
     @app.get("/probe/{kind}")
     def probe(kind: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import update
 from dossier.archive.catalog.user_tables import ApiToken
 from dossier.archive.home import Archive
 from dossier.cli.app import main
+from dossier.config import load_config
 from dossier.service.app import create_app
 
 USERS = {
@@ -36,7 +37,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(home: Path) -> TestClient:
-    with TestClient(create_app(home)) as c:
+    with TestClient(create_app(home, config=load_config())) as c:
         yield c
 
 
@@ -74,7 +75,7 @@ def test_an_expired_token_is_refused(client: TestClient, home: Path) -> None:
     old_id, old = own_token(client, "carol", "older than the maximum age")
     assert client.get("/api/v1/me", headers=bearer(own)).status_code == 200
     now = datetime.now(UTC)
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         archive.transaction(
             lambda s: s.execute(
                 update(ApiToken).where(ApiToken.id == own_id).values(expires_at=now - timedelta(seconds=1))
@@ -99,7 +100,7 @@ def test_an_expired_token_is_refused(client: TestClient, home: Path) -> None:
 
 def test_disabling_a_user_ends_their_sessions_and_tokens_at_once(client: TestClient, home: Path) -> None:
     _, secret = own_token(client, "dave")
-    with TestClient(create_app(home)) as browser:
+    with TestClient(create_app(home, config=load_config())) as browser:
         assert sign_in(browser, "dave").status_code == 303
         assert browser.get("/password").status_code == 200
         assert client.post("/api/v1/users/dave/disable", headers=basic("admin")).status_code == 204
@@ -126,7 +127,7 @@ def test_changing_ones_password_ends_sessions_tokens_and_remembered_basic_checks
 ) -> None:
     _, secret = own_token(client, "erin")
     assert client.get("/api/v1/me", headers=basic("erin")).status_code == 200  # remembered from now on
-    with TestClient(create_app(home)) as browser:
+    with TestClient(create_app(home, config=load_config())) as browser:
         sign_in(browser, "erin")
         wrong = client.post(
             "/api/v1/me/password",
@@ -151,7 +152,7 @@ def test_changing_ones_password_ends_sessions_tokens_and_remembered_basic_checks
 
 def test_a_password_changed_elsewhere_ends_a_remembered_basic_check(tmp_path: Path) -> None:
     home = make_home(tmp_path / "archive", {"frank": ("officer", False)})
-    with TestClient(create_app(home)) as client:
+    with TestClient(create_app(home, config=load_config())) as client:
         assert client.get("/api/v1/me", headers=basic("frank")).status_code == 200
         assert client.get("/api/v1/me", headers=basic("frank")).status_code == 200  # from memory
         # Another process (the CLI) changes the password: this one's memory must not outlive it.
@@ -204,7 +205,7 @@ def test_an_admin_makes_tokens_only_for_service_accounts_and_their_events_name_t
 
 def test_a_service_account_has_no_password_and_no_web_sign_in(client: TestClient, home: Path) -> None:
     assert client.get("/api/v1/me", headers=basic("erp", "any-password")).status_code == 401
-    with TestClient(create_app(home)) as browser:
+    with TestClient(create_app(home, config=load_config())) as browser:
         assert sign_in(browser, "erp", "any-password").status_code == 401
     assert events(home, "user.sign-in-failed")[-1]["details"]["reason"] == "service-account"
     refused = client.post(
@@ -222,7 +223,7 @@ def test_the_users_list_is_an_audit_event(client: TestClient, home: Path) -> Non
 
 def test_the_password_page_changes_ones_own_password(tmp_path: Path) -> None:
     home = make_home(tmp_path / "archive", {"gina": ("officer", False)})
-    with TestClient(create_app(home)) as browser:
+    with TestClient(create_app(home, config=load_config())) as browser:
         assert sign_in(browser, "gina").status_code == 303
         form = browser.get("/password")
         assert "修改密码" in form.text and "当前密码" in form.text
@@ -257,7 +258,7 @@ def test_cli_lists_and_revokes_tokens(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["tokens", "list", "--user", "svc", "--home", home, "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(t["id"], t["created_by"], t["state"]) for t in listed] == [(made["id"], "ops", "active")]
-    with TestClient(create_app(home)) as client:
+    with TestClient(create_app(home, config=load_config())) as client:
         assert client.get("/api/v1/me", headers=bearer(made["token"])).status_code == 200
         assert main(["tokens", "revoke", str(made["id"]), "--home", home, "--actor", "ops"]) == 0
         assert client.get("/api/v1/me", headers=bearer(made["token"])).status_code == 401

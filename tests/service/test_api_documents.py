@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from dossier.archive.catalog.models import Document, Event
 from dossier.archive.home import Archive
+from dossier.config import load_config
 from dossier.kinds.registry import get_kind
 from dossier.service.app import create_app
 
@@ -180,8 +181,7 @@ def test_oversized_upload_is_413_and_leaves_nothing(tmp_path: Path, monkeypatch:
     demo = build(tmp_path / "archive")
     config = tmp_path / "bank.toml"
     config.write_text("[media]\nmax_file_bytes = 4096\n", encoding="utf-8")
-    monkeypatch.setenv("DOSSIER_CONFIG", str(config))
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config(config))) as client:
         for size in (10_000, 3 << 20):
             response = client.post(
                 "/api/v1/documents/upload",
@@ -209,7 +209,7 @@ def test_views_downloads_searches_and_exports_are_audit_events(client: TestClien
     assert bundle.status_code == 200
     with zipfile.ZipFile(io.BytesIO(bundle.content)) as z:
         assert any(n.endswith("SHA256SUMS") for n in z.namelist())
-    with Archive.open(demo.home) as archive:
+    with Archive.open(demo.home, config=load_config()) as archive:
         events = archive.transaction(
             lambda s: [
                 (e.actor, e.action, e.target) for e in s.execute(select(Event).order_by(Event.seq)).scalars()

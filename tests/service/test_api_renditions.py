@@ -13,6 +13,7 @@ from servicekit import COMPANY, Demo, build, text_pdf
 
 from dossier.archive.home import Archive
 from dossier.archive.renditions import RenditionKind, file_rendition
+from dossier.config import load_config
 from dossier.search.indexing import index_pending
 from dossier.service.app import create_app
 
@@ -20,7 +21,7 @@ from dossier.service.app import create_app
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     demo = build(Path(tmp_path_factory.mktemp("renditions")) / "archive")
-    with Archive.open(demo.home) as archive:
+    with Archive.open(demo.home, config=load_config()) as archive:
         [doc_id] = demo.documents["loan-contract"]
         file_rendition(archive, doc_id, text_pdf(["借款合同 PDF/A"]), RenditionKind.PDF_A, actor="setup")
         index_pending(archive)
@@ -29,7 +30,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 @pytest.fixture(scope="module")
 def client(demo: Demo) -> Iterator[TestClient]:
-    with TestClient(create_app(demo.home)) as c:
+    with TestClient(create_app(demo.home, config=load_config())) as c:
         yield c
 
 
@@ -79,7 +80,7 @@ def test_the_borrower_page_links_the_pdf_beside_the_docx(demo: Demo) -> None:
     from test_web_pages import sign_in
 
     [doc_id] = demo.documents["loan-contract"]
-    with TestClient(create_app(demo.home)) as web:
+    with TestClient(create_app(demo.home, config=load_config())) as web:
         sign_in(web, "archivist")
         page = web.get(f"/borrowers/{demo.borrowers[COMPANY]}")
     assert page.status_code == 200

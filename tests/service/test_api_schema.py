@@ -9,14 +9,15 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from servicekit import build
 
+from dossier.config import load_config
 from dossier.service.app import create_app
 from dossier.service.state import Services
 
 HOME = Path(__import__("tempfile").mkdtemp(prefix="dossier-schema-")) / "archive"
 DEMO = build(HOME)
-APP = create_app(HOME)
+APP = create_app(HOME, config=load_config())
 # Schemathesis calls the app without its lifespan; the service's parts are opened here instead.
-APP.state.services = Services.open(HOME)
+APP.state.services = Services.open(HOME, load_config())
 
 schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", APP).include(method="GET")
 

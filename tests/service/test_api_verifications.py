@@ -10,6 +10,7 @@ from PIL import Image
 from servicekit import COMPANY, Demo
 from test_web_pages import sign_in
 
+from dossier.config import load_config
 from dossier.service.app import create_app
 
 
@@ -70,7 +71,7 @@ def test_officer_records_a_verification_with_a_photo_and_the_report_shows_it(
 def test_borrower_page_form_records_a_verification(demo: Demo) -> None:
     doc = demo.documents["loan-contract"][0]
     borrower = demo.borrowers[COMPANY]
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         sign_in(client, "officer")
         page = client.get(f"/borrowers/{borrower}").text
         assert "登记核实记录" in page and "尽职报告" in page

@@ -167,7 +167,7 @@ def test_lists_searches_by_name_and_the_audit_log_are_view_events(client: TestCl
 
 
 def test_web_views_of_borrower_data_are_events(demo: Demo) -> None:
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         sign_in(client, "archivist")
         borrower = demo.borrowers[COMPANY]
         for path, target in (
@@ -194,7 +194,7 @@ def test_writing_endpoints_refuse_the_cookie_on_get_and_need_csrf_on_post(demo: 
         f"/api/v1/borrowers/{borrower}/export",
         "/api/v1/audit/verify",
     )
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         sign_in(client, "auditor")
         page = client.get(f"/borrowers/{borrower}").text
         csrf = CSRF.search(page).group(1)  # type: ignore[union-attr]
@@ -263,13 +263,13 @@ def test_pages_send_security_headers_and_run_no_inline_script(demo: Demo, hostil
         "/quarantine",
         "/api/v1/docs",
     ]
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         login = client.get("/login")
         sign_in(client, "archivist")
         answers = {path: client.get(path) for path in pages}
         answers["/login"] = login
         answers["/api/v1/borrowers"] = client.get("/api/v1/borrowers", headers=demo.headers("archivist"))
-        with TestClient(create_app(demo.home)) as officer:
+        with TestClient(create_app(demo.home, config=load_config())) as officer:
             sign_in(officer, "officer")
             answers["/generate"] = officer.get("/generate")
         for path, answer in answers.items():
@@ -294,7 +294,7 @@ def test_pages_send_security_headers_and_run_no_inline_script(demo: Demo, hostil
 
 def test_printable_reports_allow_only_their_own_style(demo: Demo) -> None:
     borrower = demo.borrowers[COMPANY]
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         sign_in(client, "archivist")
         answer = client.get(f"/borrowers/{borrower}/completeness")
     assert answer.status_code == 200
@@ -390,7 +390,7 @@ def test_a_file_name_over_255_bytes_is_a_clear_4xx_and_leaves_nothing(client: Te
     ],
 )
 def test_out_of_range_numbers_and_moments_are_422(demo: Demo, path: str, params: dict[str, str]) -> None:
-    with TestClient(create_app(demo.home), raise_server_exceptions=False) as client:
+    with TestClient(create_app(demo.home, config=load_config()), raise_server_exceptions=False) as client:
         if not path.startswith("/api/"):
             sign_in(client, "auditor")
         answer = client.get(

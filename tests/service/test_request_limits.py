@@ -23,6 +23,7 @@ from PIL import Image
 from servicekit import COMPANY, Demo, build, free_port, start_server
 from test_web_pages import sign_in
 
+from dossier.config import load_config
 from dossier.service.app import create_app
 
 MiB = 1 << 20
@@ -228,7 +229,7 @@ def test_a_big_photo_is_filed_through_the_api_and_both_forms(
 ) -> None:
     doc = demo.documents["loan-contract"][0]
     borrower = demo.borrowers[COMPANY]
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         # The API's verification endpoint.
         picture = photo(size)
         made = client.post(
@@ -282,11 +283,10 @@ def test_files_over_the_media_limit_are_413_and_leave_nothing(
     demo = build(tmp_path / "archive")
     config = tmp_path / "bank.toml"
     config.write_text("[media]\nmax_file_bytes = 2097152\n", encoding="utf-8")
-    monkeypatch.setenv("DOSSIER_CONFIG", str(config))
     doc = demo.documents["loan-contract"][0]
     borrower = demo.borrowers[COMPANY]
     before = files_under(demo.home)
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config(config))) as client:
         too_big = photo(5 * MiB // 2)
         api = client.post(
             f"/api/v1/documents/{doc}/verifications",
@@ -332,7 +332,7 @@ def test_a_form_with_files_is_refused_before_its_file_without_the_csrf_token(
     demo: Demo, private_tmp: Path
 ) -> None:
     borrower = demo.borrowers[COMPANY]
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         sign_in(client, "officer")
         token = CSRF.search(client.get(f"/borrowers/{borrower}").text).group(1)
         for data in ({}, {"csrf_token": "forged"}):

@@ -26,6 +26,7 @@ from dossier.access.users import add_user, create_token
 from dossier.archive.catalog.models import Borrower, Document, InboxItem
 from dossier.archive.home import Archive
 from dossier.archive.registry import ensure_loan, find_borrower
+from dossier.config import load_config
 from dossier.generation import Generator, file_generated
 from dossier.kinds.registry import get_kind
 from dossier.ledger.importer import import_ledger
@@ -59,7 +60,7 @@ NOBODY = Target(UNKNOWN, UNKNOWN_CONTRACT, UNKNOWN_RECEIPT)
 @pytest.fixture(scope="module")
 def world(demo: Demo) -> Demo:
     """The demo plus: a receipt number on COMPANY's loan, a borrower of "other"'s own, and TWIN."""
-    with Archive.open(demo.home) as archive:
+    with Archive.open(demo.home, config=load_config()) as archive:
         ensure_loan(archive, COMPANY, HIDDEN_CONTRACT, facts={"receipt_numbers": [HIDDEN_RECEIPT]})
 
         def setup(session: Any) -> str:
@@ -122,13 +123,13 @@ def _neutral(value: Any, target: Target) -> Any:
 
 
 def _company_files(home: Path) -> set[Path]:
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         folder = archive.transaction(lambda s: find_borrower(s, COMPANY).folder, write=False)
     return {p for p in (home / folder).rglob("*") if p.is_file()}
 
 
 def _company_documents(home: Path) -> int:
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         return archive.transaction(
             lambda s: len(s.execute(select(Document.id).join(Borrower).where(Borrower.key == COMPANY)).all()),
             write=False,
@@ -136,7 +137,7 @@ def _company_documents(home: Path) -> int:
 
 
 def _journal(home: Path, item_id: int) -> dict[str, Any]:
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         row = archive.transaction(lambda s: s.get(InboxItem, item_id), write=False)
     quarantine = dict((row.details or {}).get("quarantine") or {})
     evidence = dict(quarantine.get("evidence") or {})
@@ -261,7 +262,7 @@ def test_generation_into_a_hidden_borrower_answers_not_found(client: TestClient,
 
 
 def test_generate_page_into_a_hidden_borrower_says_not_found(world: Demo) -> None:
-    with TestClient(create_app(world.home)) as client:
+    with TestClient(create_app(world.home, config=load_config())) as client:
         sign_in(client, "other", next_url="/generate")
         token = CSRF.search(client.get("/generate").text).group(1)
         page = client.post(
@@ -325,8 +326,10 @@ def test_an_officer_named_in_an_input_is_given_nothing(client: TestClient, world
     data["borrower"]["credit_code"] = credit_code("91350205MA2XK7Q51")
     data["contract_number"] = data["loan"]["contract_number"] = "JK2026-700001"
     data["loan"]["officer"] = "王五"  # the display name of "other"
-    with Archive.open(world.home) as archive:
-        filings = file_generated(archive, Generator().generate(kind, data, source="x"), actor="setup")
+    with Archive.open(world.home, config=load_config()) as archive:
+        filings = file_generated(
+            archive, Generator(config=load_config()).generate(kind, data, source="x"), actor="setup"
+        )
     borrower_id = client.get(
         f"/api/v1/documents/{filings[0]['document_id']}", headers=world.headers("archivist")
     ).json()["borrower_id"]
@@ -349,12 +352,12 @@ def _ledger_row(contract: str, key: str, name: str, officer: str, username: str)
 def _import(home: Path, folder: Path, *rows: str) -> Any:
     ledger = folder / "ledger.csv"
     ledger.write_text("\n".join([LEDGER_HEADER, *rows]) + "\n", encoding="utf-8")
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         return import_ledger(archive, ledger, as_of=date(2026, 11, 28), actor="setup")
 
 
 def _borrower_id(home: Path, key: str) -> int | None:
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         return archive.transaction(lambda s: (b := find_borrower(s, key)) and b.id, write=False)
 
 
@@ -403,7 +406,7 @@ def test_migration_0008_turns_unambiguous_officer_names_into_assignments(tmp_pat
 
     home = tmp_path / "home"
     named, on_loan, shared = (credit_code(f"91350205MA2XK7Q{n}") for n in ("71", "72", "73"))
-    with Archive.init(home) as archive:
+    with Archive.init(home, config=load_config()) as archive:
         ensure_borrower(archive, named, "示例丁公司", "enterprise", officer="李晓峰")
         ensure_borrower(archive, on_loan, "示例戊公司", "enterprise")
         ensure_loan(archive, on_loan, "JK2026-900001", facts={"officer": "李晓峰"})
@@ -421,7 +424,7 @@ def test_migration_0008_turns_unambiguous_officer_names_into_assignments(tmp_pat
     command.downgrade(alembic_config(sqlite_url(catalog)), "0007")
     with sqlite3.connect(catalog) as connection:
         connection.execute("delete from borrower_assignments")
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
 
         def seen(session: Any) -> dict[str, set[str]]:
             users = session.execute(select(User)).scalars()

@@ -19,6 +19,7 @@ from dossier.access import throttle
 from dossier.access.password_cache import PasswordCache
 from dossier.access.throttle import Attempt, Scope, ThrottleSettings
 from dossier.archive.home import Archive
+from dossier.config import load_config
 from dossier.service.app import create_app
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
@@ -41,7 +42,7 @@ def test_the_catalog_keeps_the_counts_for_every_worker(tmp_path: Path) -> None:
     home = make_home(tmp_path / "archive", {"ivan": ("officer", False)})
     rule = ThrottleSettings()
     attempt = Attempt("Ivan", "10.0.0.7")
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         for minute in range(5):
             archive.transaction(
                 lambda s, m=minute: throttle.note_failure(s, attempt, rule, T0 + timedelta(minutes=m))
@@ -87,7 +88,7 @@ def test_failed_sign_ins_are_audited_without_the_password_and_counted(tmp_path: 
             assert client.get("/api/v1/me", headers=basic("judy", guess)).status_code == 401
         assert sign_in(client, "judy", guesses[3]).status_code == 401
         assert client.get("/api/v1/me", headers=basic("nobody-here", "x-password")).status_code == 401
-        with Archive.open(home) as archive:
+        with Archive.open(home, config=load_config()) as archive:
             counted = archive.transaction(lambda s: throttle.failures(s, Scope.ACCOUNT, "judy"), write=False)
             waits = archive.transaction(
                 lambda s: throttle.wait_before(
@@ -98,7 +99,7 @@ def test_failed_sign_ins_are_audited_without_the_password_and_counted(tmp_path: 
         assert counted == 4 and waits > 0
         # The right password still works (after its wait) and clears the account's count.
         assert client.get("/api/v1/me", headers=basic("judy")).status_code == 200
-        with Archive.open(home) as archive:
+        with Archive.open(home, config=load_config()) as archive:
             assert (
                 archive.transaction(lambda s: throttle.failures(s, Scope.ACCOUNT, "judy"), write=False) == 0
             )
@@ -139,7 +140,7 @@ def test_a_right_password_is_remembered_briefly_under_a_keyed_hash() -> None:
 
 def test_basic_credentials_are_verified_once_then_remembered(tmp_path: Path) -> None:
     home = make_home(tmp_path / "archive", {"leo": ("officer", False)})
-    with TestClient(create_app(home)) as client:
+    with TestClient(create_app(home, config=load_config())) as client:
         for _ in range(3):
             assert client.get("/api/v1/me", headers=basic("leo")).status_code == 200
         gate = client.app.state.signin_gate

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from dossier.archive.catalog.user_tables import ApiToken, User
 from dossier.archive.home import Archive
 from dossier.cli.app import main
+from dossier.config import load_config
 from dossier.service.app import create_app
 
 
@@ -56,7 +57,7 @@ def test_users_add_list_and_tokens_create(tmp_path: Path, capsys: pytest.Capture
     assert main(["tokens", "create", "zhoumin", "--name", "erp", "--home", home, "--json"]) == 0
     token = json.loads(capsys.readouterr().out)["token"]
     assert token.startswith("dsr_")
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=load_config()) as archive:
         stored = archive.transaction(
             lambda s: (
                 s.execute(select(User.password_hash)).scalar_one(),
@@ -66,6 +67,6 @@ def test_users_add_list_and_tokens_create(tmp_path: Path, capsys: pytest.Capture
         )
     assert stored[0].startswith("$argon2") and "s3cret-pass" not in stored[0]
     assert token not in stored[1]
-    with TestClient(create_app(home)) as client:
+    with TestClient(create_app(home, config=load_config())) as client:
         me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200 and me.json()["display_name"] == "周敏"

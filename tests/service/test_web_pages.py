@@ -7,6 +7,7 @@ import re
 from fastapi.testclient import TestClient
 from servicekit import COMPANY, PASSWORD, Demo
 
+from dossier.config import load_config
 from dossier.service.app import create_app
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -22,7 +23,7 @@ def sign_in(client: TestClient, username: str, password: str = PASSWORD, next_ur
 
 
 def test_pages_need_sign_in_and_remember_where_to_go(demo: Demo) -> None:
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         first = client.get("/search?q=借款", follow_redirects=False)
         assert first.status_code == 303 and first.headers["location"].startswith("/login?next=")
         page = sign_in(client, "archivist", next_url="/search?q=借款")
@@ -30,7 +31,7 @@ def test_pages_need_sign_in_and_remember_where_to_go(demo: Demo) -> None:
 
 
 def test_wrong_password_and_missing_csrf_are_refused(demo: Demo) -> None:
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         assert "用户名或密码错误" in sign_in(client, "archivist", "wrong-password")
         client.get("/login")
         forged = client.post(
@@ -42,7 +43,7 @@ def test_wrong_password_and_missing_csrf_are_refused(demo: Demo) -> None:
 
 def test_forms_without_the_session_csrf_token_are_refused(demo: Demo) -> None:
     borrower = demo.borrowers[COMPANY]
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         sign_in(client, "archivist")
         page = client.get(f"/borrowers/{borrower}")
         assert page.status_code == 200
@@ -70,7 +71,7 @@ def test_navigation_follows_the_role(demo: Demo) -> None:
         "auditor": {"全文检索", "借款人", "档案完整性"},
     }
     for user, links in expected.items():
-        with TestClient(create_app(demo.home)) as client:
+        with TestClient(create_app(demo.home, config=load_config())) as client:
             page = sign_in(client, user, next_url="/borrowers")
             nav = re.findall(r"<nav>(.*?)</nav>", page, re.S)[0]
             shown = {label.strip() for label in re.findall(r"<a [^>]*>([^<]+)</a>", nav)}
@@ -81,7 +82,7 @@ def test_navigation_follows_the_role(demo: Demo) -> None:
 
 def test_borrower_page_shows_tree_completeness_and_details(demo: Demo) -> None:
     borrower = demo.borrowers[COMPANY]
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         sign_in(client, "officer")
         page = client.get(f"/borrowers/{borrower}").text
         order = [page.index(label) for label in ("01 基本资料", "03 调查审查审批", "04 合同类", "09 结清")]
@@ -97,7 +98,7 @@ def test_borrower_page_shows_tree_completeness_and_details(demo: Demo) -> None:
 def test_generate_page_lists_errors_per_field_then_files_the_document(demo: Demo) -> None:
     from dossier.kinds.registry import get_kind
 
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         sign_in(client, "officer", next_url="/generate")
         page = client.get("/generate").text
         token = CSRF.search(page).group(1)
@@ -115,7 +116,7 @@ def test_generate_page_lists_errors_per_field_then_files_the_document(demo: Demo
 
 
 def test_completeness_dashboard_counts_and_filters_by_officer(demo: Demo) -> None:
-    with TestClient(create_app(demo.home)) as client:
+    with TestClient(create_app(demo.home, config=load_config())) as client:
         everything = client.get("/api/v1/completeness", headers=demo.headers("archivist")).json()
         listed = client.get("/api/v1/borrowers", headers=demo.headers("archivist")).json()["total"]
         assert everything["borrowers"] == listed >= len(demo.borrowers)

@@ -15,6 +15,7 @@ from dossier.archive.catalog.models import AuditHead, Event
 from dossier.archive.filing import file_document
 from dossier.archive.integrity import verify_archive
 from dossier.cli.app import main
+from dossier.config import load_config
 from dossier.verification import (
     check_report,
     diligence_report,
@@ -89,7 +90,7 @@ def test_the_report_lists_exactly_what_the_chain_holds_for_the_loan(sample, tmp_
 def test_the_html_is_chinese_printable_and_names_records_and_evidence(sample, tmp_path: Path) -> None:
     checked(sample, tmp_path)
     report = diligence_report(sample.archive, KEY, LOAN, as_of=AS_OF)
-    html = report.to_html(issued_seq=99)
+    html = report.to_html(issued_seq=99, config=load_config())
     assert html.startswith("<!DOCTYPE html>") and 'lang="zh-CN"' in html and "@media print" in html
     for text in ("尽职调查档案（JK2026-000123）", "核实要求落实情况", "时间顺序记录", "上门核实",
                  "吴晓东、许志强", "已被第", "更正第", "通知发出", "回执归档", "第99号事件",

@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from dossier.archive import Archive
-from dossier.config import default_config
+from dossier.config import load_config
 from dossier.kinds.registry import get_kind
 from dossier.ledger.columns import COLUMNS
 from dossier.ledger.importer import import_ledger
@@ -24,7 +24,7 @@ from dossier.ledger.store import load_views
 def derived(kind: str, **changes: Any) -> tuple[Any, dict[str, Any]]:
     found = get_kind(kind)
     data = found.schema.model_validate({**found.example(), **changes})
-    return data, dict(found.derive(data, default_config()))
+    return data, dict(found.derive(data, load_config()))
 
 
 def test_the_warning_report_records_the_worse_of_the_proposal_and_the_floor() -> None:
@@ -92,16 +92,21 @@ def ledger_csv(path: Path) -> Path:
 
 
 def test_a_warning_report_is_filled_from_a_ledger_loan(tmp_path: Path) -> None:
-    with Archive.init(tmp_path / "home") as archive:
+    with Archive.init(tmp_path / "home", config=load_config()) as archive:
         import_ledger(archive, ledger_csv(tmp_path / "ledger.csv"), as_of=date(2026, 11, 20))
         (view,) = archive.transaction(lambda s: load_views(s), write=False)
     lender = {"name": "厦门示例农村商业银行股份有限公司思明支行"}
     data = warning_report_input(
-        view, date(2026, 11, 20), measures=["两人上门催收"], reporter="吴晓东", lender=lender
+        view,
+        date(2026, 11, 20),
+        measures=["两人上门催收"],
+        reporter="吴晓东",
+        lender=lender,
+        config=load_config(),
     )
     kind = get_kind("warning-report")
     report = kind.schema.model_validate(data)
-    figures = kind.derive(report, default_config())
+    figures = kind.derive(report, load_config())
     assert report.loan.contract_number == "JK2025-000123" and report.borrower.name == "厦门鑫海源贸易有限公司"
     assert (figures["days_past_due"], figures["final_class"]) == (61, "关注")
     assert report.current_class.value == "正常" and report.proposed_class.value == "关注"

@@ -12,6 +12,7 @@ from verification_samples import KEY, LOAN, make_sample, photo
 from dossier.archive.completeness import ItemStatus, evaluate_loan, load_checklists, parse_checklists
 from dossier.archive.completeness.snapshot import load_snapshot
 from dossier.cli.app import main
+from dossier.config import load_config
 from dossier.errors import ConfigError
 from dossier.verification import record_verification
 
@@ -29,7 +30,7 @@ def review(sample) -> dict:
     archive = sample.archive
     snapshot = archive.transaction(lambda s: load_snapshot(s, KEY), write=False)
     loan = next(loan for loan in snapshot.loans if loan.contract_number == LOAN)
-    result = evaluate_loan(snapshot, loan, load_checklists(), AS_OF)
+    result = evaluate_loan(snapshot, loan, load_checklists(config=load_config()), AS_OF, config=load_config())
     return {item.key: item for item in result.items} | {"_result": result}
 
 
@@ -140,14 +141,14 @@ guarantees: {{credit: {{label: 信用, items: []}}}}
 )
 def test_a_bad_verification_rule_is_refused_when_the_checklists_load(item: str, problem: str) -> None:
     with pytest.raises(ConfigError, match=problem):
-        parse_checklists(CHECKLIST.format(item=item))
+        parse_checklists(CHECKLIST.format(item=item), config=load_config())
 
 
 def test_a_good_rule_parses_with_chinese_method_names() -> None:
     text = CHECKLIST.format(
         item="{doc_type: purpose-proof, stage: 调查, verify: {methods: [电话核实, 系统查询]}}"
     )
-    (entry,) = parse_checklists(text).common
+    (entry,) = parse_checklists(text, config=load_config()).common
     assert entry.item.verify is not None
     assert [m.value for m in entry.item.verify.methods] == ["phone", "registry"]
     assert entry.item.verify.description == "电话核实/系统查询"

@@ -11,6 +11,7 @@ from PIL import Image
 from dossier.archive import Archive
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower, ensure_loan
+from dossier.config import load_config
 
 KEY = "11010519491231002X"
 NAME = "张三"
@@ -35,7 +36,7 @@ def pdf(text: str) -> bytes:
 
 
 def make_sample(home: Path) -> Sample:
-    archive = Archive.init(home)
+    archive = Archive.init(home, config=load_config())
     ensure_borrower(archive, KEY, NAME, "business-owner")
     facts = {
         "product": "personal-business",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from dossier.access.throttle import ThrottleSettings
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.domain.enums import LabeledEnum
 
 
@@ -52,5 +52,5 @@ class AccessSettings(BaseModel):
         return Role(role) in self.scoped_roles
 
 
-def access_settings(config: Config | None = None) -> AccessSettings:
-    return (config or default_config()).section("access", AccessSettings)
+def access_settings(config: Config) -> AccessSettings:
+    return config.section("access", AccessSettings)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dossier.archive.catalog import db
 from dossier.archive.catalog.models import Borrower
 from dossier.archive.names import check_name, ensure_inside
-from dossier.config import Config, default_config
+from dossier.config import SESSION_CONFIG, Config
 from dossier.domain.categories import get_category
 from dossier.errors import DossierError
 from dossier.locks import FileLocks, LockMode, LockName, Locks
@@ -71,15 +71,13 @@ class Archive:
         self._engine = engine
         self.locks: Locks = locks if locks is not None else FileLocks(home / STATE / "state")
         """The "only one process may" rules (dossier.locks); a catalog on a server brings its own."""
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions = sessionmaker(engine, expire_on_commit=False, info={SESSION_CONFIG: config})
         self._readonly = engine.execution_options(**{db.WRITE_OPTION: False})
 
     # ----------------------------------------------------------------- opening
 
     @classmethod
-    def open(
-        cls, home: Path | str | None = None, *, config: Config | None = None, create: bool = False
-    ) -> Archive:
+    def open(cls, home: Path | str | None = None, *, config: Config, create: bool = False) -> Archive:
         """Open an archive home, migrating its catalog to the newest revision.
 
         A folder that is not an archive home is refused, unless ``create`` is set: then it becomes one.
@@ -87,14 +85,14 @@ class Archive:
         path = resolve_home(home)
         if not is_archive_home(path):
             if create:
-                return cls.init(path, config)
+                return cls.init(path, config=config)
             raise DossierError(
                 f"not an archive home (不是档案库目录): {path}; run `dossier init --home {path}` first"
             )
-        return cls._connect(path, config or default_config())
+        return cls._connect(path, config)
 
     @classmethod
-    def init(cls, home: Path | str | None = None, config: Config | None = None) -> Archive:
+    def init(cls, home: Path | str | None = None, *, config: Config) -> Archive:
         """Create the layout (or complete it); safe to run again on an existing home."""
         path = resolve_home(home)
         if path.exists() and not path.is_dir():
@@ -113,7 +111,7 @@ class Archive:
                 created = True
             except FileExistsError:
                 pass  # another process initialised it first
-        archive = cls._connect(path, config or default_config())
+        archive = cls._connect(path, config)
         if created:
             from dossier.archive.audit import append_event
 

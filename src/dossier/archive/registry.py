@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from dossier.archive.audit import append_event, plain
 from dossier.archive.catalog.models import Borrower, Loan
 from dossier.archive.names import borrower_folder_name, check_name
-from dossier.config import Config
+from dossier.config import Config, session_config
 from dossier.domain.enums import CustomerType, GuaranteeMethod, PartyKind, Product
 from dossier.domain.identifiers import parse_contract_number, parse_credit_code, parse_resident_id
 from dossier.domain.models.loan import LOAN_FACTS
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def normalize_key(key: str, config: Config | None = None) -> str:
+def normalize_key(key: str, config: Config) -> str:
     """The borrower key in its canonical form, or InvalidIdentifier saying what a key must be."""
     text = check_name(key, ("borrower key", "借款人标识"), max_chars=40)
     try:
@@ -232,7 +232,7 @@ def ensure_loan(
     return _run(target, work)
 
 
-def _loan_values(facts: Mapping[str, Any], config: Config | None) -> dict[str, Any]:
+def _loan_values(facts: Mapping[str, Any], config: Config) -> dict[str, Any]:
     unknown = set(facts) - set(LOAN_FACTS)
     if unknown:
         raise DossierError(f"unknown loan facts (未知的贷款信息字段): {', '.join(sorted(unknown))}")
@@ -274,8 +274,9 @@ def _some(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def _config_of(target: Archive | Session) -> Config | None:
-    return getattr(target, "config", None) if not isinstance(target, Session) else None
+def _config_of(target: Archive | Session) -> Config:
+    """The Config of the archive, or of the archive the session belongs to (see Archive.SESSION_CONFIG)."""
+    return session_config(target) if isinstance(target, Session) else target.config
 
 
 def _run(target: Archive | Session, work: Callable[[Session], T]) -> T:

@@ -27,7 +27,7 @@ from dossier.archive.audit import append_event
 from dossier.archive.catalog.models import Borrower, Loan
 from dossier.archive.completeness.snapshot import BorrowerSnapshot, DocumentFacts, LoanFacts, load_snapshots
 from dossier.archive.registry import find_borrower, normalize_key
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.domain.document_types import document_types
 from dossier.errors import ConfigError, DossierError
 
@@ -73,9 +73,8 @@ class RetentionSettings:
     rules: Mapping[str, RetentionRule]
 
 
-def retention_settings(config: Config | None = None) -> RetentionSettings:
+def retention_settings(config: Config) -> RetentionSettings:
     """``[retention]``: ``short_term_max_months``, optional ``base_rule`` and one table per rule."""
-    config = config or default_config()
     raw = config.raw("retention")
     rules: dict[str, RetentionRule] = {}
     for name, value in raw.items():
@@ -150,11 +149,8 @@ def _term(doc: DocumentFacts, loans: Mapping[str, LoanFacts]) -> int | None:
     return None if not terms or None in terms else max(t for t in terms if t is not None)
 
 
-def review_retention(
-    snapshot: BorrowerSnapshot, as_of: date, *, config: Config | None = None
-) -> list[DocumentRetention]:
+def review_retention(snapshot: BorrowerSnapshot, as_of: date, *, config: Config) -> list[DocumentRetention]:
     """Every document of the borrower with its retention period and hold."""
-    config = config or default_config()
     settings = retention_settings(config)
     types = {t.key: t for t in document_types(config)}
     loans = {loan.contract_number: loan for loan in snapshot.loans}

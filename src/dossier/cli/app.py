@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +14,7 @@ from dossier.cli import inbox as inbox_cli
 from dossier.cli import search as search_cli
 from dossier.cli import volume as volume_cli
 from dossier.cli.args import BadArgument
+from dossier.cli.configuration import ConfigSource
 from dossier.errors import DossierError
 
 # Spelled out, not imported: importing dossier.config would load pydantic on every start.
@@ -79,25 +79,24 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     config: Annotated[
         Path | None,
         typer.Option("--config", help="A TOML file overriding the shipped rule tables.", envvar=ENV_CONFIG),
     ] = None,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
 ) -> None:
+    # Resolved here, once (typer reads $DOSSIER_CONFIG when --config is absent), and passed down through
+    # the context: every command takes it with cli_config() and hands it to the core.
+    source = ConfigSource(config)
+    ctx.obj = source
     if config is not None:
-        # The rule functions read the configuration in force through default_config(), which honours
-        # DOSSIER_CONFIG; setting it here makes --config reach them without threading it through.
-        os.environ[ENV_CONFIG] = str(config)
-        from dossier.config import default_config
-
-        default_config()
+        source.get()  # a named file that is missing or broken fails before the command starts
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; bad input ends with one line naming the argument and exit code 2."""
     command = typer.main.get_command(app)
-    saved_config = os.environ.get(ENV_CONFIG)
     try:
         code = command.main(args=argv, prog_name="dossier", standalone_mode=False)
     except BadArgument as exc:
@@ -115,12 +114,6 @@ def main(argv: list[str] | None = None) -> int:
     except DossierError as exc:
         _fail(str(exc))
         return 2
-    finally:
-        # --config applies to this invocation only, also when main() runs inside another program.
-        if saved_config is None:
-            os.environ.pop(ENV_CONFIG, None)
-        else:
-            os.environ[ENV_CONFIG] = saved_config
     return code if isinstance(code, int) else 0
 
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dossier.cli.args import BadArgument, day, positive_int
+from dossier.cli.configuration import cli_config
 from dossier.cli.output import emit
 from dossier.errors import DossierError, InvalidIdentifier
 
@@ -90,7 +91,8 @@ def open_archive(home: Path | None, *, create_if_new: bool = False) -> Archive:
 
     path = resolve_home(home)
     fresh = not path.exists() or (path.is_dir() and not any(path.iterdir()))
-    return Archive.open(path, create=create_if_new and fresh and not is_archive_home(path))
+    create = create_if_new and fresh and not is_archive_home(path)
+    return Archive.open(path, config=cli_config(), create=create)
 
 
 # --------------------------------------------------------------------------- init
@@ -100,7 +102,7 @@ def init(home: HomeOption = None, as_json: JsonFlag = False) -> None:
     """Create an archive home: _inbox/, _quarantine/ and .dossier/ (catalog); safe to run again."""
     from dossier.archive import Archive
 
-    with Archive.init(home) as archive:
+    with Archive.init(home, config=cli_config()) as archive:
         payload = {"home": archive.home, "catalog": str(archive.engine.url)}
     emit(payload, as_json, lambda c: c.print(f"档案库 archive home: {payload['home']}"))
 
@@ -151,7 +153,7 @@ def ingest(
             raise BadArgument("FILE", f"file not found (文件不存在): {path}")
         check_file_name(path.name, ("file name", "文件名"))
     try:
-        key = normalize_key(borrower)
+        key = normalize_key(borrower, cli_config())
     except DossierError as exc:
         raise BadArgument("--borrower", str(exc)) from None
     for option, lookup, value in (
@@ -159,7 +161,7 @@ def ingest(
         ("--type", get_document_type, doc_type),
     ):
         try:
-            lookup(value)
+            lookup(value, cli_config())
         except DossierError as exc:
             raise BadArgument(option, str(exc)) from None
     who = default_actor(actor)
@@ -405,7 +407,7 @@ def audit_log(
     key = None
     if borrower is not None:
         try:
-            key = normalize_key(borrower)
+            key = normalize_key(borrower, cli_config())
         except DossierError as exc:
             raise BadArgument("--borrower", str(exc)) from None
     start = datetime.combine(day("--since", since), time.min).astimezone() if since else None
@@ -516,7 +518,7 @@ def docs(
         found, documents, loans = archive.transaction(lambda s: _borrower_documents(s, borrower), write=False)
         note_view(archive, f"borrower:{found.key}", borrower_key=found.key, part="documents")
         renditions = archive.transaction(lambda s: renditions_of(s, [d.id for d in documents]), write=False)
-    order = {c.key: (c.number, c.label) for c in categories()}
+    order = {c.key: (c.number, c.label) for c in categories(cli_config())}
     documents.sort(key=lambda d: (order.get(d.category, (99, ""))[0], d.doc_date or date.min, d.id))
     rows: list[dict[str, Any]] = [
         {
@@ -586,7 +588,7 @@ def _borrower_documents(session: Any, wanted: str) -> tuple[Borrower, list[Docum
     found = None
     try:
         found = session.execute(
-            select(Borrower).where(Borrower.key == normalize_key(wanted))
+            select(Borrower).where(Borrower.key == normalize_key(wanted, cli_config()))
         ).scalar_one_or_none()
     except DossierError:
         pass
@@ -616,6 +618,6 @@ def _type_label(key: str) -> str:
     from dossier.domain.document_types import get_document_type
 
     try:
-        return get_document_type(key).label
+        return get_document_type(key, cli_config()).label
     except DossierError:
         return key

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dossier.cli import args
+from dossier.cli.configuration import cli_config
 from dossier.cli.output import emit
 from dossier.domain.capital import parse_capital, to_capital
 from dossier.domain.money import format_amount, parse_amount
@@ -71,7 +72,7 @@ def schedule(
     n = args.positive_int("--months", months, maximum=360)
     m = args.read("--method", method, parse_method)
     s = args.day("--start", start)
-    rows = args.read("--principal", str(p), lambda _: build_schedule(p, r, n, m, s))
+    rows = args.read("--principal", str(p), lambda _: build_schedule(p, r, n, m, s, config=cli_config()))
 
     def human(c: Console) -> None:
         table = Table(title=f"还款计划表 · {m.label} · {format_amount(p)} 元 · 年利率 {r}% · {n} 个月")
@@ -110,7 +111,7 @@ def interest(
     r = args.percent("--rate", rate)
     start, end = _period(from_, to)
     days = days_between(start, end)
-    amount = simple_interest(p, r, start, end)
+    amount = simple_interest(p, r, start, end, config=cli_config())
     result = {"principal": p, "rate_percent": r, "from": start, "to": end, "days": days, "interest": amount}
     emit(result, as_json, lambda c: c.print(f"{days} 天，利息 {format_amount(amount)} 元"))
 
@@ -136,7 +137,9 @@ def penalty(
     mk = None if markup is None else args.read("--markup", markup, _decimal)
     start, end = _period(from_, to)
     result = args.read(
-        "--markup", markup or "", lambda _: penalty_interest(p, r, start, end, kind=k, markup=mk)
+        "--markup",
+        markup or "",
+        lambda _: penalty_interest(p, r, start, end, kind=k, markup=mk, config=cli_config()),
     )
     payload = {
         "principal": p,
@@ -168,8 +171,8 @@ def classify(
     from dossier.finance.classification import dpd_floor, rule_sets
 
     days = args.non_negative_int("--dpd", dpd)
-    floor = args.read("--rules", rules, lambda name: dpd_floor(days, rules=name))
-    payload = {"dpd": days, "rules": rules, "rules_label": rule_sets()[rules], "floor": floor}
+    floor = args.read("--rules", rules, lambda name: dpd_floor(days, rules=name, config=cli_config()))
+    payload = {"dpd": days, "rules": rules, "rules_label": rule_sets(cli_config())[rules], "floor": floor}
     emit(payload, as_json, lambda c: c.print(str(floor)))
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from dossier.cli.configuration import cli_config
 from dossier.cli.output import emit
 from dossier.errors import InvalidIdentifier
 
@@ -61,7 +62,7 @@ def check_uscc(
     from dossier.domain.identifiers import parse_credit_code
 
     try:
-        result = parse_credit_code(code, strict=True)
+        result = parse_credit_code(code, strict=True, config=cli_config())
     except InvalidIdentifier as exc:
         _invalid(code, str(exc), as_json)
         return

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from dossier.cli.configuration import cli_config, cli_config_path
 from dossier.cli.output import console
 from dossier.domain.capital import to_capital
 from dossier.domain.dates import format_capital_date, format_cn_date
@@ -80,7 +81,7 @@ def _serve(home: Path, port: int | None) -> None:
     _drop_unplaceable_scan(home)
     from dossier.archive.home import Archive
 
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=cli_config()) as archive:
         settings = service_settings(archive.config)
     address = f"http://{settings.host}:{port or settings.port}/"
     c.rule("dossier 服务 the service")
@@ -110,7 +111,8 @@ def _step(c, title: str, argv: list[str]) -> int:
 
     c.rule(title)
     c.print(f"$ dossier {' '.join(argv)}", style="dim")
-    return main(argv)
+    bank_file = cli_config_path()  # the steps run under the demo's own configuration
+    return main(["--config", str(bank_file), *argv] if bank_file is not None else argv)
 
 
 def _archive(out: Path, *, pdf: bool) -> None:
@@ -198,7 +200,7 @@ def _diligence(c, out: Path, home: Path) -> None:
     from dossier.archive.catalog.models import Document
     from dossier.archive.home import Archive
 
-    with Archive.open(home) as archive:
+    with Archive.open(home, config=cli_config()) as archive:
         doc_id = archive.transaction(
             lambda s: (
                 s.execute(select(Document.id).where(Document.doc_type == "loan-contract")).scalars().first()
@@ -248,7 +250,7 @@ def _arithmetic(out: Path) -> None:
 
     c.rule("dossier · 示例 worked example")
     borrower = parse_resident_id("11010519491231002X")
-    company = parse_credit_code("91350200776049653A")
+    company = parse_credit_code("91350200776049653A", config=cli_config())
     c.print(
         f"借款人身份证 11010519491231002X：有效，{borrower.sex}，生于 {format_cn_date(borrower.birth_date)}"
     )
@@ -260,7 +262,7 @@ def _arithmetic(out: Path) -> None:
     for heading in ("还款方式", "首期还款", "末期还款", "利息合计"):
         table.add_column(heading, justify="right")
     for method in RepaymentMethod:
-        rows = build_schedule(principal, rate, 12, method, start)
+        rows = build_schedule(principal, rate, 12, method, start, config=cli_config())
         _, interest, _ = schedule_totals(rows)
         table.add_row(
             method.label,
@@ -270,16 +272,18 @@ def _arithmetic(out: Path) -> None:
         )
     c.print(table)
 
-    penalty = penalty_interest(Decimal("10000.00"), rate, date(2024, 3, 1), date(2024, 3, 31))
+    penalty = penalty_interest(
+        Decimal("10000.00"), rate, date(2024, 3, 1), date(2024, 3, 31), config=cli_config()
+    )
     c.print(
         f"逾期本金 10,000.00 元 30 天：罚息利率 {penalty.rate_percent}%，"
         f"罚息 {format_amount(penalty.amount)} 元"
     )
     for dpd in (0, 30, 120, 300, 400):
-        c.print(f"逾期 {dpd} 天 → 五级分类不优于 {dpd_floor(dpd)}")
+        c.print(f"逾期 {dpd} 天 → 五级分类不优于 {dpd_floor(dpd, config=cli_config())}")
 
     schedule_file = out / "schedule.csv"
-    rows = build_schedule(principal, rate, 12, RepaymentMethod.ANNUITY, start)
+    rows = build_schedule(principal, rate, 12, RepaymentMethod.ANNUITY, start, config=cli_config())
     lines = ["period,due_date,principal,interest,payment,balance"]
     lines += [
         f"{r.period},{r.due_date.isoformat()},{r.principal},{r.interest},{r.payment},{r.balance}"

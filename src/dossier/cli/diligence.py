@@ -20,6 +20,7 @@ from dossier.cli.archive import (
     open_archive,
 )
 from dossier.cli.args import BadArgument, day, positive_int
+from dossier.cli.configuration import cli_config
 from dossier.cli.output import emit
 from dossier.domain.dates import InvalidDate
 from dossier.errors import DossierError
@@ -161,7 +162,7 @@ def _option_of(message: str) -> str:
 def _print_record(c: Console, record: VerificationRecord) -> None:
     from dossier.verification.settings import verification_settings
 
-    zone = verification_settings().local_zone
+    zone = verification_settings(cli_config()).local_zone
     c.print(
         f"核实记录 第{record.id}号 record {record.id}: 文档 {record.document_id} {record.document_title} — "
         f"{record.method.label}，{record.result.label}（{'、'.join(record.people)}）",
@@ -212,7 +213,7 @@ def diligence(
             raise BadArgument(option, message.split(": ", 1)[-1]) from None
         issued = record_report(archive, report, default_actor(actor))
     if html is not None:
-        html.write_text(report.to_html(issued_seq=issued), encoding="utf-8")
+        html.write_text(report.to_html(cli_config(), issued_seq=issued), encoding="utf-8")
     payload = {**report.to_dict(), "issued_seq": issued}
     emit(payload, as_json, lambda c: _print_report(c, report, issued, html))
 
@@ -243,7 +244,7 @@ def _check(borrower: str, path: Path, home: Path | None, as_json: bool) -> None:
 def _print_report(c: Console, report: Report, issued: int, html: Path | None) -> None:
     from dossier.verification.settings import verification_settings
 
-    zone = verification_settings().local_zone
+    zone = verification_settings(cli_config()).local_zone
     c.print(
         f"尽职调查档案 {report.borrower_name}（{report.borrower_key}）"
         + (f" 贷款 {report.loan}" if report.loan else ""),

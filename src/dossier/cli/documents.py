@@ -14,6 +14,7 @@ from rich.table import Table
 
 from dossier.cli.archive import ActorOption, HomeOption, default_actor, make_searchable, open_archive
 from dossier.cli.args import BadArgument, positive_int
+from dossier.cli.configuration import cli_config
 from dossier.cli.output import console, emit
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def kinds(as_json: JsonFlag = False) -> None:
 
     rows = []
     for kind in all_kinds().values():
-        category = get_category(kind.category)
+        category = get_category(kind.category, cli_config())
         rows.append(
             {
                 "name": kind.name,
@@ -140,10 +141,19 @@ def generate(
                 progress=lambda _: bar.advance(task),
                 home=home_path,
                 actor=who,
+                config=cli_config(),
             )
     else:
         results = generate_batch(
-            k.name, inputs, out, jobs=jobs, pdf=pdf, template=template, home=home_path, actor=who
+            k.name,
+            inputs,
+            out,
+            jobs=jobs,
+            pdf=pdf,
+            template=template,
+            home=home_path,
+            actor=who,
+            config=cli_config(),
         )
     if home_path is not None and any(r.document_ids for r in results):
         with open_archive(home_path) as archive:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, note_view, open_archive
 from dossier.cli.args import BadArgument
+from dossier.cli.configuration import cli_config
 from dossier.cli.output import emit
 from dossier.errors import DossierError
 
@@ -117,7 +118,7 @@ def quarantine_assign(
         if value is None:
             continue
         try:
-            check(value)
+            check(value, cli_config())
         except (DossierError, ValueError) as exc:
             raise BadArgument(option, str(exc)) from None
     with open_archive(home) as archive:

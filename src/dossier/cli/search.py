@@ -15,6 +15,7 @@ from rich.text import Text
 
 from dossier.cli.archive import ActorOption, HomeOption, default_actor, open_archive
 from dossier.cli.args import BadArgument, day, non_negative_int, positive_int
+from dossier.cli.configuration import cli_config
 from dossier.cli.output import emit
 
 if TYPE_CHECKING:
@@ -81,11 +82,17 @@ def search(
     for option, known, value in (("--category", category_value, category), ("--type", type_value, doc_type)):
         try:
             if value:
-                known(value)
+                known(value, cli_config())
         except SearchError as exc:
             raise BadArgument(option, str(exc)) from None
     filters = make_filters(
-        borrower=borrower, loan=loan, category=category, doc_type=doc_type, date_from=start, date_to=end
+        borrower=borrower,
+        loan=loan,
+        category=category,
+        doc_type=doc_type,
+        date_from=start,
+        date_to=end,
+        config=cli_config(),
     )
     who = default_actor(actor)
     fmt = "csv" if as_csv else "json" if as_json_flag else "text"

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, open_archive
 from dossier.cli.args import BadArgument
+from dossier.cli.configuration import cli_config, cli_config_path
 from dossier.cli.output import emit
 
 if TYPE_CHECKING:
@@ -35,20 +36,25 @@ def serve(
     """Serve the API (/api/v1, docs at /api/v1/docs) and the web pages over the archive home."""
     import uvicorn
 
+    from dossier.config import ENV_CONFIG
     from dossier.service.app import ENV_HOME, ENV_WATCH, create_app
     from dossier.service.settings import service_settings
 
+    config = cli_config()
     with open_archive(home) as archive:
-        path, settings = archive.home, service_settings(archive.config)
+        path, settings = archive.home, service_settings(config)
     bind_host, bind_port = host or settings.host, port or settings.port
     typer.echo(f"dossier 服务地址 serving {path} at http://{bind_host}:{bind_port}/  (API: /api/v1/docs)")
     options: dict[str, Any] = {"host": bind_host, "port": bind_port, "log_level": "info", "access_log": False}
     if workers == 1:
-        uvicorn.run(create_app(path, watch=watch), **options)
+        uvicorn.run(create_app(path, config, watch=watch), **options)
         return
     # Separate processes build their own application from the environment; the catalog and the index
     # already serialize writers across processes, and one watcher per home is enforced by its lock.
     os.environ[ENV_HOME], os.environ[ENV_WATCH] = str(path), "1" if watch else "0"
+    bank_file = cli_config_path()
+    if bank_file is not None:
+        os.environ[ENV_CONFIG] = str(bank_file)  # each worker loads the same file once
     uvicorn.run("dossier.service.app:app_from_environment", factory=True, workers=workers, **options)
 
 

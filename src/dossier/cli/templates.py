@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from dossier.cli.args import BadArgument
+from dossier.cli.configuration import cli_config
 from dossier.cli.output import emit
 
 app = typer.Typer(help="Check DOCX templates against the kinds' data.", no_args_is_help=True)
@@ -33,7 +34,7 @@ def check(
     from dossier.generation import Generator, check_template
     from dossier.kinds.registry import UnknownKind, all_kinds, get_kind
 
-    generator = Generator()
+    generator = Generator(cli_config())
     targets: list[tuple[str, Path]] = []
     if path is None:
         targets = [(k.name, generator.template_path(k)[0]) for k in all_kinds().values()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.errors import DossierError
 
 
@@ -22,12 +22,12 @@ class _Archive(BaseModel):
     categories: list[Category]
 
 
-def categories(config: Config | None = None) -> list[Category]:
-    section = (config or default_config()).section("archive", _Archive)
+def categories(config: Config) -> list[Category]:
+    section = config.section("archive", _Archive)
     return sorted(section.categories, key=lambda c: c.number)
 
 
-def get_category(key_or_label: str, config: Config | None = None) -> Category:
+def get_category(key_or_label: str, config: Config) -> Category:
     wanted = key_or_label.strip()
     for cat in categories(config):
         if wanted in (cat.key, cat.label, cat.folder, str(cat.number)):

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, TypeAdapter
 
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.errors import ConfigError, DossierError
 
 
@@ -45,12 +45,12 @@ def _load(path: str | None) -> tuple[DocumentType, ...]:
     return tuple(types)
 
 
-def document_types(config: Config | None = None) -> tuple[DocumentType, ...]:
-    archive = (config or default_config()).raw("archive")
+def document_types(config: Config) -> tuple[DocumentType, ...]:
+    archive = config.raw("archive")
     return _load(archive.get("document_types") or None)
 
 
-def get_document_type(key_or_label: str, config: Config | None = None) -> DocumentType:
+def get_document_type(key_or_label: str, config: Config) -> DocumentType:
     wanted = key_or_label.strip()
     for doc_type in document_types(config):
         if wanted in (doc_type.key, doc_type.label):

@@ -7,7 +7,7 @@ from datetime import timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dossier.config import Config, default_config
+from dossier.config import Config
 
 
 class LocaleSettings(BaseModel):
@@ -16,7 +16,7 @@ class LocaleSettings(BaseModel):
     utc_offset_hours: float = Field(8, ge=-14, le=14)
 
 
-def local_zone(config: Config | None = None) -> timezone:
-    hours = (config or default_config()).section("locale", LocaleSettings).utc_offset_hours
+def local_zone(config: Config) -> timezone:
+    hours = config.section("locale", LocaleSettings).utc_offset_hours
     offset = timedelta(hours=hours)
     return timezone(offset, "CST") if hours == 8 else timezone(offset)

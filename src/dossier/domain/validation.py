@@ -100,7 +100,7 @@ def problems_from(model: type[BaseModel], exc: ValidationError) -> list[FieldPro
     return problems
 
 
-def validate(model: type[M], data: Any, *, source: str | None = None, config: Config | None = None) -> M:
+def validate(model: type[M], data: Any, *, source: str | None = None, config: Config) -> M:
     """Validate ``data`` as ``model``; every problem is reported at once as an InputError."""
     context = {"config": config} if config is not None else None
     try:

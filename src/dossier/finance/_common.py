@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from dossier.config import Config, default_config
-
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
@@ -28,7 +26,3 @@ def as_decimal(value: Decimal | int | str, name: str) -> Decimal:
 def round2(value: Decimal) -> Decimal:
     """Half-up to two decimals, the rounding of every figure this package returns."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def config_or_default(config: Config | None) -> Config:
-    return default_config() if config is None else config

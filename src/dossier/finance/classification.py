@@ -14,7 +14,6 @@ from enum import StrEnum
 from pydantic import BaseModel, Field, model_validator
 
 from dossier.config import Config
-from dossier.finance._common import config_or_default
 
 
 class FiveClass(StrEnum):
@@ -91,11 +90,11 @@ class ClassificationSettings(BaseModel):
         return self
 
 
-def _settings(config: Config | None) -> ClassificationSettings:
-    return config_or_default(config).section("classification", ClassificationSettings)
+def _settings(config: Config) -> ClassificationSettings:
+    return config.section("classification", ClassificationSettings)
 
 
-def _rule_set(rules: str | None, config: Config | None) -> RuleSet:
+def _rule_set(rules: str | None, config: Config) -> RuleSet:
     settings = _settings(config)
     name = settings.default_rules if rules is None else rules
     try:
@@ -105,7 +104,7 @@ def _rule_set(rules: str | None, config: Config | None) -> RuleSet:
         raise ValueError(f"unknown rule set (未知分类规则) {name!r}; accepted (可选): {accepted}") from None
 
 
-def rule_sets(config: Config | None = None) -> dict[str, str]:
+def rule_sets(config: Config) -> dict[str, str]:
     """Configured rule sets: name → label."""
     return {name: rule.label for name, rule in _settings(config).rules.items()}
 
@@ -118,7 +117,7 @@ def days_past_due(earliest_unpaid_due: date | None, as_of: date) -> int:
     return max(0, (as_of - earliest_unpaid_due).days)
 
 
-def dpd_floor(dpd: int, *, rules: str | None = None, config: Config | None = None) -> FiveClass:
+def dpd_floor(dpd: int, *, rules: str | None = None, config: Config) -> FiveClass:
     """The best class a loan ``dpd`` days past due may have under rule set ``rules`` (default from
     ``[classification].default_rules``)."""
     if dpd < 0:
@@ -139,7 +138,7 @@ def final_class(
     *,
     restructured: bool = False,
     rules: str | None = None,
-    config: Config | None = None,
+    config: Config,
 ) -> FiveClass:
     """worse(judgement, DPD floor), and no better than the rule set's restructuring floor when
     ``restructured`` (rule sets without one impose none)."""

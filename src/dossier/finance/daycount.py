@@ -13,7 +13,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from dossier.config import Config
-from dossier.finance._common import HUNDRED, as_decimal, config_or_default, round2
+from dossier.finance._common import HUNDRED, as_decimal, round2
 
 
 class InterestSettings(BaseModel):
@@ -23,11 +23,11 @@ class InterestSettings(BaseModel):
     settlement_day: int = Field(default=20, ge=1, le=31)
 
 
-def interest_settings(config: Config | None = None) -> InterestSettings:
-    return config_or_default(config).section("interest", InterestSettings)
+def interest_settings(config: Config) -> InterestSettings:
+    return config.section("interest", InterestSettings)
 
 
-def day_basis(config: Config | None = None) -> int:
+def day_basis(config: Config) -> int:
     """Days in the interest year (360 or 365) from ``[interest].day_basis``."""
     return interest_settings(config).day_basis
 
@@ -57,7 +57,7 @@ def simple_interest(
     end: date,
     *,
     basis: int | None = None,
-    config: Config | None = None,
+    config: Config,
 ) -> Decimal:
     """``principal × rate/100 / basis × days`` rounded half-up to the fen.
 

@@ -19,7 +19,6 @@ from pydantic import BaseModel, Field
 from dossier.config import Config
 from dossier.domain.dates import add_months
 from dossier.errors import ConfigError
-from dossier.finance._common import config_or_default
 from dossier.finance.classification import FiveClass, parse_five_class
 
 
@@ -35,16 +34,16 @@ class InspectionSettings(BaseModel):
     by_grade: dict[str, int] = Field(default_factory=dict)
 
 
-def inspection_settings(config: Config | None = None) -> InspectionSettings:
-    return config_or_default(config).section("inspection", InspectionSettings)
+def inspection_settings(config: Config) -> InspectionSettings:
+    return config.section("inspection", InspectionSettings)
 
 
-def first_inspection_due(disbursed: date, *, config: Config | None = None) -> date:
+def first_inspection_due(disbursed: date, *, config: Config) -> date:
     """Latest date of the first post-loan check: disbursement + ``first_check_days`` days."""
     return disbursed + timedelta(days=inspection_settings(config).first_check_days)
 
 
-def fund_use_check_due(disbursed: date, *, config: Config | None = None) -> date:
+def fund_use_check_due(disbursed: date, *, config: Config) -> date:
     """Latest date of the fund-use check of a small-business loan: + ``fund_use_check_months``."""
     return add_months(disbursed, inspection_settings(config).fund_use_check_months)
 
@@ -54,7 +53,7 @@ def inspection_interval_months(
     five_class: FiveClass,
     term_months: int,
     grade: str | None = None,
-    config: Config | None = None,
+    config: Config,
 ) -> int:
     """Months between periodic checks: the shortest interval of the rules that apply."""
     settings = inspection_settings(config)
@@ -88,7 +87,7 @@ def next_inspection_date(
     five_class: FiveClass,
     term_months: int,
     grade: str | None = None,
-    config: Config | None = None,
+    config: Config,
 ) -> date:
     """下次检查日期 = last check + interval(class, term, grade) months, clamped to the month end."""
     months = inspection_interval_months(

@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, model_validator
 
 from dossier.config import Config
-from dossier.finance._common import as_decimal, config_or_default, round2
+from dossier.finance._common import as_decimal, round2
 from dossier.finance.daycount import day_basis, days_between, interest_for_days
 
 _ZERO = Decimal("0.00")
@@ -65,8 +65,8 @@ class PenaltySettings(BaseModel):
         return self.overdue_markup if kind is ChargeKind.OVERDUE else self.misuse_markup
 
 
-def penalty_settings(config: Config | None = None) -> PenaltySettings:
-    return config_or_default(config).section("penalty", PenaltySettings)
+def penalty_settings(config: Config) -> PenaltySettings:
+    return config.section("penalty", PenaltySettings)
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def penalty_rate(
     kind: ChargeKind,
     markup: Decimal | None = None,
     *,
-    config: Config | None = None,
+    config: Config,
 ) -> Decimal:
     """Annual penalty rate in percent: ``contract rate × (1 + markup)``, unrounded.
 
@@ -135,9 +135,7 @@ def penalty_rate(
     return _rate(contract_rate_percent) * (1 + chosen)
 
 
-def _charge(
-    base: Decimal, rate_percent: Decimal, start: date, end: date, config: Config | None
-) -> PenaltyResult:
+def _charge(base: Decimal, rate_percent: Decimal, start: date, end: date, config: Config) -> PenaltyResult:
     days = days_between(start, end)
     amount = round2(interest_for_days(base, rate_percent, days, day_basis(config)))
     return PenaltyResult(days, rate_percent, amount)
@@ -151,7 +149,7 @@ def penalty_interest(
     *,
     kind: ChargeKind = ChargeKind.OVERDUE,
     markup: Decimal | None = None,
-    config: Config | None = None,
+    config: Config,
 ) -> PenaltyResult:
     """罚息 = principal × penalty rate / basis × days, days = end − start.
 
@@ -169,7 +167,7 @@ def compound_interest(
     end: date,
     *,
     markup: Decimal | None = None,
-    config: Config | None = None,
+    config: Config,
 ) -> PenaltyResult:
     """复利 = unpaid interest × overdue penalty rate / basis × days, from the day the interest fell due."""
     base = _amount(unpaid_interest, "unpaid interest", "欠息")
@@ -189,7 +187,7 @@ def overdue_charges(
     misuse_since: date | None = None,
     markup: Decimal | None = None,
     misuse_markup: Decimal | None = None,
-    config: Config | None = None,
+    config: Config,
 ) -> OverdueCharges:
     """Everything an overdue (and possibly misused) loan owes on ``as_of``.
 

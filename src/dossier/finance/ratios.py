@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from dossier.config import Config
-from dossier.finance._common import HUNDRED, as_decimal, config_or_default, round2
+from dossier.finance._common import HUNDRED, as_decimal, round2
 
 Number = Decimal | int | str
 
@@ -28,8 +28,8 @@ class RatioSettings(BaseModel):
     turnover_days_year: int = Field(default=360, gt=0)
 
 
-def ratio_settings(config: Config | None = None) -> RatioSettings:
-    return config_or_default(config).section("ratios", RatioSettings)
+def ratio_settings(config: Config) -> RatioSettings:
+    return config.section("ratios", RatioSettings)
 
 
 def _ratio(numerator: Decimal, denominator: Decimal, scale: Decimal = Decimal(1)) -> Decimal | None:
@@ -58,7 +58,7 @@ def quick_ratio(
     prepayments: Number = 0,
     current_noncurrent: Number = 0,
     other_current: Number = 0,
-    config: Config | None = None,
+    config: Config,
 ) -> Decimal | None:
     """速动比率, a plain ratio to 2 dp; None when current liabilities are 0.
 

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from pydantic import BaseModel, Field
 
 from dossier.config import Config
-from dossier.finance._common import config_or_default
 
 
 class ReminderSettings(BaseModel):
@@ -24,24 +23,24 @@ class ReminderSettings(BaseModel):
     plan_ahead_days: int = Field(default=60, ge=0)
 
 
-def reminder_settings(config: Config | None = None) -> ReminderSettings:
-    return config_or_default(config).section("reminders", ReminderSettings)
+def reminder_settings(config: Config) -> ReminderSettings:
+    return config.section("reminders", ReminderSettings)
 
 
-def is_short_term(term_months: int, config: Config | None = None) -> bool:
+def is_short_term(term_months: int, config: Config) -> bool:
     """A loan of at most ``[reminders].short_term_max_months`` (12) months is short-term."""
     if term_months < 1:
         raise ValueError(f"term must be at least one month (贷款期限至少一个月): {term_months}")
     return term_months <= reminder_settings(config).short_term_max_months
 
 
-def reminder_due_date(maturity: date, term_months: int, *, config: Config | None = None) -> date:
+def reminder_due_date(maturity: date, term_months: int, *, config: Config) -> date:
     """Latest date to send the maturity reminder: T−7 for short-term loans, T−30 otherwise."""
     settings = reminder_settings(config)
     days = settings.short_term_days if is_short_term(term_months, config) else settings.long_term_days
     return maturity - timedelta(days=days)
 
 
-def plan_ahead_date(maturity: date, *, config: Config | None = None) -> date:
+def plan_ahead_date(maturity: date, *, config: Config) -> date:
     """When maturity planning (collection or extension) should start: ``plan_ahead_days`` before it."""
     return maturity - timedelta(days=reminder_settings(config).plan_ahead_days)

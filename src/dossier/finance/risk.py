@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from dossier.config import Config
 from dossier.domain.enums import GuaranteeMethod
-from dossier.finance._common import HUNDRED, as_decimal, config_or_default, round2
+from dossier.finance._common import HUNDRED, as_decimal, round2
 
 
 class TermBand(BaseModel):
@@ -103,11 +103,11 @@ def risk_degree(
     term_months: int,
     *,
     project_factor_percent: Decimal | None = None,
-    config: Config | None = None,
+    config: Config,
 ) -> RiskDegree:
     """贷款风险度 of one loan. ``guarantee`` is a key of ``[risk_degree.guarantee]`` (抵押) or its English
     value (mortgage); the term coefficient is the first band whose ``max_months`` ≥ the term."""
-    settings = config_or_default(config).section("risk_degree", RiskDegreeSettings)
+    settings = config.section("risk_degree", RiskDegreeSettings)
     grade_pct = _grade_coefficient(settings, grade)
     guarantee_pct = _guarantee_coefficient(settings, guarantee)
     term_pct = _term_coefficient(settings, term_months)
@@ -129,10 +129,10 @@ def risk_degree(
     )
 
 
-def credit_grade(score: Decimal | int, *, config: Config | None = None) -> str:
+def credit_grade(score: Decimal | int, *, config: Config) -> str:
     """The grade of a scorecard score: the band with the highest ``min_score`` ≤ score."""
     value = as_decimal(score, "score")
-    bands = config_or_default(config).section("credit_grade", CreditGradeSettings).bands
+    bands = config.section("credit_grade", CreditGradeSettings).bands
     for min_score, grade in sorted(bands, key=lambda band: band[0], reverse=True):
         if value >= min_score:
             return grade

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from dossier.config import Config
 from dossier.domain.dates import add_months
 from dossier.domain.enums import RepaymentMethod
-from dossier.finance._common import CENT, HUNDRED, as_decimal, config_or_default, round2
+from dossier.finance._common import CENT, HUNDRED, as_decimal, round2
 from dossier.finance.daycount import day_basis, days_between, interest_for_days
 
 _ZERO = Decimal("0.00")
@@ -48,8 +48,8 @@ class ScheduleSettings(BaseModel):
     equal_principal_rounding: EqualPrincipalRounding = EqualPrincipalRounding.PER_PERIOD
 
 
-def schedule_settings(config: Config | None = None) -> ScheduleSettings:
-    return config_or_default(config).section("schedule", ScheduleSettings)
+def schedule_settings(config: Config) -> ScheduleSettings:
+    return config.section("schedule", ScheduleSettings)
 
 
 # Punctuation and spacing people put inside method names (按月付息，到期还本 / 按月付息、到期还本).
@@ -235,7 +235,7 @@ def build_schedule(
     method: RepaymentMethod,
     start: date,
     *,
-    config: Config | None = None,
+    config: Config,
 ) -> list[ScheduleRow]:
     """The repayment schedule of a loan drawn on ``start`` for ``months`` months.
 

@@ -89,9 +89,7 @@ def _turnover(balance: Decimal, base: Decimal, days: Decimal) -> Turnover:
     return Turnover(count=None if balance == 0 else round2(base / balance), days=round2(days))
 
 
-def estimate_working_capital(
-    inp: WorkingCapitalInput, *, config: Config | None = None
-) -> WorkingCapitalEstimate:
+def estimate_working_capital(inp: WorkingCapitalInput, *, config: Config) -> WorkingCapitalEstimate:
     """The working-capital need and the new working-capital loan it supports."""
     year = ratio_settings(config).turnover_days_year
     sales = _non_negative(inp.last_year_sales, "last-year sales", "上年销售收入")

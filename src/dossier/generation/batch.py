@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from dossier.config import Config
 from dossier.errors import DossierError, FieldProblem, InputError
 from dossier.generation.generator import Document, Generator
 from dossier.inputs import load_input
@@ -76,12 +77,14 @@ class _Worker:
     actor: str = "system"
 
     @classmethod
-    def start(cls, template: Path | None, home: Path | None = None, actor: str = "system") -> None:
-        cls.generator = Generator(template=template)
+    def start(
+        cls, config: Config, template: Path | None, home: Path | None = None, actor: str = "system"
+    ) -> None:
+        cls.generator = Generator(config, template=template)
         if home is not None:
             from dossier.archive import Archive
 
-            cls.archive = Archive.open(home)
+            cls.archive = Archive.open(home, config=config)
             cls.actor = actor
 
     @classmethod
@@ -130,6 +133,7 @@ def generate_batch(
     progress: Callable[[BatchResult], None] | None = None,
     home: Path | None = None,
     actor: str = "system",
+    config: Config,
 ) -> list[BatchResult]:
     """Generate one document per input, in input order; ``progress`` is called as each one finishes.
 
@@ -148,8 +152,8 @@ def generate_batch(
             if home is not None:
                 from dossier.archive import Archive
 
-                archive = Archive.open(home)
-            generator = Generator(template=template)
+                archive = Archive.open(home, config=config)
+            generator = Generator(config, template=template)
             for i, source in enumerate(inputs):
                 results[i] = generate_one(
                     generator, kind_name, source, work_dir, archive=archive, actor=actor
@@ -158,7 +162,7 @@ def generate_batch(
                     progress(results[i])  # type: ignore[arg-type]  # set just above
         else:
             with ProcessPoolExecutor(
-                max_workers=jobs, initializer=_Worker.start, initargs=(template, home, actor)
+                max_workers=jobs, initializer=_Worker.start, initargs=(config, template, home, actor)
             ) as pool:
                 futures = {
                     pool.submit(_Worker.run, kind_name, source, work_dir): i
@@ -176,7 +180,7 @@ def generate_batch(
                 if archive is None:
                     from dossier.archive import Archive
 
-                    archive = Archive.open(home)
+                    archive = Archive.open(home, config=config)
                 _file_pdfs(archive, done, kind_name, actor, keep=out_dir is not None)
         return done
     finally:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.domain.identifiers.credit_code import credit_code_warnings
 from dossier.domain.validation import problems_from
 from dossier.errors import DossierError, FieldProblem, InputError
@@ -73,8 +73,8 @@ class Document:
 class Generator:
     """Validates, derives and renders; holds the template cache, so reuse one across a batch."""
 
-    def __init__(self, config: Config | None = None, *, template: Path | None = None) -> None:
-        self.config = config or default_config()
+    def __init__(self, config: Config, *, template: Path | None = None) -> None:
+        self.config = config
         self._settings = self.config.section("templates", _TemplateSettings)
         self._template_override = template
         self.engine = TemplateEngine(filters=template_filters())
@@ -113,7 +113,7 @@ class Generator:
             # A rule that only the derivation can check (approved > requested, say) is an input problem.
             problem = getattr(exc, "problem", None) or FieldProblem(path="(input)", label="", reason=str(exc))
             raise InputError([problem], source=source) from None
-        warnings = tuple(derived.pop("warnings", ())) + _credit_code_warnings(model)
+        warnings = tuple(derived.pop("warnings", ())) + _credit_code_warnings(model, self.config)
         return kind, model, build_context(model, derived), warnings
 
     def generate(
@@ -143,14 +143,12 @@ class Generator:
         )
 
 
-def generate(
-    kind: Kind | str, data: Mapping[str, Any] | BaseModel, *, config: Config | None = None
-) -> Document:
+def generate(kind: Kind | str, data: Mapping[str, Any] | BaseModel, *, config: Config) -> Document:
     """One document, no cache kept: for a batch, make one Generator and call its generate()."""
     return Generator(config).generate(kind, data)
 
 
-def _credit_code_warnings(model: BaseModel) -> tuple[str, ...]:
+def _credit_code_warnings(model: BaseModel, config: Config) -> tuple[str, ...]:
     found: list[str] = []
 
     def walk(value: Any, path: str) -> None:
@@ -159,7 +157,7 @@ def _credit_code_warnings(model: BaseModel) -> tuple[str, ...]:
                 sub = getattr(value, name)
                 where = f"{path}.{name}" if path else name
                 if name.endswith("credit_code") and isinstance(sub, str):
-                    found.extend(f"{where}: {w}" for w in credit_code_warnings(sub))
+                    found.extend(f"{where}: {w}" for w in credit_code_warnings(sub, config=config))
                 else:
                     walk(sub, where)
         elif isinstance(value, list):

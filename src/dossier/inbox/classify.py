@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from dossier.archive.names import split_suffix
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.domain.categories import Category, categories
 from dossier.domain.document_types import DocumentType, document_types
 from dossier.errors import ConfigError
@@ -80,8 +80,7 @@ def normalize(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def load_rules(config: Config | None = None) -> Rules:
-    config = config or default_config()
+def load_rules(config: Config) -> Rules:
     path = str(config.raw("inbox").get("rules") or "")
     known = document_types(config)
     try:

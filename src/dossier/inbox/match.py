@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from dossier.archive.catalog.models import Borrower, Loan
 from dossier.archive.registry import normalize_key
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.domain.identifiers import number_pattern, parse_credit_code, parse_resident_id
 from dossier.errors import DossierError, InvalidIdentifier
 
@@ -70,10 +70,9 @@ class Match:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-def find_identifiers(text: str, config: Config | None = None) -> list[Found]:
+def find_identifiers(text: str, config: Config) -> list[Found]:
     """Resident IDs and credit codes passing their checks, and contract and receipt number candidates
     (by the configured patterns), in order of first appearance, each once."""
-    config = config or default_config()
     upper = unicodedata.normalize("NFKC", text).upper()
     found: dict[tuple[str, str], int] = {}
     taken: set[str] = set()
@@ -185,13 +184,12 @@ def match(
     name: str,
     text: str,
     *,
-    config: Config | None = None,
+    config: Config,
     visible: Collection[int] | None = None,
 ) -> Match:
     """The borrower of a file found under ``folders`` (inbox sub-folders, outermost first) named
     ``name`` with extracted ``text`` (see the module doc); only borrowers in ``visible`` (the
     uploader's scope; None: all) count as registered."""
-    config = config or default_config()
     yours = visible is not None
     loans: dict[str, str] = {}
     facts: dict[str, Any] = {}
@@ -275,10 +273,10 @@ def match(
     )
 
 
-def borrower_folder(folders: Sequence[str], config: Config | None = None) -> tuple[str | None, list[str]]:
+def borrower_folder(folders: Sequence[str], config: Config) -> tuple[str | None, list[str]]:
     """The borrower key the outermost folder is named by (if it is one) and the folders below it."""
     if folders:
-        key = _folder_key(folders[0], config or default_config())
+        key = _folder_key(folders[0], config)
         if key is not None:
             return key, list(folders[1:])
     return None, list(folders)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from dossier.config import Config, default_config
+from dossier.config import Config
 from indexer.extract.sniff import DOCX, HEIC, JPEG, OLE2, PDF, PNG, PPTX, TEXT, TIFF, XLSX, ZIP
 
 FORMATS: dict[str, tuple[str, ...]] = {
@@ -72,5 +72,5 @@ class InboxSettings(BaseModel):
         return any(fnmatch.fnmatchcase(folded, pattern.casefold()) for pattern in self.ignore)
 
 
-def inbox_settings(config: Config | None = None) -> InboxSettings:
-    return (config or default_config()).section("inbox", InboxSettings)
+def inbox_settings(config: Config) -> InboxSettings:
+    return config.section("inbox", InboxSettings)

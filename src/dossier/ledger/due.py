@@ -204,7 +204,7 @@ class DueReport:
         }
 
 
-def compute_due(views: list[LoanView], as_of: date, config: Config | None = None) -> DueReport:
+def compute_due(views: list[LoanView], as_of: date, config: Config) -> DueReport:
     settings = ledger_settings(config)
     report = DueReport(as_of)
     for view in views:
@@ -232,7 +232,7 @@ def _item(view: LoanView, section: str, on: date, as_of: date, status: DueStatus
     )
 
 
-def _maturity(report: DueReport, view: LoanView, settings: LedgerSettings, config: Config | None) -> None:
+def _maturity(report: DueReport, view: LoanView, settings: LedgerSettings, config: Config) -> None:
     as_of, maturity = report.as_of, view.maturity_date
     if view.is_overdue or not as_of <= maturity:
         return
@@ -249,7 +249,7 @@ def _maturity(report: DueReport, view: LoanView, settings: LedgerSettings, confi
         report.notices.append(NoticeEvent("reminder", f"maturity:{maturity.isoformat()}", view))
 
 
-def _overdue(report: DueReport, view: LoanView, settings: LedgerSettings, config: Config | None) -> None:
+def _overdue(report: DueReport, view: LoanView, settings: LedgerSettings, config: Config) -> None:
     as_of = report.as_of
     if not view.is_overdue or view.overdue_since is None or view.overdue_since > as_of:
         if view.balance > 0 and view.maturity_date < as_of and not view.is_overdue:
@@ -288,12 +288,12 @@ def _overdue(report: DueReport, view: LoanView, settings: LedgerSettings, config
         report.notices.append(NoticeEvent("collection-plan", event, view))
 
 
-def final_class_of(view: LoanView, as_of: date, config: Config | None = None) -> FiveClass:
+def final_class_of(view: LoanView, as_of: date, config: Config) -> FiveClass:
     """The worse of the recorded class and the floor of the days past due on ``as_of``."""
     return worse(view.five_class, dpd_floor(dpd_of(view, as_of), config=config))
 
 
-def next_inspection(view: LoanView, as_of: date, settings: LedgerSettings, config: Config | None) -> date:
+def next_inspection(view: LoanView, as_of: date, settings: LedgerSettings, config: Config) -> date:
     if view.last_inspection is None:
         due = first_inspection_due(view.start_date, config=config)
     else:
@@ -306,7 +306,7 @@ def next_inspection(view: LoanView, as_of: date, settings: LedgerSettings, confi
     return action_date(due, settings)
 
 
-def _inspection(report: DueReport, view: LoanView, settings: LedgerSettings, config: Config | None) -> None:
+def _inspection(report: DueReport, view: LoanView, settings: LedgerSettings, config: Config) -> None:
     as_of = report.as_of
     due = next_inspection(view, as_of, settings, config)
     if (due - as_of).days > settings.inspection_ahead_days:

@@ -97,7 +97,7 @@ def customer_type_of(key: str) -> str:
     return CustomerType.ENTERPRISE.value
 
 
-def party_key(text: str, config: Config | None = None) -> str:
+def party_key(text: str, config: Config) -> str:
     """An ID number or credit code whose check character is right (or a listed known exception).
 
     The archive accepts a credit code failing its check, as a few real ones do; a ledger row is typed
@@ -191,7 +191,7 @@ class _Row:
             return default
 
 
-def parse_entry(raw: RawRow, config: Config | None = None) -> LedgerEntry | list[CellProblem]:
+def parse_entry(raw: RawRow, config: Config) -> LedgerEntry | list[CellProblem]:
     row = _Row(raw)
     contract = row.get("contract_no", lambda v: parse_contract_number(_text(v), config=config))
     receipt = row.get("receipt_no", lambda v: parse_contract_number(_text(v), kind="receipt", config=config))
@@ -245,7 +245,7 @@ def parse_entry(raw: RawRow, config: Config | None = None) -> LedgerEntry | list
     )
 
 
-def _guarantors(text: str, config: Config | None) -> list[str]:
+def _guarantors(text: str, config: Config) -> list[str]:
     for separator in _GUARANTOR_SEPARATORS[1:]:
         text = text.replace(separator, _GUARANTOR_SEPARATORS[0])
     keys = [party_key(part, config) for part in text.split(_GUARANTOR_SEPARATORS[0]) if part.strip()]

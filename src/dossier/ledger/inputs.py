@@ -94,7 +94,7 @@ def collection_input(
 
 
 def plan_input(
-    view: LoanView, as_of: date, lender: dict[str, Any], settings: LedgerSettings, config: Config | None
+    view: LoanView, as_of: date, lender: dict[str, Any], settings: LedgerSettings, config: Config
 ) -> dict[str, Any]:
     if view.overdue_since is None:
         raise DossierError(f"{view.contract_number}: not overdue (该贷款未逾期)")
@@ -142,7 +142,7 @@ def warning_report_input(
     proposed_class: str | None = None,
     signals: Sequence[Mapping[str, Any]] = (),
     informed: Sequence[Mapping[str, Any]] = (),
-    config: Config | None = None,
+    config: Config,
 ) -> dict[str, Any]:
     """A warning-report input from a ledger loan (read only): the loan, its balance and arrears, the class
     recorded and, when it is past due, the overdue signal. The officer supplies the measures, the other

@@ -224,7 +224,16 @@ def _generate(
             if progress:
                 progress(outcome)
 
-        generate_batch(kind, paths, None, jobs=jobs, home=archive.home, actor=actor, progress=finished)
+        generate_batch(
+            kind,
+            paths,
+            None,
+            jobs=jobs,
+            home=archive.home,
+            actor=actor,
+            progress=finished,
+            config=archive.config,
+        )
     finally:
         # Also after an error: what was filed gets its link (and a run that stops before still adopts it).
         _link_all(archive, waiting, as_of)

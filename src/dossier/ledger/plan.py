@@ -28,9 +28,7 @@ class NextAction:
     reason: str
 
 
-def next_action(
-    view: LoanView, as_of: date, settings: LedgerSettings, config: Config | None = None
-) -> NextAction:
+def next_action(view: LoanView, as_of: date, settings: LedgerSettings, config: Config) -> NextAction:
     limitation = limitation_end(view, settings, as_of)
     if limitation is not None and (limitation[0] - as_of).days <= settings.limitation_alert_days:
         return NextAction(

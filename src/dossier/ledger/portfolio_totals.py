@@ -62,7 +62,7 @@ def dpd_of(view: LoanView, as_of: date) -> int:
     return days_past_due(view.overdue_since, as_of) if view.is_overdue else 0
 
 
-def portfolio_totals(views: list[LoanView], as_of: date, config: Config | None = None) -> PortfolioTotals:
+def portfolio_totals(views: list[LoanView], as_of: date, config: Config) -> PortfolioTotals:
     starts = ledger_settings(config).overdue_buckets
     totals = PortfolioTotals(
         as_of=as_of,

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.errors import ConfigError
 
 
@@ -54,5 +54,5 @@ class LedgerSettings(BaseModel):
         return value
 
 
-def ledger_settings(config: Config | None = None) -> LedgerSettings:
-    return (config or default_config()).section("ledger", LedgerSettings)
+def ledger_settings(config: Config) -> LedgerSettings:
+    return config.section("ledger", LedgerSettings)

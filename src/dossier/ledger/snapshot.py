@@ -8,13 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.archive.catalog.ledger_tables import LedgerSnapshot
+from dossier.config import session_config
 from dossier.ledger.portfolio_totals import portfolio_totals
 from dossier.ledger.store import load_views
 
 
 def record_snapshot(session: Session, as_of: date) -> LedgerSnapshot:
     """The totals of the ledger as it now stands, recorded for ``as_of`` (replacing that day's)."""
-    totals = portfolio_totals(load_views(session), as_of)
+    totals = portfolio_totals(load_views(session), as_of, session_config(session))
     row = session.execute(select(LedgerSnapshot).where(LedgerSnapshot.taken_on == as_of)).scalar_one_or_none()
     if row is None:
         row = LedgerSnapshot(taken_on=as_of)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dossier.config import Config, default_config
+from dossier.config import Config
 
 GiB = 1024**3
 PILLOW_PIXEL_STOP = 178_956_970
@@ -20,5 +20,5 @@ class MediaSettings(BaseModel):
     """Largest photo, width × height, the archive files; a few KB of PNG can claim 50,000 × 50,000."""
 
 
-def media_settings(config: Config | None = None) -> MediaSettings:
-    return (config or default_config()).section("media", MediaSettings)
+def media_settings(config: Config) -> MediaSettings:
+    return config.section("media", MediaSettings)

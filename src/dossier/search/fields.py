@@ -60,7 +60,7 @@ def parse_query(text: str) -> q.Query:
     return q.parse(text, keyword_fields=KEYWORD_FIELDS, date_fields=DATE_FIELDS)
 
 
-def borrower_value(value: str, config: Config | None = None) -> str:
+def borrower_value(value: str, config: Config) -> str:
     """A borrower key in canonical form, or the name as given (trimmed)."""
     try:
         return normalize_key(value, config)
@@ -68,26 +68,26 @@ def borrower_value(value: str, config: Config | None = None) -> str:
         return value.strip()
 
 
-def category_value(value: str, config: Config | None = None) -> str:
+def category_value(value: str, config: Config) -> str:
     try:
         return get_category(value, config).key
     except DossierError as exc:
         raise SearchError(f"category: {exc}") from None
 
 
-def type_value(value: str, config: Config | None = None) -> str:
+def type_value(value: str, config: Config) -> str:
     try:
         return get_document_type(value, config).key
     except DossierError as exc:
         raise SearchError(f"type: {exc}") from None
 
 
-def loan_value(value: str, config: Config | None = None) -> str:
+def loan_value(value: str, config: Config) -> str:
     # As filing and ensure_loan store it.
     return unicodedata.normalize("NFKC", value.strip()).upper()
 
 
-_NORMALIZERS: dict[str, Callable[[str, Config | None], str]] = {
+_NORMALIZERS: dict[str, Callable[[str, Config], str]] = {
     "borrower": borrower_value,
     "category": category_value,
     "type": type_value,
@@ -97,7 +97,7 @@ _NORMALIZERS: dict[str, Callable[[str, Config | None], str]] = {
 }
 
 
-def normalize_fields(query: q.Query, config: Config | None = None) -> q.Query:
+def normalize_fields(query: q.Query, config: Config) -> q.Query:
     """The query with every keyword value turned into what the index holds (keys, canonical numbers)."""
     if isinstance(query, q.Field):
         return q.Field(query.name, _NORMALIZERS[query.name](query.value, config))
@@ -170,7 +170,7 @@ def make_filters(
     date_from: date | None = None,
     date_to: date | None = None,
     scope: Iterable[str] | None = None,
-    config: Config | None = None,
+    config: Config,
 ) -> Filters:
     scoped = None if scope is None else tuple(sorted(set(scope)))
     if scoped == ():

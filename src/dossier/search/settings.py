@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from dossier.archive.home import STATE
-from dossier.config import Config, default_config
+from dossier.config import Config
 from indexer.extract import Limits
 
 INDEX_FOLDER = "index"
@@ -41,8 +41,8 @@ class SearchSettings(BaseModel):
         )
 
 
-def search_settings(config: Config | None = None) -> SearchSettings:
-    return (config or default_config()).section("search", SearchSettings)
+def search_settings(config: Config) -> SearchSettings:
+    return config.section("search", SearchSettings)
 
 
 def index_root(home: Path) -> Path:

@@ -37,8 +37,9 @@ with a user's password. Field names are English; `*_label` fields carry the Chin
 """
 
 
-def create_app(home: Path | str, config: Config | None = None, *, watch: bool = False) -> FastAPI:
-    """The service over the archive home ``home``; with ``watch`` the inbox watcher runs inside it."""
+def create_app(home: Path | str, config: Config, *, watch: bool = False) -> FastAPI:
+    """The service over the archive home ``home`` under ``config`` (resolved once by the caller, kept on
+    ``app.state.services``); with ``watch`` the inbox watcher runs inside it."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -94,4 +95,8 @@ def app_from_environment() -> FastAPI:
     """The factory each worker process calls when `dossier serve --workers N` runs several."""
     import os
 
-    return create_app(os.environ[ENV_HOME], watch=os.environ.get(ENV_WATCH) == "1")
+    from dossier.config import config_path_from_environment, load_config
+
+    # `dossier serve` resolved --config into $DOSSIER_CONFIG for its workers; each resolves it once here.
+    config = load_config(config_path_from_environment())
+    return create_app(os.environ[ENV_HOME], config, watch=os.environ.get(ENV_WATCH) == "1")

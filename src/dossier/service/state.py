@@ -25,7 +25,7 @@ class Services:
     archive: Archive
     access: AccessSettings
     settings: ServiceSettings
-    generator: Generator = field(default_factory=Generator)
+    generator: Generator
     generate_lock: threading.Lock = field(default_factory=threading.Lock)
     """One render at a time per process: the template cache is shared and docxtpl is not thread-safe."""
     watcher: Any = None
@@ -36,10 +36,13 @@ class Services:
         return self.archive.config
 
     @classmethod
-    def open(cls, home: Path, config: Config | None = None) -> Services:
+    def open(cls, home: Path, config: Config) -> Services:
         archive = Archive.open(home, config=config)
         return cls(
-            archive=archive, access=access_settings(archive.config), settings=service_settings(archive.config)
+            archive=archive,
+            access=access_settings(config),
+            settings=service_settings(config),
+            generator=Generator(config),
         )
 
     def make_searchable(self) -> None:

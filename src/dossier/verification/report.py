@@ -26,6 +26,7 @@ from dossier.archive.completeness.snapshot import BorrowerSnapshot, Verification
 from dossier.archive.home import Archive
 from dossier.archive.registry import normalize_key
 from dossier.archive.renditions import MIGRATE_ACTION
+from dossier.config import Config
 from dossier.domain.document_types import document_types
 from dossier.errors import DossierError
 from dossier.verification.records import VerificationError, VerificationRecord, verification_events
@@ -156,10 +157,10 @@ class Report:
         """The JSON form: the content, its fingerprint and when it was generated."""
         return {**self.content(), "fingerprint": self.fingerprint, "generated_at": plain(self.generated_at)}
 
-    def to_html(self, *, issued_seq: int | None = None) -> str:
+    def to_html(self, config: Config, *, issued_seq: int | None = None) -> str:
         from dossier.verification.report_html import report_html
 
-        return report_html(self, issued_seq=issued_seq)
+        return report_html(self, config, issued_seq=issued_seq)
 
     @property
     def unmet(self) -> tuple[RequiredCheck, ...]:

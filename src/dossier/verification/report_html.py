@@ -11,6 +11,7 @@ from dossier.domain.dates import format_cn_date
 from dossier.verification.settings import verification_settings
 
 if TYPE_CHECKING:
+    from dossier.config import Config
     from dossier.verification.records import VerificationRecord
     from dossier.verification.report import Report
 
@@ -131,8 +132,8 @@ _TEMPLATE = """<!DOCTYPE html>
 """
 
 
-def report_html(report: Report, *, issued_seq: int | None = None) -> str:
-    zone = verification_settings().local_zone
+def report_html(report: Report, config: Config, *, issued_seq: int | None = None) -> str:
+    zone = verification_settings(config).local_zone
 
     def when(value: datetime | None) -> str:
         if value is None:

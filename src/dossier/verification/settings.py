@@ -6,7 +6,7 @@ from datetime import timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.domain.local_time import local_zone
 from dossier.verification.enums import Method
 
@@ -43,12 +43,11 @@ class DiligenceSettings(BaseModel):
     receipt_types: list[str] = Field(default_factory=list)
 
 
-def verification_settings(config: Config | None = None) -> VerificationSettings:
-    config = config or default_config()
+def verification_settings(config: Config) -> VerificationSettings:
     settings = config.section("verification", VerificationSettings)
     settings._zone = local_zone(config)
     return settings
 
 
-def diligence_settings(config: Config | None = None) -> DiligenceSettings:
-    return (config or default_config()).section("diligence", DiligenceSettings)
+def diligence_settings(config: Config) -> DiligenceSettings:
+    return config.section("diligence", DiligenceSettings)

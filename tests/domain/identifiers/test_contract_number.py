@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from kit import config_with
 
-from dossier.config import default_config
+from dossier.config import load_config
 from dossier.domain.identifiers.contract_number import number_pattern, parse_contract_number, setting_name
 from dossier.errors import ConfigError, InvalidIdentifier
 
@@ -37,8 +37,8 @@ from dossier.errors import ConfigError, InvalidIdentifier
     ],
 )
 def test_default_pattern_accepts_and_normalizes(text: str, expected: str) -> None:
-    assert parse_contract_number(text) == expected
-    assert parse_contract_number(text, kind="receipt") == expected
+    assert parse_contract_number(text, config=load_config()) == expected
+    assert parse_contract_number(text, kind="receipt", config=load_config()) == expected
 
 
 @pytest.mark.parametrize(
@@ -72,42 +72,46 @@ def test_default_pattern_accepts_and_normalizes(text: str, expected: str) -> Non
 )
 def test_default_pattern_rejects(text: str) -> None:
     with pytest.raises(InvalidIdentifier, match=r"contract number .*does not match the pattern.*合同编号"):
-        parse_contract_number(text)
+        parse_contract_number(text, config=load_config())
     with pytest.raises(InvalidIdentifier, match=r"loan receipt number .*借据编号"):
-        parse_contract_number(text, kind="receipt")
+        parse_contract_number(text, kind="receipt", config=load_config())
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\u3000"])
 def test_empty_numbers_are_named_empty(text: str) -> None:
     with pytest.raises(InvalidIdentifier, match=r"contract number is empty \(合同编号为空\)"):
-        parse_contract_number(text)
+        parse_contract_number(text, config=load_config())
 
 
 def test_rejection_names_the_setting_that_changes_the_pattern() -> None:
     with pytest.raises(InvalidIdentifier) as contract:
-        parse_contract_number("JK 2026")
+        parse_contract_number("JK 2026", config=load_config())
     message = str(contract.value)
     assert "identifiers.contract_number" in message and "合同编号" in message
     # The shipped pattern is long; the clerk sees the key, not several hundred characters of regex.
-    assert number_pattern("contract") not in message
+    assert number_pattern("contract", config=load_config()) not in message
     with pytest.raises(
         InvalidIdentifier,
         match=r"identifiers\.receipt_number.*借据编号|借据编号.*identifiers\.receipt_number",
     ):
-        parse_contract_number("JK 2026", kind="receipt")
+        parse_contract_number("JK 2026", kind="receipt", config=load_config())
     assert setting_name("contract") == "identifiers.contract_number"
     assert setting_name("receipt") == "identifiers.receipt_number"
 
 
 def test_the_shipped_key_is_the_key_in_the_toml() -> None:
     # The name in the message is the key a bank writes: [identifiers] contract_number = '…'.
-    assert default_config().raw("identifiers")["contract_number"] == number_pattern("contract")
-    assert default_config().raw("identifiers")["receipt_number"] == number_pattern("receipt")
+    assert load_config().raw("identifiers")["contract_number"] == number_pattern(
+        "contract", config=load_config()
+    )
+    assert load_config().raw("identifiers")["receipt_number"] == number_pattern(
+        "receipt", config=load_config()
+    )
 
 
 def test_receipt_error_names_the_receipt_number() -> None:
     with pytest.raises(InvalidIdentifier, match=r"loan receipt number .*借据编号"):
-        parse_contract_number("x", kind="receipt")
+        parse_contract_number("x", kind="receipt", config=load_config())
 
 
 def test_numbers_are_still_found_in_file_names_and_text() -> None:
@@ -116,7 +120,7 @@ def test_numbers_are_still_found_in_file_names_and_text() -> None:
     from dossier.inbox.match import find_identifiers
 
     def contracts(text: str) -> list[str]:
-        return [f.value for f in find_identifiers(text) if f.kind == "contract"]
+        return [f.value for f in find_identifiers(text, config=load_config()) if f.kind == "contract"]
 
     assert contracts("借据JJ2026-000123-01.pdf") == ["JJ2026-000123-01"]
     assert contracts("借款合同编号：JK2026-000318借款人") == ["JK2026-000318"]
@@ -155,4 +159,4 @@ def test_broken_pattern_is_a_config_error() -> None:
 
 def test_unknown_kind() -> None:
     with pytest.raises(ValueError, match=r"kind must be"):
-        parse_contract_number("JK2024-000123", kind="loan")  # type: ignore[arg-type]
+        parse_contract_number("JK2024-000123", kind="loan", config=load_config())  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from kit import config_with
 
+from dossier.config import load_config
 from dossier.domain.identifiers.credit_code import (
     CHARSET,
     WEIGHTS,
@@ -33,7 +34,7 @@ def test_weights_match_the_standard() -> None:
 @pytest.mark.parametrize("code", GOLDEN)
 def test_golden_codes_pass_both_checks(code: str) -> None:
     for strict in (False, True):
-        result = parse_credit_code(code, strict=strict)
+        result = parse_credit_code(code, strict=strict, config=load_config())
         assert result.code == code
         assert result.check_ok and result.org_code_ok
         assert result.expected_check == code[17]
@@ -43,7 +44,7 @@ def test_golden_codes_pass_both_checks(code: str) -> None:
 
 def test_inner_check_digit_x() -> None:
     assert org_check_char("59498494") == "X"
-    assert parse_credit_code("9135021359498494XQ").org_code_ok
+    assert parse_credit_code("9135021359498494XQ", config=load_config()).org_code_ok
 
 
 def test_inner_check_digit_letters_map_from_ten() -> None:
@@ -57,7 +58,7 @@ def test_inner_check_digit_eleven_becomes_zero() -> None:
 
 
 def test_decoded_fields() -> None:
-    result = parse_credit_code("91440101MA5CJQ4N59")
+    result = parse_credit_code("91440101MA5CJQ4N59", config=load_config())
     assert result.authority == "工商/市场监管"
     assert result.org_type == "企业"
     assert result.area_code == "440101"
@@ -74,12 +75,12 @@ def test_decoded_fields() -> None:
     ],
 )
 def test_authority_and_type_tables(prefix: str, authority: str, org_type: str) -> None:
-    result = parse_credit_code(_with_check(prefix + "350200776049653"))
+    result = parse_credit_code(_with_check(prefix + "350200776049653"), config=load_config())
     assert (result.authority, result.org_type) == (authority, org_type)
 
 
 def test_unlisted_authority_gets_a_generic_label() -> None:
-    result = parse_credit_code(_with_check("B1350200776049653"))
+    result = parse_credit_code(_with_check("B1350200776049653"), config=load_config())
     assert result.authority == "未列明的登记管理部门 B"
 
 
@@ -87,11 +88,14 @@ def test_unlisted_authority_gets_a_generic_label() -> None:
 
 
 def test_lower_case_and_surrounding_space_are_normalized() -> None:
-    assert parse_credit_code("  91440101ma5cjq4n59 ").code == "91440101MA5CJQ4N59"
+    assert parse_credit_code("  91440101ma5cjq4n59 ", config=load_config()).code == "91440101MA5CJQ4N59"
 
 
 def test_full_width_input_is_folded() -> None:
-    assert parse_credit_code("９１４４０１０１ＭＡ５ＣＪＱ４Ｎ５９").code == "91440101MA5CJQ4N59"
+    assert (
+        parse_credit_code("９１４４０１０１ＭＡ５ＣＪＱ４Ｎ５９", config=load_config()).code
+        == "91440101MA5CJQ4N59"
+    )
 
 
 # --- malformed codes always raise ---------------------------------------------------------------
@@ -101,7 +105,7 @@ def test_full_width_input_is_folded() -> None:
 @pytest.mark.parametrize("strict", [False, True])
 def test_bad_length(code: str, strict: bool) -> None:
     with pytest.raises(InvalidIdentifier, match=rf"got {len(code)} .*实际{len(code)}位"):
-        parse_credit_code(code, strict=strict)
+        parse_credit_code(code, strict=strict, config=load_config())
 
 
 @pytest.mark.parametrize("letter", list("IOSVZ"))
@@ -109,25 +113,25 @@ def test_bad_length(code: str, strict: bool) -> None:
 def test_forbidden_letters(letter: str, strict: bool) -> None:
     code = "91440101" + letter + "A5CJQ4N59"
     with pytest.raises(InvalidIdentifier, match=f"{letter}.*never used.*非法字符"):
-        parse_credit_code(code, strict=strict)
+        parse_credit_code(code, strict=strict, config=load_config())
 
 
 def test_other_bad_characters() -> None:
     with pytest.raises(InvalidIdentifier, match=r"outside its character set: -") as info:
-        parse_credit_code("91440101-A5CJQ4N59")
+        parse_credit_code("91440101-A5CJQ4N59", config=load_config())
     assert "never used" not in str(info.value)
 
 
 def test_area_code_must_be_digits() -> None:
     with pytest.raises(InvalidIdentifier, match=r"positions 3–8.*行政区划码"):
-        parse_credit_code("9144A101MA5CJQ4N59")
+        parse_credit_code("9144A101MA5CJQ4N59", config=load_config())
 
 
 # --- failing check: warning when lenient, error when strict -------------------------------------
 
 
 def test_bad_check_is_a_warning_when_lenient() -> None:
-    result = parse_credit_code("91350200776049653B")
+    result = parse_credit_code("91350200776049653B", config=load_config())
     assert not result.check_ok
     assert result.expected_check == "A"
     assert result.org_code_ok
@@ -137,23 +141,23 @@ def test_bad_check_is_a_warning_when_lenient() -> None:
 
 def test_bad_check_is_an_error_when_strict() -> None:
     with pytest.raises(InvalidIdentifier, match=r"should be A.*a few real codes fail"):
-        parse_credit_code("91350200776049653B", strict=True)
+        parse_credit_code("91350200776049653B", strict=True, config=load_config())
 
 
 def test_bad_inner_check_is_a_warning_even_when_strict() -> None:
     code = _with_check("91350200776049654")  # inner check digit should be 3
     for strict in (False, True):
-        result = parse_credit_code(code, strict=strict)
+        result = parse_credit_code(code, strict=strict, config=load_config())
         assert result.check_ok and not result.org_code_ok
         assert len(result.warnings) == 1
         assert "should be 3" in result.warnings[0] and "主体标识码" in result.warnings[0]
 
 
 def test_credit_code_warnings_helper() -> None:
-    assert credit_code_warnings("91350200776049653A") == ()
-    assert len(credit_code_warnings("91350200776049653B")) == 1
+    assert credit_code_warnings("91350200776049653A", config=load_config()) == ()
+    assert len(credit_code_warnings("91350200776049653B", config=load_config())) == 1
     with pytest.raises(InvalidIdentifier):
-        credit_code_warnings("9135020077604965")
+        credit_code_warnings("9135020077604965", config=load_config())
 
 
 # --- known exceptions ---------------------------------------------------------------------------
@@ -164,14 +168,14 @@ def test_known_exception_fails_the_check() -> None:
 
 
 def test_known_exception_is_accepted_silently_when_lenient() -> None:
-    result = parse_credit_code(KNOWN_EXCEPTION)
+    result = parse_credit_code(KNOWN_EXCEPTION, config=load_config())
     assert result.known_exception
     assert not result.check_ok
     assert result.warnings == ()
 
 
 def test_known_exception_is_accepted_with_a_note_when_strict() -> None:
-    result = parse_credit_code(KNOWN_EXCEPTION.lower(), strict=True)
+    result = parse_credit_code(KNOWN_EXCEPTION.lower(), strict=True, config=load_config())
     assert result.known_exception
     assert len(result.warnings) == 1
     assert "known exception" in result.warnings[0] and "已知例外" in result.warnings[0]

@@ -4,6 +4,7 @@ import pytest
 from kit import config_with
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from dossier.config import load_config
 from dossier.domain.identifiers import (
     BankCardNumber,
     ContractNumber,
@@ -79,7 +80,7 @@ def test_non_strings_are_rejected() -> None:
 def test_credit_code_type_is_lenient() -> None:
     failing = "91350200776049653B"
     assert TypeAdapter(CreditCode).validate_python(failing) == failing
-    assert credit_code_warnings(failing)
+    assert credit_code_warnings(failing, config=load_config())
 
 
 def test_config_from_context_drives_patterns() -> None:

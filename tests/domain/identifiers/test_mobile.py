@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from kit import config_with
 
+from dossier.config import load_config
 from dossier.domain.identifiers.mobile import parse_mobile
 from dossier.errors import ConfigError, InvalidIdentifier
 
@@ -21,7 +22,7 @@ from dossier.errors import ConfigError, InvalidIdentifier
     ],
 )
 def test_accepted_forms(text: str) -> None:
-    assert parse_mobile(text) == "13800138000"
+    assert parse_mobile(text, config=load_config()) == "13800138000"
 
 
 @pytest.mark.parametrize(
@@ -29,12 +30,12 @@ def test_accepted_forms(text: str) -> None:
 )
 def test_rejected_by_default_pattern(text: str) -> None:
     with pytest.raises(InvalidIdentifier, match=r"does not match the pattern .*手机号码格式错误"):
-        parse_mobile(text)
+        parse_mobile(text, config=load_config())
 
 
 def test_country_code_is_removed_only_once() -> None:
     with pytest.raises(InvalidIdentifier):
-        parse_mobile("(+86)+8613800138000")
+        parse_mobile("(+86)+8613800138000", config=load_config())
 
 
 def test_pattern_comes_from_config() -> None:

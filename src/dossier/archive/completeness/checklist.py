@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dossier.archive.completeness.conditions import ConditionError, Node, parse_condition
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.domain.document_types import document_types
 from dossier.domain.enums import Aspect, CustomerType, GuaranteeMethod, LabeledEnum, Method, Product
 from dossier.errors import ConfigError
@@ -334,21 +334,20 @@ def _build(data: Any, source: str, config: Config) -> Checklists:
     )
 
 
-def parse_checklists(text: str, *, source: str = "<text>", config: Config | None = None) -> Checklists:
+def parse_checklists(text: str, *, source: str = "<text>", config: Config) -> Checklists:
     """Checklists from YAML text, validated against the document types of ``config``."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"checklists file is not valid YAML (检查清单格式错误): {source}: {exc}") from exc
-    return _build(data, source, config or default_config())
+    return _build(data, source, config)
 
 
-def load_checklists(config: Config | None = None) -> Checklists:
+def load_checklists(config: Config) -> Checklists:
     """The checklists in force: ``[archive].checklists`` when set, else the shipped file.
 
     Read afresh on each call (a few milliseconds); long-running callers keep the result.
     """
-    config = config or default_config()
     path = config.raw("archive").get("checklists") or None
     if path:
         try:

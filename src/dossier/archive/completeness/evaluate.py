@@ -508,7 +508,7 @@ def _one_off(entries: list[ChecklistItem], view: _LoanView) -> dict[str, ItemRes
     return decided
 
 
-def _recurring(entry: ChecklistItem, view: _LoanView, as_of: date, config: Config | None) -> ItemResult:
+def _recurring(entry: ChecklistItem, view: _LoanView, as_of: date, config: Config) -> ItemResult:
     """下次检查日期 = last document + interval, or the first due date counted from the anchor."""
     loan = view.loan
     docs = sorted((d for d in view.docs(entry) if d.doc_date), key=lambda d: (d.doc_date, d.id))
@@ -574,7 +574,7 @@ def evaluate_loan(
     checklists: Checklists,
     as_of: date,
     *,
-    config: Config | None = None,
+    config: Config,
 ) -> LoanResult:
     product_key, inferred = checklists.product_for(loan.product, snapshot.customer_type)
     guarantee_keys = checklists.guarantees_for(list(loan.guarantee_methods))
@@ -612,7 +612,7 @@ def evaluate_loan(
 
 
 def evaluate(
-    snapshot: BorrowerSnapshot, checklists: Checklists, as_of: date, *, config: Config | None = None
+    snapshot: BorrowerSnapshot, checklists: Checklists, as_of: date, *, config: Config
 ) -> CompletenessResult:
     """Every loan of the borrower reviewed against its checklist on ``as_of``."""
     loans = tuple(evaluate_loan(snapshot, loan, checklists, as_of, config=config) for loan in snapshot.loans)

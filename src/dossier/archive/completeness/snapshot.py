@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, tzinfo
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from dossier.archive.catalog.models import Borrower, Document
 from dossier.archive.catalog.verification_tables import VerificationRow
+from dossier.config import session_config
 from dossier.domain.local_time import local_zone
 from dossier.errors import DossierError
 
@@ -157,6 +158,7 @@ def _verifications(
             media = (details or {}).get("media") or {}
             kinds[doc_id] = str(media.get("kind") or "other")
     found: dict[int, list[VerificationFacts]] = {}
+    zone = local_zone(session_config(session))
     for r in rows:
         if r.id in corrected:
             continue
@@ -168,16 +170,16 @@ def _verifications(
                 result=r.result,
                 aspect=r.aspect,
                 # The day in Beijing time as the officer saw it; claimed times are stored in UTC.
-                checked_on=_local_day(checked),
-                recorded_on=_local_day(r.recorded_at),
+                checked_on=_local_day(checked, zone),
+                recorded_on=_local_day(r.recorded_at, zone),
                 evidence_kinds=tuple(kinds.get(int(i), "other") for i in r.evidence or ()),
             )
         )
     return {doc: tuple(facts) for doc, facts in found.items()}
 
 
-def _local_day(moment: Any) -> date:
-    return moment.astimezone(local_zone()).date()
+def _local_day(moment: Any, zone: tzinfo) -> date:
+    return moment.astimezone(zone).date()
 
 
 def load_snapshot(session: Session, borrower_key: str) -> BorrowerSnapshot:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.domain.identifiers.section_cache import cached_section
 from dossier.errors import InvalidIdentifier
 
@@ -41,8 +41,8 @@ class _NumberRules(BaseModel):
     receipt_number: re.Pattern[str]
 
 
-def _compiled_pattern(kind: Kind, config: Config | None) -> re.Pattern[str]:
-    rules = cached_section(config or default_config(), _SECTION, _NumberRules)
+def _compiled_pattern(kind: Kind, config: Config) -> re.Pattern[str]:
+    rules = cached_section(config, _SECTION, _NumberRules)
     if kind == "contract":
         return rules.contract_number
     if kind == "receipt":
@@ -50,12 +50,12 @@ def _compiled_pattern(kind: Kind, config: Config | None) -> re.Pattern[str]:
     raise ValueError(f"kind must be 'contract' or 'receipt', not {kind!r}")
 
 
-def number_pattern(kind: Kind = "contract", config: Config | None = None) -> str:
+def number_pattern(kind: Kind, config: Config) -> str:
     """The configured full-match pattern for ``kind``."""
     return _compiled_pattern(kind, config).pattern
 
 
-def parse_contract_number(text: str, *, kind: Kind = "contract", config: Config | None = None) -> str:
+def parse_contract_number(text: str, *, kind: Kind = "contract", config: Config) -> str:
     """The normalized number (NFKC, stripped, upper case) if it fully matches the pattern for ``kind``."""
     compiled = _compiled_pattern(kind, config)
     cleaned = unicodedata.normalize("NFKC", text).strip().upper()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, field_validator
 
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.errors import InvalidIdentifier
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -138,12 +138,12 @@ def _require_well_formed(code: str, original: str) -> None:
         raise InvalidIdentifier(f"{_NAME} is malformed (统一社会信用代码格式错误): {original!r}")
 
 
-def _known_exceptions(config: Config | None) -> frozenset[str]:
-    rules = (config or default_config()).section("identifiers", _CreditCodeRules)
+def _known_exceptions(config: Config) -> frozenset[str]:
+    rules = config.section("identifiers", _CreditCodeRules)
     return frozenset(rules.uscc_known_exceptions)
 
 
-def parse_credit_code(code: str, *, strict: bool = False, config: Config | None = None) -> CreditCodeCheck:
+def parse_credit_code(code: str, *, strict: bool = False, config: Config) -> CreditCodeCheck:
     """Normalize and check ``code``; a malformed code always raises, a failing check only when strict."""
     normalized = normalize_credit_code(code)
     _require_well_formed(normalized, code)
@@ -202,6 +202,6 @@ def parse_credit_code(code: str, *, strict: bool = False, config: Config | None 
     )
 
 
-def credit_code_warnings(code: str, *, config: Config | None = None) -> tuple[str, ...]:
+def credit_code_warnings(code: str, *, config: Config) -> tuple[str, ...]:
     """Lenient warnings for a well-formed code (empty when every check passes)."""
     return parse_credit_code(code, config=config).warnings

@@ -7,7 +7,7 @@ import unicodedata
 
 from pydantic import BaseModel
 
-from dossier.config import Config, default_config
+from dossier.config import Config
 from dossier.domain.identifiers.section_cache import cached_section
 from dossier.errors import InvalidIdentifier
 
@@ -24,9 +24,9 @@ class _MobileRules(BaseModel):
     mobile: re.Pattern[str]
 
 
-def parse_mobile(number: str, config: Config | None = None) -> str:
+def parse_mobile(number: str, config: Config) -> str:
     """The bare 11-digit number, after removing separators and a +86 / 0086 country code."""
-    pattern = cached_section(config or default_config(), "identifiers", _MobileRules).mobile
+    pattern = cached_section(config, "identifiers", _MobileRules).mobile
     cleaned = _SEPARATORS_RE.sub("", unicodedata.normalize("NFKC", number))
     for prefix in _COUNTRY_PREFIXES:
         if cleaned.startswith(prefix):

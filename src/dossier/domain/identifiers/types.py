@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ValidationInfo, WithJsonSchema
 
-from dossier.config import Config, default_config
+from dossier.config import Config, load_config
 from dossier.domain.identifiers.bank_card import MAX_DIGITS, MIN_DIGITS, parse_bank_card
 from dossier.domain.identifiers.contract_number import parse_contract_number
 from dossier.domain.identifiers.credit_code import PATTERN as CREDIT_CODE_PATTERN
@@ -35,7 +35,7 @@ def config_from_context(info: ValidationInfo) -> Config:
                 f"validation context 'config' must be a dossier Config, not {type(config).__name__}"
             )
         return config
-    return default_config()
+    return load_config(None)
 
 
 def _resident_id(value: str) -> str:

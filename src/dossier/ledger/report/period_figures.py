@@ -121,7 +121,7 @@ def _settled(view: LoanView) -> bool:
     return view.balance == 0 and view.overdue_principal == 0 and view.overdue_interest == 0
 
 
-def report_figures(session: Session, period: Period, config: Config | None = None) -> ReportFigures:
+def report_figures(session: Session, period: Period, config: Config) -> ReportFigures:
     views = load_views(session)
     totals = portfolio_totals(views, period.end, config)
     recovery = Recovery()

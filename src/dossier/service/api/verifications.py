@@ -185,5 +185,5 @@ def diligence(
     # An issued report is an event, like an export: its fingerprint goes into the chain and on the page.
     issued = record_report(svc.archive, report, user.actor)
     if format == "html":
-        return standalone_html(report.to_html(issued_seq=issued))
+        return standalone_html(report.to_html(svc.config, issued_seq=issued))
     return JSONResponse({**report.to_dict(), "issued_seq": issued})
