@@ -130,7 +130,10 @@ def test_the_filing_lock_is_the_archives_lock_interface(tmp_path):
     exclusive hold (`dossier repair`) is refused while one runs, and shared holds go together."""
     from dossier.locks import LockBusy, LockMode, LockName
 
-    with Archive.init(tmp_path / "home") as first, Archive.open(tmp_path / "home") as second:
+    with (
+        Archive.init(tmp_path / "home", config=load_config()) as first,
+        Archive.open(tmp_path / "home", config=load_config()) as second,
+    ):
         with first.filing_lock():
             with second.locks.hold(LockName.FILING, mode=LockMode.SHARED, timeout=0):
                 pass
