@@ -244,15 +244,15 @@ def bench_kinds(
     for kind in kinds:
         inputs = write_inputs(kind, n, work / "inputs" / kind.name, generator)
         template = SHIPPED_TEMPLATES / kind.template
-        result = KindResult(kind.name, files=len(inputs.filenames), varied=inputs.varied)
+        result = KindResult(kind.name, files=len(inputs.files), varied=inputs.varied)
         for run in range(runs):
             base = work / "out" / kind.name / str(run)
             t_cli = cli_generate(dossier, kind.name, inputs.files, base / "cli", 1, cli_extra).wall
             t_in = in_process(inputs, base / "inproc")
             t_raw = raw_docxtpl(inputs, template, base / "raw", environment)
             if run == 0:
-                _check_outputs(base / "cli", len(inputs.filenames), f"{kind.name} CLI")
-                _check_outputs(base / "inproc", len(inputs.filenames), f"{kind.name} in-process")
+                _check_outputs(base / "cli", len(inputs.files), f"{kind.name} CLI")
+                _check_outputs(base / "inproc", len(inputs.files), f"{kind.name} in-process")
                 _check_outputs(base / "raw", n, f"{kind.name} raw docxtpl")
                 # the last copy: where copies share a file name, the last one written is the one left
                 last = max(_docx_files(base / "inproc"), key=lambda p: p.stat().st_mtime_ns)
@@ -284,8 +284,8 @@ def bench_batch(
         t1 = cli_generate(dossier, kind.name, inputs.files, base / "j1", 1, cli_extra)
         t2 = cli_generate(dossier, kind.name, inputs.files, base / "j2", 2, cli_extra)
         if run == 0:
-            _check_outputs(base / "j1", len(inputs.filenames), "batch -j 1")
-            _check_outputs(base / "j2", len(inputs.filenames), "batch -j 2")
+            _check_outputs(base / "j1", len(inputs.files), "batch -j 1")
+            _check_outputs(base / "j2", len(inputs.files), "batch -j 2")
         result.j1.add(count / t1.wall)
         result.j2.add(count / t2.wall)
         result.speedup.add(t1.wall / t2.wall)
