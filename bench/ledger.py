@@ -98,7 +98,7 @@ def write_ledger(path: Path, loans: int, due: int) -> None:
         for n in range(1, loans + 1):
             role = "reminder" if n <= due // 2 else "overdue" if n <= due else "quiet"
             row = _row(n, role)
-            writer.writerow([row[c.name] for c in COLUMNS])
+            writer.writerow([row.get(c.name, "") for c in COLUMNS])  # optional columns left empty
 
 
 def write_inputs(home: Path, folder: Path, config: Config) -> dict[str, list[Path]]:
