@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -14,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from kit.catalog import sql
 from sqlalchemy import select
 
 from dossier.archive import Archive
@@ -59,16 +59,6 @@ def file_one(archive: Archive, i: int) -> None:
         title=f"材料{i}",
         filename=f"材料{i}.txt",
     )
-
-
-def sql(archive: Archive, statement: str, *params) -> list[tuple]:
-    connection = sqlite3.connect(archive.home / ".dossier" / "catalog.sqlite")
-    try:
-        rows = connection.execute(statement, params).fetchall()
-        connection.commit()
-        return rows
-    finally:
-        connection.close()
 
 
 def dossier(*args: str, config: Path | None = None) -> subprocess.CompletedProcess[str]:

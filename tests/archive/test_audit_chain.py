@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 
 import pytest
-from sqlalchemy import select
+from kit.catalog import documents, sql
 
 from dossier.archive import Archive
 from dossier.archive.audit import GENESIS, append_event, canonical, event_hash, verify_chain
-from dossier.archive.catalog.models import AuditHead, Document, Event
+from dossier.archive.catalog.models import AuditHead, Event
 from dossier.archive.filing import file_document
 from dossier.archive.integrity import verify_archive
 from dossier.archive.registry import ensure_borrower
@@ -37,21 +36,6 @@ def archive(tmp_path):
                 filename=f"材料{i}.txt",
             )
         yield opened
-
-
-def sql(archive: Archive, statement: str, *params) -> list[tuple]:
-    """Change the catalog the way someone with the database file would: behind dossier's back."""
-    connection = sqlite3.connect(archive.home / ".dossier" / "catalog.sqlite")
-    try:
-        rows = connection.execute(statement, params).fetchall()
-        connection.commit()
-        return rows
-    finally:
-        connection.close()
-
-
-def documents(archive: Archive) -> list[Document]:
-    return archive.transaction(lambda s: list(s.execute(select(Document).order_by(Document.id)).scalars()))
 
 
 def event_seqs(archive: Archive, action: str) -> list[int]:

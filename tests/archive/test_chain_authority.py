@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 
 import pytest
+from kit.catalog import documents, sql
 from sqlalchemy import select
 
 from dossier.archive import Archive
 from dossier.archive.audit import AuditHeadMissing
-from dossier.archive.catalog.models import AuditHead, Document, Event
+from dossier.archive.catalog.models import AuditHead, Event
 from dossier.archive.filing import file_document
 from dossier.archive.integrity import Discrepancy, verify_archive
 from dossier.archive.registry import ensure_borrower
@@ -38,21 +38,6 @@ def archive(tmp_path):
                 filename=f"材料{i}.txt",
             )
         yield opened
-
-
-def sql(archive: Archive, statement: str, *params) -> list[tuple]:
-    """Change the catalog the way someone with the database file would: behind dossier's back."""
-    connection = sqlite3.connect(archive.home / ".dossier" / "catalog.sqlite")
-    try:
-        rows = connection.execute(statement, params).fetchall()
-        connection.commit()
-        return rows
-    finally:
-        connection.close()
-
-
-def documents(archive: Archive) -> list[Document]:
-    return archive.transaction(lambda s: list(s.execute(select(Document).order_by(Document.id)).scalars()))
 
 
 def cli_verify(archive: Archive, capsys) -> tuple[int, dict, str]:
