@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -224,6 +226,17 @@ def tokens_list(
     emit(rows, as_json, human)
 
 
+def _change_access(home: Path | None, subject: str, work: Callable[[Session], object]) -> None:
+    """One change to users or tokens in its own transaction; a refusal names ``subject`` (exit 2)."""
+    from dossier.access.users import AccessError
+
+    with open_archive(home) as archive:
+        try:
+            archive.transaction(work)
+        except AccessError as exc:
+            raise BadArgument(subject, str(exc)) from None
+
+
 @tokens_app.command("revoke")
 def tokens_revoke(
     token_id: Annotated[int, typer.Argument(min=1, help="The token's id (see `dossier tokens list`).")],
@@ -231,13 +244,9 @@ def tokens_revoke(
     actor: ActorOption = None,
 ) -> None:
     """End a token now (an audit event)."""
-    from dossier.access.users import AccessError, revoke_token
+    from dossier.access.users import revoke_token
 
-    with open_archive(home) as archive:
-        try:
-            archive.transaction(lambda s: revoke_token(s, token_id, actor=default_actor(actor)))
-        except AccessError as exc:
-            raise BadArgument(str(token_id), str(exc)) from None
+    _change_access(home, str(token_id), lambda s: revoke_token(s, token_id, actor=default_actor(actor)))
     typer.echo(f"令牌 token {token_id} revoked (已吊销)")
 
 
@@ -248,13 +257,9 @@ def users_disable(
     actor: ActorOption = None,
 ) -> None:
     """Disable a user: their web sessions and API tokens end at once."""
-    from dossier.access.users import AccessError, disable_user
+    from dossier.access.users import disable_user
 
-    with open_archive(home) as archive:
-        try:
-            archive.transaction(lambda s: disable_user(s, username, actor=default_actor(actor)))
-        except AccessError as exc:
-            raise BadArgument(username, str(exc)) from None
+    _change_access(home, username, lambda s: disable_user(s, username, actor=default_actor(actor)))
     typer.echo(f"用户 user {username} disabled; sessions and tokens ended (已停用，会话和令牌已失效)")
 
 
@@ -265,13 +270,9 @@ def users_enable(
     actor: ActorOption = None,
 ) -> None:
     """Enable a disabled user again (their old tokens stay revoked)."""
-    from dossier.access.users import AccessError, enable_user
+    from dossier.access.users import enable_user
 
-    with open_archive(home) as archive:
-        try:
-            archive.transaction(lambda s: enable_user(s, username, actor=default_actor(actor)))
-        except AccessError as exc:
-            raise BadArgument(username, str(exc)) from None
+    _change_access(home, username, lambda s: enable_user(s, username, actor=default_actor(actor)))
     typer.echo(f"用户 user {username} enabled (已启用)")
 
 
@@ -286,14 +287,10 @@ def users_passwd(
     actor: ActorOption = None,
 ) -> None:
     """Set a user's password: every web session and API token they had ends at once."""
-    from dossier.access.users import AccessError, set_password
+    from dossier.access.users import set_password
 
     secret = _password(password)
-    with open_archive(home) as archive:
-        try:
-            archive.transaction(lambda s: set_password(s, username, secret, actor=default_actor(actor)))
-        except AccessError as exc:
-            raise BadArgument(username, str(exc)) from None
+    _change_access(home, username, lambda s: set_password(s, username, secret, actor=default_actor(actor)))
     typer.echo(
         f"用户 user {username}: password changed; sessions and tokens ended (密码已修改，会话和令牌已失效)"
     )
