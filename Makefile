@@ -56,7 +56,8 @@ run: setup
 # The folders whose tests touch the catalog; `make test` runs them a second time with every archive home's
 # catalog on a throwaway PostgreSQL cluster (tests/conftest.py). The other folders (domain, finance, kinds,
 # render, indexer) never open a catalog: they test pure functions, templates and the search engine alone.
-CATALOG_TESTS := tests/archive tests/catalog tests/cli tests/inbox tests/ledger tests/media tests/search \
+# tests/catalog runs once: its tests start their own PostgreSQL databases in either pass.
+CATALOG_TESTS := tests/archive tests/cli tests/inbox tests/ledger tests/media tests/search \
 	tests/service tests/verification
 
 # Types first: a new type error fails `make test` in seconds, before the long suite starts.

@@ -7,6 +7,9 @@ The rules, each a :class:`LockName`:
 - ``index``: one process drains the search outbox into the index at a time.
 - ``watcher``: one inbox watcher per archive home.
 - ``migration``: one process migrates the catalog while the others wait, then find nothing to do.
+- ``owner`` (one per process, keyed by the process's token): held for the life of a process that opens
+  inbox journal rows, so a recovering watcher settles only the rows of processes that are gone, on
+  whatever host they ran (Archive.owner, Archive.owner_alive).
 
 On the embedded default the backend is :class:`FileLocks`: a lock file per rule in the archive's state
 folder, held by the kernel (``flock``), so a process that dies, even by SIGKILL, lets go at once. Exclusive
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -51,6 +55,7 @@ class LockName(StrEnum):
     INDEX = "index"
     WATCHER = "watcher"
     MIGRATION = "migration"
+    OWNER = "owner"
 
     @property
     def key(self) -> int:
@@ -58,7 +63,7 @@ class LockName(StrEnum):
         return _KEYS[self]
 
 
-_KEYS = {LockName.FILING: 1, LockName.INDEX: 2, LockName.WATCHER: 3, LockName.MIGRATION: 4}
+_KEYS = {LockName.FILING: 1, LockName.INDEX: 2, LockName.WATCHER: 3, LockName.MIGRATION: 4, LockName.OWNER: 5}
 CATALOG_WRITER_KEY = 100
 """Not a :class:`LockName`: the catalog's own write serialization on PostgreSQL (a transaction-level
 advisory lock taken by every writing transaction, see ``archive.catalog.db``), SQLite's BEGIN IMMEDIATE."""
@@ -81,11 +86,25 @@ class LockBusy(DossierError):
 
 class Locks(Protocol):
     def hold(
-        self, name: LockName, *, mode: LockMode = LockMode.EXCLUSIVE, timeout: float | None = None
+        self,
+        name: LockName,
+        *,
+        key: str | None = None,
+        mode: LockMode = LockMode.EXCLUSIVE,
+        timeout: float | None = None,
     ) -> contextlib.AbstractContextManager[None]:
-        """Hold ``name`` for the ``with`` block. ``timeout`` None waits as long as it takes; 0 does not
-        wait; otherwise at most that many seconds. :class:`LockBusy` when it was not had in time."""
+        """Hold ``name`` (one of its instances, when ``key`` is given: letters, digits, ``-``) for the
+        ``with`` block. ``timeout`` None waits as long as it takes; 0 does not wait; otherwise at most that
+        many seconds. :class:`LockBusy` when it was not had in time."""
         ...
+
+
+def _keyed(name: LockName, key: str | None) -> str:
+    if key is None:
+        return name.value
+    if not key.replace("-", "").isalnum() or not key.isascii():
+        raise ValueError(f"lock key must be ASCII letters, digits and '-': {key!r}")
+    return f"{name.value}-{key}"
 
 
 class FileLocks:
@@ -94,20 +113,25 @@ class FileLocks:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def path(self, name: LockName) -> Path:
-        return self.folder / f"{name.value}.lock"
+    def path(self, name: LockName, key: str | None = None) -> Path:
+        return self.folder / f"{_keyed(name, key)}.lock"
 
     @contextlib.contextmanager
     def hold(
-        self, name: LockName, *, mode: LockMode = LockMode.EXCLUSIVE, timeout: float | None = None
+        self,
+        name: LockName,
+        *,
+        key: str | None = None,
+        mode: LockMode = LockMode.EXCLUSIVE,
+        timeout: float | None = None,
     ) -> Iterator[None]:
         self.folder.mkdir(parents=True, exist_ok=True)
         if mode is LockMode.SHARED:
-            with self._shared(name, timeout):
+            with self._shared(name, key, timeout):
                 yield
             return
         lock = filelock.FileLock(
-            self.path(name),
+            self.path(name, key),
             timeout=-1 if timeout is None else timeout,
             # The same pathname carries the shared holds (LOCK_SH below): it must never be unlinked and
             # recreated, or a shared and an exclusive holder would lock two different files; and a soft
@@ -118,16 +142,16 @@ class FileLocks:
         try:
             lock.acquire()
         except filelock.Timeout:
-            raise LockBusy(name, self._holder(name)) from None
+            raise LockBusy(name, self._holder(name, key)) from None
         try:
-            self._note_holder(name)
+            self._note_holder(name, key)
             yield
         finally:
             lock.release()
 
     @contextlib.contextmanager
-    def _shared(self, name: LockName, timeout: float | None) -> Iterator[None]:
-        with self.path(name).open("a+b") as fh:
+    def _shared(self, name: LockName, key: str | None, timeout: float | None) -> Iterator[None]:
+        with self.path(name, key).open("a+b") as fh:
             deadline = None if timeout is None else time.monotonic() + timeout
             flags = fcntl.LOCK_SH if deadline is None else fcntl.LOCK_SH | fcntl.LOCK_NB
             while True:
@@ -137,7 +161,7 @@ class FileLocks:
                 except BlockingIOError:
                     assert deadline is not None
                     if time.monotonic() >= deadline:
-                        raise LockBusy(name, self._holder(name)) from None
+                        raise LockBusy(name, self._holder(name, key)) from None
                     time.sleep(_POLL_S)
             try:
                 yield
@@ -146,13 +170,13 @@ class FileLocks:
 
     # Who holds an exclusive lock, for the message another process shows: written beside the lock file,
     # since filelock may replace the lock file itself.
-    def _note_holder(self, name: LockName) -> None:
+    def _note_holder(self, name: LockName, key: str | None) -> None:
         with contextlib.suppress(OSError):
-            self.path(name).with_suffix(".holder").write_text(f"pid {os.getpid()}", encoding="utf-8")
+            self.path(name, key).with_suffix(".holder").write_text(f"pid {os.getpid()}", encoding="utf-8")
 
-    def _holder(self, name: LockName) -> str | None:
+    def _holder(self, name: LockName, key: str | None) -> str | None:
         try:
-            return self.path(name).with_suffix(".holder").read_text(encoding="utf-8").strip() or None
+            return self.path(name, key).with_suffix(".holder").read_text(encoding="utf-8").strip() or None
         except OSError:
             return None
 
@@ -165,20 +189,32 @@ class AdvisoryLocks:
 
     @contextlib.contextmanager
     def hold(
-        self, name: LockName, *, mode: LockMode = LockMode.EXCLUSIVE, timeout: float | None = None
+        self,
+        name: LockName,
+        *,
+        key: str | None = None,
+        mode: LockMode = LockMode.EXCLUSIVE,
+        timeout: float | None = None,
     ) -> Iterator[None]:
         suffix = "_shared" if mode is LockMode.SHARED else ""
-        params = {"ns": NAMESPACE, "key": name.key}
+        if key is None:
+            params: dict[str, int] = {"ns": NAMESPACE, "key": name.key}
+            args = ":ns, :key"
+        else:
+            # A keyed instance: the one-bigint form, a key space apart from the (int, int) form's.
+            digest = hashlib.blake2b(f"{NAMESPACE}:{_keyed(name, key)}".encode(), digest_size=8).digest()
+            params = {"key": int.from_bytes(digest, "big", signed=True)}
+            args = ":key"
         # Autocommit: the lock belongs to the session, and no transaction stays open while it is held.
         # The write option is off, so this connection never takes the catalog writer lock.
         with self._engine.connect().execution_options(
             isolation_level="AUTOCOMMIT", dossier_write=False
         ) as connection:
             if timeout is None:
-                connection.execute(text(f"SELECT pg_advisory_lock{suffix}(:ns, :key)"), params)
+                connection.execute(text(f"SELECT pg_advisory_lock{suffix}({args})"), params)
             else:
                 deadline = time.monotonic() + timeout
-                attempt = text(f"SELECT pg_try_advisory_lock{suffix}(:ns, :key)")
+                attempt = text(f"SELECT pg_try_advisory_lock{suffix}({args})")
                 while not connection.execute(attempt, params).scalar_one():
                     if time.monotonic() >= deadline:
                         raise LockBusy(name, self._holder(connection, name))
@@ -188,7 +224,7 @@ class AdvisoryLocks:
             finally:
                 # A connection lost meanwhile has lost the lock with it; nothing to give back then.
                 with contextlib.suppress(Exception):
-                    connection.execute(text(f"SELECT pg_advisory_unlock{suffix}(:ns, :key)"), params)
+                    connection.execute(text(f"SELECT pg_advisory_unlock{suffix}({args})"), params)
 
     @staticmethod
     def _holder(connection: Connection, name: LockName) -> str | None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from kit.catalog import sql
+from kit.catalog import sql, tampering
 from sqlalchemy import select
 
 from dossier.archive import Archive
@@ -151,7 +151,7 @@ def test_an_edit_re_hashed_to_the_end_is_caught_by_an_anchor(archive, witness, c
     digest = hashlib.sha256(forged).hexdigest()
     (archive.home / victim.path).write_bytes(forged)
     sql(archive, "update documents set sha256 = ?, size = ? where id = ?", digest, len(forged), victim.id)
-    with archive.session() as session:
+    with tampering(archive) as session:
         events = list(session.execute(select(Event).order_by(Event.seq)).scalars())
         start = next(i for i, e in enumerate(events) if e.target == f"document:{victim.id}")
         events[start].details = {**events[start].details, "sha256": digest, "size": len(forged)}

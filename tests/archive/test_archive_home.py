@@ -28,7 +28,6 @@ def test_init_creates_the_layout_and_is_idempotent(tmp_path):
         assert archive.home == home
     for name in ("_inbox", "_quarantine", ".dossier"):
         assert (home / name).is_dir()
-    assert (home / ".dossier" / "catalog.sqlite").is_file()
     marker = json.loads((home / ".dossier" / "archive.json").read_text(encoding="utf-8"))
     assert marker["format"] == 1
     (home / "_inbox" / "waiting.pdf").write_bytes(b"%PDF-1.4")
@@ -70,10 +69,17 @@ def test_the_catalog_is_migrated_to_head_and_matches_the_models(tmp_path):
         with archive.engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
         assert diff == []
+
+
+@pytest.mark.embedded
+def test_the_embedded_catalog_is_a_sqlite_file_in_the_home_with_a_write_ahead_log(tmp_path):
+    with Archive.init(tmp_path / "home", config=load_config()) as archive:
+        assert (archive.home / ".dossier" / "catalog.sqlite").is_file()
         journal = sqlite3.connect(archive.home / ".dossier" / "catalog.sqlite").execute("PRAGMA journal_mode")
         assert journal.fetchone()[0] == "wal"
 
 
+@pytest.mark.embedded
 def test_an_old_catalog_is_upgraded_on_open(tmp_path):
     home = tmp_path / "home"
     Archive.init(home, config=load_config()).close()

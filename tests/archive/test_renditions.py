@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from kit.catalog import copy_home
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select, text, update
 
@@ -67,7 +68,7 @@ def generated(tmp_path_factory) -> Path:
 def home(generated: Path, tmp_path: Path) -> Path:
     """A copy of the generated archive each test may change."""
     copy = tmp_path / "home"
-    shutil.copytree(generated, copy)
+    copy_home(generated, copy)
     return copy
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -70,3 +73,14 @@ def tampering(archive: Archive) -> Iterator[Session]:
         session.flush()
         for ddl in guards.values():
             session.execute(text(ddl))  # the DDL SQLite kept, exactly as it was created
+
+
+def copy_home(source: Path, target: Path) -> None:
+    """A copy of archive home ``source`` at ``target``, catalog and all: on the PostgreSQL test pass the
+    catalog is a database of its own (kit/pg_pass.py), copied beside the folder."""
+    shutil.copytree(source, target)
+    from kit import pg_pass
+
+    host = os.environ.get(pg_pass.ENV_HOST)
+    if host:
+        pg_pass.clone_database(host, source, target)

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from kit.catalog import copy_home
 from searchkit import ENGINES, Home, fill, write_config
 
 
@@ -33,5 +34,5 @@ def unindexed_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(params=ENGINES)
 def fresh_home(request: pytest.FixtureRequest, tmp_path: Path, unindexed_template: Path) -> Home:
     """A home of its own (for tests that rebuild or break things), per engine."""
-    shutil.copytree(unindexed_template, tmp_path / "home")
+    copy_home(unindexed_template, tmp_path / "home")
     return Home(tmp_path / "home", write_config(tmp_path / "dossier.toml", request.param), request.param)

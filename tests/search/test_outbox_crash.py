@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from kit.catalog import copy_home
 from searchkit import ENGINES, write_config
 from sqlalchemy import func, select
 
@@ -66,7 +66,7 @@ def test_a_drain_killed_mid_way_resumes_and_indexes_every_document_exactly_once(
     template: Path, tmp_path: Path, engine: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     home = tmp_path / "home"
-    shutil.copytree(template, home)
+    copy_home(template, home)
     config = write_config(tmp_path / "dossier.toml", engine, batch_size=BATCH)
 
     helper = subprocess.Popen(

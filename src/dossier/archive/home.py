@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -33,7 +35,7 @@ from dossier.archive.names import check_name, ensure_inside
 from dossier.config import SESSION_CONFIG, Config
 from dossier.domain.categories import get_category
 from dossier.errors import DossierError
-from dossier.locks import AdvisoryLocks, FileLocks, LockMode, LockName, Locks
+from dossier.locks import AdvisoryLocks, FileLocks, LockBusy, LockMode, LockName, Locks
 
 ENV_HOME = "DOSSIER_HOME"
 DEFAULT_HOME = Path("archive")
@@ -89,6 +91,9 @@ class Archive:
         """The "only one process may" rules (dossier.locks); a catalog on a server brings its own."""
         self._sessions = sessionmaker(engine, expire_on_commit=False, info={SESSION_CONFIG: config})
         self._readonly = engine.execution_options(**{db.WRITE_OPTION: False})
+        self._owner: str | None = None
+        self._owner_lease = ExitStack()
+        self._owner_guard = threading.Lock()
 
     # ----------------------------------------------------------------- opening
 
@@ -244,9 +249,37 @@ class Archive:
         """The file a catalog path names, refused if the stored path would leave the home."""
         return ensure_inside(self._home, self._home.joinpath(*relative.split("/")))
 
+    # ----------------------------------------------------------------- owners of work in progress
+
+    @property
+    def owner(self) -> str:
+        """This process's token, leased (``LockName.OWNER``) for as long as the archive is open: rows of
+        work in progress (inbox journal rows) carry it, so another process knows whether they are still
+        being worked on or were left by a process that is gone, on this host or another."""
+        with self._owner_guard:
+            if self._owner is None:
+                token = secrets.token_hex(8)
+                self._owner_lease.enter_context(self.locks.hold(LockName.OWNER, key=token, timeout=0))
+                self._owner = token
+            return self._owner
+
+    def owner_alive(self, token: str | None) -> bool:
+        """Whether the process that leased ``token`` still runs (False for no token: rows from before
+        owners were recorded belong to nobody)."""
+        if token is None:
+            return False
+        if token == self._owner:
+            return True
+        try:
+            with self.locks.hold(LockName.OWNER, key=token, timeout=0):
+                return False
+        except LockBusy:
+            return True
+
     # ----------------------------------------------------------------- lifetime
 
     def close(self) -> None:
+        self._owner_lease.close()
         self._engine.dispose()
 
     def __enter__(self) -> Archive:

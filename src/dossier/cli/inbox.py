@@ -35,6 +35,13 @@ def watch(
     once: Annotated[
         bool, typer.Option("--once", help="Take what is in the inbox now, then exit (tests, cron).")
     ] = False,
+    standby: Annotated[
+        bool,
+        typer.Option(
+            "--standby",
+            help="If another watcher (on any host) runs on this archive, wait and take over when it stops.",
+        ),
+    ] = False,
 ) -> None:
     """File what is dropped into <home>/_inbox/ until stopped (Ctrl-C, SIGTERM).
 
@@ -47,7 +54,7 @@ def watch(
         raise BadArgument("--poll", f"must be a positive number of seconds (须为正数): {poll}")
     _log_to_stderr()
     with open_archive(home, create_if_new=True) as archive:
-        report = Watcher(archive, poll=poll, once=once).run()
+        report = Watcher(archive, poll=poll, once=once, standby=standby).run()
     typer.echo(
         f"已归档 filed {report.filed}, 重复 duplicates {report.duplicates}, "
         f"隔离 quarantined {report.quarantined}, 退回 returned {report.returned}",

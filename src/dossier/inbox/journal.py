@@ -154,6 +154,10 @@ _COLUMNS = frozenset(
 )
 
 
+OWNER = "owner"
+"""Key in a row's details: the token of the process working on it (Archive.owner)."""
+
+
 class Journal:
     """Reads and writes the journal rows of one archive home."""
 
@@ -167,6 +171,8 @@ class Journal:
         ``arrived`` for the same path is reused. Returns the row id of each path."""
         if not found:
             return {}
+
+        owner = self.archive.owner  # leased before the rows exist, so no row is ever without a live owner
 
         def work(session: Session) -> dict[str, int]:
             wanted = {encode_path(path): (path, seen) for path, seen in found}
@@ -187,7 +193,7 @@ class Journal:
                     name=printable_name(os.path.basename(path)),
                     step="arrived",
                     steps={"arrived": {"at": seen.isoformat()}},
-                    details={},
+                    details={OWNER: owner},
                     arrived_at=seen,
                     updated_at=now(),
                 )
@@ -199,6 +205,18 @@ class Journal:
         return self.archive.transaction(work)
 
     # ----------------------------------------------------------------- reading
+
+    def adopt(self, item: Item) -> None:
+        """Make a row left by a process that is gone this process's own (before working on it)."""
+        owner = self.archive.owner
+        item.details = {**item.details, OWNER: owner}
+
+        def work(session: Session) -> None:
+            row = session.get(InboxItem, item.id)
+            if row is not None:
+                row.details = {**(row.details or {}), OWNER: owner}
+
+        self.archive.transaction(work)
 
     def open_items(self) -> list[Item]:
         rows = self.archive.transaction(

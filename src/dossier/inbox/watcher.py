@@ -43,7 +43,7 @@ from dossier.inbox.claim import (
     settle_give_back,
 )
 from dossier.inbox.facts import ClassifiedStep, FiledStep, MatchedStep
-from dossier.inbox.journal import Item, now
+from dossier.inbox.journal import OWNER, Item, now
 from dossier.inbox.outcome import Outcome
 from dossier.inbox.pipeline import Context, Work
 from dossier.inbox.stability import Tracker, Watched, ignore_lease_breaks, monotonic
@@ -87,8 +87,10 @@ class Watcher:
         poll: float | None = None,
         once: bool = False,
         stop: threading.Event | None = None,
+        standby: bool = False,
     ) -> None:
         self.archive = archive
+        self.standby = standby
         self.stop = stop or threading.Event()
         self.ctx = Context.for_archive(archive, stop=self.stop)
         self.settings = self.ctx.settings
@@ -111,7 +113,7 @@ class Watcher:
         self.events.put(_WAKE)
 
     def run(self) -> WatchReport:
-        with _single_watcher(self.archive), self._signals(), self._overflow_alarm():
+        with _single_watcher(self.archive, standby=self.standby), self._signals(), self._overflow_alarm():
             if threading.current_thread() is threading.main_thread():
                 ignore_lease_breaks()
             self._start_up()
@@ -138,6 +140,7 @@ class Watcher:
                                 "inotify queue overflowed: rescanning the inbox (事件队列溢出，重新扫描)"
                             )
                         self.scan()
+                        self.recover(unowned=False)
                         next_scan = monotonic() + interval
                     if not self.stop.is_set():
                         self._claim_ready()
@@ -174,11 +177,19 @@ class Watcher:
             log.warning("the search index cannot be opened, documents wait in its queue: %s", exc)
             return None
 
-    def recover(self) -> None:
-        """Settle every open journal row a previous run left (see claim.py and quarantine.py), queue the
-        claimed files again, and remove claimed copies of files already safely archived."""
+    def recover(self, *, unowned: bool = True) -> None:
+        """Settle every open journal row a process that is gone left (see claim.py and quarantine.py),
+        queue the claimed files again, and remove claimed copies of files already safely archived.
+
+        A row whose owner still runs (a server's upload, a watcher on another host) is left to it. At
+        start-up (``unowned``) rows from before owners were recorded are settled too; on each rescan only
+        rows whose owner died while this watcher runs."""
         for item in self.ctx.journal.open_items():
+            token = item.details.get(OWNER)
+            if (token is None and not unowned) or self.archive.owner_alive(token):
+                continue
             try:
+                self.ctx.journal.adopt(item)
                 self._recover(item)
             except (DossierError, OSError) as exc:
                 # One item that cannot be settled must not keep the watcher from the others.
@@ -637,10 +648,17 @@ def _bare(entry: Watched) -> Item:
 
 
 @contextmanager
-def _single_watcher(archive: Archive) -> Iterator[None]:
-    """One watcher per home; the kernel releases the lock when the process dies, even by SIGKILL."""
+def _single_watcher(archive: Archive, *, standby: bool = False) -> Iterator[None]:
+    """One watcher per home; the lock is let go when the process dies, even by SIGKILL (the kernel's
+    file lock, or the catalog's advisory lock when its connection ends). A ``standby`` watcher (another
+    host) waits for it instead of giving up, and takes over when the active one is gone; while it waits it
+    holds nothing, so SIGTERM's default ending is all the clean-up it needs."""
+    if standby:
+        log.info("standby: waiting until no other watcher runs on %s (待命)", archive.home)
     try:
-        with archive.locks.hold(LockName.WATCHER, timeout=0):
+        with archive.locks.hold(LockName.WATCHER, timeout=None if standby else 0):
+            if standby:
+                log.info("standby over: this watcher takes over %s (接管)", archive.home)
             yield
     except LockBusy as busy:
         if busy.name is not LockName.WATCHER:

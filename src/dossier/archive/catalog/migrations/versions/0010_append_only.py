@@ -27,11 +27,14 @@ _MESSAGE = "is append-only (只能追加，不能修改或删除)"
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
-            "CREATE FUNCTION dossier_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "CREATE OR REPLACE FUNCTION dossier_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
             f"RAISE EXCEPTION '% {_MESSAGE}', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege'; "
             "END $$"
         )
         for table in APPEND_ONLY:
+            # Again without error: a catalog set back to an older revision by hand runs this again.
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
             op.execute(
                 f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
                 "FOR EACH ROW EXECUTE FUNCTION dossier_append_only()"
@@ -43,7 +46,7 @@ def upgrade() -> None:
     elif op.get_bind().dialect.name == "sqlite":
         for verb in ("UPDATE", "DELETE"):
             op.execute(
-                f"CREATE TRIGGER events_no_{verb.lower()} BEFORE {verb} ON events "
+                f"CREATE TRIGGER IF NOT EXISTS events_no_{verb.lower()} BEFORE {verb} ON events "
                 f"BEGIN SELECT RAISE(ABORT, 'events {_MESSAGE}'); END"
             )
 

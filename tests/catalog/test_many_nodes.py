@@ -1,0 +1,271 @@
+"""Many nodes on one PostgreSQL catalog and one shared archive folder, as real processes.
+
+Two `dossier serve` processes on two ports and two inbox watchers (the second a standby) stand in for two
+hosts. At once: 500 uploads through each server, 500 files dropped into the inbox, 200 documents generated
+through the API. Mid-flow one server and the active watcher are SIGKILLed and restarted; the standby
+watcher takes over meanwhile. Afterwards every input is filed exactly once (or quarantined with a reason),
+`dossier audit verify` passes, and the catalog, the files and the search index agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+from kit.inbox_samples import (
+    COMPANY,
+    COMPANY_NAME,
+    DOSSIER,
+    PERSON,
+    PERSON_NAME,
+    drop,
+    files_under,
+    id_card_pdf,
+    license_pdf,
+    wait_for,
+)
+from sqlalchemy import select
+
+from dossier.access.scope import assign
+from dossier.access.users import add_user, create_token
+from dossier.archive import Archive
+from dossier.archive.catalog.models import Document
+from dossier.archive.registry import ensure_borrower, find_borrower
+from dossier.config import load_config
+from dossier.kinds.registry import get_kind
+
+UPLOADS_PER_SERVER = 500
+DROPS = 500
+GENERATED = 200
+CONFIG = """\
+[catalog]
+url = "{url}"
+pool_size = 4
+
+[inbox]
+quiet_seconds = 0.3
+rescan_seconds = 2
+ocr_worker = false
+index_batch = 50
+
+[search]
+engine = "tantivy"
+ocr = false
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Node:
+    """One host's processes: a server on ``port`` and, optionally, a watcher."""
+
+    def __init__(self, home: Path, config: Path, logs: Path, name: str) -> None:
+        self.home, self.config, self.logs, self.name = home, config, logs, name
+        self.port = _free_port()
+        self.server: subprocess.Popen[bytes] | None = None
+        self.watcher: subprocess.Popen[bytes] | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DOSSIER_CONFIG": str(self.config), "NO_COLOR": "1"}
+
+    def _spawn(self, *args: str, log: str) -> subprocess.Popen[bytes]:
+        with (self.logs / f"{self.name}-{log}.log").open("ab") as out:
+            return subprocess.Popen(
+                [str(DOSSIER), *args, "--home", str(self.home)], env=self.env, stdout=out, stderr=out
+            )
+
+    def serve(self) -> None:
+        self.server = self._spawn("serve", "--port", str(self.port), log="serve")
+        wait_for(self.answers, 60, f"server {self.name} to answer")
+
+    def answers(self) -> bool:
+        assert self.server is not None
+        if self.server.poll() is not None:
+            raise AssertionError(f"server {self.name} exited: {self.log('serve')}")
+        try:
+            return httpx.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def watch(self, *extra: str) -> None:
+        self.watcher = self._spawn("watch", *extra, log="watch")
+        if "--standby" not in extra:
+            wait_for(lambda: "watching" in self.log("watch"), 60, f"watcher {self.name} to start")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self, which: str) -> str:
+        path = self.logs / f"{self.name}-{which}.log"
+        return path.read_text(encoding="utf-8", errors="replace")[-3000:] if path.exists() else ""
+
+    def kill(self) -> None:
+        for process in (self.server, self.watcher):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+
+    def stop(self) -> None:
+        for process in (self.server, self.watcher):
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def _setup(tmp_path: Path, url: str) -> tuple[Path, Path, str]:
+    config = tmp_path / "dossier.toml"
+    config.write_text(CONFIG.format(url=url), encoding="utf-8")
+    home = tmp_path / "shared" / "archive"
+    with Archive.init(home, config=load_config(config)) as archive:
+        ensure_borrower(archive, PERSON, PERSON_NAME, "person")
+        ensure_borrower(archive, COMPANY, COMPANY_NAME, "enterprise")
+        # An officer: the role that uploads and generates, with both borrowers assigned to the account.
+        archive.transaction(lambda s: add_user(s, "officer", "officer", "correct-horse-9", actor="setup"))
+        for key in (PERSON, COMPANY):
+            archive.transaction(lambda s, k=key: assign(s, "officer", find_borrower(s, k), actor="setup"))
+        _, token = archive.transaction(lambda s: create_token(s, "officer", "nodes", actor="setup"))
+    return home, config, token
+
+
+def _post(base: str, token: str, send: Any, *, retry_in_flight: bool) -> httpx.Response:
+    """POST until a server answers: a refused connection (the node is down) is tried again; a request
+    cut off in flight is tried again only when ``retry_in_flight`` (an upload: a second copy of the same
+    content is recorded as a duplicate, never filed twice)."""
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            with httpx.Client(base_url=base, timeout=120) as client:
+                return send(client, {"Authorization": f"Bearer {token}"})
+        except httpx.ConnectError:
+            pass
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
+            if not retry_in_flight:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{base} did not come back within 180 s")
+        time.sleep(0.2)
+
+
+def _cli(node: Node, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(DOSSIER), *args, "--home", str(node.home)],
+        env=node.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_two_servers_and_two_watchers_on_one_catalog_file_everything_once(tmp_path: Path, catalog_url: str):
+    home, config, token = _setup(tmp_path, catalog_url)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    a, b = Node(home, config, logs, "a"), Node(home, config, logs, "b")
+    a.serve()
+    b.serve()
+    a.watch()
+    b.watch("--standby")
+    uploads = {
+        f"upload-{n:04d}.pdf": license_pdf(serial=f"node upload {n}") for n in range(2 * UPLOADS_PER_SERVER)
+    }
+    drops = {f"{PERSON}/身份证/drop-{n:04d}.pdf": id_card_pdf(serial=f"node drop {n}") for n in range(DROPS)}
+    reminder = get_kind("reminder").example()
+    answers: dict[str, httpx.Response] = {}
+    killed = threading.Event()
+
+    def upload(name: str, body: bytes, node: Node) -> None:
+        answers[name] = _post(
+            node.base,
+            token,
+            lambda c, h: c.post(
+                "/api/v1/documents/upload",
+                headers=h,
+                files={"file": (name, body, "application/pdf")},
+                data={"borrower": COMPANY},
+            ),
+            retry_in_flight=True,
+        )
+
+    def generate(n: int) -> None:
+        data = json.loads(json.dumps({**reminder, "doc_no": f"提示〔2026〕第{n:04d}号"}, default=str))
+        answers[f"generate-{n}"] = _post(
+            a.base,
+            token,
+            lambda c, h: c.post("/api/v1/documents", headers=h, json={"kind": "reminder", "data": data}),
+            retry_in_flight=False,
+        )
+
+    def chaos() -> None:
+        # Mid-flow: server B and the active watcher die without a word, then B's host comes back.
+        wait_for(lambda: len(answers) >= UPLOADS_PER_SERVER // 2, 600, "the flow to be under way")
+        b.kill()
+        assert a.watcher is not None
+        a.watcher.send_signal(signal.SIGKILL)
+        killed.set()
+        time.sleep(1.0)
+        b.serve()
+        b.watch("--standby")  # the new process on B's host; A's standby has taken over by now
+        a.watch("--standby")
+
+    try:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            futures = [pool.submit(chaos)]
+            for relative, body in drops.items():
+                futures.append(pool.submit(drop, home / "_inbox", relative, body))
+            for n, (name, body) in enumerate(uploads.items()):
+                futures.append(pool.submit(upload, name, body, a if n % 2 else b))
+            futures += [pool.submit(generate, n) for n in range(GENERATED)]
+            for future in futures:
+                future.result()
+        assert killed.is_set()
+        wait_for(lambda: not files_under(home / "_inbox"), 900, "the inbox to be empty")
+    finally:
+        a.stop()
+        b.stop()
+
+    # Every upload answered, filed once (a copy sent again after the kill is a duplicate, never a second
+    # document); every generation filed; nothing quarantined.
+    outcomes = Counter(r.json().get("outcome", "generated") for r in answers.values() if r.status_code == 201)
+    bad = {k: (r.status_code, r.text[:200]) for k, r in answers.items() if r.status_code != 201}
+    assert not bad, bad
+    assert [p for p in files_under(home / "_quarantine") if not p.name.endswith(".reason.json")] == []
+    assert outcomes["filed"] + outcomes["duplicate"] == len(uploads) and outcomes["generated"] == GENERATED
+    with Archive.open(home, config=load_config(config)) as archive:
+        filed = archive.transaction(
+            lambda s: list(s.execute(select(Document).where(Document.state == "filed")).scalars()),
+            write=False,
+        )
+    by_hash = Counter(d.sha256 for d in filed)
+    for body in [*uploads.values(), *drops.values()]:
+        assert by_hash[hashlib.sha256(body).hexdigest()] == 1
+    assert len(filed) == len(uploads) + len(drops) + GENERATED
+
+    # The chain holds, and the catalog, the files and the index agree.
+    verified = _cli(a, "audit", "verify", "--json")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    indexed = _cli(a, "index", "--json")
+    assert indexed.returncode == 0, indexed.stdout + indexed.stderr
+    state = json.loads(indexed.stdout)
+    assert state["documents"] == len(filed), state
