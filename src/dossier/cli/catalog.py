@@ -1,0 +1,162 @@
+"""`dossier catalog status | upgrade | migrate`: where the catalog is, its schema, moving it to a server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, open_archive
+from dossier.cli.configuration import cli_config
+from dossier.cli.output import emit
+
+app = typer.Typer(
+    help="The catalog (目录数据库): its state, its schema, moving it to PostgreSQL.", no_args_is_help=True
+)
+
+
+def _engine_for(home: Path | None) -> tuple[str, Any]:
+    """The configured catalog's URL and an engine for it, without opening (or migrating) the archive."""
+    from dossier.archive.catalog import db
+    from dossier.archive.home import CatalogUnavailable, catalog_settings, resolve_home
+
+    url, pool = catalog_settings(resolve_home(home), cli_config())
+    try:
+        return url, db.make_engine(url, pool)
+    except Exception as exc:  # a URL SQLAlchemy cannot read or whose driver is missing
+        raise CatalogUnavailable(url, exc) from exc
+
+
+@app.command("status")
+def status(home: HomeOption = None, as_json: JsonFlag = False) -> None:
+    """The catalog's URL (no password), backend, schema revision against this dossier's, and whether it
+    answers. Exit 0 when it answers at this dossier's revision, 1 otherwise. Nothing is migrated."""
+    from dossier.archive.catalog import db
+    from dossier.archive.home import CatalogUnavailable
+
+    url, engine = _engine_for(home)
+    payload: dict[str, Any] = {
+        "url": db.redacted(url),
+        "backend": engine.dialect.name,
+        "reachable": False,
+        "revision": None,
+        "head": db.HEAD,
+        "state": "unreachable",
+        "error": None,
+    }
+    try:
+        payload["revision"] = db.current_revision(engine)
+        payload["reachable"] = True
+        payload["state"] = schema_state(payload["revision"])
+    except Exception as exc:  # reported, not raised: this command is how an operator looks at a fault
+        payload["error"] = str(CatalogUnavailable(url, exc))
+    finally:
+        engine.dispose()
+
+    def human(c: Console) -> None:
+        c.print(f"目录数据库 catalog: {payload['url']} ({payload['backend']})")
+        if not payload["reachable"]:
+            c.print(f"无法连接 unreachable: {payload['error']}")
+            return
+        c.print(
+            f"结构版本 schema revision: {payload['revision'] or 'none'} "
+            f"(this dossier: {db.HEAD}) — {payload['state']}"
+        )
+
+    emit(payload, as_json, human)
+    if payload["state"] != "current":
+        raise typer.Exit(1)
+
+
+def schema_state(revision: str | None) -> str:
+    """``current``, ``empty``, ``behind`` (run `dossier catalog upgrade`) or ``ahead`` (a newer dossier
+    migrated it: this node refuses to write)."""
+    from dossier.archive.catalog import db
+
+    if revision == db.HEAD:
+        return "current"
+    if revision is None:
+        return "empty"
+    return "behind" if revision in db.known_revisions() else "ahead"
+
+
+@app.command("upgrade")
+def upgrade(home: HomeOption = None, as_json: JsonFlag = False) -> None:
+    """Run the catalog's migrations now (opening the archive runs them too; this does it explicitly, e.g.
+    before starting the nodes of a new version). One node migrates while the others wait."""
+    from sqlalchemy.exc import DBAPIError
+
+    from dossier.archive.catalog import db
+    from dossier.archive.home import STATE, CatalogUnavailable, resolve_home
+    from dossier.locks import AdvisoryLocks, FileLocks, Locks
+
+    url, engine = _engine_for(home)
+    locks: Locks = (
+        AdvisoryLocks(engine) if db.is_postgresql(engine) else FileLocks(resolve_home(home) / STATE / "state")
+    )
+    try:
+        before = db.current_revision(engine)
+        ran = db.upgrade(engine, locks)
+    except DBAPIError as exc:
+        raise CatalogUnavailable(url, exc) from exc
+    finally:
+        engine.dispose()
+    payload = {"url": db.redacted(url), "from": before, "to": db.HEAD, "migrated": ran}
+    emit(
+        payload,
+        as_json,
+        lambda c: c.print(
+            f"已升级 upgraded {payload['url']}: {before or 'empty'} → {db.HEAD}"
+            if ran
+            else f"已是最新 already at {db.HEAD}: {payload['url']}"
+        ),
+    )
+
+
+@app.command("migrate")
+def migrate(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", help="An empty PostgreSQL database: postgresql+psycopg://user:password@host/database."
+        ),
+    ],
+    home: HomeOption = None,
+    actor: ActorOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Copy this archive's catalog into an empty PostgreSQL database, verifying the archive before and the
+    copy after; all in one transaction, so a failure leaves the target empty. Stop the service first."""
+    from dossier.archive.catalog.transfer import migrate_catalog
+
+    with open_archive(home) as archive:
+        report = migrate_catalog(archive, to, actor=default_actor(actor))
+    payload = {
+        "source": report.source,
+        "target": report.target,
+        "tables": {t.table: t.rows for t in report.tables},
+        "rows": report.rows,
+        "events": report.events,
+        "documents": report.documents,
+        "files": report.files,
+        "next": {"catalog.url": report.target},
+    }
+
+    def human(c: Console) -> None:
+        c.print(
+            f"已迁移 copied {report.rows} rows in {len(report.tables)} tables: "
+            f"{report.source} → {report.target}"
+        )
+        c.print(
+            f"校验通过 verified: the audit chain ({report.events} events), {report.documents} documents and "
+            f"{report.files} files match in the new catalog"
+        )
+        c.print(
+            "下一步 next: set the catalog in your configuration file (with the password), then start dossier:"
+        )
+        c.print(f'  [catalog]\n  url = "{report.target}"')
+        c.print("The old catalog is left as it was; do not file into it any more.")
+
+    emit(payload, as_json, human)
