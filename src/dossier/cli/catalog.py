@@ -34,52 +34,36 @@ def status(home: HomeOption = None, as_json: JsonFlag = False) -> None:
     """The catalog's URL (no password), backend, schema revision against this dossier's, and whether it
     answers. Exit 0 when it answers at this dossier's revision, 1 otherwise. Nothing is migrated."""
     from dossier.archive.catalog import db
-    from dossier.archive.home import CatalogUnavailable
+    from dossier.archive.catalog.probe import probe
 
     url, engine = _engine_for(home)
-    payload: dict[str, Any] = {
-        "url": db.redacted(url),
-        "backend": engine.dialect.name,
-        "reachable": False,
-        "revision": None,
-        "head": db.HEAD,
-        "state": "unreachable",
-        "error": None,
-    }
     try:
-        payload["revision"] = db.current_revision(engine)
-        payload["reachable"] = True
-        payload["state"] = schema_state(payload["revision"])
-    except Exception as exc:  # reported, not raised: this command is how an operator looks at a fault
-        payload["error"] = str(CatalogUnavailable(url, exc))
+        found = probe(engine)
     finally:
         engine.dispose()
+    payload: dict[str, Any] = {
+        "url": db.redacted(url),
+        "backend": found.backend,
+        "reachable": found.reachable,
+        "revision": found.revision,
+        "head": found.head,
+        "state": found.state,
+        "error": found.error,
+    }
 
     def human(c: Console) -> None:
-        c.print(f"目录数据库 catalog: {payload['url']} ({payload['backend']})")
-        if not payload["reachable"]:
-            c.print(f"无法连接 unreachable: {payload['error']}")
+        c.print(f"目录数据库 catalog: {payload['url']} ({found.backend})")
+        if not found.reachable:
+            c.print(f"无法连接 unreachable ([catalog].url): {found.error}")
             return
         c.print(
-            f"结构版本 schema revision: {payload['revision'] or 'none'} "
-            f"(this dossier: {db.HEAD}) — {payload['state']}"
+            f"结构版本 schema revision: {found.revision or 'none'} (this dossier: {found.head}) — "
+            f"{found.state.value}"
         )
 
     emit(payload, as_json, human)
-    if payload["state"] != "current":
+    if not found.ready:
         raise typer.Exit(1)
-
-
-def schema_state(revision: str | None) -> str:
-    """``current``, ``empty``, ``behind`` (run `dossier catalog upgrade`) or ``ahead`` (a newer dossier
-    migrated it: this node refuses to write)."""
-    from dossier.archive.catalog import db
-
-    if revision == db.HEAD:
-        return "current"
-    if revision is None:
-        return "empty"
-    return "behind" if revision in db.known_revisions() else "ahead"
 
 
 @app.command("upgrade")
