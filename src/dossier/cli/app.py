@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -115,6 +116,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except DossierError as exc:
         _fail(str(exc))
+        return 2
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # The filing steps clean up after themselves (the temporary copy is removed, no row is kept),
+        # so a full disk is an answer to give in one line, not a crash to show.
+        where = f" ({exc.filename})" if exc.filename else ""
+        _fail(
+            f"the disk is full (磁盘空间不足){where}: {exc.strerror}; "
+            "free some space and run the command again"
+        )
         return 2
     except Exception as exc:
         refusal = _catalog_refusal(exc)
