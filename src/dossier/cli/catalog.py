@@ -113,7 +113,7 @@ def migrate(
 ) -> None:
     """Copy this archive's catalog into an empty PostgreSQL database, verifying the archive before and the
     copy after; all in one transaction, so a failure leaves the target empty. Stop the service first."""
-    from dossier.archive.catalog.transfer import migrate_catalog
+    from dossier.archive.catalog_transfer import migrate_catalog
 
     with open_archive(home) as archive:
         report = migrate_catalog(archive, to, actor=default_actor(actor))
