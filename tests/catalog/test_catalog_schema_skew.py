@@ -83,3 +83,18 @@ def test_an_older_node_refuses_to_write_and_still_reads(
     code, _, err = dossier(capsys, *config, "users", "add", "newclerk", "--role", "officer", "--password",
                            PASSWORD, "--home", str(home.path))  # fmt: skip
     assert code == 0, err
+
+
+def test_catalog_upgrade_migrates_explicitly_once(
+    tmp_path: Path, catalog_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = home_with_catalog(tmp_path, catalog_url)
+    config = ("--config", str(home.config_file), "catalog")
+    where = ("--home", str(home.path), "--json")
+    code, out, _ = dossier(capsys, *config, "status", *where)
+    assert code == 1 and '"state": "empty"' in out
+    first = dossier_json(capsys, *config, "upgrade", "--home", str(home.path))
+    assert (first["from"], first["to"], first["migrated"]) == (None, db.HEAD, True)
+    again = dossier_json(capsys, *config, "upgrade", "--home", str(home.path))
+    assert (again["from"], again["migrated"]) == (db.HEAD, False)
+    assert dossier_json(capsys, *config, "status", "--home", str(home.path))["state"] == "current"
