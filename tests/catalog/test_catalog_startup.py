@@ -60,11 +60,15 @@ def test_a_wrong_url_names_the_setting_and_the_cause(
     assert "password" not in err
 
 
-def test_a_socket_nobody_listens_on_is_refused_at_start_up_by_serve(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [("serve", "--port", "1"), ("watch",), ("index",)])
+def test_a_socket_nobody_listens_on_is_refused_at_start_up_by_serve_and_the_workers(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
     home, config = _home(tmp_path)
     write_config(config, f"postgresql+psycopg://postgres@/dossier?host={tmp_path}&port=5432")
+    # Real processes (a regression would start serving or watching: the timeout ends it, as a failure).
     done = subprocess.run(
-        [str(DOSSIER), "--config", str(config), "serve", "--home", str(home), "--port", "1"],
+        [str(DOSSIER), "--config", str(config), *command, "--home", str(home)],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 2, done.stdout + done.stderr
