@@ -148,7 +148,7 @@ def test_a_copy_that_fails_half_way_leaves_the_target_empty_and_runs_again(
     assert _counts(catalog_url)["borrowers"] == 2
 
 
-def test_a_target_that_is_not_postgresql_or_the_same_catalog_is_refused(
+def test_a_target_that_is_not_postgresql_or_cannot_be_reached_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     home = home_with_catalog(tmp_path)
@@ -156,3 +156,8 @@ def test_a_target_that_is_not_postgresql_or_the_same_catalog_is_refused(
     code, _, err = _migrate(capsys, home, f"sqlite:///{tmp_path / 'other.sqlite'}")
     assert code == 2 and "the target must be PostgreSQL" in err
     assert not (tmp_path / "other.sqlite").exists()
+    code, _, err = _migrate(capsys, home, f"postgresql://dossier:s3cret@/dossier?host={tmp_path}")
+    assert code == 2 and "cannot connect to the target" in err and "No such file or directory" in err
+    assert "s3cret" not in err
+    code, _, err = _migrate(capsys, home, home.url)
+    assert code == 2 and "the target must be PostgreSQL" in err

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from dossier.archive.audit import verify_chain
 from dossier.archive.catalog import Base, db
 from dossier.archive.catalog.models import AuditHead
-from dossier.archive.home import Archive, CatalogUnavailable
+from dossier.archive.home import Archive
 from dossier.config import Config
 from dossier.errors import DossierError
 from dossier.locks import AdvisoryLocks, LockName
@@ -113,12 +113,14 @@ def migrate_catalog(
     try:
         engine = db.make_engine(url, pool)
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise CatalogUnavailable(url, exc) from exc
+        raise MigrationRefused(f"--to {db.redacted(url)}: {exc}") from exc
     try:
         with AdvisoryLocks(engine).hold(LockName.MIGRATION), archive.filing_lock(exclusive=True):
             tables, events = _copy(archive, engine, url, chunk_rows)
     except OperationalError as exc:  # not reached, refused, no permission to connect
-        raise CatalogUnavailable(url, exc) from exc
+        raise MigrationRefused(
+            f"--to {db.redacted(url)}: cannot connect to the target (无法连接目标数据库): {_cause(exc)}"
+        ) from exc
     except DBAPIError as exc:
         raise MigrationRefused(
             f"--to {db.redacted(url)}: {_cause(exc)}; nothing was kept in the target (目标数据库未作任何改动)"

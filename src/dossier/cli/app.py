@@ -137,12 +137,22 @@ def main(argv: list[str] | None = None) -> int:
     return code if isinstance(code, int) else 0
 
 
+CATALOG_REFUSALS = ("08", "28", "53", "57P", "42501")
+"""SQLSTATE classes of a catalog that went away or says no: connection, authorization, insufficient
+resources, operator intervention (a shutdown), and a missing privilege."""
+
+
 def _catalog_refusal(exc: BaseException) -> str | None:
     """A database error that left a command after the archive opened (a connection lost, a table the
-    role may not read): one line naming the setting and the cause, as at start-up, instead of a traceback."""
+    role may not read): one line naming the setting and the cause, as at start-up, instead of a traceback.
+    Other database errors (a constraint, a bug) keep their traceback."""
     # Asked of sys.modules, not imported: an error from SQLAlchemy means SQLAlchemy is loaded already.
     sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
     if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.DBAPIError):
+        return None
+    state = str(getattr(exc.orig, "sqlstate", None) or "")
+    lost = isinstance(exc, sqlalchemy_exc.OperationalError) or exc.connection_invalidated
+    if not lost and not state.startswith(CATALOG_REFUSALS):
         return None
     lines = str(exc.orig or exc).strip().splitlines()
     cause = lines[0] if lines else type(exc).__name__

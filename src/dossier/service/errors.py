@@ -72,7 +72,7 @@ async def _dossier_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 CATALOG_UNAVAILABLE = (
-    "the catalog database is unavailable for now (目录数据库暂不可用); nothing was filed, try again shortly"
+    "the catalog database is unavailable for now (目录数据库暂不可用); try again shortly (请稍后重试)"
 )
 RETRY_AFTER_S = 5
 
