@@ -70,6 +70,14 @@ class CatalogUnavailable(DossierError):
         )
 
 
+def catalog_settings(path: Path, config: Config) -> tuple[str, db.Pool]:
+    """The catalog the home at ``path`` uses under ``config`` (``[catalog].url``, else the SQLite file in
+    its state folder) and the pool for it; for the tools that look at a catalog without opening it."""
+    settings = config.section("catalog", _CatalogSettings)
+    url = settings.url or db.sqlite_url(path / STATE / "catalog.sqlite")
+    return url, db.Pool(settings.pool_size, settings.max_overflow, settings.connect_timeout_s)
+
+
 def resolve_home(home: Path | str | None) -> Path:
     """The home named by the argument, else ``$DOSSIER_HOME``, else ``./archive``; absolute."""
     chosen = Path(home) if home else Path(os.environ.get(ENV_HOME) or DEFAULT_HOME)
@@ -141,9 +149,7 @@ class Archive:
 
     @classmethod
     def _connect(cls, path: Path, config: Config) -> Archive:
-        settings = config.section("catalog", _CatalogSettings)
-        url = settings.url or db.sqlite_url(path / STATE / "catalog.sqlite")
-        pool = db.Pool(settings.pool_size, settings.max_overflow, settings.connect_timeout_s)
+        url, pool = catalog_settings(path, config)
         try:
             engine = db.make_engine(url, pool)
             db.use_wal(engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +11,7 @@ import typer
 
 from dossier import __version__
 from dossier.cli import archive, calc, check, demo, diligence, documents, ledger, review, service, templates
+from dossier.cli import catalog as catalog_cli
 from dossier.cli import inbox as inbox_cli
 from dossier.cli import search as search_cli
 from dossier.cli import volume as volume_cli
@@ -39,6 +41,7 @@ app.add_typer(
     help="Validate an identifier (id, uscc). Alone: the old name of `dossier repair`.",
 )
 app.add_typer(archive.audit_app, name="audit")
+app.add_typer(catalog_cli.app, name="catalog")
 app.add_typer(templates.app, name="templates")
 app.command("kinds")(documents.kinds)
 app.command("example")(documents.example)
@@ -114,7 +117,49 @@ def main(argv: list[str] | None = None) -> int:
     except DossierError as exc:
         _fail(str(exc))
         return 2
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        # The filing steps clean up after themselves (the temporary copy is removed, no row is kept),
+        # so a full disk is an answer to give in one line, not a crash to show.
+        where = f" ({exc.filename})" if exc.filename else ""
+        _fail(
+            f"the disk is full (磁盘空间不足){where}: {exc.strerror}; "
+            "free some space and run the command again"
+        )
+        return 2
+    except Exception as exc:
+        refusal = _catalog_refusal(exc)
+        if refusal is None:
+            raise
+        _fail(refusal)
+        return 2
     return code if isinstance(code, int) else 0
+
+
+CATALOG_REFUSALS = ("08", "28", "53", "57P", "42501")
+"""SQLSTATE classes of a catalog that went away or says no: connection, authorization, insufficient
+resources, operator intervention (a shutdown), and a missing privilege."""
+
+
+def _catalog_refusal(exc: BaseException) -> str | None:
+    """A database error that left a command after the archive opened (a connection lost, a table the
+    role may not read): one line naming the setting and the cause, as at start-up, instead of a traceback.
+    Other database errors (a constraint, a bug) keep their traceback."""
+    # Asked of sys.modules, not imported: an error from SQLAlchemy means SQLAlchemy is loaded already.
+    sqlalchemy_exc = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_exc is None or not isinstance(exc, sqlalchemy_exc.DBAPIError):
+        return None
+    state = str(getattr(exc.orig, "sqlstate", None) or "")
+    lost = isinstance(exc, sqlalchemy_exc.OperationalError) or exc.connection_invalidated
+    if not lost and not state.startswith(CATALOG_REFUSALS):
+        return None
+    lines = str(exc.orig or exc).strip().splitlines()
+    cause = lines[0] if lines else type(exc).__name__
+    return (
+        "[catalog].url (目录数据库地址): the catalog refused or lost the command "
+        f"(目录数据库拒绝或中断了操作): {cause}"
+    )
 
 
 def _fail(message: str) -> None:
