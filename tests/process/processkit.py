@@ -3,6 +3,8 @@ asks for (the default checklists for 个人消费, guarantee 信用)."""
 
 from __future__ import annotations
 
+import copy
+import itertools
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,6 +37,9 @@ INVESTIGATION = ("investigation-report", "credit-report-personal", "income-proof
 SIGNING = ("loan-contract", "video-recording")
 
 
+_SERIAL = itertools.count()
+
+
 def pdf(text: str) -> bytes:
     return f"%PDF-1.4\n% {text}\n%%EOF\n".encode()
 
@@ -64,7 +69,7 @@ class Kit:
         category = get_document_type(doc_type, self.archive.config).category
         return file_document(
             self.archive,
-            pdf(f"{doc_type} {when} {details}"),
+            pdf(f"{doc_type} {when} {details} {next(_SERIAL)}"),
             borrower_key=KEY,
             category=category,
             doc_type=doc_type,
@@ -86,8 +91,17 @@ class Kit:
         ).id
 
 
+def quick_config(**process: object) -> Config:
+    """The defaults, with an inbox that files at once (no quiet period, no OCR) and ``process`` changes."""
+    data = copy.deepcopy(dict(load_config().data))
+    data["inbox"] = {**data["inbox"], "quiet_seconds": 0, "ocr_worker": False}
+    data["search"] = {**data["search"], "ocr": False}
+    data["process"] = {**data["process"], **process}
+    return Config(data=data, sources=("defaults", "test overrides"))
+
+
 def make_kit(home: Path, config: Config | None = None) -> Kit:
-    archive = Archive.init(home, config=config or load_config())
+    archive = Archive.init(home, config=config or quick_config())
     for name, role in PEOPLE.items():
         archive.transaction(lambda s, n=name, r=role: add_user(s, n, r, PASSWORD, actor="setup"))
     ensure_borrower(archive, KEY, NAME, "person", officer="li")
