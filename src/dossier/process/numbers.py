@@ -68,7 +68,7 @@ def monthly_numbers(archive: Archive, year: int, month: int) -> MonthlyNumbers:
     settings = process_settings(archive.config)
 
     def read(session: Session) -> MonthlyNumbers:
-        flows = dict(session.execute(select(ApplicationRow.id, ApplicationRow.flow)).tuples().all())
+        flows = {row.id: row.flow for row in session.execute(select(ApplicationRow.id, ApplicationRow.flow))}
         steps = list(
             session.execute(
                 select(ApplicationStepRow).order_by(ApplicationStepRow.application_id, ApplicationStepRow.seq)
