@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from dossier.access.scope import assign
 from dossier.access.users import add_user
 from dossier.archive import Archive
+from dossier.archive.catalog.models import Borrower
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
 from dossier.config import Config, load_config
@@ -29,6 +31,8 @@ PEOPLE = {
     "qian": "risk-manager",
     "sun": "approver",
     "zhou": "approver",
+    "ma": "officer",
+    "an": "archivist",
 }
 
 # What each stage's gate asks of a 个人消费 loan under the shipped checklists.
@@ -104,5 +108,7 @@ def make_kit(home: Path, config: Config | None = None) -> Kit:
     archive = Archive.init(home, config=config or quick_config())
     for name, role in PEOPLE.items():
         archive.transaction(lambda s, n=name, r=role: add_user(s, n, r, PASSWORD, actor="setup"))
-    ensure_borrower(archive, KEY, NAME, "person", officer="li")
+    borrower = ensure_borrower(archive, KEY, NAME, "person", officer="li")
+    for officer in ("li", "wang"):  # "ma" is an officer this borrower is not assigned to
+        archive.transaction(lambda s, o=officer: assign(s, o, s.get(Borrower, borrower.id), actor="setup"))
     return Kit(archive, home)
