@@ -17,6 +17,7 @@ from dossier.archive.catalog.models import Borrower
 from dossier.archive.catalog.process_tables import ApplicationRow, ApplicationStepRow, OpenItemRow
 from dossier.config import Config
 from dossier.domain.document_types import document_types
+from dossier.domain.enums import GuaranteeMethod, LabeledEnum, Product
 from dossier.process.enums import ActionKind, Refusal, Status
 from dossier.process.errors import ProcessRefused
 from dossier.process.settings import process_settings
@@ -133,10 +134,12 @@ class Application:
             "borrower_key": self.borrower_key,
             "borrower_name": self.borrower_name,
             "product": self.product,
+            "product_label": _label(Product, self.product),
             "flow": self.flow.name,
             "amount": plain(self.amount),
             "term_months": self.term_months,
             "guarantees": list(self.guarantees),
+            "guarantee_labels": [_label(GuaranteeMethod, g) for g in self.guarantees],
             "purpose": self.purpose,
             "applicant": self.applicant,
             "stage": self.stage,
@@ -154,6 +157,13 @@ class Application:
             "steps": [s.to_dict() for s in self.steps],
             "open_items": [i.to_dict() for i in self.items],
         }
+
+
+def _label(enum: type[LabeledEnum], value: str) -> str:
+    try:
+        return enum(value).label
+    except ValueError:
+        return value
 
 
 def not_found(application_id: int) -> ProcessRefused:

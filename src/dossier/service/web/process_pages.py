@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -12,7 +13,9 @@ from starlette.concurrency import run_in_threadpool
 
 from dossier.access.roles import Action
 from dossier.access.users import Principal
+from dossier.domain.document_types import document_types
 from dossier.domain.enums import GuaranteeMethod, Product
+from dossier.domain.local_time import local_zone
 from dossier.errors import DossierError
 from dossier.process.enums import ActionKind, Status
 from dossier.process.errors import ProcessRefused
@@ -86,6 +89,11 @@ def application_page(request: Request, application_id: Id, user: User) -> Respon
         and stage.role is user.role
         and (data["holder"] in (None, user.actor) or stage.role.value == "officer")
     )
+    zone = local_zone(svc.config)
+    labels = {t.key: t.label for t in document_types(svc.config)}
+    for step in data["steps"]:
+        step["at_local"] = datetime.fromisoformat(step["at"]).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        step["doc_type_labels"] = [labels.get(t, t) for t in step["doc_types"]]
     stages = process_settings(svc.config).flows[data["flow"]]
     earlier = [s for s in stages[: [s.key for s in stages].index(data["stage"])]]
     return page(
