@@ -208,7 +208,10 @@ def test_request_for_materials_opens_items_closed_by_an_upload(kit: Kit) -> None
     document = kit.file("property-certificate")
     closed = load_app(kit, app).items
     assert all(not i.open for i in closed) and closed[0].closed_by_document == document
-    assert kit.act(app, "advance", "qian").stage == "approval"
+    passed = kit.act(app, "advance", "qian")
+    assert passed.stage == "approval"
+    # The step names the documents that met the items among those it relied on.
+    assert document in [d["id"] for d in passed.steps[-1].details["documents"]]
     closing = kit.archive.transaction(
         lambda s: s.execute(select(Event).where(Event.action == "application.item-closed")).scalars().all(),
         write=False,
