@@ -232,3 +232,21 @@ def test_conditions_cannot_raise_the_amount_or_the_term(kit: Kit) -> None:
     done = kit.act(app, "approve", "qian", conditions=parse_conditions(amount="150000", notes=["受托支付"]))
     assert done.conditions["amount"] == "150000.00" and done.conditions["conditional"]
     assert KEY == done.borrower_key
+
+
+def test_the_diligence_report_shows_the_application_path(kit: Kit) -> None:
+    from dossier.verification import check_report, diligence_report
+
+    before = diligence_report(kit.archive, KEY)
+    assert "applications" not in before.to_dict()  # a report made before any application is unchanged
+    app = to_check(kit)
+    kit.act(app, "return", "zhao", reasons=["调查不充分"])
+    report = diligence_report(kit.archive, KEY)
+    (path,) = report.to_dict()["applications"]
+    assert [(p["actor"], p["kind"]) for p in path["path"]][-1] == ("zhao", "return")
+    assert path["path"][-1]["reasons"] == ["调查不充分"]
+    assert "三、授信申请流程" in report.to_html(kit.archive.config)
+    assert check_report(kit.archive, report.to_dict()).ok
+    tampered = report.to_dict()
+    tampered["applications"][0]["path"][-1]["actor"] = "someone-else"
+    assert not check_report(kit.archive, tampered).ok

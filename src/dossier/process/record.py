@@ -75,6 +75,34 @@ def path_entries(
     return entries
 
 
+def application_paths(
+    session: Session, config: Config, borrower_key: str, until_seq: int
+) -> list[dict[str, Any]]:
+    """Each of the borrower's applications with its path as the chain held it at ``until_seq`` (for the
+    diligence report): who did what, when, in which role, on which documents."""
+    flows = {
+        row.id: row.flow
+        for row in session.execute(select(ApplicationRow.id, ApplicationRow.flow).order_by(ApplicationRow.id))
+    }
+    targets = session.execute(
+        select(Event.target)
+        .where(
+            Event.borrower_key == borrower_key,
+            Event.action.startswith(APPLICATION_PREFIX),
+            Event.seq <= until_seq,
+        )
+        .group_by(Event.target)
+        .order_by(Event.target)
+    ).scalars()
+    found = []
+    for target in targets:
+        number = int(target.removeprefix("application:"))
+        path = path_entries(session, target, until_seq, config, flows.get(number, ""))
+        found.append({"application": number, "number": f"SQ{number:06d}", "path": path})
+    found.sort(key=lambda a: a["application"])
+    return found
+
+
 @dataclass(frozen=True)
 class ProcessRecord:
     application: dict[str, Any]
