@@ -86,6 +86,8 @@ def test_moves_refusals_and_the_optimistic_lock(served: tuple[Kit, TestClient]) 
     assert (
         client.get(f"{url}/record", headers=auth("an")).status_code == 405
     )  # a browser's GET writes nothing
+    # A month the calendar cannot hold is refused, not a server error (found by the schema test).
+    assert client.get("/api/v1/applications/numbers?month=0000-01", headers=auth("an")).status_code == 422
     numbers = client.get("/api/v1/applications/numbers", headers=auth("an")).json()
     assert (numbers["received"], numbers["rejected"], numbers["requested"]) == (1, 1, 1)
     verified = client.post("/api/v1/audit/verify", headers=auth("an"))

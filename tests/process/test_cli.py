@@ -86,6 +86,10 @@ def test_the_process_from_the_command_line(tmp_path: Path, capsys: pytest.Captur
     numbers = json.loads(out)
     assert (numbers["received"], numbers["returned"], numbers["requested"]) == (1, 1, 1)
     assert numbers["share_returned_for_materials"] == "0.50"
+    # Median days per stage left this month (all within seconds here), named by their labels.
+    assert {"intake", "investigation", "check", "review", "approval"} <= set(numbers["median_days"])
+    assert numbers["stage_labels"]["review"] == "审查" and numbers["median_days"]["intake"] == "0.0"
+    assert run(capsys, "application-numbers", "--month", "9999-12", *home)[0] == 2
     assert run(capsys, "application-numbers", "--month", "2026-13", *home)[0] == 2
     code, out, err = run(capsys, "audit", "verify", *home)
     assert code == 0, err + out

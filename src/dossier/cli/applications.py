@@ -419,6 +419,8 @@ def _month(text: str) -> tuple[int, int]:
     try:
         year, month = (int(part) for part in text.strip().split("-"))
         date(year, month, 1)
+        if not 1900 <= year <= 2999:
+            raise ValueError(year)
     except ValueError:
         raise BadArgument("--month", f"not a month like 2026-12 (月份格式应为 2026-12): {text!r}") from None
     return year, month

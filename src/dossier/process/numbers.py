@@ -17,7 +17,8 @@ from dossier.archive.catalog.process_tables import ApplicationRow, ApplicationSt
 from dossier.archive.home import Archive
 from dossier.domain.dates import add_months
 from dossier.domain.local_time import local_zone
-from dossier.process.enums import ActionKind
+from dossier.process.enums import ActionKind, Refusal
+from dossier.process.errors import ProcessRefused
 from dossier.process.settings import process_settings
 from dossier.process.stages import flow_named
 
@@ -60,7 +61,16 @@ class MonthlyNumbers:
         }
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def monthly_numbers(archive: Archive, year: int, month: int) -> MonthlyNumbers:
+    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+        raise ProcessRefused(
+            Refusal.INVALID,
+            f"month: {year:04d}-{month:02d} is not a month from {FIRST_YEAR} to {LAST_YEAR}",
+            f"月份 {year:04d}-{month:02d} 不在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间",
+        )
     zone = local_zone(archive.config)
     first = date(year, month, 1)
     start = datetime.combine(first, time(), zone)

@@ -103,9 +103,12 @@ def numbers(
     svc: ServicesDep,
     user: Annotated[Principal, Depends(require(Action.PORTFOLIO))],
     month: Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")] = None,
-) -> dict[str, Any]:
+) -> Response:
     year, number = _month(month)
-    return monthly_numbers(svc.archive, year, number).to_dict()
+    try:
+        return JSONResponse(monthly_numbers(svc.archive, year, number).to_dict())
+    except ProcessRefused as exc:
+        return refusal_response(exc)
 
 
 @router.get("/applications", summary="Applications: 待办 (mine), by stage, overdue (授信申请列表)")
