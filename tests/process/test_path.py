@@ -250,3 +250,28 @@ def test_the_diligence_report_shows_the_application_path(kit: Kit) -> None:
     tampered = report.to_dict()
     tampered["applications"][0]["path"][-1]["actor"] = "someone-else"
     assert not check_report(kit.archive, tampered).ok
+
+
+def test_two_threads_at_the_same_moment_one_wins(kit: Kit) -> None:
+    import threading
+
+    app = to_check(kit)
+    seen = load_app(kit, app).version
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def attempt(kind: str) -> None:
+        start.wait()
+        try:
+            outcomes.append(kit.act(app, kind, "zhao", reasons=["同时办理"], expected_version=seen))
+        except ProcessRefused as exc:
+            outcomes.append(exc.reason)
+
+    threads = [threading.Thread(target=attempt, args=(k,)) for k in ("advance", "return")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(outcomes) == 2 and outcomes.count(Refusal.MOVED) == 1
+    assert load_app(kit, app).version == seen + 1
+    chain_ok(kit)
