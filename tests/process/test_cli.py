@@ -74,6 +74,10 @@ def test_the_process_from_the_command_line(tmp_path: Path, capsys: pytest.Captur
     assert run(capsys, "return", number, "--reason", "再议", *home, "--actor", "sun")[0] == 0
     code, out, err = run(capsys, "applications", "--stage", "审查", *home, "--json")
     assert [a["holder"] for a in json.loads(out)] == ["qian"]
+    # Nothing has waited past its limit today; the human table names the stage and the holder.
+    assert json.loads(run(capsys, "applications", "--overdue", *home, "--json")[1]) == []
+    code, out, err = run(capsys, "applications", "--open", *home)
+    assert code == 0 and "审查" in out and "qian" in out
     html = tmp_path / "record.html"
     code, out, err = run(
         capsys, "application-record", number, "--html", str(html), *home, "--actor", "auditor", "--json"
