@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -59,7 +59,7 @@ def _last(app: Application, stage: str, kinds: tuple[ActionKind, ...]) -> Step |
     return next((s for s in reversed(app.steps) if s.from_stage == stage and s.kind in kinds), None)
 
 
-def credit_input(app: Application, base: Mapping[str, Any], *, local_day: Any = None) -> dict[str, Any]:
+def credit_input(app: Application, base: Mapping[str, Any], *, zone: tzinfo | None = None) -> dict[str, Any]:
     """``base`` (a credit input) with the application's request and decision written in."""
     data = copy.deepcopy(dict(base))
     request = data.setdefault("request", {})
@@ -82,11 +82,11 @@ def credit_input(app: Application, base: Mapping[str, Any], *, local_day: Any = 
     approve = _last(app, "approval", (ActionKind.APPROVE, ActionKind.ADVANCE))
     if approve is not None:
         approval["approver"] = approve.actor
-        approval["approval_date"] = _day(approve, local_day)
+        approval["approval_date"] = _day(approve, zone)
     reviewed = _last(app, "review", (ActionKind.APPROVE, ActionKind.ADVANCE))
     if reviewed is not None:
         review["reviewer"] = reviewed.actor
-        review["review_date"] = _day(reviewed, local_day)
+        review["review_date"] = _day(reviewed, zone)
     return data
 
 
@@ -109,13 +109,15 @@ def contract_input(app: Application, base: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _day(step: Step, zone: Any) -> date:
+def _day(step: Step, zone: tzinfo | None) -> date:
     return step.at.astimezone(zone).date() if zone is not None else step.at.date()
 
 
-def input_for(kind: str, app: Application, base: Mapping[str, Any], *, zone: Any = None) -> dict[str, Any]:
+def input_for(
+    kind: str, app: Application, base: Mapping[str, Any], *, zone: tzinfo | None = None
+) -> dict[str, Any]:
     if kind == CREDIT_KIND:
-        return credit_input(app, base, local_day=zone)
+        return credit_input(app, base, zone=zone)
     if kind in CONTRACT_KINDS:
         return contract_input(app, base)
     raise DossierError(f"kind {kind!r} takes no figures from an application (该文书不取授信申请数据)")

@@ -116,11 +116,12 @@ def gate(session: Session, app: ApplicationRow, rule: StageRule, config: Config,
             Blocker(BlockerKind.OPEN_ITEM, labels.get(i.doc_type, i.doc_type), "未提交") for i in items
         ]
         # The documents that met the 补充材料 items are what this stage relied on.
-        relied += session.execute(
+        met = session.execute(
             select(OpenItemRow.closed_by_document)
             .where(OpenItemRow.application_id == app.id, OpenItemRow.closed_by_document.is_not(None))
             .order_by(OpenItemRow.id)
         ).scalars()
+        relied += [document for document in met if document is not None]
     investigators: tuple[str, ...] = ()
     if rule.two_person:
         visit = _two_person_visit(session, app.borrower_id)

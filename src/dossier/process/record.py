@@ -94,13 +94,15 @@ def application_paths(
         .group_by(Event.target)
         .order_by(Event.target)
     ).scalars()
-    found = []
-    for target in targets:
-        number = int(target.removeprefix("application:"))
-        path = path_entries(session, target, until_seq, config, flows.get(number, ""))
-        found.append({"application": number, "number": f"SQ{number:06d}", "path": path})
-    found.sort(key=lambda a: a["application"])
-    return found
+    numbers = sorted(int(target.removeprefix("application:")) for target in targets)
+    return [
+        {
+            "application": number,
+            "number": f"SQ{number:06d}",
+            "path": path_entries(session, f"application:{number}", until_seq, config, flows.get(number, "")),
+        }
+        for number in numbers
+    ]
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from dossier.access.roles import Role
@@ -307,12 +307,13 @@ def _take(
         values["stage_since"] = now
     # The optimistic lock: only the version this step was checked against may be replaced.
     seen = row.version
-    done = session.execute(
+    changed = (
         update(ApplicationRow)
         .where(ApplicationRow.id == row.id, ApplicationRow.version == seen)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    done = cast("CursorResult[Any]", session.execute(changed))  # an UPDATE's result counts rows
     if done.rowcount != 1:
         raise _moved(row)
     session.refresh(row)
