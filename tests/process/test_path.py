@@ -161,9 +161,18 @@ def test_rejection_is_final_with_reasons(kit: Kit, stage_actor: str, steps: int)
 
 def test_withdrawal_by_the_applicant_only(kit: Kit) -> None:
     app = to_check(kit)
+    kit.act(app, "request", "zhao", doc_types=["bank-statement"])
     refused(kit, app, Refusal.WRONG_ROLE, lambda: kit.act(app, "withdraw", "wang"))
     done = kit.act(app, "withdraw", "li", reasons=["客户不再需要"])
     assert done.status is Status.WITHDRAWN
+    # Its open item closed with it, met by no document; a later filing of the type leaves it alone.
+    assert [(i.open, i.closed_by_document) for i in done.items] == [(False, None)]
+    kit.file("bank-statement")
+    closing = kit.archive.transaction(
+        lambda s: s.execute(select(Event).where(Event.action == "application.item-closed")).scalars().all(),
+        write=False,
+    )
+    assert closing == []
 
 
 def test_wrong_role_and_out_of_order_are_refused_and_change_nothing(kit: Kit) -> None:

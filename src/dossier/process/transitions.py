@@ -346,6 +346,14 @@ def _take(
         details,
         borrower_key,
     )
+    if new_status.closed:
+        # A closed application asks for nothing more: its open items close with it, met by no document.
+        session.execute(
+            update(OpenItemRow)
+            .where(OpenItemRow.application_id == row.id, OpenItemRow.closed_at.is_(None))
+            .values(closed_at=now)
+            .execution_options(synchronize_session=False)
+        )
     for doc_type in move.doc_types:
         session.add(
             OpenItemRow(
