@@ -19,6 +19,7 @@ from dossier.domain.local_time import local_zone
 from dossier.errors import DossierError
 from dossier.process.enums import ActionKind, Status
 from dossier.process.errors import ProcessRefused
+from dossier.process.numbers import monthly_numbers
 from dossier.process.queue import list_applications
 from dossier.process.settings import process_settings
 from dossier.process.transitions import submit
@@ -69,7 +70,11 @@ def board_page(request: Request, user: User) -> Response:
             columns.setdefault(stage.key, {"label": stage.label, "role": stage.role.label, "items": []})
     for item in found:
         columns[item.application.stage]["items"].append(item.to_dict())
-    return page(request, "board.html", user, active="/applications", columns=columns)
+    month = None
+    if allowed(request, user, Action.PORTFOLIO):
+        today = datetime.now(local_zone(svc.config)).date()
+        month = monthly_numbers(svc.archive, today.year, today.month).to_dict()
+    return page(request, "board.html", user, active="/applications", columns=columns, month=month)
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
