@@ -55,7 +55,10 @@ FACES = ("dossier.cli", "dossier.service")
             ),
         ),
         ("dossier/finance", ("dossier.kinds", "dossier.render", "dossier.archive", *FACES)),
-        ("dossier/archive", (*FACES, "dossier.verification", "dossier.ledger", "dossier.access")),
+        (
+            "dossier/archive",
+            (*FACES, "dossier.verification", "dossier.ledger", "dossier.access", "dossier.process"),
+        ),
         ("dossier/search", (*FACES, "dossier.inbox")),
         ("dossier/inbox", FACES),
         ("dossier/kinds", (*FACES, "dossier.archive")),
@@ -64,6 +67,7 @@ FACES = ("dossier.cli", "dossier.service")
         ("dossier/access", FACES),
         ("dossier/ledger", FACES),
         ("dossier/verification", FACES),
+        ("dossier/process", (*FACES, "dossier.verification", "dossier.search", "dossier.inbox")),
         ("dossier/service", ("dossier.cli",)),
     ],
 )

@@ -114,6 +114,32 @@ def matrix(demo: Demo) -> list[tuple[str, str, dict, set[str], int, set[str]]]:
             404,
             set(),
         ),
+        # The credit process: 999999 is nobody's application, so those allowed are told it is not found.
+        ("GET", "/api/v1/applications", {}, READERS, 200, set()),
+        ("GET", "/api/v1/applications/numbers", {}, {"archivist", "auditor"}, 200, set()),
+        (
+            "POST",
+            "/api/v1/applications",
+            {
+                "json": {
+                    "borrower": COMPANY,
+                    "product": "小微流贷",
+                    "amount": "100000",
+                    "term_months": 12,
+                    "guarantees": ["保证"],
+                }
+            },
+            {"officer"},
+            201,
+            hidden,
+        ),
+        ("GET", "/api/v1/applications/999999", {}, READERS, 404, set()),
+        ("GET", "/api/v1/applications/999999/record", {}, READERS, 404, set()),
+        ("POST", "/api/v1/applications/999999/record", {}, READERS, 404, set()),
+        *[
+            ("POST", f"/api/v1/applications/999999/{move}", {"json": {}}, {"officer", "other"}, 404, set())
+            for move in ("advance", "return", "reject", "request", "approve", "withdraw")
+        ],
         (
             "POST",
             "/api/v1/me/password",

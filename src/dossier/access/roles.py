@@ -14,6 +14,10 @@ class Role(LabeledEnum):
     ARCHIVIST = ("archivist", "档案管理员")
     AUDITOR = ("auditor", "审计")
     ADMIN = ("admin", "管理员")
+    # The credit process (审贷分离): each stage names the role that acts on it ([process]).
+    REVIEWER = ("reviewer", "复核岗")
+    RISK_MANAGER = ("risk-manager", "风险经理")
+    APPROVER = ("approver", "审批人")
 
 
 class Action(LabeledEnum):
@@ -30,6 +34,9 @@ class Action(LabeledEnum):
     EXPORT = ("export", "导出")
     VERIFY = ("verify", "核实记录")
     USERS = ("users", "用户与令牌")
+    APPLY = ("apply", "提交授信申请")
+    DECIDE = ("decide", "办理授信申请")
+    APPLICATIONS = ("applications", "查看授信申请")
 
 
 class AccessSettings(BaseModel):

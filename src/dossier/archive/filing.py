@@ -48,6 +48,7 @@ from dossier.archive.names import (
     ensure_inside,
     split_suffix,
 )
+from dossier.archive.open_items import close_open_items
 from dossier.archive.pdf_read import page_count
 from dossier.archive.registry import find_borrower, normalize_key
 from dossier.domain.categories import get_category
@@ -238,6 +239,8 @@ def complete(session: Session, document_id: int, *, actor: str, repaired: bool =
         borrower_key=borrower.key,
         details=info,
     )
+    # A 补充材料 item of a credit application asking for this type is met by this filing.
+    close_open_items(session, document, borrower, actor=actor)
     return document
 
 

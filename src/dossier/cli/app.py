@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from dossier import __version__
+from dossier.cli import applications as applications_cli
 from dossier.cli import archive, calc, check, demo, diligence, documents, ledger, review, service, templates
 from dossier.cli import catalog as catalog_cli
 from dossier.cli import inbox as inbox_cli
@@ -72,6 +73,7 @@ app.add_typer(service.tokens_app, name="tokens")
 ledger.register(app)
 diligence.register(app)
 service.register(app)
+applications_cli.register(app)
 
 
 def _version(value: bool) -> None:

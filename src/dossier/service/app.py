@@ -12,6 +12,7 @@ from dossier import __version__
 from dossier.config import Config
 from dossier.service import errors, headers
 from dossier.service.api import (
+    applications,
     audit,
     borrowers,
     completeness,
@@ -78,6 +79,7 @@ def create_app(home: Path | str, config: Config, *, watch: bool = False) -> Fast
         quarantine,
         audit,
         users,
+        applications,
     ):
         app.include_router(module.router, prefix=API)
 

@@ -29,6 +29,7 @@ from dossier.archive.renditions import MIGRATE_ACTION
 from dossier.config import Config
 from dossier.domain.document_types import document_types
 from dossier.errors import DossierError
+from dossier.process.record import application_paths
 from dossier.verification.records import VerificationError, VerificationRecord, verification_events
 from dossier.verification.settings import diligence_settings, verification_settings
 
@@ -130,6 +131,8 @@ class Report:
     timeline: tuple[TimelineEntry, ...]
     verifications: tuple[VerificationRecord, ...]
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    applications: tuple[dict[str, Any], ...] = ()
+    """The borrower's credit applications and their paths, from the chain (审贷分离: who did what)."""
 
     def content(self) -> dict[str, Any]:
         """Everything the fingerprint covers: the report without the time it was printed."""
@@ -147,6 +150,8 @@ class Report:
             "required": [r.to_dict() for r in self.required],
             "timeline": [t.to_dict() for t in self.timeline],
             "verifications": [v.to_dict() for v in self.verifications],
+            # Only when there are any: a report made before the credit process keeps its fingerprint.
+            **({"applications": list(self.applications)} if self.applications else {}),
         }
 
     @property
@@ -266,6 +271,7 @@ def _build(
         required=tuple(required),
         timeline=tuple(timeline),
         verifications=tuple(records),
+        applications=tuple(application_paths(session, archive.config, key, head_seq)),
     )
 
 
@@ -493,6 +499,8 @@ def check_report(archive: Archive, data: Mapping[str, Any]) -> ReportCheck:
     except (KeyError, TypeError, ValueError) as exc:
         raise DossierError(f"report: not a diligence report in JSON form (不是尽职报告): {exc}") from None
     given = {name: data.get(name) for name in CONTENT_KEYS}
+    if "applications" in data:
+        given["applications"] = data["applications"]
     if hashlib.sha256(canonical(given)).hexdigest() != claimed:
         return ReportCheck(False, claimed, "the report was changed after it was made (报告内容与其指纹不符)")
     rebuilt = diligence_report(archive, key, data.get("loan"), as_of=as_of, until_seq=int(head["seq"]))

@@ -122,6 +122,26 @@ _TEMPLATE = """<!DOCTYPE html>
 </tbody>
 </table>
 
+{% if r.applications %}
+<h2>三、授信申请流程</h2>
+{% for a in r.applications %}
+<p><b>授信申请 {{ a.number }}</b></p>
+<table>
+<thead><tr><th>事件</th><th>时间</th><th>办理人</th><th>操作</th><th>理由</th><th>所依据文件</th></tr></thead>
+<tbody>
+{% for p in a.path %}
+<tr><td class="mono">#{{ p.seq }}</td><td>{{ p.at[:16].replace('T', ' ') }} UTC</td>
+<td>{{ p.actor }}（{{ p.role_label }}）</td>
+<td>{{ p.kind }}{% if p.from_label or p.to_label %}：{{ p.from_label }} → {{ p.to_label }}{% endif %}</td>
+<td>{{ p.reasons|join('；') }}</td>
+<td>{% for d in p.documents %}#{{ d.id }} {{ d.doc_type }} <span class="mono">{{ d.sha256[:16] }}…</span>
+{% if not loop.last %}<br>{% endif %}{% endfor %}</td></tr>
+{% endfor %}
+</tbody>
+</table>
+{% endfor %}
+{% endif %}
+
 <footer>
 本报告仅依据档案目录与审计日志生成。核实记录一经写入不可修改，更正以新记录形式追加；记录时间为写入时间，
 核实时间为经办人所述时间。运行 <code>dossier audit verify</code> 可验证审计链与全部文件完整；

@@ -29,6 +29,7 @@ from dossier.service.headers import standalone_html
 from dossier.service.intake import upload_for
 from dossier.service.limits import takes_files
 from dossier.service.uploads import read_form
+from dossier.service.web.process_pages import borrower_applications
 from dossier.service.web.render import allowed, page, page_user, redirect, require_page
 from dossier.verification import Aspect, Method, Result, list_verifications
 
@@ -82,6 +83,7 @@ def borrower_page(request: Request, borrower_id: Id, user: User) -> Response:
         aspects=list(Aspect),
         methods=list(Method),
         results=list(Result),
+        **borrower_applications(request, user, borrower_id),
         **values,
     )
 

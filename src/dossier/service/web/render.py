@@ -23,6 +23,7 @@ NAV = (
     ("/completeness", "档案完整性", Action.PORTFOLIO),
     ("/quarantine", "隔离区", Action.QUARANTINE),
     ("/generate", "生成文书", Action.GENERATE),
+    ("/applications", "授信审批", Action.APPLICATIONS),
 )
 
 
