@@ -30,6 +30,10 @@ class Action(LabeledEnum):
     EXPORT = ("export", "导出")
     VERIFY = ("verify", "核实记录")
     USERS = ("users", "用户与令牌")
+    HANDOVER = ("handover", "客户移交")
+    TRANSFER = ("transfer", "移交资产保全")
+    LEND = ("lend", "审批档案借阅")
+    BORROW = ("borrow", "申请档案借阅")
 
 
 class AccessSettings(BaseModel):

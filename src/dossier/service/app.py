@@ -15,6 +15,7 @@ from dossier.service.api import (
     audit,
     borrowers,
     completeness,
+    custody,
     documents,
     health,
     kinds,
@@ -78,6 +79,7 @@ def create_app(home: Path | str, config: Config, *, watch: bool = False) -> Fast
         quarantine,
         audit,
         users,
+        custody,
     ):
         app.include_router(module.router, prefix=API)
 

@@ -92,7 +92,9 @@ async def document_verify(request: Request, document_id: Id, user: User) -> Resp
     require_page(request, user, Action.VERIFY)
     svc = services(request)
     borrower_id = await run_in_threadpool(
-        svc.archive.transaction, lambda s: document_or_404(s, user, svc, document_id).borrower_id, write=False
+        svc.archive.transaction,
+        lambda s: document_or_404(s, user, svc, document_id, writing=True).borrower_id,
+        write=False,
     )
     back = f"/borrowers/{borrower_id}"
     try:
@@ -136,7 +138,9 @@ async def borrower_upload(request: Request, borrower_id: Id, user: User) -> Resp
     require_page(request, user, Action.UPLOAD)
     svc = services(request)
     key = await run_in_threadpool(
-        svc.archive.transaction, lambda s: borrower_or_404(s, user, svc, borrower_id).key, write=False
+        svc.archive.transaction,
+        lambda s: borrower_or_404(s, user, svc, borrower_id, writing=True).key,
+        write=False,
     )
     # The form is read only now, the user known and the CSRF token checked (limits.takes_files).
     async with read_form(request, frozenset({"file"})) as form:
