@@ -8,7 +8,7 @@ acknowledged); a transfer counts from its date, for its loan or (without one) ev
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,10 +35,8 @@ class Holding:
     loan_id: int | None = None
 
 
-def holdings(
-    session: Session, borrower_ids: Iterable[int] | None = None, *, departments: Mapping[str, str]
-) -> dict[int, list[Holding]]:
-    """borrower id → its holdings in date order (then number order). ``departments``: key → label."""
+def holdings(session: Session, borrower_ids: Iterable[int] | None = None) -> dict[int, list[Holding]]:
+    """borrower id → its holdings in date order (then number order)."""
     wanted = None if borrower_ids is None else sorted(set(borrower_ids))
     out: dict[int, list[Holding]] = defaultdict(list)
     old, new = aliased(User), aliased(User)
@@ -60,9 +58,16 @@ def holdings(
     if wanted is not None:
         transfers = transfers.where(Transfer.borrower_id.in_(wanted))
     for transfer in session.execute(transfers).scalars():
-        label = departments.get(transfer.department, transfer.department)
         out[transfer.borrower_id].append(
-            Holding(transfer.effective_on, label, None, None, transfer.number, "transfer", transfer.loan_id)
+            Holding(
+                transfer.effective_on,
+                transfer.department_label,
+                None,
+                None,
+                transfer.number,
+                "transfer",
+                transfer.loan_id,
+            )
         )
     for items in out.values():
         items.sort(key=lambda h: (h.since, h.kind, h.number))

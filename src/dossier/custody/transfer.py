@@ -108,6 +108,7 @@ def transfer(
         borrower_id=borrower.id,
         loan_id=loan.id if loan else None,
         department=department,
+        department_label=settings.departments[department].label,
         reason=text,
         effective_on=effective_on,
         chain_seq=chain_seq,
@@ -150,7 +151,7 @@ def find_transfer(session: Session, number: str) -> Transfer:
     return row
 
 
-def info(session: Session, row: Transfer, config: Config) -> TransferInfo:
+def info(session: Session, row: Transfer) -> TransferInfo:
     borrower = session.get(Borrower, row.borrower_id)
     assert borrower is not None  # a foreign key
     loan = session.get(Loan, row.loan_id) if row.loan_id is not None else None
@@ -160,16 +161,13 @@ def info(session: Session, row: Transfer, config: Config) -> TransferInfo:
         .where(Document.borrower_id == borrower.id, Document.state == "filed")
         .order_by(Document.id)
     ).all()
-    departments = custody_settings(config).departments
     return TransferInfo(
         number=row.number,
         borrower_key=borrower.key,
         borrower_name=borrower.name,
         contract_number=loan.contract_number if loan else None,
         department=row.department,
-        department_label=departments[row.department].label
-        if row.department in departments
-        else row.department,
+        department_label=row.department_label,
         reason=row.reason,
         effective_on=row.effective_on,
         chain_seq=row.chain_seq,
@@ -185,8 +183,8 @@ def info(session: Session, row: Transfer, config: Config) -> TransferInfo:
     )
 
 
-def list_transfers(session: Session, config: Config) -> list[TransferInfo]:
+def list_transfers(session: Session) -> list[TransferInfo]:
     return [
-        info(session, r, config)
+        info(session, r)
         for r in session.execute(select(Transfer).order_by(Transfer.id.desc())).scalars()
     ]

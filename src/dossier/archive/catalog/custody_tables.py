@@ -59,6 +59,8 @@ class Transfer(Base):
     """None: every loan of the borrower."""
     department: Mapped[str] = mapped_column(String(40))
     """The department's key in [custody].departments."""
+    department_label: Mapped[str] = mapped_column(String(40))
+    """Its label at transfer: what due lists and notices name as the holder from then on."""
     reason: Mapped[str] = mapped_column(Text)
     effective_on: Mapped[date] = mapped_column(Date)
     chain_seq: Mapped[int] = mapped_column(Integer)

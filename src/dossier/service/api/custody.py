@@ -324,7 +324,7 @@ def create_transfer(
             config=svc.config,
             now=now,
         )
-        return _out(transfers.info(session, made, svc.config))
+        return _out(transfers.info(session, made))
 
     return svc.archive.transaction(work)
 
@@ -333,9 +333,7 @@ def create_transfer(
 def list_transfers(
     svc: ServicesDep, user: Annotated[Principal, Depends(require(Action.TRANSFER))]
 ) -> list[dict[str, Any]]:
-    return svc.archive.transaction(
-        lambda s: [_out(i) for i in transfers.list_transfers(s, svc.config)], write=False
-    )
+    return svc.archive.transaction(lambda s: [_out(i) for i in transfers.list_transfers(s)], write=False)
 
 
 @router.get("/transfers/{number}", summary="One transfer with its snapshot (保全移交单)")
@@ -343,5 +341,5 @@ def get_transfer(
     number: Number, svc: ServicesDep, user: Annotated[Principal, Depends(require(Action.TRANSFER))]
 ) -> dict[str, Any]:
     return svc.archive.transaction(
-        lambda s: _out(transfers.info(s, transfers.find_transfer(s, number), svc.config)), write=False
+        lambda s: _out(transfers.info(s, transfers.find_transfer(s, number))), write=False
     )

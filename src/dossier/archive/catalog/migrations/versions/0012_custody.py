@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("borrower_id", sa.Integer(), nullable=False),
         sa.Column("loan_id", sa.Integer(), nullable=True),
         sa.Column("department", sa.String(length=40), nullable=False),
+        sa.Column("department_label", sa.String(length=40), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("effective_on", sa.Date(), nullable=False),
         sa.Column("chain_seq", sa.Integer(), nullable=False),

@@ -1,0 +1,107 @@
+"""A transfer to 资产保全 with its snapshot: the completeness state and the chain head at transfer, a
+document filed later told apart, and the due list naming the department from the transfer's date."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+from custodykit import COMPANY, START, Clock, Kit, chain_ok
+from fastapi.testclient import TestClient
+from kit.inbox_samples import text_pdf
+
+from dossier.archive.filing import file_document
+from dossier.archive.home import Archive
+from dossier.config import load_config
+from dossier.ledger.importer import import_ledger
+from dossier.ledger.store import load_views
+
+CONTRACT = "JK2026-000318"
+"""The loan contract example's loan (borrower COMPANY, officer 李晓峰)."""
+
+
+def _ledger(kit: Kit, tmp: Path) -> None:
+    path = tmp / "ledger.csv"
+    row = {
+        "contract_no": CONTRACT,
+        "receipt_no": "JJ2026-000318-01",
+        "borrower_key": COMPANY,
+        "borrower_name": "厦门海沧示例贸易有限公司",
+        "amount": "1250000.00",
+        "rate": "3.45",
+        "method": "按月付息到期还本",
+        "start_date": "2026-03-20",
+        "maturity_date": "2028-03-20",
+        "balance": "1250000.00",
+        "overdue_principal": "0",
+        "overdue_interest": "15000.00",
+        "overdue_since": "2026-09-21",
+        "class": "次级",
+        "officer": "李晓峰",
+    }
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    with Archive.open(kit.home, config=load_config()) as archive:
+        import_ledger(archive, path, as_of=date(2026, 12, 1), actor="setup")
+
+
+def _officers(kit: Kit) -> dict[str, str | None]:
+    with Archive.open(kit.home, config=load_config()) as archive:
+        return archive.transaction(
+            lambda s: {v.contract_number: v.officer for v in load_views(s)}, write=False
+        )
+
+
+def test_transfer_with_its_snapshot(client: TestClient, kit: Kit, clock: Clock, tmp_path: Path) -> None:
+    clock.now = START
+    _ledger(kit, tmp_path)
+    assert _officers(kit)[CONTRACT] == "李晓峰"
+    body = {
+        "borrower": COMPANY,
+        "contract_number": CONTRACT,
+        "department": "asset-preservation",
+        "reason": "逾期欠息，催收无果",
+        "effective_on": "2026-12-01",
+    }
+    assert client.post("/api/v1/transfers", json=body, headers=kit.headers("li")).status_code == 403
+    unknown = client.post(
+        "/api/v1/transfers", json={**body, "department": "nowhere"}, headers=kit.headers("archivist")
+    )
+    assert unknown.status_code == 422 and unknown.json()["problems"][0]["path"] == "department"
+
+    made = client.post("/api/v1/transfers", json=body, headers=kit.headers("archivist"))
+    assert made.status_code == 201, made.text
+    out = made.json()
+    assert out["department_label"] == "资产保全部" and out["contract_number"] == CONTRACT
+    snapshot = out["snapshot"]
+    state = snapshot["completeness"]
+    assert state["borrower_key"] == COMPANY
+    assert [loan["contract_number"] for loan in state["loans"]] == [CONTRACT]
+    assert state["loans"][0]["five_class"] == "次级" and state["loans"][0]["balance"] == "1250000.00"
+    assert state["missing"] > 0 and state["to_supply"]  # the example file is far from complete
+    assert any(t["section"] == "overdue" for t in state["timers"])
+    handed = set(snapshot["documents"])
+    assert handed and out["chain_seq"] > 0 and len(out["chain_hash"]) == 64
+    assert out["added_since"] == []
+
+    # Filed after the transfer: told apart from what was handed over.
+    with Archive.open(kit.home, config=load_config()) as archive:
+        later = file_document(
+            archive,
+            text_pdf(["催收回执", "TRANSFER-LATER"]),
+            borrower_key=COMPANY,
+            category="collection",
+            doc_type="other",
+            title="后补材料",
+            contract_number=CONTRACT,
+            actor="setup",
+        ).document_id
+    again = client.get(f"/api/v1/transfers/{out['number']}", headers=kit.headers("archivist")).json()
+    assert again["added_since"] == [later] and later not in handed
+
+    # From the transfer's date the due list names the department.
+    assert _officers(kit)[CONTRACT] == "资产保全部"
+    assert chain_ok(kit.home)
