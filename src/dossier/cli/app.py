@@ -10,6 +10,7 @@ import typer
 
 from dossier import __version__
 from dossier.cli import archive, calc, check, demo, diligence, documents, ledger, review, service, templates
+from dossier.cli import custody as custody_cli
 from dossier.cli import inbox as inbox_cli
 from dossier.cli import search as search_cli
 from dossier.cli import volume as volume_cli
@@ -69,6 +70,7 @@ app.add_typer(service.tokens_app, name="tokens")
 ledger.register(app)
 diligence.register(app)
 service.register(app)
+custody_cli.register(app)
 
 
 def _version(value: bool) -> None:
