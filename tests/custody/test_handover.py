@@ -73,7 +73,27 @@ def test_portfolio_handover_with_both_acknowledgements(client: TestClient, kit: 
     # After: scope follows the new officer.
     assert _reach(client, kit, "wang", borrower) == (200, 422)
     assert _reach(client, kit, "li", borrower) == (404, 0)
+
+    # The 移交清单 was filed into every borrower's file when the handover was made, and again, signed by
+    # both, when it completed.
+    unsigned, signed = made.json()["document_ids"], second.json()["document_ids"]
+    assert len(unsigned) == len(signed) == len(kit.borrowers) and not set(unsigned) & set(signed)
+    text = _text(client, kit, signed[0])
+    assert "客户移交清单" in text and "接收人（签字）：王五　　　日期：2026年12月1日" in text
+    assert "李晓峰" in text and number in text
     assert chain_ok(kit.home)
+
+
+def _text(client: TestClient, kit: Kit, document_id: int) -> str:
+    import io
+
+    from docx import Document
+
+    got = client.get(f"/api/v1/documents/{document_id}/download", headers=kit.headers("archivist"))
+    assert got.status_code == 200
+    doc = Document(io.BytesIO(got.content))
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
 
 
 def test_history_names_who_held_the_borrower_and_when(kit: Kit) -> None:

@@ -85,7 +85,15 @@ def test_transfer_with_its_snapshot(client: TestClient, kit: Kit, clock: Clock, 
     assert any(t["section"] == "overdue" for t in state["timers"])
     handed = set(snapshot["documents"])
     assert handed and out["chain_seq"] > 0 and len(out["chain_hash"]) == 64
-    assert out["added_since"] == []
+    # The transfer list itself is filed after the snapshot, in 08-催收与资产保全.
+    listed = out["document_ids"]
+    assert len(listed) == 1 and out["added_since"] == listed
+    with Archive.open(kit.home, config=load_config()) as archive:
+        from dossier.archive.catalog.models import Document
+
+        filed = archive.transaction(lambda s: s.get(Document, listed[0]), write=False)
+        assert (filed.category, filed.doc_type) == ("collection", "transfer-list")
+        assert out["number"] in filed.title or out["number"] in filed.path
 
     # Filed after the transfer: told apart from what was handed over.
     with Archive.open(kit.home, config=load_config()) as archive:
@@ -100,7 +108,7 @@ def test_transfer_with_its_snapshot(client: TestClient, kit: Kit, clock: Clock, 
             actor="setup",
         ).document_id
     again = client.get(f"/api/v1/transfers/{out['number']}", headers=kit.headers("archivist")).json()
-    assert again["added_since"] == [later] and later not in handed
+    assert again["added_since"] == [*listed, later] and later not in handed
 
     # From the transfer's date the due list names the department.
     assert _officers(kit)[CONTRACT] == "资产保全部"

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
-from dossier.cli.archive import ActorOption, HomeOption, JsonFlag, default_actor, open_archive
+from dossier.cli.archive import (
+    ActorOption,
+    HomeOption,
+    JsonFlag,
+    default_actor,
+    make_searchable,
+    open_archive,
+)
 from dossier.cli.args import BadArgument, day
 from dossier.cli.configuration import cli_config
 from dossier.cli.output import emit
@@ -93,9 +100,11 @@ def handover_create(
                 access=access_settings(cli_config()),
                 now=_now(),
             )
-            return handover.info(session, made)
+            return made.number
 
-        made = archive.transaction(work)
+        number = archive.transaction(work)
+        _file_list(archive, number, default_actor(actor))
+        made = archive.transaction(lambda s: handover.info(s, handover.find_handover(s, number)), write=False)
     emit(
         made,
         as_json,
@@ -114,7 +123,22 @@ def handover_ack(
         done = archive.transaction(
             lambda s: handover.info(s, handover.acknowledge(s, number, _principal(s, user), now=_now()))
         )
+        if done.state is handover.HandoverState.COMPLETED:
+            _file_list(archive, number, user)  # the signed list, a new version
+            done = archive.transaction(
+                lambda s: handover.info(s, handover.find_handover(s, number)), write=False
+            )
     emit(done, as_json, lambda c: c.print(f"{done.number} {done.state_label}"))
+
+
+def _file_list(archive: Any, number: str, actor: str) -> None:
+    from dossier.custody.documents import file_handover_list
+    from dossier.domain.local_time import local_zone
+
+    file_handover_list(
+        archive, number, actor=actor, today=_now().astimezone(local_zone(archive.config)).date()
+    )
+    make_searchable(archive)
 
 
 @handover_app.command("list")
@@ -169,9 +193,14 @@ def transfer_create(
                 config=archive.config,
                 now=now,
             )
-            return transfer.info(session, made)
+            return made.number
 
-        made = archive.transaction(work)
+        number = archive.transaction(work)
+        from dossier.custody.documents import file_transfer_list
+
+        file_transfer_list(archive, number, actor=default_actor(actor))
+        make_searchable(archive)
+        made = archive.transaction(lambda s: transfer.info(s, transfer.find_transfer(s, number)), write=False)
     emit(
         made,
         as_json,

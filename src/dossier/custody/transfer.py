@@ -185,6 +185,5 @@ def info(session: Session, row: Transfer) -> TransferInfo:
 
 def list_transfers(session: Session) -> list[TransferInfo]:
     return [
-        info(session, r)
-        for r in session.execute(select(Transfer).order_by(Transfer.id.desc())).scalars()
+        info(session, r) for r in session.execute(select(Transfer).order_by(Transfer.id.desc())).scalars()
     ]

@@ -259,9 +259,28 @@ def create_handover(
             access=svc.access,
             now=svc.clock(),
         )
-        return _out(handovers.info(session, made))
+        return made.number
 
-    return svc.archive.transaction(work)
+    number = svc.archive.transaction(work)
+    _file_handover_list(svc, number, user)
+    return svc.archive.transaction(
+        lambda s: _out(handovers.info(s, handovers.find_handover(s, number))), write=False
+    )
+
+
+def _today(svc: Any) -> date:
+    from dossier.domain.local_time import local_zone
+
+    return svc.clock().astimezone(local_zone(svc.config)).date()
+
+
+def _file_handover_list(svc: Any, number: str, user: Principal) -> None:
+    """The 移交清单 as it stands, filed into each listed borrower's archive (one render at a time)."""
+    from dossier.custody.documents import file_handover_list
+
+    with svc.generate_lock:
+        file_handover_list(svc.archive, number, actor=user.actor, today=_today(svc))
+    svc.make_searchable()
 
 
 def _party(svc: Any, user: Principal) -> int | None:
@@ -296,10 +315,18 @@ def get_handover(number: Number, svc: ServicesDep, user: CurrentUser) -> dict[st
 
 @router.post("/handovers/{number}/acknowledge", summary="Acknowledge a handover (交接确认)")
 def acknowledge_handover(number: Number, svc: ServicesDep, user: CurrentUser) -> dict[str, Any]:
+    """The second acknowledgement completes the handover and files the signed 移交清单 (a new version)."""
+
     def work(session: Session) -> dict[str, Any]:
         return _out(handovers.info(session, handovers.acknowledge(session, number, user, now=svc.clock())))
 
-    return _decide(svc, work)
+    done = _decide(svc, work)
+    if done["state"] == handovers.HandoverState.COMPLETED.value:
+        _file_handover_list(svc, number, user)
+        done = svc.archive.transaction(
+            lambda s: _out(handovers.info(s, handovers.find_handover(s, number))), write=False
+        )
+    return done
 
 
 # --------------------------------------------------------------------------- transfers
@@ -324,9 +351,18 @@ def create_transfer(
             config=svc.config,
             now=now,
         )
-        return _out(transfers.info(session, made))
+        return made.number
 
-    return svc.archive.transaction(work)
+    number = svc.archive.transaction(work)
+    from dossier.custody.documents import file_transfer_list
+
+    with svc.generate_lock:
+        filed = file_transfer_list(svc.archive, number, actor=user.actor)
+    svc.make_searchable()
+    out = svc.archive.transaction(
+        lambda s: _out(transfers.info(s, transfers.find_transfer(s, number))), write=False
+    )
+    return {**out, "document_ids": filed}
 
 
 @router.get("/transfers", summary="Transfers to 资产保全 (保全移交)")
