@@ -13,7 +13,15 @@ STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    from dossier.service.web import api_docs, archive_pages, auth, review_pages, search_pages, work_pages
+    from dossier.service.web import (
+        api_docs,
+        archive_pages,
+        auth,
+        custody_pages,
+        review_pages,
+        search_pages,
+        work_pages,
+    )
     from dossier.service.web.render import Forbidden, SignIn, page, redirect
 
     async def sign_in(request: Request, exc: Exception) -> Response:
@@ -31,5 +39,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SignIn, sign_in)
     app.add_exception_handler(Forbidden, forbidden)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, search_pages, archive_pages, review_pages, work_pages, api_docs):
+    for module in (auth, search_pages, archive_pages, review_pages, work_pages, api_docs, custody_pages):
         app.include_router(module.router, include_in_schema=False)

@@ -23,6 +23,7 @@ NAV = (
     ("/completeness", "档案完整性", Action.PORTFOLIO),
     ("/quarantine", "隔离区", Action.QUARANTINE),
     ("/generate", "生成文书", Action.GENERATE),
+    ("/custody", "借阅与移交", Action.BORROW),
 )
 
 
