@@ -81,7 +81,23 @@ def test_portfolio_handover_with_both_acknowledgements(client: TestClient, kit: 
     text = _text(client, kit, signed[0])
     assert "客户移交清单" in text and "接收人（签字）：王五　　　日期：2026年12月1日" in text
     assert "李晓峰" in text and number in text
+
+    # The history shows on the borrower page and in the diligence report.
+    shown = client.get(f"/borrowers/{borrower}", headers=_basic("wang"))
+    assert shown.status_code == 200 and "管户沿革" in shown.text and number in shown.text
+    report = client.get(f"/api/v1/borrowers/{borrower}/diligence", headers=kit.headers("wang")).json()
+    assert report["custody"] == [
+        {"since": "2026-12-05", "holder": "王五", "previous": "李晓峰", "number": number, "kind": "handover"}
+    ]
     assert chain_ok(kit.home)
+
+
+def _basic(username: str) -> dict[str, str]:
+    import base64
+
+    from custodykit import PASSWORD
+
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()}
 
 
 def _text(client: TestClient, kit: Kit, document_id: int) -> str:

@@ -130,6 +130,8 @@ class Report:
     timeline: tuple[TimelineEntry, ...]
     verifications: tuple[VerificationRecord, ...]
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    custody: tuple[dict[str, Any], ...] = ()
+    """Who held the borrower when (handovers, transfers to 资产保全), as far as the chain head knows."""
 
     def content(self) -> dict[str, Any]:
         """Everything the fingerprint covers: the report without the time it was printed."""
@@ -147,6 +149,8 @@ class Report:
             "required": [r.to_dict() for r in self.required],
             "timeline": [t.to_dict() for t in self.timeline],
             "verifications": [v.to_dict() for v in self.verifications],
+            # Only when there is a history: a report without one keeps the fingerprint it always had.
+            **({"custody": [dict(h) for h in self.custody]} if self.custody else {}),
         }
 
     @property
@@ -266,6 +270,32 @@ def _build(
         required=tuple(required),
         timeline=tuple(timeline),
         verifications=tuple(records),
+        custody=_custody(session, borrower.id, head_seq),
+    )
+
+
+def _custody(session: Session, borrower_id: int, head_seq: int) -> tuple[dict[str, Any], ...]:
+    """The borrower's holdings whose completing event is at or before the report's chain head, so a
+    report rebuilt at that head (check_report) sees the same history."""
+    from dossier.archive.custody_history import holdings
+
+    known = set(
+        session.execute(
+            select(Event.target).where(
+                Event.action.in_(("handover.complete", "custody.transfer")), Event.seq <= head_seq
+            )
+        ).scalars()
+    )
+    return tuple(
+        {
+            "since": h.since.isoformat(),
+            "holder": h.holder,
+            "previous": h.previous,
+            "number": h.number,
+            "kind": h.kind,
+        }
+        for h in holdings(session, [borrower_id]).get(borrower_id, [])
+        if f"{h.kind}:{h.number}" in known
     )
 
 

@@ -19,6 +19,7 @@ from dossier.archive.browse import borrower_info, borrower_loans, borrower_tree
 from dossier.archive.completeness import evaluate, load_checklists
 from dossier.archive.completeness.report_html import borrower_report_html
 from dossier.archive.completeness.snapshot import load_snapshot
+from dossier.archive.custody_history import holdings
 from dossier.inbox.outcome import Outcome
 from dossier.inbox.upload import UploadOutcome
 from dossier.service.api.borrowers import borrower_list
@@ -63,6 +64,7 @@ def borrower_page(request: Request, borrower_id: Id, user: User) -> Response:
             "tree": borrower_tree(session, found, svc.config),
             "completeness": result,
             "officers": officers,
+            "holdings": holdings(session, [found.id]).get(found.id, []),
         }
 
     values = svc.archive.transaction(read)
