@@ -82,6 +82,14 @@ def test_portfolio_handover_with_both_acknowledgements(client: TestClient, kit: 
     assert "客户移交清单" in text and "接收人（签字）：王五　　　日期：2026年12月1日" in text
     assert "李晓峰" in text and number in text
 
+    # The dashboard names the new officer from the handover date, whatever the file's documents say.
+    def dashboard(officer: str, as_of: str) -> str:
+        params = {"officer": officer, "as_of": as_of}
+        return client.get("/api/v1/completeness", params=params, headers=kit.headers("archivist")).text
+
+    assert COMPANY in dashboard("王五", "2026-12-05") and COMPANY not in dashboard("李晓峰", "2026-12-05")
+    assert COMPANY in dashboard("李晓峰", "2026-12-04") and COMPANY not in dashboard("王五", "2026-12-04")
+
     # The history shows on the borrower page and in the diligence report.
     shown = client.get(f"/borrowers/{borrower}", headers=_basic("wang"))
     assert shown.status_code == 200 and "管户沿革" in shown.text and number in shown.text

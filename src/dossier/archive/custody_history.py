@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from dossier.archive.catalog.custody_tables import Handover, HandoverBorrower, Transfer
+from dossier.archive.catalog.models import Borrower, Loan
 from dossier.archive.catalog.user_tables import User
+from dossier.archive.completeness.snapshot import BorrowerSnapshot
 
 
 @dataclass(frozen=True)
@@ -88,3 +90,25 @@ def holder_on(items: list[Holding], on: date, loan_id: int | None = None) -> str
         else:
             officer = holding.holder
     return department or officer
+
+
+def with_holders(session: Session, snapshots: list[BorrowerSnapshot], on: date) -> list[BorrowerSnapshot]:
+    """The snapshots with the officer each borrower and loan is held by on ``on`` (the dashboard's
+    date): from a handover's or transfer's date the new holder is named, not the name the file carries."""
+    held = holdings(session)
+    if not held:
+        return snapshots
+    ids = dict(session.execute(select(Borrower.key, Borrower.id)).all())
+    loan_ids = dict(session.execute(select(Loan.contract_number, Loan.id)).all())
+    out = []
+    for snap in snapshots:
+        items = held.get(ids.get(snap.key, -1), [])
+        if not items:
+            out.append(snap)
+            continue
+        loans = tuple(
+            replace(loan, officer=holder_on(items, on, loan_ids.get(loan.contract_number)) or loan.officer)
+            for loan in snap.loans
+        )
+        out.append(replace(snap, officer=holder_on(items, on) or snap.officer, loans=loans))
+    return out
