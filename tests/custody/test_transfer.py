@@ -110,6 +110,15 @@ def test_transfer_with_its_snapshot(client: TestClient, kit: Kit, clock: Clock, 
     again = client.get(f"/api/v1/transfers/{out['number']}", headers=kit.headers("archivist")).json()
     assert again["added_since"] == [*listed, later] and later not in handed
 
-    # From the transfer's date the due list names the department.
+    # From the transfer's date the due list names the department, and so does a collection notice.
     assert _officers(kit)[CONTRACT] == "资产保全部"
+    with Archive.open(kit.home, config=load_config()) as archive:
+        from dossier.ledger.inputs import collection_input
+        from dossier.ledger.settings import ledger_settings
+
+        view = next(v for v in archive.transaction(load_views, write=False) if v.contract_number == CONTRACT)
+        notice = collection_input(
+            view, date(2026, 12, 1), {"name": "示例银行"}, ledger_settings(archive.config)
+        )
+        assert notice["contact"] == "客户经理 资产保全部"
     assert chain_ok(kit.home)
