@@ -23,6 +23,9 @@ class CustodySettings(BaseModel):
     def _default_within_max(self) -> CustodySettings:
         if self.loan_default_days > self.loan_max_days:
             raise ValueError("loan_default_days must not exceed loan_max_days")
+        long = [key for key in self.departments if not 1 <= len(key) <= 40]
+        if long:
+            raise ValueError(f"a department key has 1 to 40 characters: {long[0]!r}")
         return self
 
 

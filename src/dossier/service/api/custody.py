@@ -247,7 +247,7 @@ def create_handover(
 ) -> dict[str, Any]:
     checked_day("effective_on", "移交日期", body.effective_on)
 
-    def work(session: Session) -> dict[str, Any]:
+    def work(session: Session) -> str:
         made = handovers.create_handover(
             session,
             from_username=body.from_officer,
@@ -338,7 +338,7 @@ def create_transfer(
 ) -> dict[str, Any]:
     checked_day("effective_on", "移交日期", body.effective_on)
 
-    def work(session: Session) -> dict[str, Any]:
+    def work(session: Session) -> str:
         now = svc.clock()
         made = transfers.transfer(
             session,
