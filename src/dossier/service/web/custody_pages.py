@@ -71,6 +71,7 @@ def custody_page(request: Request, user: User) -> Response:
         borrows=borrows,
         hands=hands,
         categories=categories(svc.config),
+        cat_labels={c.key: c.label for c in categories(svc.config)},
         default_days=_custody(svc).loan_default_days,
         max_days=_custody(svc).loan_max_days,
         statuses=list(lending.LoanStatus),
@@ -179,7 +180,10 @@ def read_loan(request: Request, number: str, user: User) -> Response:
     except lending.FileLoanInactive as exc:
         text = f"借阅单 {number} 当前不能查阅（已到期、未批准或已结束）：{exc}"
         return page(request, "base.html", user, flash={"kind": "error", "text": text}, status_code=403)
-    return page(request, "file_loan.html", user, active=HOME, tz=local_zone(svc.config), **found)
+    labels = {c.key: c.label for c in categories(svc.config)}
+    return page(
+        request, "file_loan.html", user, active=HOME, tz=local_zone(svc.config), cat_labels=labels, **found
+    )
 
 
 @router.post("/custody/handovers")
