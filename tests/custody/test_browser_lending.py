@@ -12,9 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 from custodykit import COMPANY, PASSWORD, Kit, build, chain_ok
-from kit.catalog import sql
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import update
 
+from dossier.archive.catalog.custody_tables import FileLoan
 from dossier.archive.home import Archive
 from dossier.config import load_config
 
@@ -107,8 +108,10 @@ def test_request_approve_read_expire(served: tuple[Kit, str], browser: Browser) 
 
     # The period ends (moved into the past, as time would move it): the same page now refuses.
     with Archive.open(kit.home, config=load_config()) as archive:
-        past = (datetime.now(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
-        sql(archive, "UPDATE file_loans SET ends_at = ? WHERE number = ?", past, number)
+        past = datetime.now(UTC) - timedelta(seconds=1)
+        archive.transaction(
+            lambda s: s.execute(update(FileLoan).where(FileLoan.number == number).values(ends_at=past))
+        )
     ended = zhao.goto(f"{base}/custody/file-loans/{number}")
     assert ended is not None and ended.status == 403
     expect(zhao.locator(".flash.error")).to_contain_text("当前不能查阅")
