@@ -19,6 +19,7 @@ from dossier.cli.archive import (
     JsonFlag,
     default_actor,
     make_searchable,
+    note_view,
     open_archive,
 )
 from dossier.cli.args import BadArgument, day
@@ -148,6 +149,7 @@ def handover_list(home: HomeOption = None, as_json: JsonFlag = False) -> None:
 
     with open_archive(home) as archive:
         rows = archive.transaction(lambda s: handover.list_handovers(s), write=False)
+        note_view(archive, "handovers:list", shown=[h.number for h in rows])
 
     def human(c: Console) -> None:
         for h in rows:
@@ -216,6 +218,7 @@ def transfer_list(home: HomeOption = None, as_json: JsonFlag = False) -> None:
 
     with open_archive(home) as archive:
         rows = archive.transaction(lambda s: transfer.list_transfers(s), write=False)
+        note_view(archive, "transfers:list", shown=[t.number for t in rows])
 
     def human(c: Console) -> None:
         for t in rows:
@@ -255,6 +258,7 @@ def file_loans(
             ) from None
     with open_archive(home) as archive:
         rows = archive.transaction(lambda s: lending.list_loans(s, _now(), status=wanted), write=False)
+        note_view(archive, "file-loans:list", shown=[r.number for r in rows])
 
     def human(c: Console) -> None:
         for r in rows:

@@ -23,6 +23,7 @@ from dossier.custody import handover as handovers
 from dossier.custody import lending
 from dossier.custody import transfer as transfers
 from dossier.custody.errors import WrongState
+from dossier.service.api.records import record
 from dossier.service.deps import CurrentUser, ServicesDep, require
 from dossier.service.params import checked_day
 
@@ -114,18 +115,32 @@ def file_loans(
     if not (_may(svc, user, Action.LEND) or _may(svc, user, Action.BORROW)):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "may not list loans of files (无此权限)")
     mine = None if _may(svc, user, Action.LEND) else user.id
-    return svc.archive.transaction(
-        lambda s: [_out(i) for i in lending.list_loans(s, svc.clock(), user_id=mine, status=status_)],
-        write=False,
-    )
+
+    def read(session: Session) -> list[dict[str, Any]]:
+        found = [_out(i) for i in lending.list_loans(session, svc.clock(), user_id=mine, status=status_)]
+        _viewed(session, user, "file-loans:list", [x["number"] for x in found])
+        return found
+
+    return svc.archive.transaction(read)
+
+
+def _viewed(
+    session: Session, user: Principal, target: str, numbers: list[str], key: str | None = None
+) -> None:
+    """A list or record that names borrowers is a read of borrower data: a ``view`` event, like any."""
+    record(session, user, "view", target, borrower_key=key, shown=numbers)
 
 
 @router.get("/file-loans/{number}", summary="One loan of a file (借阅单)")
 def file_loan(number: Number, svc: ServicesDep, user: CurrentUser) -> dict[str, Any]:
     mine = None if _may(svc, user, Action.LEND) else user.id
-    return svc.archive.transaction(
-        lambda s: _out(lending.loan_info(s, number, svc.clock(), user_id=mine)), write=False
-    )
+
+    def read(session: Session) -> dict[str, Any]:
+        found = _out(lending.loan_info(session, number, svc.clock(), user_id=mine))
+        _viewed(session, user, f"file-loan:{number}", [number])
+        return found
+
+    return svc.archive.transaction(read)
 
 
 def _decide(svc: Any, work: Any) -> dict[str, Any]:
@@ -295,9 +310,13 @@ def _party(svc: Any, user: Principal) -> int | None:
 @router.get("/handovers", summary="Handovers (移交单)")
 def list_handovers(svc: ServicesDep, user: CurrentUser) -> list[dict[str, Any]]:
     party = _party(svc, user)
-    return svc.archive.transaction(
-        lambda s: [_out(i) for i in handovers.list_handovers(s, party_id=party)], write=False
-    )
+
+    def read(session: Session) -> list[dict[str, Any]]:
+        found = [_out(i) for i in handovers.list_handovers(session, party_id=party)]
+        _viewed(session, user, "handovers:list", [x["number"] for x in found])
+        return found
+
+    return svc.archive.transaction(read)
 
 
 @router.get("/handovers/{number}", summary="One handover (移交单)")
@@ -308,9 +327,10 @@ def get_handover(number: Number, svc: ServicesDep, user: CurrentUser) -> dict[st
         found = handovers.find_handover(session, number)
         if party is not None and party not in (found.from_user_id, found.to_user_id):
             handovers.find_handover(session, number, party=user)  # raises: as if it did not exist
+        _viewed(session, user, f"handover:{number}", [number])
         return _out(handovers.info(session, found))
 
-    return svc.archive.transaction(read, write=False)
+    return svc.archive.transaction(read)
 
 
 @router.post("/handovers/{number}/acknowledge", summary="Acknowledge a handover (交接确认)")
@@ -369,13 +389,21 @@ def create_transfer(
 def list_transfers(
     svc: ServicesDep, user: Annotated[Principal, Depends(require(Action.TRANSFER))]
 ) -> list[dict[str, Any]]:
-    return svc.archive.transaction(lambda s: [_out(i) for i in transfers.list_transfers(s)], write=False)
+    def read(session: Session) -> list[dict[str, Any]]:
+        found = [_out(i) for i in transfers.list_transfers(session)]
+        _viewed(session, user, "transfers:list", [x["number"] for x in found])
+        return found
+
+    return svc.archive.transaction(read)
 
 
 @router.get("/transfers/{number}", summary="One transfer with its snapshot (保全移交单)")
 def get_transfer(
     number: Number, svc: ServicesDep, user: Annotated[Principal, Depends(require(Action.TRANSFER))]
 ) -> dict[str, Any]:
-    return svc.archive.transaction(
-        lambda s: _out(transfers.info(s, transfers.find_transfer(s, number))), write=False
-    )
+    def read(session: Session) -> dict[str, Any]:
+        found = _out(transfers.info(session, transfers.find_transfer(session, number)))
+        _viewed(session, user, f"transfer:{number}", [number], found["borrower_key"])
+        return found
+
+    return svc.archive.transaction(read)

@@ -22,6 +22,7 @@ from dossier.custody.errors import CustodyRecordNotFound
 from dossier.domain.categories import categories
 from dossier.domain.local_time import local_zone
 from dossier.errors import DossierError
+from dossier.service.api.records import record
 from dossier.service.deps import services
 from dossier.service.web.render import allowed, page, page_user, redirect, require_page
 
@@ -61,7 +62,14 @@ def custody_page(request: Request, user: User) -> Response:
             else [],
         }
 
-    found = svc.archive.transaction(read, write=False)
+    def read_and_note(session: Session) -> dict[str, Any]:
+        found = read(session)
+        shown = [x.number for x in found["mine"]] + [h.number for h in found["handovers"]]
+        shown += [x.number for rows in found["register"].values() for x in rows]
+        record(session, user, "view", "custody:page", shown=sorted(set(shown)))
+        return found
+
+    found = svc.archive.transaction(read_and_note)
     return page(
         request,
         "custody.html",
