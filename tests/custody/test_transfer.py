@@ -122,3 +122,34 @@ def test_transfer_with_its_snapshot(client: TestClient, kit: Kit, clock: Clock, 
         )
         assert notice["contact"] == "客户经理 资产保全部"
     assert chain_ok(kit.home)
+
+
+def test_a_whole_borrower_goes_to_the_departments_account_alone(client: TestClient, kit: Kit) -> None:
+    from kit.config import config_with
+
+    from dossier.custody.transfer import transfer
+
+    departments = {"asset-preservation": {"label": "资产保全部", "account": "wang"}}
+    config = config_with("custody", departments=departments)
+    other = next(key for key in kit.borrowers if key != COMPANY)
+    borrower = kit.borrowers[other]
+    assert client.get(f"/api/v1/borrowers/{borrower}", headers=kit.headers("li")).status_code == 200
+    assert client.get(f"/api/v1/borrowers/{borrower}", headers=kit.headers("wang")).status_code == 404
+    with Archive.open(kit.home, config=config) as archive:
+        archive.transaction(
+            lambda s: transfer(
+                s,
+                borrower_key=other,
+                contract_number=None,
+                department="asset-preservation",
+                reason="整体移交资产保全",
+                effective_on=date(2026, 12, 2),
+                actor="archivist",
+                config=config,
+                now=START,
+            )
+        )
+    # The file and its recovery belong to the department now: its account sees it, the officer no longer.
+    assert client.get(f"/api/v1/borrowers/{borrower}", headers=kit.headers("wang")).status_code == 200
+    assert client.get(f"/api/v1/borrowers/{borrower}", headers=kit.headers("li")).status_code == 404
+    assert chain_ok(kit.home)

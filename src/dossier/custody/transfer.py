@@ -22,6 +22,7 @@ from dossier.access.users import UnknownUser, get_user
 from dossier.archive.audit import append_event
 from dossier.archive.catalog.custody_tables import Transfer
 from dossier.archive.catalog.models import AuditHead, Borrower, Document, Loan
+from dossier.archive.catalog.user_tables import Assignment, User
 from dossier.config import Config
 from dossier.custody.errors import CustodyRecordNotFound
 from dossier.custody.file_state import file_states
@@ -123,9 +124,12 @@ def transfer(
     account = settings.departments[department].account
     if account:
         try:
-            assign_user(session, get_user(session, account), borrower, actor=f"transfer:{row.number}")
+            holder = get_user(session, account)
         except UnknownUser:
             raise _problem("department", "接收部门", f"its account {account!r} does not exist") from None
+        assign_user(session, holder, borrower, actor=f"transfer:{row.number}")
+        if loan is None:
+            _end_other_assignments(session, borrower, holder, row.number)
     append_event(
         session,
         actor=actor,
@@ -142,6 +146,27 @@ def transfer(
         },
     )
     return row
+
+
+def _end_other_assignments(session: Session, borrower: Borrower, holder: User, number: str) -> None:
+    """A whole borrower handed to a department with an account is theirs alone: every other account's
+    assignment ends, each an audit event (a single loan leaves the officer the borrower's other loans)."""
+    ended = session.execute(
+        select(Assignment, User)
+        .join(User, User.id == Assignment.user_id)
+        .where(Assignment.borrower_id == borrower.id, Assignment.user_id != holder.id)
+        .order_by(User.username)
+    ).all()
+    for assignment, user in ended:
+        session.delete(assignment)
+        append_event(
+            session,
+            actor=f"transfer:{number}",
+            action="borrower.unassign",
+            target=user.username,
+            borrower_key=borrower.key,
+            details={"transfer": number},
+        )
 
 
 def find_transfer(session: Session, number: str) -> Transfer:
