@@ -52,6 +52,13 @@ def test_portfolio_handover_with_both_acknowledgements(client: TestClient, kit: 
     assert _reach(client, kit, "li", borrower) == (200, 404)
     assert _reach(client, kit, "wang", borrower) == (200, 404)
     assert _reach(client, kit, "zhao", borrower) == (404, 0)
+    # Generating for the borrower is work on it: refused to both, worded as for a borrower not there.
+    example = client.get("/api/v1/kinds/loan-contract/example", headers=kit.headers("li")).json()
+    for officer in ("li", "wang"):
+        made_doc = client.post(
+            "/api/v1/documents", json={"kind": "loan-contract", "data": example}, headers=kit.headers(officer)
+        )
+        assert made_doc.status_code == 404, made_doc.text
     # A third officer is told the handover does not exist; the two parties see it.
     assert client.get(f"/api/v1/handovers/{number}", headers=kit.headers("zhao")).status_code == 404
     assert (

@@ -348,6 +348,7 @@ def loan_refuse(
     actor: ActorOption = None,
     as_json: JsonFlag = False,
 ) -> None:
+    """Refuse a request, with the reason (an archivist's step)."""
     from dossier.custody import lending
 
     with open_archive(home) as archive:
