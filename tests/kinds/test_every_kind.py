@@ -25,6 +25,8 @@ EXPECTED_KINDS = {
     "collection-plan": "逾期贷款催收计划",
     "collection-report": "催收报告",
     "public-notice": "催收公告",
+    "handover-list": "客户移交清单",
+    "transfer-list": "资产保全移交清单",
 }
 """Every kind the registry finds, by name and title: a kind module lost or added shows here."""
 

@@ -57,6 +57,8 @@ AMOUNT_PATHS: dict[str, tuple[str, ...]] = {
     "collection-report": ("loan.amount", "overdue_principal"),
     "inspection": ("loan.amount",),
     "public-notice": ("debtors.0.principal",),
+    "handover-list": ("borrowers.0.loans.0.balance",),
+    "transfer-list": ("borrower.loans.0.balance",),
 }
 
 CAPITAL_RE = re.compile(r"人民币[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整]+")

@@ -37,6 +37,10 @@ class Action(LabeledEnum):
     APPLY = ("apply", "提交授信申请")
     DECIDE = ("decide", "办理授信申请")
     APPLICATIONS = ("applications", "查看授信申请")
+    HANDOVER = ("handover", "客户移交")
+    TRANSFER = ("transfer", "移交资产保全")
+    LEND = ("lend", "审批档案借阅")
+    BORROW = ("borrow", "申请档案借阅")
 
 
 class AccessSettings(BaseModel):

@@ -6,11 +6,18 @@ label for people (display names repeat and are free text) and grants nothing; an
 does. Assignments are made explicitly (`dossier users assign`, the API, the borrower page), for the
 officer who registers a new borrower through the service, and from a ledger row's ``officer_username``
 column (a sign-in name resolved to its account at import time).
+
+Custody changes scope over time (:func:`scope_of`, the one place that says so): while a handover
+(客户移交) waits for both officers' acknowledgements, its borrowers are read-only to both of them; once both
+have acknowledged, the assignment has moved to the new officer. A loan of a file (档案借阅) never enters
+this scope: it is reached only through its own number (dossier.custody.lending), read-only and limited
+to its categories, so a loan cannot widen what any other endpoint lets its reader do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -19,6 +26,7 @@ from sqlalchemy.orm import Session
 from dossier.access.roles import AccessSettings
 from dossier.access.users import AccessError, Principal, get_user
 from dossier.archive.audit import append_event
+from dossier.archive.catalog.custody_tables import FileLoan, Handover, HandoverBorrower
 from dossier.archive.catalog.models import Borrower
 from dossier.archive.catalog.user_tables import Assignment, User
 
@@ -32,11 +40,67 @@ class BorrowerNotFound(AccessError):
         self.key = key
 
 
-def visible_borrower_ids(session: Session, user: Principal, settings: AccessSettings) -> set[int] | None:
-    """None when the user sees every borrower, else the ids assigned to their account."""
+@dataclass(frozen=True)
+class Scope:
+    """What a scoped user reaches: ``own`` borrowers they may read and work on, ``read_only`` ones they
+    may only read (a handover in progress), and ``file_loans`` (借阅单号 → borrower id) lent to them now.
+    ``everything`` for roles that are not scoped."""
+
+    everything: bool
+    own: frozenset[int] = frozenset()
+    read_only: frozenset[int] = frozenset()
+    file_loans: tuple[tuple[str, int], ...] = ()
+
+    def readable(self) -> set[int] | None:
+        return None if self.everything else set(self.own | self.read_only)
+
+    def writable(self) -> set[int] | None:
+        return None if self.everything else set(self.own)
+
+
+def scope_of(
+    session: Session, user: Principal, settings: AccessSettings, now: datetime | None = None
+) -> Scope:
+    """The user's scope at ``now``: assignments, less and plus handovers in progress, and active loans of
+    files (approved, not returned, ``starts_at <= now < ends_at``)."""
+    now = now or datetime.now(UTC)
+    lent = tuple(
+        (number, borrower_id)
+        for number, borrower_id in session.execute(
+            select(FileLoan.number, FileLoan.borrower_id)
+            .where(
+                FileLoan.user_id == user.id,
+                FileLoan.state == "approved",
+                FileLoan.borrower_id.is_not(None),
+                FileLoan.starts_at <= now,
+                FileLoan.ends_at > now,
+            )
+            .order_by(FileLoan.id)
+        ).all()
+        if borrower_id is not None
+    )
     if not settings.scoped(user.role):
-        return None
-    return assigned_ids(session, user.id)
+        return Scope(everything=True, file_loans=lent)
+    pending = set(
+        session.execute(
+            select(HandoverBorrower.borrower_id)
+            .join(Handover, Handover.id == HandoverBorrower.handover_id)
+            .where(
+                Handover.state == "pending",
+                (Handover.from_user_id == user.id) | (Handover.to_user_id == user.id),
+            )
+        ).scalars()
+    )
+    own = assigned_ids(session, user.id) - pending
+    return Scope(everything=False, own=frozenset(own), read_only=frozenset(pending), file_loans=lent)
+
+
+def visible_borrower_ids(
+    session: Session, user: Principal, settings: AccessSettings, *, writing: bool = False
+) -> set[int] | None:
+    """None when the user sees every borrower, else the ids they may read (``writing``: work on)."""
+    scope = scope_of(session, user, settings)
+    return scope.writable() if writing else scope.readable()
 
 
 def assigned_ids(session: Session, user_id: int) -> set[int]:
@@ -73,7 +137,7 @@ def refuse_hidden(session: Session, user: Principal, settings: AccessSettings, k
     """Refuse to file for a borrower the user may not see (:class:`BorrowerNotFound`, worded as for a
     borrower that does not exist): an officer works only on their own borrowers and new ones (which
     then become theirs)."""
-    visible = visible_borrower_ids(session, user, settings)
+    visible = visible_borrower_ids(session, user, settings, writing=True)
     if visible is None:
         return
     wanted = sorted(set(keys))

@@ -13,6 +13,7 @@ from dossier import __version__
 from dossier.cli import applications as applications_cli
 from dossier.cli import archive, calc, check, demo, diligence, documents, ledger, review, service, templates
 from dossier.cli import catalog as catalog_cli
+from dossier.cli import custody as custody_cli
 from dossier.cli import inbox as inbox_cli
 from dossier.cli import search as search_cli
 from dossier.cli import volume as volume_cli
@@ -74,6 +75,7 @@ ledger.register(app)
 diligence.register(app)
 service.register(app)
 applications_cli.register(app)
+custody_cli.register(app)
 
 
 def _version(value: bool) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from dossier.archive.catalog.ledger_tables import LedgerLoan, LedgerNotice
 from dossier.archive.catalog.models import Borrower, Document, Loan
+from dossier.archive.custody_history import holder_on, holdings
 from dossier.finance.classification import FiveClass
 from dossier.ledger.entry import LoanTerms
 
@@ -64,6 +65,8 @@ def load_views(session: Session, *, with_contacts: bool = False) -> list[LoanVie
         .order_by(Loan.contract_number)
     ).all()
     contacts = _contacts(session) if with_contacts else {}
+    # From a handover's or transfer's date, the new holder is named, whatever the ledger row says.
+    held = holdings(session)
     return [
         LoanView(
             ledger_id=row.id,
@@ -86,7 +89,9 @@ def load_views(session: Session, *, with_contacts: bool = False) -> list[LoanVie
             overdue_since=row.overdue_since,
             last_inspection=row.last_inspection,
             five_class=FiveClass(row.five_class),
-            officer=loan.officer or borrower.officer,
+            officer=holder_on(held.get(borrower.id, []), row.as_of, loan.id)
+            or loan.officer
+            or borrower.officer,
             guarantors=tuple(row.guarantors or ()),
             as_of=row.as_of,
             contacts=tuple(contacts.get(loan.id, ())),

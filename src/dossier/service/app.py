@@ -16,6 +16,7 @@ from dossier.service.api import (
     audit,
     borrowers,
     completeness,
+    custody,
     documents,
     health,
     kinds,
@@ -80,6 +81,7 @@ def create_app(home: Path | str, config: Config, *, watch: bool = False) -> Fast
         audit,
         users,
         applications,
+        custody,
     ):
         app.include_router(module.router, prefix=API)
 

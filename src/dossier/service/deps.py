@@ -176,23 +176,27 @@ def require(action: Action) -> Callable[..., Principal]:
     return check
 
 
-def scope_ids(session: Session, user: Principal, svc: Services) -> set[int] | None:
-    return visible_borrower_ids(session, user, svc.access)
+def scope_ids(session: Session, user: Principal, svc: Services, *, writing: bool = False) -> set[int] | None:
+    return visible_borrower_ids(session, user, svc.access, writing=writing)
 
 
-def borrower_or_404(session: Session, user: Principal, svc: Services, borrower_id: int) -> Borrower:
-    """The borrower, if it exists and the user may see it. Both cases answer 404 alike, so an officer
-    cannot learn which ids exist in another officer's portfolio."""
+def borrower_or_404(
+    session: Session, user: Principal, svc: Services, borrower_id: int, *, writing: bool = False
+) -> Borrower:
+    """The borrower, if it exists and the user may see it (``writing``: work on it). Both cases answer 404
+    alike, so an officer cannot learn which ids exist in another officer's portfolio."""
     borrower = session.get(Borrower, borrower_id)
-    visible = scope_ids(session, user, svc)
+    visible = scope_ids(session, user, svc, writing=writing)
     if borrower is None or (visible is not None and borrower.id not in visible):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"borrower (借款人) {borrower_id} not found (不存在)")
     return borrower
 
 
-def document_or_404(session: Session, user: Principal, svc: Services, document_id: int) -> Document:
+def document_or_404(
+    session: Session, user: Principal, svc: Services, document_id: int, *, writing: bool = False
+) -> Document:
     document = session.get(Document, document_id)
-    visible = scope_ids(session, user, svc)
+    visible = scope_ids(session, user, svc, writing=writing)
     if (
         document is None
         or document.state != "filed"

@@ -26,6 +26,7 @@ from dossier.access.scope import BorrowerNotFound
 from dossier.access.users import AccessError, UnknownToken, UnknownUser
 from dossier.archive.catalog.db import SchemaMismatch
 from dossier.archive.home import CatalogUnavailable
+from dossier.custody.errors import CustodyRecordNotFound
 from dossier.errors import DossierError, InputError
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PoolTimeout, _catalog_unavailable)
     # Starlette picks the handler of the nearest class in the error's MRO.
     app.add_exception_handler(AccessError, _refused)
-    for missing in (UnknownUser, UnknownToken, BorrowerNotFound):
+    for missing in (UnknownUser, UnknownToken, BorrowerNotFound, CustodyRecordNotFound):
         app.add_exception_handler(missing, _not_there)
     app.add_exception_handler(Exception, _unexpected)

@@ -21,7 +21,9 @@ def upload_for(
     borrower (a folder, a contract or receipt number, an ID in the name or text), the inbox's matcher
     sees only the borrowers the user may see, so another officer's borrower answers exactly as one
     that is not registered (quarantined as ``no-borrower``)."""
-    scope = svc.archive.transaction(lambda s: visible_borrower_ids(s, user, svc.access), write=False)
+    scope = svc.archive.transaction(
+        lambda s: visible_borrower_ids(s, user, svc.access, writing=True), write=False
+    )
     try:
         relative = stage(
             svc.archive, stream, name or "upload", [borrower, folder], svc.settings.max_upload_bytes

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ class Services:
     generator: Generator
     generate_lock: threading.Lock = field(default_factory=threading.Lock)
     """One render at a time per process: the template cache is shared and docxtpl is not thread-safe."""
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """The time that periods (a loan of a file) are checked against; a test sets a fixed one."""
     watcher: Any = None
     watcher_thread: threading.Thread | None = None
 

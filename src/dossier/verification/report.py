@@ -133,6 +133,8 @@ class Report:
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     applications: tuple[dict[str, Any], ...] = ()
     """The borrower's credit applications and their paths, from the chain (审贷分离: who did what)."""
+    custody: tuple[dict[str, Any], ...] = ()
+    """Who held the borrower when (handovers, transfers to 资产保全), as far as the chain head knows."""
 
     def content(self) -> dict[str, Any]:
         """Everything the fingerprint covers: the report without the time it was printed."""
@@ -152,6 +154,8 @@ class Report:
             "verifications": [v.to_dict() for v in self.verifications],
             # Only when there are any: a report made before the credit process keeps its fingerprint.
             **({"applications": list(self.applications)} if self.applications else {}),
+            # Only when there is a history: a report without one keeps the fingerprint it always had.
+            **({"custody": [dict(h) for h in self.custody]} if self.custody else {}),
         }
 
     @property
@@ -272,6 +276,32 @@ def _build(
         timeline=tuple(timeline),
         verifications=tuple(records),
         applications=tuple(application_paths(session, archive.config, key, head_seq)),
+        custody=_custody(session, borrower.id, head_seq),
+    )
+
+
+def _custody(session: Session, borrower_id: int, head_seq: int) -> tuple[dict[str, Any], ...]:
+    """The borrower's holdings whose completing event is at or before the report's chain head, so a
+    report rebuilt at that head (check_report) sees the same history."""
+    from dossier.archive.custody_history import holdings
+
+    known = set(
+        session.execute(
+            select(Event.target).where(
+                Event.action.in_(("handover.complete", "custody.transfer")), Event.seq <= head_seq
+            )
+        ).scalars()
+    )
+    return tuple(
+        {
+            "since": h.since.isoformat(),
+            "holder": h.holder,
+            "previous": h.previous,
+            "number": h.number,
+            "kind": h.kind,
+        }
+        for h in holdings(session, [borrower_id]).get(borrower_id, [])
+        if f"{h.kind}:{h.number}" in known
     )
 
 

@@ -54,6 +54,9 @@ _TEMPLATE = """<!DOCTYPE html>
 <dl class="facts">
   <dt>借款人</dt><dd>{{ r.borrower_name }}（{{ r.borrower_key }}）</dd>
   <dt>客户经理</dt><dd>{{ r.officer or "—" }}</dd>
+  {% if r.custody %}<dt>管户沿革</dt><dd>{% for h in r.custody %}{{ h.since }} 起 {{ h.holder }}
+    {%- if h.previous %}（原 {{ h.previous }}）{% endif %}，{{ h.number }}
+    {%- if not loop.last %}；{% endif %}{% endfor %}</dd>{% endif %}
   <dt>贷款</dt><dd>{% for loan in r.loans %}{{ loan.contract_number }}{% if loan.amount %}
     （{{ loan.amount }}元）{% endif %}{% if not loop.last %}；{% endif %}{% else %}—{% endfor %}</dd>
   <dt>截至日</dt><dd>{{ cn(r.as_of) }}</dd>

@@ -13,6 +13,7 @@ from dossier.access.users import Principal
 from dossier.archive.audit import plain
 from dossier.archive.completeness import PortfolioSummary, evaluate, load_checklists, summarize
 from dossier.archive.completeness.snapshot import load_snapshots
+from dossier.archive.custody_history import with_holders
 from dossier.service.api.records import record
 from dossier.service.deps import Services, ServicesDep, require
 from dossier.service.params import checked_day
@@ -29,7 +30,8 @@ def portfolio(
     )
     when = as_of or date.today()
     checklists = load_checklists(svc.config)
-    snapshots = svc.archive.transaction(load_snapshots, write=False)
+    # The dashboard names who holds each file on its date (handovers, transfers to 资产保全).
+    snapshots = svc.archive.transaction(lambda s: with_holders(s, load_snapshots(s), when), write=False)
     results = [evaluate(s, checklists, when, config=svc.config) for s in snapshots]
     return summarize(results, officer=officer or None, product=product or None, as_of=when)
 

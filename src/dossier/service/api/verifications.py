@@ -86,7 +86,7 @@ def verify_document(
     """Record a verification as ``user`` (the API and the borrower page both come here); blocking."""
     if fields.claimed_at is not None:
         checked_day("claimed_at", "核实时间", fields.claimed_at.date())  # before any arithmetic can overflow
-    svc.archive.transaction(lambda s: document_or_404(s, user, svc, document_id), write=False)
+    svc.archive.transaction(lambda s: document_or_404(s, user, svc, document_id, writing=True), write=False)
     try:
         made = record_verification(
             svc.archive,
@@ -123,7 +123,9 @@ async def add_verification(
 ) -> dict[str, Any]:
     # Out of scope is 404 before a byte of evidence is read; the form is read only after that.
     await run_in_threadpool(
-        svc.archive.transaction, lambda s: document_or_404(s, user, svc, document_id), write=False
+        svc.archive.transaction,
+        lambda s: document_or_404(s, user, svc, document_id, writing=True),
+        write=False,
     )
     async with read_form(request, EVIDENCE) as form:
         fields = VerificationForm.of(form)

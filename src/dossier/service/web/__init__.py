@@ -17,6 +17,7 @@ def install(app: FastAPI) -> None:
         api_docs,
         archive_pages,
         auth,
+        custody_pages,
         process_pages,
         review_pages,
         search_pages,
@@ -39,5 +40,14 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SignIn, sign_in)
     app.add_exception_handler(Forbidden, forbidden)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, search_pages, archive_pages, review_pages, work_pages, process_pages, api_docs):
+    for module in (
+        auth,
+        search_pages,
+        archive_pages,
+        review_pages,
+        work_pages,
+        process_pages,
+        api_docs,
+        custody_pages,
+    ):
         app.include_router(module.router, include_in_schema=False)

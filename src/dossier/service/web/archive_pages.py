@@ -19,6 +19,7 @@ from dossier.archive.browse import borrower_info, borrower_loans, borrower_tree
 from dossier.archive.completeness import evaluate, load_checklists
 from dossier.archive.completeness.report_html import borrower_report_html
 from dossier.archive.completeness.snapshot import load_snapshot
+from dossier.archive.custody_history import holdings
 from dossier.inbox.outcome import Outcome
 from dossier.inbox.upload import UploadOutcome
 from dossier.service.api.borrowers import borrower_list
@@ -64,6 +65,7 @@ def borrower_page(request: Request, borrower_id: Id, user: User) -> Response:
             "tree": borrower_tree(session, found, svc.config),
             "completeness": result,
             "officers": officers,
+            "holdings": holdings(session, [found.id]).get(found.id, []),
         }
 
     values = svc.archive.transaction(read)
@@ -94,7 +96,9 @@ async def document_verify(request: Request, document_id: Id, user: User) -> Resp
     require_page(request, user, Action.VERIFY)
     svc = services(request)
     borrower_id = await run_in_threadpool(
-        svc.archive.transaction, lambda s: document_or_404(s, user, svc, document_id).borrower_id, write=False
+        svc.archive.transaction,
+        lambda s: document_or_404(s, user, svc, document_id, writing=True).borrower_id,
+        write=False,
     )
     back = f"/borrowers/{borrower_id}"
     try:
@@ -138,7 +142,9 @@ async def borrower_upload(request: Request, borrower_id: Id, user: User) -> Resp
     require_page(request, user, Action.UPLOAD)
     svc = services(request)
     key = await run_in_threadpool(
-        svc.archive.transaction, lambda s: borrower_or_404(s, user, svc, borrower_id).key, write=False
+        svc.archive.transaction,
+        lambda s: borrower_or_404(s, user, svc, borrower_id, writing=True).key,
+        write=False,
     )
     # The form is read only now, the user known and the CSRF token checked (limits.takes_files).
     async with read_form(request, frozenset({"file"})) as form:

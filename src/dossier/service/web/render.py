@@ -24,6 +24,7 @@ NAV = (
     ("/quarantine", "隔离区", Action.QUARANTINE),
     ("/generate", "生成文书", Action.GENERATE),
     ("/applications", "授信审批", Action.APPLICATIONS),
+    ("/custody", "借阅与移交", Action.BORROW),
 )
 
 

@@ -2,7 +2,7 @@
 the ``application.*`` audit events) and the open 补充材料 items.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06
 """
 
