@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from dossier.access.scope import assign_user, refuse_hidden
 from dossier.access.users import Principal
 from dossier.archive.catalog.user_tables import User
-from dossier.archive.registry import find_borrower, normalize_key
+from dossier.archive.registry import ensure_borrower, find_borrower, normalize_key
 from dossier.generation import Document, file_generated
 from dossier.service.state import Services
 
@@ -27,18 +27,27 @@ def generate_and_file(svc: Services, user: Principal, kind: str, data: Any, *, s
     not exist) or DossierError."""
     with svc.generate_lock:
         document = svc.generator.generate(kind, data, source=source)
-    keys = [normalize_key(s.borrower_key, svc.config) for s in document.kind.subjects(document.data)]
-    svc.archive.transaction(lambda s: refuse_hidden(s, user, svc.access, keys), write=False)
+    subjects = document.kind.subjects(document.data)
+    keys = [normalize_key(s.borrower_key, svc.config) for s in subjects]
+
+    def claim(session: Session) -> None:
+        # One writing transaction (the catalog's writer lock): the scope check and the registration of
+        # a new borrower with its assignment to this officer happen together, so a second request for the
+        # same new borrower, on any node, finds it already theirs and never "someone else's".
+        refuse_hidden(session, user, svc.access, keys)
+        if not svc.access.scoped(user.role):
+            return
+        account = session.get(User, user.id)
+        assert account is not None  # the signed-in user
+        for subject, key in zip(subjects, keys, strict=True):
+            if find_borrower(session, key) is None:
+                borrower = ensure_borrower(
+                    session, key, subject.borrower_name, subject.customer_type, actor=user.actor
+                )
+                assign_user(session, account, borrower, actor=user.actor)
+
+    svc.archive.transaction(claim)
     filings = file_generated(svc.archive, document, actor=user.actor)
 
-    def make_theirs(session: Session) -> None:
-        if svc.access.scoped(user.role):
-            account = session.get(User, user.id)
-            assert account is not None  # the signed-in user
-            for key in {f["borrower_key"] for f in filings}:
-                if (borrower := find_borrower(session, key)) is not None:
-                    assign_user(session, account, borrower, actor=user.actor)
-
-    svc.archive.transaction(make_theirs)
     svc.make_searchable()
     return Generated(document, [f["document_id"] for f in filings])
