@@ -32,9 +32,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from dossier.archive.audit import append_event, plain, require_head
@@ -49,7 +49,7 @@ from dossier.archive.names import (
     split_suffix,
 )
 from dossier.archive.pdf_read import page_count
-from dossier.archive.registry import find_borrower, normalize_key
+from dossier.archive.registry import normalize_key
 from dossier.domain.categories import get_category
 from dossier.domain.document_types import get_document_type
 from dossier.durable import file_sha256, fsync_dir
@@ -65,6 +65,12 @@ if TYPE_CHECKING:
 SOURCES = ("generated", "ingested", "uploaded")
 INPUT_SUFFIX = ".input.json"
 _NAME_ATTEMPTS = 5
+# Plain SQL on the tables on the filing path: ORM objects cost more than the catalog's own work here.
+_DOCS = cast(Table, Document.__table__)
+_BORROWERS = cast(Table, Borrower.__table__)
+_LOANS = cast(Table, Loan.__table__)
+_EVENT_FACTS = ("path", "sha256", "size", "title", "doc_type", "category", "source", "version", "version_of")
+"""The document's columns its ``file``/``version`` event records (``version_of`` only when set)."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +171,9 @@ def file_document(
             }
             for _ in range(_NAME_ATTEMPTS):
                 reserved = archive.transaction(
-                    lambda s: _reserve(archive, s, key, folder, stem, suffix, facts, extra, temp, input_temp)
+                    lambda s: _reserve(
+                        archive, s, key, folder, stem, suffix, facts, extra, temp, input_temp, borrower.id
+                    )
                 )
                 if reserved.status == "duplicate":
                     return reserved
@@ -203,55 +211,53 @@ def make_folder(archive: Archive, folder: Path) -> None:
         raise DossierError(f"not a folder (不是目录): {folder}")
 
 
-def complete(session: Session, document_id: int, *, actor: str, repaired: bool = False) -> Document:
+def complete(session: Session, document_id: int, *, actor: str, repaired: bool = False) -> None:
     """Mark a pending document filed and log it; shared with `dossier repair`, which finishes filings."""
-    document = session.get(Document, document_id)
+    document = session.execute(
+        select(*(_DOCS.c[name] for name in _EVENT_FACTS), _DOCS.c.state, _DOCS.c.details, _BORROWERS.c.key)
+        .join_from(_DOCS, _BORROWERS, _DOCS.c.borrower_id == _BORROWERS.c.id)
+        .where(_DOCS.c.id == document_id)
+    ).first()
     if document is None or document.state != "pending":
         raise DossierError(f"document {document_id} is not pending (文档不处于待归档状态)")
-    document.state = "filed"
-    document.details = {k: v for k, v in document.details.items() if k != "pending"}
-    borrower = session.get(Borrower, document.borrower_id)
-    assert borrower is not None
-    info = {
-        "path": document.path,
-        "sha256": document.sha256,
-        "size": document.size,
-        "title": document.title,
-        "doc_type": document.doc_type,
-        "category": document.category,
-        "source": document.source,
-        "version": document.version,
-    }
-    if document.version_of is not None:
-        info["version_of"] = document.version_of
-    if "input" in document.details:
-        info["input"] = document.details["input"]
+    details = {k: v for k, v in document.details.items() if k != "pending"}
+    session.execute(update(_DOCS).where(_DOCS.c.id == document_id).values(state="filed", details=details))
+    info = {name: getattr(document, name) for name in _EVENT_FACTS}
+    if document.version_of is None:
+        del info["version_of"]
+    if "input" in details:
+        info["input"] = details["input"]
     if repaired:
         info["completed_by"] = "check"
     # Same transaction as "filed": the search index can lag behind the catalog, never lose a document.
-    enqueue_for_index(session, document.id)
+    enqueue_for_index(session, document_id)
     append_event(
         session,
         actor=actor,
         action="version" if document.version > 1 else "file",
-        target=f"document:{document.id}",
-        borrower_key=borrower.key,
+        target=f"document:{document_id}",
+        borrower_key=document.key,
         details=info,
     )
-    return document
 
 
 def _owner(session: Session, key: str, contract_number: str | None) -> tuple[Borrower, int | None]:
-    borrower = find_borrower(session, key)
-    if borrower is None:
+    row = session.execute(
+        select(_BORROWERS.c.id, _BORROWERS.c.key, _BORROWERS.c.folder).where(_BORROWERS.c.key == key)
+    ).first()
+    if row is None:
         raise DossierError(
             f"unknown borrower (借款人未登记): {key}; register it first (e.g. `dossier ingest --name`)"
         )
+    # Detached, holding what filing needs: its id and its folder (fixed at registration).
+    borrower = Borrower(id=row.id, key=row.key, folder=row.folder)
     if contract_number is None:
         return borrower, None
     number = check_name(contract_number, ("contract number", "合同编号"), max_chars=60)
     number = unicodedata.normalize("NFKC", number).upper()  # as ensure_loan stored it
-    loan = session.execute(select(Loan).where(Loan.contract_number == number)).scalar_one_or_none()
+    loan = session.execute(
+        select(_LOANS.c.id, _LOANS.c.borrower_id).where(_LOANS.c.contract_number == number)
+    ).first()
     if loan is None or loan.borrower_id != borrower.id:
         raise DossierError(f"unknown loan for borrower {key} (该借款人名下无此合同): {number}")
     return borrower, loan.id
@@ -268,13 +274,16 @@ def _reserve(
     extra: dict[str, Any],
     temp: _Temp,
     input_temp: _Temp | None,
+    borrower_id: int | None = None,
 ) -> FilingResult:
     require_head(session)  # the filing ends with an event: refuse now rather than leave it pending
-    borrower = find_borrower(session, key)
-    assert borrower is not None
+    if borrower_id is None:
+        borrower_id = session.execute(select(_BORROWERS.c.id).where(_BORROWERS.c.key == key)).scalar_one()
     same = session.execute(
-        select(Document).where(Document.borrower_id == borrower.id, Document.sha256 == temp.sha256)
-    ).scalar_one_or_none()
+        select(_DOCS.c.id, _DOCS.c.state, _DOCS.c.path, _DOCS.c.sha256, _DOCS.c.version).where(
+            _DOCS.c.borrower_id == borrower_id, _DOCS.c.sha256 == temp.sha256
+        )
+    ).first()
     if same is not None:
         if same.state != "filed":
             raise FilingInterrupted(
@@ -299,8 +308,10 @@ def _reserve(
 
     first_name = document_file_name(stem, suffix)
     first = session.execute(
-        select(Document).where(Document.path == archive.relative(folder / first_name))
-    ).scalar_one_or_none()
+        select(_DOCS.c.id, _DOCS.c.state, _DOCS.c.version_of).where(
+            _DOCS.c.path == archive.relative(folder / first_name)
+        )
+    ).first()
     version, root = 1, None
     if first is not None:
         if first.state != "filed":
@@ -310,10 +321,13 @@ def _reserve(
             )
         root = first.version_of or first.id
         latest = session.execute(
-            select(func.max(Document.version)).where(or_(Document.id == root, Document.version_of == root))
+            select(func.max(_DOCS.c.version)).where(or_(_DOCS.c.id == root, _DOCS.c.version_of == root))
         ).scalar_one()
         version = (latest or 1) + 1
-    final, input_final = _free_names(archive, session, folder, stem, suffix, version, input_temp is not None)
+    # The first name was just looked up: no catalog row holds it when it is free.
+    final, input_final = _free_names(
+        archive, session, folder, stem, suffix, version, input_temp is not None, known_free=first is None
+    )
     details = dict(extra)
     details["name"] = first_name
     if input_temp is not None and input_final is not None:
@@ -327,27 +341,39 @@ def _reserve(
         "input_temp": input_temp.path.name if input_temp is not None else None,
         "pid": os.getpid(),
     }
-    document = Document(
-        borrower_id=borrower.id,
-        path=archive.relative(final),
-        version=version,
-        version_of=root,
-        state="pending",
-        flags=[],
-        details=details,
-        filed_at=datetime.now(UTC),
-        **facts,
-    )
-    session.add(document)
-    session.flush()
+    document_id = session.execute(
+        insert(_DOCS)
+        .values(
+            borrower_id=borrower_id,
+            path=archive.relative(final),
+            version=version,
+            version_of=root,
+            state="pending",
+            flags=[],
+            details=details,
+            filed_at=datetime.now(UTC),
+            **facts,
+        )
+        .returning(_DOCS.c.id)
+    ).scalar_one()
     return FilingResult(
-        document.id, "version" if version > 1 else "filed", final, temp.sha256, version, input_final
+        document_id, "version" if version > 1 else "filed", final, temp.sha256, version, input_final
     )
 
 
 def _free_names(
-    archive: Archive, session: Session, folder: Path, stem: str, suffix: str, version: int, with_input: bool
+    archive: Archive,
+    session: Session,
+    folder: Path,
+    stem: str,
+    suffix: str,
+    version: int,
+    with_input: bool,
+    *,
+    known_free: bool = False,
 ) -> tuple[Path, Path | None]:
+    """The first name (and sidecar name) no file and no catalog row uses; ``known_free``: the catalog
+    holds no row under the very first candidate (version 1, no tie-breaker) with no sidecar."""
     for extra in range(1000):
         name = document_file_name(stem, suffix, version, extra)
         final = folder / name
@@ -355,9 +381,11 @@ def _free_names(
         candidates = [p for p in (final, sidecar) if p is not None]
         if any(os.path.lexists(p) for p in candidates):
             continue
+        if known_free and extra == 0 and version == 1 and sidecar is None:
+            return final, sidecar
         relative = [archive.relative(p) for p in candidates]
         taken = session.execute(
-            select(func.count()).select_from(Document).where(Document.path.in_(relative))
+            select(func.count()).select_from(_DOCS).where(_DOCS.c.path.in_(relative))
         ).scalar_one()
         if not taken:
             return final, sidecar
@@ -393,9 +421,7 @@ def _link_no_replace(source: Path, target: Path) -> None:
 
 
 def _drop_pending(session: Session, document_id: int) -> None:
-    document = session.get(Document, document_id)
-    if document is not None and document.state == "pending":
-        session.delete(document)
+    session.execute(delete(_DOCS).where(_DOCS.c.id == document_id, _DOCS.c.state == "pending"))
 
 
 def _write_temp(folder: Path, content: bytes | bytearray | Path) -> _Temp:

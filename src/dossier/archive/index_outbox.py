@@ -31,7 +31,10 @@ def enqueue(session: Session, document_id: int, op: str = ADD) -> None:
     """Queue ``op`` for a document in ``session``'s transaction (committed with it)."""
     if op not in OPS:
         raise ValueError(f"unknown outbox operation {op!r} (未知的索引队列操作)")
-    session.add(IndexQueue(document_id=document_id, op=op, queued_at=datetime.now(UTC), attempts=0))
+    # A plain INSERT, no ORM object: filing queues one row per document on its hot path.
+    session.execute(
+        insert(IndexQueue).values(document_id=document_id, op=op, queued_at=datetime.now(UTC), attempts=0)
+    )
 
 
 def enqueue_once(session: Session, document_id: int, op: str) -> bool:
