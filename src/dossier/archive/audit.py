@@ -25,7 +25,7 @@ from enum import Enum, StrEnum
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -129,8 +129,15 @@ class _Appended:
 # Plain SQL on the tables, not ORM objects: every write appends, so this is the hottest path there is.
 _EVENTS = cast(Table, Event.__table__)
 _HEAD = cast(Table, AuditHead.__table__)
+# Built once: a statement made per call costs more than SQLite takes to run it.
 _HEAD_ROW = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID)
+_HEAD_LOCKED = _HEAD_ROW.with_for_update()
 _ANY_EVENT = select(_EVENTS.c.seq).limit(1)
+_INSERT_EVENTS = insert(_EVENTS)
+_NEW_HEAD = insert(_HEAD).values(id=HEAD_ID, seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+_MOVE_HEAD = (
+    update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 def append_event(
@@ -164,7 +171,7 @@ def _append(session: Session, drafts: Sequence[EventDraft]) -> list[_Appended]:
         return []
     # Rows the caller added through the ORM go to the catalog first (as when appends flushed them).
     session.flush()
-    head = session.execute(_HEAD_ROW.with_for_update()).first()
+    head = session.execute(_HEAD_LOCKED).first()
     if head is None:
         # A catalog migrated by revision 0001 always has the row; an empty one made another way gets it
         # now. With events present the row was deleted: starting again at 1 would collide or fork.
@@ -191,11 +198,8 @@ def _append(session: Session, drafts: Sequence[EventDraft]) -> list[_Appended]:
         )
         prev = event_hash(prev, row)
         rows.append(replace(row, hash=prev))
-    session.execute(insert(_EVENTS), [{name: getattr(row, name) for name in _COLUMNS} for row in rows])
-    if head is None:
-        session.execute(insert(_HEAD).values(id=HEAD_ID, seq=seq, hash=prev))
-    else:
-        session.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=seq, hash=prev))
+    session.execute(_INSERT_EVENTS, [{name: getattr(row, name) for name in _COLUMNS} for row in rows])
+    session.execute(_NEW_HEAD if head is None else _MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
     held = session.identity_map.get(identity_key(AuditHead, HEAD_ID))
     if held is not None:
         session.expire(held)  # a head the caller loaded through the ORM is now behind the catalog

@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from dossier.archive.audit import append_event, plain, require_head
@@ -71,6 +71,35 @@ _BORROWERS = cast(Table, Borrower.__table__)
 _LOANS = cast(Table, Loan.__table__)
 _EVENT_FACTS = ("path", "sha256", "size", "title", "doc_type", "category", "source", "version", "version_of")
 """The document's columns its ``file``/``version`` event records (``version_of`` only when set)."""
+# Each statement built once, with bound parameters: building one per call costs more than running it.
+_BORROWER_BY_KEY = select(_BORROWERS.c.id, _BORROWERS.c.key, _BORROWERS.c.folder).where(
+    _BORROWERS.c.key == bindparam("key")
+)
+_LOAN_BY_NUMBER = select(_LOANS.c.id, _LOANS.c.borrower_id).where(
+    _LOANS.c.contract_number == bindparam("number")
+)
+_SAME_CONTENT = select(_DOCS.c.id, _DOCS.c.state, _DOCS.c.path, _DOCS.c.sha256, _DOCS.c.version).where(
+    _DOCS.c.borrower_id == bindparam("borrower_id"), _DOCS.c.sha256 == bindparam("sha256")
+)
+_SAME_NAME = select(_DOCS.c.id, _DOCS.c.state, _DOCS.c.version_of).where(_DOCS.c.path == bindparam("path"))
+_LATEST_VERSION = select(func.max(_DOCS.c.version)).where(
+    or_(_DOCS.c.id == bindparam("root"), _DOCS.c.version_of == bindparam("root"))
+)
+_PATHS_TAKEN = (
+    select(func.count()).select_from(_DOCS).where(_DOCS.c.path.in_(bindparam("paths", expanding=True)))
+)
+_INSERT_PENDING = insert(_DOCS).returning(_DOCS.c.id)
+_DROP_PENDING = delete(_DOCS).where(_DOCS.c.id == bindparam("document_id"), _DOCS.c.state == "pending")
+_PENDING_DOCUMENT = (
+    select(*(_DOCS.c[name] for name in _EVENT_FACTS), _DOCS.c.state, _DOCS.c.details, _BORROWERS.c.key)
+    .join_from(_DOCS, _BORROWERS, _DOCS.c.borrower_id == _BORROWERS.c.id)
+    .where(_DOCS.c.id == bindparam("document_id"))
+)
+_MARK_FILED = (
+    update(_DOCS)
+    .where(_DOCS.c.id == bindparam("document_id"))
+    .values(state="filed", details=bindparam("filed_details"))
+)
 
 
 @dataclass(frozen=True)
@@ -213,15 +242,11 @@ def make_folder(archive: Archive, folder: Path) -> None:
 
 def complete(session: Session, document_id: int, *, actor: str, repaired: bool = False) -> None:
     """Mark a pending document filed and log it; shared with `dossier repair`, which finishes filings."""
-    document = session.execute(
-        select(*(_DOCS.c[name] for name in _EVENT_FACTS), _DOCS.c.state, _DOCS.c.details, _BORROWERS.c.key)
-        .join_from(_DOCS, _BORROWERS, _DOCS.c.borrower_id == _BORROWERS.c.id)
-        .where(_DOCS.c.id == document_id)
-    ).first()
+    document = session.execute(_PENDING_DOCUMENT, {"document_id": document_id}).first()
     if document is None or document.state != "pending":
         raise DossierError(f"document {document_id} is not pending (文档不处于待归档状态)")
     details = {k: v for k, v in document.details.items() if k != "pending"}
-    session.execute(update(_DOCS).where(_DOCS.c.id == document_id).values(state="filed", details=details))
+    session.execute(_MARK_FILED, {"document_id": document_id, "filed_details": details})
     info = {name: getattr(document, name) for name in _EVENT_FACTS}
     if document.version_of is None:
         del info["version_of"]
@@ -242,9 +267,7 @@ def complete(session: Session, document_id: int, *, actor: str, repaired: bool =
 
 
 def _owner(session: Session, key: str, contract_number: str | None) -> tuple[Borrower, int | None]:
-    row = session.execute(
-        select(_BORROWERS.c.id, _BORROWERS.c.key, _BORROWERS.c.folder).where(_BORROWERS.c.key == key)
-    ).first()
+    row = session.execute(_BORROWER_BY_KEY, {"key": key}).first()
     if row is None:
         raise DossierError(
             f"unknown borrower (借款人未登记): {key}; register it first (e.g. `dossier ingest --name`)"
@@ -255,9 +278,7 @@ def _owner(session: Session, key: str, contract_number: str | None) -> tuple[Bor
         return borrower, None
     number = check_name(contract_number, ("contract number", "合同编号"), max_chars=60)
     number = unicodedata.normalize("NFKC", number).upper()  # as ensure_loan stored it
-    loan = session.execute(
-        select(_LOANS.c.id, _LOANS.c.borrower_id).where(_LOANS.c.contract_number == number)
-    ).first()
+    loan = session.execute(_LOAN_BY_NUMBER, {"number": number}).first()
     if loan is None or loan.borrower_id != borrower.id:
         raise DossierError(f"unknown loan for borrower {key} (该借款人名下无此合同): {number}")
     return borrower, loan.id
@@ -278,12 +299,8 @@ def _reserve(
 ) -> FilingResult:
     require_head(session)  # the filing ends with an event: refuse now rather than leave it pending
     if borrower_id is None:
-        borrower_id = session.execute(select(_BORROWERS.c.id).where(_BORROWERS.c.key == key)).scalar_one()
-    same = session.execute(
-        select(_DOCS.c.id, _DOCS.c.state, _DOCS.c.path, _DOCS.c.sha256, _DOCS.c.version).where(
-            _DOCS.c.borrower_id == borrower_id, _DOCS.c.sha256 == temp.sha256
-        )
-    ).first()
+        borrower_id = session.execute(_BORROWER_BY_KEY, {"key": key}).one().id
+    same = session.execute(_SAME_CONTENT, {"borrower_id": borrower_id, "sha256": temp.sha256}).first()
     if same is not None:
         if same.state != "filed":
             raise FilingInterrupted(
@@ -307,11 +324,7 @@ def _reserve(
         return FilingResult(same.id, "duplicate", archive.absolute(same.path), same.sha256, same.version)
 
     first_name = document_file_name(stem, suffix)
-    first = session.execute(
-        select(_DOCS.c.id, _DOCS.c.state, _DOCS.c.version_of).where(
-            _DOCS.c.path == archive.relative(folder / first_name)
-        )
-    ).first()
+    first = session.execute(_SAME_NAME, {"path": archive.relative(folder / first_name)}).first()
     version, root = 1, None
     if first is not None:
         if first.state != "filed":
@@ -320,9 +333,7 @@ def _reserve(
                 f"document {first.id}; run `dossier repair` first"
             )
         root = first.version_of or first.id
-        latest = session.execute(
-            select(func.max(_DOCS.c.version)).where(or_(_DOCS.c.id == root, _DOCS.c.version_of == root))
-        ).scalar_one()
+        latest = session.execute(_LATEST_VERSION, {"root": root}).scalar_one()
         version = (latest or 1) + 1
     # The first name was just looked up: no catalog row holds it when it is free.
     final, input_final = _free_names(
@@ -341,21 +352,18 @@ def _reserve(
         "input_temp": input_temp.path.name if input_temp is not None else None,
         "pid": os.getpid(),
     }
-    document_id = session.execute(
-        insert(_DOCS)
-        .values(
-            borrower_id=borrower_id,
-            path=archive.relative(final),
-            version=version,
-            version_of=root,
-            state="pending",
-            flags=[],
-            details=details,
-            filed_at=datetime.now(UTC),
-            **facts,
-        )
-        .returning(_DOCS.c.id)
-    ).scalar_one()
+    row = {
+        "borrower_id": borrower_id,
+        "path": archive.relative(final),
+        "version": version,
+        "version_of": root,
+        "state": "pending",
+        "flags": [],
+        "details": details,
+        "filed_at": datetime.now(UTC),
+        **facts,
+    }
+    document_id = session.execute(_INSERT_PENDING, row).scalar_one()
     return FilingResult(
         document_id, "version" if version > 1 else "filed", final, temp.sha256, version, input_final
     )
@@ -384,9 +392,7 @@ def _free_names(
         if known_free and extra == 0 and version == 1 and sidecar is None:
             return final, sidecar
         relative = [archive.relative(p) for p in candidates]
-        taken = session.execute(
-            select(func.count()).select_from(_DOCS).where(_DOCS.c.path.in_(relative))
-        ).scalar_one()
+        taken = session.execute(_PATHS_TAKEN, {"paths": relative}).scalar_one()
         if not taken:
             return final, sidecar
     raise DossierError(f"could not find a free file name (无法取得可用文件名) in {folder}")
@@ -421,7 +427,7 @@ def _link_no_replace(source: Path, target: Path) -> None:
 
 
 def _drop_pending(session: Session, document_id: int) -> None:
-    session.execute(delete(_DOCS).where(_DOCS.c.id == document_id, _DOCS.c.state == "pending"))
+    session.execute(_DROP_PENDING, {"document_id": document_id})
 
 
 def _write_temp(folder: Path, content: bytes | bytearray | Path) -> _Temp:
