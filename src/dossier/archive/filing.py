@@ -28,7 +28,7 @@ import os
 import shutil
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -65,6 +65,8 @@ if TYPE_CHECKING:
 SOURCES = ("generated", "ingested", "uploaded")
 INPUT_SUFFIX = ".input.json"
 _NAME_ATTEMPTS = 5
+GROUP = 64
+"""Filings per group in file_documents: two commits and one fsync per folder for the whole group."""
 # Plain SQL on the tables on the filing path: ORM objects cost more than the catalog's own work here.
 _DOCS = cast(Table, Document.__table__)
 _BORROWERS = cast(Table, Borrower.__table__)
@@ -121,6 +123,53 @@ class _Temp:
     size: int
 
 
+@dataclass(frozen=True)
+class FilingRequest:
+    """One document to file: file_document's arguments, for :func:`file_documents`."""
+
+    content: bytes | Path
+    borrower_key: str
+    category: str
+    doc_type: str
+    title: str
+    original_name: str | None = None
+    contract_number: str | None = None
+    doc_date: date | None = None
+    source: str = "ingested"
+    actor: str = "system"
+    details: Mapping[str, Any] | None = None
+    filename: str | None = None
+    input_data: Mapping[str, Any] | None = None
+
+
+@dataclass
+class _Checked:
+    """A request checked and normalized, before anything is written."""
+
+    content: bytes | bytearray | Path
+    key: str
+    contract_number: str | None
+    stem: str
+    suffix: str
+    extra: dict[str, Any]
+    sidecar: bytes | None
+    facts: dict[str, Any]
+    """The document's columns known before its content is copied (category, title, actor, …)."""
+
+
+@dataclass
+class _Staged:
+    """A checked request with its content copied to temporary files beside its final place."""
+
+    checked: _Checked
+    borrower_id: int
+    folder: Path
+    temp: _Temp
+    input_temp: _Temp | None
+    facts: dict[str, Any]
+    extra: dict[str, Any]
+
+
 def file_document(
     archive: Archive,
     content: bytes | Path,
@@ -143,19 +192,83 @@ def file_document(
     ``input_data``, for generated documents, is kept beside the document as ``<name>.input.json`` so it
     can be regenerated; its hash is recorded in the document's details, so integrity checks cover it.
     """
+    request = FilingRequest(
+        content,
+        borrower_key,
+        category,
+        doc_type,
+        title,
+        original_name,
+        contract_number,
+        doc_date,
+        source,
+        actor,
+        details,
+        filename,
+        input_data,
+    )
+    checked = _check(archive, request)
+    with archive.filing_lock():
+        return _file_one(archive, checked)
+
+
+def file_documents(
+    archive: Archive, requests: Sequence[FilingRequest], *, group: int = GROUP
+) -> list[FilingResult]:
+    """File many documents, in order, as file_document would one by one, with grouped commits.
+
+    Each group of up to ``group`` filings takes the protocol's steps together: every temporary copy
+    written and fsynced, then one transaction commits all their pending rows, then every link and one
+    fsync per folder, then one transaction marks them filed with their events and outbox rows. Every
+    document passes through exactly the states a single filing does, so a crash at any instant leaves
+    what `dossier repair` finishes or rolls back, document by document; nothing is lost or filed twice.
+    Two requests of one group that meet (the same content or the same name for one borrower) are filed
+    in successive groups, so the second sees the first filed, as it would one by one. A duplicate's
+    event comes before the filing events of its group.
+
+    Stops at the first request that fails, after filing every one before it, and raises its error.
+    """
+    if group < 1:
+        raise ValueError("group must be at least 1")
+    checked: list[_Checked] = []
+    failure: Exception | None = None
+    for request in requests:
+        try:
+            checked.append(_check(archive, request))
+        except DossierError as exc:
+            failure = exc
+            break
+    results: list[FilingResult] = []
+    with archive.filing_lock():
+        while len(results) < len(checked):
+            start = len(results)
+            done, error = _file_group(archive, checked[start : start + group])
+            assert done or error is not None, "a group settles at least its first request"
+            results.extend(done)
+            if error is not None:
+                raise error
+    if failure is not None:
+        raise failure
+    return results
+
+
+def _check(archive: Archive, request: FilingRequest) -> _Checked:
+    source, doc_date, content = request.source, request.doc_date, request.content
     if source not in SOURCES:
         raise DossierError(f"source must be one of {', '.join(SOURCES)} (来源不正确): {source!r}")
     if doc_date is not None and not isinstance(doc_date, date):
         raise DossierError(f"document date must be a date (文档日期应为日期): {doc_date!r}")
-    key = normalize_key(borrower_key, archive.config)
-    title = check_name(title, ("document title", "文档标题"))
-    actor = check_name(actor, ("actor", "操作人"), max_chars=50)
+    key = normalize_key(request.borrower_key, archive.config)
+    title = check_name(request.title, ("document title", "文档标题"))
+    actor = check_name(request.actor, ("actor", "操作人"), max_chars=50)
+    original_name = request.original_name
     if original_name is not None:
         original_name = check_file_name(original_name, ("original file name", "原文件名"))
+    filename = request.filename
     if filename is not None:
         filename = check_file_name(filename, ("file name", "文件名"))
-    cat = get_category(check_name(category, ("archive category", "档案类别")), archive.config)
-    kind = get_document_type(doc_type, archive.config)
+    cat = get_category(check_name(request.category, ("archive category", "档案类别")), archive.config)
+    kind = get_document_type(request.doc_type, archive.config)
     if not isinstance(content, bytes | bytearray | Path):
         raise DossierError(f"content must be bytes or a file path (内容应为字节或文件路径): {type(content)}")
     if isinstance(content, Path) and not content.is_file():
@@ -165,60 +278,194 @@ def file_document(
     stem, suffix = split_suffix(filename or f"{title}{_suffix_of(original_name)}")
     if not suffix:
         suffix = _sniffed_suffix(content)
-    extra = plain(dict(details or {}))
-    sidecar = _input_bytes(input_data) if input_data is not None else None
+    return _Checked(
+        content=content,
+        key=key,
+        contract_number=request.contract_number,
+        stem=stem,
+        suffix=suffix,
+        extra=plain(dict(request.details or {})),
+        sidecar=_input_bytes(request.input_data) if request.input_data is not None else None,
+        facts={
+            "category": cat.key,
+            "doc_type": kind.key,
+            "title": title,
+            "doc_date": doc_date,
+            "original_name": original_name,
+            "source": source,
+            "actor": actor,
+        },
+    )
 
-    with archive.filing_lock():
-        borrower, loan_id = archive.transaction(lambda s: _owner(s, key, contract_number), write=False)
-        folder = archive.category_folder(borrower, cat.key)
-        make_folder(archive, folder)
-        temps: list[_Temp] = []
-        try:
-            temp = _write_temp(folder, content)
-            temps.append(temp)
-            input_temp = _write_temp(folder, sidecar) if sidecar is not None else None
-            if input_temp is not None:
-                temps.append(input_temp)
-            media_type = media_type_for(suffix)
-            media = read_media(temp.path, media_settings(archive.config))
-            if media is not None:
-                # Photos, video and audio carry no text: their header facts are what the archive keeps.
-                extra["media"] = plain(media)
-            facts = {
-                "category": cat.key,
-                "doc_type": kind.key,
-                "title": title,
-                "doc_date": doc_date,
-                "sha256": temp.sha256,
-                "size": temp.size,
-                "media_type": media_type,
-                "pages": page_count(temp.path) if media_type == "application/pdf" else None,
-                "original_name": original_name,
-                "source": source,
-                "actor": actor,
-                "loan_id": loan_id,
-            }
-            for _ in range(_NAME_ATTEMPTS):
-                reserved = archive.transaction(
-                    lambda s: _reserve(
-                        archive, s, key, folder, stem, suffix, facts, extra, temp, input_temp, borrower.id
-                    )
+
+def _stage(archive: Archive, checked: _Checked, borrower: Borrower, loan_id: int | None) -> _Staged:
+    """Copy the content (and the input sidecar) to temporary files in the target folder, outside any
+    catalog transaction, and gather the document's facts."""
+    folder = archive.category_folder(borrower, checked.facts["category"])
+    make_folder(archive, folder)
+    temp = _write_temp(folder, checked.content)
+    try:
+        input_temp = _write_temp(folder, checked.sidecar) if checked.sidecar is not None else None
+    except BaseException:
+        temp.path.unlink(missing_ok=True)
+        raise
+    extra = dict(checked.extra)
+    media_type = media_type_for(checked.suffix)
+    media = read_media(temp.path, media_settings(archive.config))
+    if media is not None:
+        # Photos, video and audio carry no text: their header facts are what the archive keeps.
+        extra["media"] = plain(media)
+    facts = {
+        **checked.facts,
+        "sha256": temp.sha256,
+        "size": temp.size,
+        "media_type": media_type,
+        "pages": page_count(temp.path) if media_type == "application/pdf" else None,
+        "loan_id": loan_id,
+    }
+    assert borrower.id is not None
+    return _Staged(checked, borrower.id, folder, temp, input_temp, facts, extra)
+
+
+def _temps(staged: _Staged) -> list[_Temp]:
+    return [t for t in (staged.temp, staged.input_temp) if t is not None]
+
+
+def _file_one(archive: Archive, checked: _Checked) -> FilingResult:
+    """The protocol for one document (the module docstring), under the filing lock the caller holds."""
+    key = checked.key
+    borrower, loan_id = archive.transaction(lambda s: _owner(s, key, checked.contract_number), write=False)
+    staged = _stage(archive, checked, borrower, loan_id)
+    temp, input_temp, folder = staged.temp, staged.input_temp, staged.folder
+    try:
+        for _ in range(_NAME_ATTEMPTS):
+            reserved = archive.transaction(
+                lambda s: _reserve(
+                    archive,
+                    s,
+                    key,
+                    folder,
+                    checked.stem,
+                    checked.suffix,
+                    staged.facts,
+                    staged.extra,
+                    temp,
+                    input_temp,
+                    staged.borrower_id,
                 )
-                if reserved.status == "duplicate":
-                    return reserved
-                placed = _place(temp, reserved.path, input_temp, reserved.input_path)
-                if placed:
-                    break
-                # A file the catalog does not know took the name meanwhile: give the name back, try another.
-                archive.transaction(lambda s, doc_id=reserved.document_id: _drop_pending(s, doc_id))
-            else:
-                raise DossierError(f"could not find a free file name (无法取得可用文件名) in {folder}")
-        finally:
-            for t in temps:
-                t.path.unlink(missing_ok=True)
-        fsync_dir(folder)
-        archive.transaction(lambda s: complete(s, reserved.document_id, actor=actor))
+            )
+            if reserved.status == "duplicate":
+                return reserved
+            placed = _place(temp, reserved.path, input_temp, reserved.input_path)
+            if placed:
+                break
+            # A file the catalog does not know took the name meanwhile: give the name back, try another.
+            archive.transaction(lambda s, doc_id=reserved.document_id: _drop_pending(s, doc_id))
+        else:
+            raise DossierError(f"could not find a free file name (无法取得可用文件名) in {folder}")
+    finally:
+        for t in _temps(staged):
+            t.path.unlink(missing_ok=True)
+    fsync_dir(folder)
+    archive.transaction(lambda s: complete(s, reserved.document_id, actor=staged.facts["actor"]))
     return reserved
+
+
+def _file_group(archive: Archive, group: list[_Checked]) -> tuple[list[FilingResult], Exception | None]:
+    """File a leading part of ``group`` with grouped commits (see file_documents): the results, in
+    order, and the error that stopped it early, if one did. At least the first request is settled."""
+    owners: list[tuple[Borrower, int | None]] = []
+    failure: Exception | None = None
+
+    def look_up(session: Session) -> None:
+        owners.clear()
+        for checked in group:
+            owners.append(_owner(session, checked.key, checked.contract_number))
+
+    try:
+        archive.transaction(look_up, write=False)
+    except DossierError as exc:
+        failure = exc  # the owners found before it are filed first
+    staged: list[_Staged] = []
+    try:
+        for checked, (borrower, loan_id) in zip(group, owners, strict=False):
+            try:
+                staged.append(_stage(archive, checked, borrower, loan_id))
+            except (DossierError, OSError) as exc:  # e.g. a full disk: the ones before it are filed
+                failure = exc
+                break
+        reserved, error = archive.transaction(lambda s: _reserve_group(archive, s, staged))
+        failure = error or (failure if len(reserved) == len(staged) else None)
+        results: list[FilingResult | None] = []
+        placed: list[int] = []
+        for item, result in zip(staged, reserved, strict=False):
+            if result.status == "duplicate":
+                results.append(result)
+            elif _place(item.temp, result.path, item.input_temp, result.input_path):
+                results.append(result)
+                placed.append(result.document_id)
+            else:
+                # A file the catalog does not know took the name meanwhile: give it back, file it alone.
+                archive.transaction(lambda s, doc_id=result.document_id: _drop_pending(s, doc_id))
+                results.append(None)
+    finally:
+        for item in staged:
+            for t in _temps(item):
+                t.path.unlink(missing_ok=True)
+    for folder in sorted({item.folder for item, r in zip(staged, results, strict=False) if r is not None}):
+        fsync_dir(folder)
+    actors = {r.document_id: item.facts["actor"] for item, r in zip(staged, reserved, strict=False)}
+
+    def finish(session: Session) -> None:
+        for document_id in placed:
+            complete(session, document_id, actor=actors[document_id])
+
+    if placed:
+        archive.transaction(finish)
+    done = [
+        r if r is not None else _file_one(archive, item.checked)
+        for item, r in zip(staged, results, strict=False)
+    ]
+    return done, failure
+
+
+class _SameGroup(Exception):
+    """The request meets one reserved earlier in its group: it waits for the next group."""
+
+
+def _reserve_group(
+    archive: Archive, session: Session, staged: list[_Staged]
+) -> tuple[list[FilingResult], Exception | None]:
+    """Reserve each staged request in order in one transaction, until one meets an earlier one of the
+    group (it waits for the next group) or fails (its error is returned; the others are committed)."""
+    reserved: list[FilingResult] = []
+    mine: set[int] = set()
+    for item in staged:
+        checked = item.checked
+        try:
+            result = _reserve(
+                archive,
+                session,
+                checked.key,
+                item.folder,
+                checked.stem,
+                checked.suffix,
+                item.facts,
+                item.extra,
+                item.temp,
+                item.input_temp,
+                item.borrower_id,
+                mine=mine,
+            )
+        except _SameGroup:
+            break
+        except DossierError as exc:
+            # Raised before this request wrote anything: the ones before it stand.
+            return reserved, exc
+        reserved.append(result)
+        if result.status != "duplicate":
+            mine.add(result.document_id)
+    return reserved, None
 
 
 def make_folder(archive: Archive, folder: Path) -> None:
@@ -296,12 +543,19 @@ def _reserve(
     temp: _Temp,
     input_temp: _Temp | None,
     borrower_id: int | None = None,
+    *,
+    mine: Collection[int] = (),
 ) -> FilingResult:
+    """Steps 2 of the protocol in ``session``: a duplicate's event, or a pending row under a free name.
+    ``mine``: documents reserved earlier in the same transaction (file_documents); meeting one raises
+    _SameGroup before anything is written."""
     require_head(session)  # the filing ends with an event: refuse now rather than leave it pending
     if borrower_id is None:
         borrower_id = session.execute(_BORROWER_BY_KEY, {"key": key}).one().id
     same = session.execute(_SAME_CONTENT, {"borrower_id": borrower_id, "sha256": temp.sha256}).first()
     if same is not None:
+        if same.id in mine:
+            raise _SameGroup()
         if same.state != "filed":
             raise FilingInterrupted(
                 f"an earlier filing of this content was interrupted (同一内容的归档曾中断): "
@@ -327,6 +581,8 @@ def _reserve(
     first = session.execute(_SAME_NAME, {"path": archive.relative(folder / first_name)}).first()
     version, root = 1, None
     if first is not None:
+        if first.id in mine:
+            raise _SameGroup()
         if first.state != "filed":
             raise FilingInterrupted(
                 f"an earlier filing under this name was interrupted (同名文件的归档曾中断): "
