@@ -3,6 +3,8 @@
 Over N small, valid, distinct PDFs (made with pypdf in a temporary folder):
   * filing     ``file_document`` for every PDF into a fresh archive home (10 borrowers, SQLite catalog):
                temp copy, fsync, read-back hash, pending row, link, folder fsync, filed row, audit event;
+  * grouped    ``file_documents`` of the same PDFs into another fresh home, groups of 64 (the same steps,
+               one commit of pending rows, one fsync per folder and one commit of filed rows per group);
     anchor     ``shutil.copyfile`` of the same files into a plain folder, each fsynced (the bare I/O);
   * verify     ``dossier audit verify`` as a real subprocess on that archive (chain walk + every file
                re-hashed + unknown-file scan, process start included), and ``verify_archive`` in-process;
@@ -41,7 +43,7 @@ from benchlib import (
 from pypdf import PdfWriter
 
 from dossier.archive import Archive
-from dossier.archive.filing import file_document
+from dossier.archive.filing import FilingRequest, file_document, file_documents
 from dossier.archive.integrity import verify_archive
 from dossier.archive.registry import ensure_borrower
 from dossier.config import load_config
@@ -53,6 +55,7 @@ BORROWERS = 10
 @dataclass
 class Run:
     file_rate: float
+    group_rate: float
     copy_rate: float
     verify_cli_s: float
     verify_inproc_s: float
@@ -62,6 +65,8 @@ class Run:
 @dataclass
 class Figures:
     file_rate: Series = field(default_factory=Series)
+    group_rate: Series = field(default_factory=Series)
+    group_ratio: Series = field(default_factory=Series)
     copy_rate: Series = field(default_factory=Series)
     file_ratio: Series = field(default_factory=Series)
     verify_cli: Series = field(default_factory=Series)
@@ -105,13 +110,31 @@ def borrower_keys() -> list[str]:
     return [body + resident_check_digit(body) for body in bodies]
 
 
-def file_all(home: Path, pdfs: list[Path], keys: list[str]) -> float:
-    """Seconds to file every PDF (borrowers registered beforehand, outside the timing)."""
+def file_all(home: Path, pdfs: list[Path], keys: list[str], *, grouped: bool = False) -> float:
+    """Seconds to file every PDF (borrowers registered beforehand, outside the timing), one by one or
+    through file_documents."""
     with Archive.init(home, config=load_config()) as archive:
         for n, key in enumerate(keys):
             ensure_borrower(archive, key, f"借款人{n}", "person", actor="bench")
 
         def work() -> None:
+            if grouped:
+                requests = [
+                    FilingRequest(
+                        pdf,
+                        keys[i % len(keys)],
+                        "basic",
+                        "credit-report-personal",
+                        pdf.stem,
+                        original_name=pdf.name,
+                        actor="bench",
+                    )
+                    for i, pdf in enumerate(pdfs)
+                ]
+                results = file_documents(archive, requests)
+                if [r.status for r in results] != ["filed"] * len(pdfs):
+                    raise BenchError("file_documents did not file every PDF as new")
+                return
             for i, pdf in enumerate(pdfs):
                 result = file_document(
                     archive,
@@ -164,6 +187,11 @@ def one_run(work: Path, pdfs: list[Path], keys: list[str], dossier: Path, run_no
     home = work / f"home-{run_no}"
     copy_s = copy_all(work / f"copies-{run_no}", pdfs)
     file_s = file_all(home, pdfs, keys)
+    group_home = work / f"grouped-{run_no}"
+    group_s = file_all(group_home, pdfs, keys, grouped=True)
+    if len(archived_files(group_home)) != len(pdfs):
+        raise BenchError("file_documents left a different number of files")
+    shutil.rmtree(group_home)
     files = archived_files(home)
     if len(files) != len(pdfs):
         raise BenchError(f"{len(files)} files in the archive, expected {len(pdfs)}")
@@ -175,7 +203,9 @@ def one_run(work: Path, pdfs: list[Path], keys: list[str], dossier: Path, run_no
         verify_inproc_s = time.perf_counter() - start
     if not report.ok or report.documents != len(pdfs):
         raise BenchError(f"verify did not pass on the benchmark archive: {report}")
-    return Run(len(pdfs) / file_s, len(pdfs) / copy_s, verify_cli_s, verify_inproc_s, hash_s)
+    return Run(
+        len(pdfs) / file_s, len(pdfs) / group_s, len(pdfs) / copy_s, verify_cli_s, verify_inproc_s, hash_s
+    )
 
 
 def report(
@@ -190,6 +220,13 @@ def report(
             f"{figures.copy_rate.median:.1f}",
             f"{figures.file_ratio.median:.3f}",
             figures.file_rate.spread,
+        ],
+        [
+            "filing, file_documents (groups of 64), files/s",
+            f"{figures.group_rate.median:.1f}",
+            f"{figures.copy_rate.median:.1f}",
+            f"{figures.group_ratio.median:.3f}",
+            figures.group_rate.spread,
         ],
         [
             f"audit verify (CLI, {args.docs} docs), s",
@@ -256,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             figures.file_rate.add(run.file_rate)
             figures.copy_rate.add(run.copy_rate)
             figures.file_ratio.add(run.file_rate / run.copy_rate)
+            figures.group_rate.add(run.group_rate)
+            figures.group_ratio.add(run.group_rate / run.copy_rate)
             figures.verify_cli.add(run.verify_cli_s)
             figures.verify_inproc.add(run.verify_inproc_s)
             figures.hash_time.add(run.hash_s)

@@ -79,6 +79,35 @@ def test_the_core_never_reads_the_configuration_from_the_environment() -> None:
     assert offenders == []
 
 
+def _loads_a_configuration(tree: ast.AST) -> list[int]:
+    """Lines calling ``load_config``: in the core, that is a fall-back to the shipped defaults (or a
+    second resolver), whatever the arguments."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and (
+            (isinstance(node.func, ast.Name) and node.func.id == "load_config")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr == "load_config")
+        )
+    ]
+
+
+def test_the_core_never_loads_a_configuration_of_its_own() -> None:
+    # E.g. pydantic validation without a config in its context once fell back to load_config(None).
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in core_modules()
+        for line in _loads_a_configuration(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert offenders == []
+
+
+def test_the_guard_sees_a_configuration_loaded_in_the_core() -> None:
+    tree = ast.parse("def rule(info):\n    return config.load_config(None) or load_config()\n")
+    assert _loads_a_configuration(tree) == [2, 2]
+
+
 def test_the_guard_sees_a_defaulted_configuration() -> None:
     tree = ast.parse("def rule(x: int, *, config: Config | None = None) -> int: ...")
     assert _defaulted_config_parameters(tree) == [(1, "rule", "config")]

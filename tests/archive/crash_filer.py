@@ -5,7 +5,7 @@ from stdin forks a filer process and prints ``<pid>`` once that process has open
 warmed up; the test kills that pid with SIGKILL, and the script reaps it and prints ``reaped``. Forking
 from one warm parent keeps Python's start-up out of each round; every filer is still a separate process
 that dies mid-flight. The filer mixes new documents, new versions of one name, duplicates and generated
-documents with an input sidecar.
+documents with an input sidecar; every other round files them through file_documents (grouped commits).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from dossier.archive import Archive
-from dossier.archive.filing import file_document
+from dossier.archive.filing import FilingRequest, file_document, file_documents
 from dossier.config import load_config
 
 BORROWER = "110105198001010016"
@@ -38,54 +38,51 @@ def filer(home: Path, seed: int) -> None:
     print(os.getpid(), flush=True)
     previous = b"first"
     i = 0
+    batched = seed % 2 == 1  # every other round files through file_documents, in groups of three
     while True:
-        i += 1
-        content = f"{seed}:{i}:".encode() * rng.randint(1, 4000)
-        choice = i % 4
-        common = {"borrower_key": BORROWER}
-        if choice == 0:
-            file_document(
-                archive,
-                content,
-                category="contracts",
-                doc_type="loan-contract",
-                title="借款合同",
-                filename="借款合同.pdf",
-                **common,
-            )
-        elif choice == 1:
-            file_document(
-                archive,
-                previous,
-                category="contracts",
-                doc_type="loan-contract",
-                title="借款合同",
-                filename="借款合同.pdf",
-                **common,
-            )
-        elif choice == 2:
-            file_document(
-                archive,
-                content,
-                category="post-loan",
-                doc_type="maturity-reminder",
-                title="到期还款提示",
-                filename=f"到期还款提示-{seed}-{i}.docx",
-                source="generated",
-                input_data={"kind": "reminder", "input": {"seed": seed, "i": i}},
-                **common,
-            )
+        requests = []
+        for _ in range(4):
+            i += 1
+            content = f"{seed}:{i}:".encode() * rng.randint(1, 4000)
+            requests.append(_request(seed, i, content, previous))
+            previous = content
+        if batched:
+            file_documents(archive, requests, group=3)
         else:
-            file_document(
-                archive,
-                content,
-                category="financial",
-                doc_type="bank-statement",
-                title=f"银行流水{seed}-{i}",
-                filename=f"银行流水{seed}-{i}.txt",
-                **common,
-            )
-        previous = content
+            for request in requests:
+                file_document(archive, **vars(request))
+
+
+def _request(seed: int, i: int, content: bytes, previous: bytes) -> FilingRequest:
+    """New documents, new versions of one name, duplicates and generated documents with a sidecar."""
+    choice = i % 4
+    if choice == 0:
+        return FilingRequest(
+            content, BORROWER, "contracts", "loan-contract", "借款合同", filename="借款合同.pdf"
+        )
+    if choice == 1:
+        return FilingRequest(
+            previous, BORROWER, "contracts", "loan-contract", "借款合同", filename="借款合同.pdf"
+        )
+    if choice == 2:
+        return FilingRequest(
+            content,
+            BORROWER,
+            "post-loan",
+            "maturity-reminder",
+            "到期还款提示",
+            filename=f"到期还款提示-{seed}-{i}.docx",
+            source="generated",
+            input_data={"kind": "reminder", "input": {"seed": seed, "i": i}},
+        )
+    return FilingRequest(
+        content,
+        BORROWER,
+        "financial",
+        "bank-statement",
+        f"银行流水{seed}-{i}",
+        filename=f"银行流水{seed}-{i}.txt",
+    )
 
 
 def main() -> None:

@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from dossier.archive import Archive
 from dossier.archive.audit import verify_chain
-from dossier.archive.catalog.models import Borrower, Document, Event, Loan
-from dossier.archive.filing import file_document
+from dossier.archive.catalog.models import Borrower, Document, Event, IndexQueue, Loan
+from dossier.archive.filing import FilingRequest, file_document, file_documents
+from dossier.archive.integrity import verify_archive
 from dossier.archive.names import InvalidName
 from dossier.archive.registry import ensure_borrower, ensure_loan
 from dossier.config import load_config
@@ -335,3 +336,96 @@ def test_content_without_a_suffix_is_named_by_what_it_is(archive):
     assert row.media_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     photo = file_id_card(archive, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, title="照片")
     assert photo.path.suffix == ".png"
+
+
+def _batch(tmp_path: Path) -> list[FilingRequest]:
+    """New documents, a second version of a name, duplicates (of a document filed earlier in the same
+    batch, and of one in the same group), a sidecar, two borrowers, one file taken by a stranger."""
+    a, b, c = small_pdf(1), small_pdf(2), small_pdf(3)
+    common = {"category": "basic", "doc_type": "id-card"}
+    streamed = tmp_path / "scan.pdf"
+    streamed.write_bytes(small_pdf(4))
+    return [
+        FilingRequest(a, PERSON, title="身份证", **common),
+        FilingRequest(b, PERSON, title="身份证", **common),  # the same name: version 2, same group
+        FilingRequest(a, PERSON, title="身份证复印件", **common),  # the same content: a duplicate
+        FilingRequest(a, OTHER, title="身份证", **common),  # another borrower's copy is his own
+        FilingRequest(streamed, OTHER, title="扫描件", original_name="scan.pdf", **common),
+        FilingRequest(
+            c,
+            PERSON,
+            "contracts",
+            "loan-contract",
+            "借款合同",
+            source="generated",
+            input_data={"kind": "loan-contract", "amount": "100000.00"},
+        ),
+        FilingRequest(b, PERSON, title="身份证", **common),  # a duplicate of a duplicate's group-mate
+        FilingRequest(b"stranger's", PERSON, "basic", "other", "占用"),
+    ]
+
+
+def _outcome(archive: Archive, results) -> tuple[list, list, list]:
+    documents = rows(archive, Document)
+    return (
+        [(r.status, archive.relative(r.path), r.version) for r in results],
+        sorted((d.path, d.sha256, d.version, d.state) for d in documents),
+        [e for e in actions(archive) if e != "init"],
+    )
+
+
+@pytest.mark.parametrize("group", [1, 3, 64])
+def test_filing_many_at_once_files_what_filing_one_by_one_files(tmp_path, group):
+    outcomes = []
+    for way in ("one-by-one", "grouped"):
+        with Archive.init(tmp_path / way, config=load_config()) as archive:
+            ensure_borrower(archive, PERSON, "李四", "自然人", actor="test")
+            ensure_borrower(archive, OTHER, "王五", "person", actor="test")
+            requests = _batch(tmp_path)
+            # A file nobody filed already sits under the last request's name: it is never overwritten.
+            squatted = (
+                archive.home / rows(archive, Borrower, Borrower.key == PERSON)[0].folder / "01-基本资料"
+            )
+            squatted.mkdir(parents=True, exist_ok=True)
+            (squatted / "占用.bin").write_bytes(b"not mine")
+            if way == "one-by-one":
+                results = [file_document(archive, **vars(r)) for r in requests]
+            else:
+                results = file_documents(archive, requests, group=group)
+            assert (squatted / "占用.bin").read_bytes() == b"not mine"
+            (squatted / "占用.bin").unlink()  # the stranger's file aside, the archive is whole
+            report = verify_archive(archive, record=False)
+            assert report.ok, report
+            queued = archive.transaction(lambda s: s.execute(select(IndexQueue.document_id)).scalars().all())
+            assert sorted(queued) == sorted({r.document_id for r in results if r.status != "duplicate"})
+            outcomes.append(_outcome(archive, results))
+    one_by_one, grouped = outcomes
+    assert grouped[0] == one_by_one[0] and grouped[1] == one_by_one[1]
+    assert [s for s, _, _ in grouped[0]] == [
+        "filed",
+        "version",
+        "duplicate",
+        "filed",
+        "filed",
+        "filed",
+        "duplicate",
+        "filed",
+    ]
+    # Every event is there; within a group a duplicate's event comes before the group's filings.
+    assert sorted(grouped[2]) == sorted(one_by_one[2])
+
+
+def test_filing_many_stops_at_the_first_refused_request_after_filing_the_ones_before(archive):
+    common = {"category": "basic", "doc_type": "id-card", "title": "身份证"}
+    requests = [
+        FilingRequest(small_pdf(1), PERSON, **common),
+        FilingRequest(small_pdf(2), OTHER, **common),
+        FilingRequest(small_pdf(3), "110105198001010024", **common),  # valid key, never registered
+        FilingRequest(small_pdf(4), PERSON, **common),
+    ]
+    with pytest.raises(DossierError, match="借款人未登记"):
+        file_documents(archive, requests, group=64)
+    assert sorted(d.sha256 for d in rows(archive, Document)) == sorted(
+        hashlib.sha256(r.content).hexdigest() for r in requests[:2]
+    )
+    assert verify_archive(archive, record=False).ok

@@ -38,8 +38,8 @@ class Holder(BaseModel):
 
 
 def test_borrower_union_picks_the_type_from_english_or_chinese_value():
-    person = Holder.model_validate({"borrower": PERSON}).borrower
-    enterprise = Holder.model_validate({"borrower": ENTERPRISE}).borrower
+    person = Holder.model_validate({"borrower": PERSON}, context={"config": load_config()}).borrower
+    enterprise = Holder.model_validate({"borrower": ENTERPRISE}, context={"config": load_config()}).borrower
     assert isinstance(person, PersonBorrower)
     assert person.key == "11010519491231002X"
     assert person.sex == "女" and person.birth_date == date(1949, 12, 31)
@@ -75,7 +75,7 @@ def test_shareholdings_must_sum_to_one_hundred():
 
 
 def test_floating_rate_is_lpr_plus_spread_and_maturity_is_derived():
-    loan = Loan.model_validate(LOAN)
+    loan = Loan.model_validate(LOAN, context={"config": load_config()})
     assert loan.annual_rate == Decimal("3.45")
     assert loan.rate.rate_type is RateType.FLOATING
     assert loan.maturity_date == date(2027, 1, 31)
@@ -102,7 +102,9 @@ def test_every_error_at_once_with_path_label_and_reason():
 
 
 def test_amount_with_more_than_two_decimals_is_refused_and_floats_are_read_exactly():
-    assert Loan.model_validate({**LOAN, "amount": 100000.1}).amount == Decimal("100000.10")
+    assert Loan.model_validate(
+        {**LOAN, "amount": 100000.1}, context={"config": load_config()}
+    ).amount == Decimal("100000.10")
     with pytest.raises(InputError) as info:
         validate(Loan, {**LOAN, "amount": "100.001"}, config=load_config())
     assert "两位小数" in info.value.problems[0].reason
@@ -116,7 +118,8 @@ def test_guarantor_needs_the_identifier_of_its_kind():
             config=load_config(),
         )
     assert Guarantor.model_validate(
-        {"kind": "企业", "name": "某公司", "credit_code": "91350200776049653A"}
+        {"kind": "企业", "name": "某公司", "credit_code": "91350200776049653A"},
+        context={"config": load_config()},
     ).key
 
 

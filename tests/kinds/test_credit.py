@@ -70,7 +70,7 @@ def test_figures_are_computed_on_the_approved_terms(generator, example):
 
 
 def test_derive_golden_values(example):
-    derived = derive(CreditInput.model_validate(example), load_config())
+    derived = derive(CreditInput.model_validate(example, context={"config": load_config()}), load_config())
     assert derived["approval_facts"]["approved"] is True
     assert derived["approval_facts"]["annual_rate"] == Decimal("3.60")
     assert derived["approval_facts"]["reduction"] == Decimal("200000.00")
@@ -79,7 +79,7 @@ def test_derive_golden_values(example):
     assert derived["risk_facts"]["grade"] == "AA" and derived["risk_facts"]["degree"] == Decimal("30.00")
     # A longer approved term moves the term coefficient: 36 months → 120 %, so 50 × 60 × 120 % = 36 %.
     example["approval"]["term_months"] = 36
-    derived = derive(CreditInput.model_validate(example), load_config())
+    derived = derive(CreditInput.model_validate(example, context={"config": load_config()}), load_config())
     assert derived["risk_facts"]["degree"] == Decimal("36.00")
 
 

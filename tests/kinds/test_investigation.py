@@ -146,7 +146,9 @@ def test_example_credit_guarantee_risk_and_conclusion(generator, example):
 
 
 def test_working_capital_estimate_golden_values(example):
-    derived = derive(InvestigationInput.model_validate(example), load_config())
+    derived = derive(
+        InvestigationInput.model_validate(example, context={"config": load_config()}), load_config()
+    )
     wc = derived["working_capital_facts"]
     # Days = 360 × average balance / base: 存货 360×4.3M/26.4M = 58.64, 应收 360×4.85M/32.6M = 53.56,
     # 应付 360×3.325M/26.4M = 45.34, 预付 360×0.74M/26.4M = 10.09, 预收 360×0.59M/32.6M = 6.52;

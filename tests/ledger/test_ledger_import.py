@@ -10,8 +10,13 @@ from ledger_fixtures import AS_OF, bank_config, contract, ledger_rows, main, per
 from sqlalchemy import select
 
 from dossier.archive import Archive
+from dossier.archive.audit import append_event, verify_chain
 from dossier.archive.catalog.ledger_tables import LedgerLoan
 from dossier.archive.catalog.models import Borrower, Event, Loan
+from dossier.archive.registry import ensure_borrower, ensure_loan
+from dossier.domain.models.loan import LOAN_FACTS
+from dossier.ledger import importer
+from dossier.ledger.importer import read_entries
 
 
 def _import(home, path, capsys, *extra: str) -> tuple[int, dict]:
@@ -118,3 +123,95 @@ def test_reimport_updates_by_contract_number(configured, tmp_path, capsys):
             .scalar_one()
             .folder.endswith("测试借款人07")
         )
+
+
+def _catalog(home) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Events (no timestamps, actors or init), borrowers and loans: what an import leaves in the catalog."""
+    with Archive.open(home, config=bank_config(home)) as archive, archive.session(write=False) as s:
+        events = [
+            (e.action, e.target, e.borrower_key, e.details)
+            for e in s.execute(select(Event).where(Event.action != "init").order_by(Event.seq)).scalars()
+        ]
+        borrowers = [
+            (b.key, b.name, b.customer_type, b.folder, b.officer, b.details)
+            for b in s.execute(select(Borrower).order_by(Borrower.key)).scalars()
+        ]
+        loans = [
+            (ln.contract_number, ln.borrower.key, *(getattr(ln, f) for f in LOAN_FACTS), ln.details)
+            for ln in s.execute(select(Loan).order_by(Loan.contract_number)).scalars()
+        ]
+        assert verify_chain(s).ok
+    return events, borrowers, loans
+
+
+def _one_by_one(home, path) -> None:
+    """The reference: each valid row through ensure_borrower and ensure_loan, as the import once did."""
+    with Archive.open(home, config=bank_config(home), create=True) as archive:
+        entries, _, _ = read_entries(path, archive)
+
+        def work(session) -> None:
+            for entry in entries:
+                ensure_borrower(
+                    session,
+                    entry.borrower_key,
+                    entry.borrower_name,
+                    entry.customer_type,
+                    officer=entry.officer,
+                )
+                facts = {
+                    "amount": entry.amount,
+                    "term_months": entry.term_months,
+                    "start_date": entry.start_date,
+                    "maturity_date": entry.maturity_date,
+                    "receipt_numbers": [entry.receipt_number],
+                    "product": entry.product,
+                    "officer": entry.officer,
+                }
+                ensure_loan(
+                    session,
+                    entry.borrower_key,
+                    entry.contract_number,
+                    facts={k: v for k, v in facts.items() if v is not None},
+                    details={"five_class": entry.five_class.value},
+                )
+            append_event(session, actor="system", action="ledger-import", target=f"ledger:{path.name}")
+
+        archive.transaction(work)
+
+
+def test_an_import_in_chunks_writes_what_registering_row_by_row_writes(
+    configured, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 4)  # 14 rows: four transactions, a borrower across two
+    first = write_csv(tmp_path / "a.csv", ledger_rows())
+    rows = ledger_rows()
+    rows[6] = {**rows[6], "class": "关注", "borrower_name": "测试借款人七（更名）", "officer": "王芳"}
+    rows[0] = {**rows[0], "receipt_no": "JJ2025-000001-02", "amount": "310000.00"}
+    second = write_csv(tmp_path / "b.csv", rows)
+    for path in (first, second):
+        code, report = _import(configured, path, capsys)
+        assert code == 0, report
+    reference = tmp_path / "reference"
+    for path in (first, second):
+        _one_by_one(reference, path)
+    events, borrowers, loans = _catalog(configured)
+    expected_events, expected_borrowers, expected_loans = _catalog(reference)
+    # The import's own event carries its report; every registration event is the same, in the same order.
+    assert [e for e in events if e[0] != "ledger-import"] == [
+        e for e in expected_events if e[0] != "ledger-import"
+    ]
+    assert {"register-borrower", "register-loan", "update-borrower", "update-loan"} <= {e[0] for e in events}
+    assert (borrowers, loans) == (expected_borrowers, expected_loans)
+
+
+def test_a_refused_row_registers_nothing(configured, tmp_path, capsys):
+    _import(configured, write_csv(tmp_path / "a.csv", ledger_rows()[:3]), capsys)
+    rows = ledger_rows()[:3]
+    stranger = person(99)
+    rows[1] = {**rows[1], "borrower_key": stranger, "borrower_name": "陌生人"}  # someone else's contract
+    code, report = _import(configured, write_csv(tmp_path / "b.csv", rows), capsys)
+    assert code == 2 and report["rejected"] == 1
+    assert "belongs to another borrower" in report["problems"][0]["reason"]
+    events, borrowers, _ = _catalog(configured)
+    assert stranger not in {b[0] for b in borrowers}
+    assert all(e[2] != stranger for e in events)

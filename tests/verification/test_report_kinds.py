@@ -23,7 +23,7 @@ from dossier.ledger.store import load_views
 
 def derived(kind: str, **changes: Any) -> tuple[Any, dict[str, Any]]:
     found = get_kind(kind)
-    data = found.schema.model_validate({**found.example(), **changes})
+    data = found.schema.model_validate({**found.example(), **changes}, context={"config": load_config()})
     return data, dict(found.derive(data, load_config()))
 
 
@@ -105,7 +105,7 @@ def test_a_warning_report_is_filled_from_a_ledger_loan(tmp_path: Path) -> None:
         config=load_config(),
     )
     kind = get_kind("warning-report")
-    report = kind.schema.model_validate(data)
+    report = kind.schema.model_validate(data, context={"config": load_config()})
     figures = kind.derive(report, load_config())
     assert report.loan.contract_number == "JK2025-000123" and report.borrower.name == "厦门鑫海源贸易有限公司"
     assert (figures["days_past_due"], figures["final_class"]) == (61, "关注")

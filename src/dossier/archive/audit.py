@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from dossier.archive.audit_context import request_details
 from dossier.archive.catalog.models import AuditHead, Event
@@ -95,8 +96,48 @@ def event_hash(prev_hash: str, event: Any) -> str:
 def require_head(session: Session) -> None:
     """Refuse, before any work, a write that will need to append an event when the head row is gone
     (so a refused filing leaves no pending row for `dossier repair` to finish)."""
-    if session.get(AuditHead, HEAD_ID) is None and session.execute(select(Event.seq).limit(1)).first():
+    if session.execute(_HEAD_ROW).first() is None and session.execute(_ANY_EVENT).first() is not None:
         raise AuditHeadMissing()
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """An event still to be appended: what :func:`append_events` chains, in order."""
+
+    actor: str
+    action: str
+    target: str
+    borrower_key: str | None = None
+    details: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class _Appended:
+    """An appended event's columns (what event_hash reads)."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    borrower_key: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str = ""
+
+
+# Plain SQL on the tables, not ORM objects: every write appends, so this is the hottest path there is.
+_EVENTS = cast(Table, Event.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+# Built once: a statement made per call costs more than SQLite takes to run it.
+_HEAD_ROW = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID)
+_HEAD_LOCKED = _HEAD_ROW.with_for_update()
+_ANY_EVENT = select(_EVENTS.c.seq).limit(1)
+_INSERT_EVENTS = insert(_EVENTS)
+_NEW_HEAD = insert(_HEAD).values(id=HEAD_ID, seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+_MOVE_HEAD = (
+    update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 def append_event(
@@ -108,33 +149,61 @@ def append_event(
     borrower_key: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> Event:
-    """Add the next event to the chain in ``session``'s transaction (committed with it)."""
-    locked = select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
-    head = session.execute(locked).scalar_one_or_none()
+    """Add the next event to the chain in ``session``'s transaction (committed with it).
+
+    Returns the event as written (a detached Event: its seq, at and hash are what the catalog holds)."""
+    (row,) = _append(session, [EventDraft(actor, action, target, borrower_key, details)])
+    return Event(**{name: getattr(row, name) for name in _COLUMNS})
+
+
+def append_events(session: Session, drafts: Sequence[EventDraft]) -> int:
+    """Add several events to the chain, in order, in ``session``'s transaction: one head lock, one
+    multi-row insert. The chain is the same as appending them one by one. Returns the last seq."""
+    rows = _append(session, drafts)
+    return rows[-1].seq if rows else 0
+
+
+_COLUMNS = ("seq", "at", "actor", "action", "target", "borrower_key", "details", "prev_hash", "hash")
+
+
+def _append(session: Session, drafts: Sequence[EventDraft]) -> list[_Appended]:
+    if not drafts:
+        return []
+    # Rows the caller added through the ORM go to the catalog first (as when appends flushed them).
+    session.flush()
+    head = session.execute(_HEAD_LOCKED).first()
     if head is None:
         # A catalog migrated by revision 0001 always has the row; an empty one made another way gets it
         # now. With events present the row was deleted: starting again at 1 would collide or fork.
-        if session.execute(select(Event.seq).limit(1)).first() is not None:
+        if session.execute(_ANY_EVENT).first() is not None:
             raise AuditHeadMissing()
-        head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
-        session.add(head)
-    event = Event(
-        seq=head.seq + 1,
-        # Microseconds survive every backend; the hash is computed on what will be read back.
-        at=datetime.now(UTC),
-        actor=actor[:50],
-        action=action,
-        target=target[:300],
-        borrower_key=borrower_key,
-        # How the request signed in (e.g. the API token's id), see audit_context; the caller's own win.
-        details=plain({**request_details(), **(details or {})}),
-        prev_hash=head.hash,
-    )
-    event.hash = event_hash(head.hash, event)
-    session.add(event)
-    head.seq, head.hash = event.seq, event.hash
-    session.flush()
-    return event
+        seq, prev = 0, GENESIS
+    else:
+        seq, prev = head.seq, head.hash
+    context = request_details()
+    rows: list[_Appended] = []
+    for draft in drafts:
+        seq += 1
+        row = _Appended(
+            seq=seq,
+            # Microseconds survive every backend; the hash is computed on what will be read back.
+            at=datetime.now(UTC),
+            actor=draft.actor[:50],
+            action=draft.action,
+            target=draft.target[:300],
+            borrower_key=draft.borrower_key,
+            # How the request signed in (e.g. the API token's id), see audit_context; the caller's own win.
+            details=plain({**context, **(draft.details or {})}),
+            prev_hash=prev,
+        )
+        prev = event_hash(prev, row)
+        rows.append(replace(row, hash=prev))
+    session.execute(_INSERT_EVENTS, [{name: getattr(row, name) for name in _COLUMNS} for row in rows])
+    session.execute(_NEW_HEAD if head is None else _MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+    held = session.identity_map.get(identity_key(AuditHead, HEAD_ID))
+    if held is not None:
+        session.expire(held)  # a head the caller loaded through the ORM is now behind the catalog
+    return rows
 
 
 class ChainBreak(StrEnum):

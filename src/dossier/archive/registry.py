@@ -114,28 +114,13 @@ def ensure_borrower(
                 action="register-borrower",
                 target=f"borrower:{key}",
                 borrower_key=key,
-                details={
-                    "name": name,
-                    "customer_type": kind,
-                    "folder": borrower.folder,
-                    **_some(officer=officer),
-                },
+                details=registered_borrower(name, kind, borrower.folder, officer),
             )
             return borrower
-        changes: dict[str, Any] = {}
-        if borrower.name != name:
-            changes["name"] = [borrower.name, name]
-            borrower.name = name
-        if borrower.customer_type != kind:
-            changes["customer_type"] = [borrower.customer_type, kind]
-            borrower.customer_type = kind
-        if officer is not None and borrower.officer != officer:
-            changes["officer"] = [borrower.officer, officer]
-            borrower.officer = officer
-        merged = {**(borrower.details or {}), **facts}
-        if merged != (borrower.details or {}):
-            changes["details"] = {k: v for k, v in facts.items() if (borrower.details or {}).get(k) != v}
-            borrower.details = merged
+        current = {column: getattr(borrower, column) for column in BORROWER_FACTS}
+        changes, values = borrower_changes(current, name, kind, officer, facts)
+        for column, value in values.items():
+            setattr(borrower, column, value)
         if changes:
             borrower.updated_at = now
             append_event(
@@ -169,7 +154,7 @@ def ensure_loan(
     key = normalize_key(borrower_key, config)
     number = check_name(contract_number, ("contract number", "合同编号"), max_chars=60)
     number = parse_contract_number(number, config=config)
-    values = _loan_values(facts or {}, config)
+    values = loan_values(facts or {}, config)
 
     def work(session: Session) -> Loan:
         borrower = find_borrower(session, key)
@@ -198,25 +183,17 @@ def ensure_loan(
                 action="register-loan",
                 target=f"loan:{number}",
                 borrower_key=key,
-                details={"contract_number": number, **_plain_values(loan)},
+                details=registered_loan(number, {name: getattr(loan, name) for name in LOAN_FACTS}),
             )
             return loan
         if loan.borrower_id != borrower.id:
             raise DossierError(
                 f"contract {number} belongs to another borrower (该合同编号已登记在其他借款人名下)"
             )
-        changes: dict[str, Any] = {}
-        for name, value in values.items():
-            current = getattr(loan, name)
-            if name == "receipt_numbers":
-                value = list(dict.fromkeys([*(current or []), *value]))
-            if value != current:
-                changes[name] = [plain(current), plain(value)]
-                setattr(loan, name, value)
-        merged = {**(loan.details or {}), **extra}
-        if merged != (loan.details or {}):
-            changes["details"] = [plain(loan.details or {}), merged]
-            loan.details = merged
+        current = {name: getattr(loan, name) for name in (*LOAN_FACTS, "details")}
+        changes, changed = loan_changes(current, values, extra)
+        for name, value in changed.items():
+            setattr(loan, name, value)
         if changes:
             loan.updated_at = now
             append_event(
@@ -232,7 +209,7 @@ def ensure_loan(
     return _run(target, work)
 
 
-def _loan_values(facts: Mapping[str, Any], config: Config) -> dict[str, Any]:
+def loan_values(facts: Mapping[str, Any], config: Config) -> dict[str, Any]:
     unknown = set(facts) - set(LOAN_FACTS)
     if unknown:
         raise DossierError(f"unknown loan facts (未知的贷款信息字段): {', '.join(sorted(unknown))}")
@@ -264,9 +241,65 @@ def _enum_value(enum: type[Enum], value: Any, english: str, chinese: str) -> str
         raise DossierError(f"unknown {english} ({chinese}不正确): {value!r}") from None
 
 
-def _plain_values(loan: Loan) -> dict[str, Any]:
+BORROWER_FACTS = ("name", "customer_type", "officer", "details")
+"""A borrower's columns that registering it again may change."""
+
+
+def borrower_changes(
+    current: Mapping[str, Any], name: str, kind: str, officer: str | None, facts: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What registering a known borrower again changes: the event's details and the new column values
+    (``current`` holds the borrower's name, customer_type, officer and details)."""
+    changes: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    if current["name"] != name:
+        changes["name"] = [current["name"], name]
+        values["name"] = name
+    if current["customer_type"] != kind:
+        changes["customer_type"] = [current["customer_type"], kind]
+        values["customer_type"] = kind
+    if officer is not None and current["officer"] != officer:
+        changes["officer"] = [current["officer"], officer]
+        values["officer"] = officer
+    known = current["details"] or {}
+    merged = {**known, **facts}
+    if merged != known:
+        changes["details"] = {k: v for k, v in facts.items() if known.get(k) != v}
+        values["details"] = merged
+    return changes, values
+
+
+def loan_changes(
+    current: Mapping[str, Any], values: Mapping[str, Any], extra: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What registering a known loan again changes: the event's details and the new column values.
+    Receipt numbers accumulate; the other facts take the newest value; ``extra`` merges into details."""
+    changes: dict[str, Any] = {}
+    changed: dict[str, Any] = {}
+    for name, value in values.items():
+        now = current[name]
+        if name == "receipt_numbers":
+            value = list(dict.fromkeys([*(now or []), *value]))
+        if value != now:
+            changes[name] = [plain(now), plain(value)]
+            changed[name] = value
+    known = current["details"] or {}
+    merged = {**known, **extra}
+    if merged != known:
+        changes["details"] = [plain(known), merged]
+        changed["details"] = merged
+    return changes, changed
+
+
+def registered_borrower(name: str, kind: str, folder: str, officer: str | None) -> dict[str, Any]:
+    return {"name": name, "customer_type": kind, "folder": folder, **_some(officer=officer)}
+
+
+def registered_loan(number: str, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``register-loan`` event's details: the contract number and every fact the loan holds."""
     return {
-        name: plain(getattr(loan, name)) for name in LOAN_FACTS if getattr(loan, name) not in (None, [], "")
+        "contract_number": number,
+        **{name: plain(facts[name]) for name in LOAN_FACTS if facts[name] not in (None, [], "")},
     }
 
 

@@ -139,7 +139,7 @@ def ingest(
     from sqlalchemy import select
 
     from dossier.archive.catalog.models import Borrower
-    from dossier.archive.filing import file_document
+    from dossier.archive.filing import FilingRequest, file_documents
     from dossier.archive.names import check_file_name, split_suffix
     from dossier.archive.registry import ensure_borrower, ensure_loan, normalize_key
     from dossier.domain.categories import get_category
@@ -179,20 +179,23 @@ def ingest(
             ensure_borrower(archive, key, name, customer_type or _guess_customer_type(key), actor=who)
         if loan is not None:
             ensure_loan(archive, key, loan, facts={}, actor=who)
-        for path in files:
-            result = file_document(
-                archive,
+        requests = [
+            FilingRequest(
                 path,
-                borrower_key=key,
-                category=category,
-                doc_type=doc_type,
-                title=title or split_suffix(path.name)[0],
+                key,
+                category,
+                doc_type,
+                title or split_suffix(path.name)[0],
                 original_name=path.name,
                 contract_number=loan,
                 doc_date=when,
                 source="ingested",
                 actor=who,
             )
+            for path in files
+        ]
+        # Many files at once: grouped commits (the same filings, far fewer fsyncs).
+        for path, result in zip(files, file_documents(archive, requests), strict=True):
             results.append(
                 {
                     "file": str(path),

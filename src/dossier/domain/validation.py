@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from dossier.config import Config
+from dossier.domain.identifiers.types import CONTEXT_KEY
 from dossier.errors import FieldProblem, InputError
 
 M = TypeVar("M", bound=BaseModel)
@@ -102,9 +103,8 @@ def problems_from(model: type[BaseModel], exc: ValidationError) -> list[FieldPro
 
 def validate(model: type[M], data: Any, *, source: str | None = None, config: Config) -> M:
     """Validate ``data`` as ``model``; every problem is reported at once as an InputError."""
-    context = {"config": config} if config is not None else None
     try:
-        return model.model_validate(data, context=context)
+        return model.model_validate(data, context={CONTEXT_KEY: config})
     except ValidationError as exc:
         raise InputError(problems_from(model, exc), source=source) from None
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from dossier.archive.names import check_name
@@ -191,6 +192,13 @@ class _Row:
             return default
 
 
+@lru_cache(maxsize=256)
+def _method(text: str) -> str:
+    """A repayment method's value; a ledger spells the same few methods on every row, so each spelling
+    is read once (a refused one raises again every time: errors are not cached)."""
+    return parse_method(text).value
+
+
 def parse_entry(raw: RawRow, config: Config) -> LedgerEntry | list[CellProblem]:
     row = _Row(raw)
     contract = row.get("contract_no", lambda v: parse_contract_number(_text(v), config=config))
@@ -200,7 +208,7 @@ def parse_entry(raw: RawRow, config: Config) -> LedgerEntry | list[CellProblem]:
     product = row.get("product", lambda v: Product(_text(v)).value)
     amount = row.get("amount", _positive)
     rate = row.get("rate", _rate)
-    method = row.get("method", lambda v: parse_method(_text(v)).value)
+    method = row.get("method", lambda v: _method(_text(v)))
     start = row.get("start_date", _date)
     maturity = row.get("maturity_date", _date)
     balance = row.get("balance", _non_negative)

@@ -1,8 +1,11 @@
 """`dossier ledger import`: rows validated one by one, good ones written, bad ones reported with their place.
 
-Borrowers and loans are registered or updated through the archive's registry (so their audit events are
-the usual ones); the ledger row is found by the loan's contract number, so importing again updates it.
-Everything is written in one catalog transaction, then the day's snapshot of totals is recorded.
+Borrowers and loans are registered or updated through the archive's registry rules
+(archive.registrations: the same rows and audit events as one by one, looked up and written in bulk); the
+ledger row is found by the loan's contract number, so importing again updates it. Rows are written in
+chunks of CHUNK_ROWS, one catalog transaction each (a refused row writes nothing); then the
+``ledger-import`` event and the day's snapshot of totals. A crash part-way leaves whole chunks, each with
+its events; importing the file again finishes the rest.
 
 The ``officer`` column is a name for people and grants nothing; ``officer_username`` names the officer's
 account, and the import assigns the borrower to it (an unknown or disabled account rejects the row).
@@ -10,20 +13,21 @@ account, and the import assigns the borrower to it (an unknown or disabled accou
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from dossier.access.scope import assign_user
-from dossier.archive.audit import append_event
+from dossier.archive.audit import EventDraft, append_event
 from dossier.archive.catalog.ledger_tables import LedgerLoan
-from dossier.archive.catalog.user_tables import User
+from dossier.archive.catalog.models import Borrower, Loan
+from dossier.archive.catalog.user_tables import Assignment, User
 from dossier.archive.home import Archive
-from dossier.archive.registry import ensure_borrower, ensure_loan
+from dossier.archive.registrations import RegistrationBatch
 from dossier.errors import DossierError
 from dossier.ledger.columns import BY_NAME
 from dossier.ledger.entry import CellProblem, LedgerEntry, parse_entry
@@ -31,6 +35,31 @@ from dossier.ledger.readers import read_rows
 from dossier.ledger.snapshot import record_snapshot
 
 OFFICER_USERNAME = BY_NAME["officer_username"]
+CHUNK_ROWS = 500
+"""Rows per catalog transaction: each chunk is whole or absent, and other writers get their turn between
+chunks (a transaction holds the catalog's write lock)."""
+_LEDGER = cast(Table, LedgerLoan.__table__)
+_LOANS = cast(Table, Loan.__table__)
+_ASSIGNMENTS = cast(Table, Assignment.__table__)
+_LEDGER_VALUES = (
+    "receipt_number",
+    "annual_rate",
+    "method",
+    "balance",
+    "overdue_principal",
+    "overdue_interest",
+    "overdue_since",
+    "last_inspection",
+    "five_class",
+    "guarantors",
+)
+_UPDATE_LEDGER = (
+    update(_LEDGER)
+    .where(_LEDGER.c.id == bindparam("row_id"))
+    .values(
+        {n: bindparam(f"new_{n}") for n in (*_LEDGER_VALUES, "source", "as_of", "imported_at", "updated_at")}
+    )
+)
 
 
 @dataclass
@@ -87,21 +116,19 @@ def read_entries(path: Path, archive: Archive) -> tuple[list[LedgerEntry], list[
 def import_ledger(archive: Archive, path: Path, *, as_of: date, actor: str = "system") -> ImportReport:
     entries, problems, rows = read_entries(path, archive)
     source = path.name
+    report = ImportReport(source=source, rows=rows, problems=list(problems))
+    now = datetime.now(UTC)
+    for start in range(0, len(entries), CHUNK_ROWS):
+        chunk = entries[start : start + CHUNK_ROWS]
+        done = archive.transaction(
+            lambda s, chunk=chunk: _import_chunk(s, chunk, source=source, as_of=as_of, now=now, actor=actor)
+        )
+        for contract_number, outcome in done.outcomes:
+            getattr(report, outcome).append(contract_number)
+        report.problems.extend(done.problems)
+    report.problems.sort(key=lambda p: p.line)
 
-    def work(session: Session) -> ImportReport:
-        report = ImportReport(source=source, rows=rows, problems=list(problems))
-        now = datetime.now(UTC)
-        for entry in entries:
-            try:
-                outcome = _write(session, entry, source=source, as_of=as_of, now=now, actor=actor)
-            except UnknownAccount as exc:
-                report.problems.append(CellProblem(entry.line, OFFICER_USERNAME.both, str(exc)))
-                continue
-            except DossierError as exc:
-                report.problems.append(CellProblem(entry.line, "contract_no 借款合同编号", str(exc)))
-                continue
-            getattr(report, outcome).append(entry.contract_number)
-        report.problems.sort(key=lambda p: p.line)
+    def finish(session: Session) -> None:
         append_event(
             session,
             actor=actor,
@@ -110,38 +137,108 @@ def import_ledger(archive: Archive, path: Path, *, as_of: date, actor: str = "sy
             details={**report.as_dict(), "problems": len(report.problems), "as_of": as_of.isoformat()},
         )
         record_snapshot(session, as_of)
-        return report
 
-    return archive.transaction(work)
+    archive.transaction(finish)
+    return report
 
 
 class UnknownAccount(DossierError):
     """The row's officer_username names no active user."""
 
 
-def _account(session: Session, username: str | None) -> User | None:
-    """The officer's account a row names by sign-in name (never by display name)."""
-    if username is None:
-        return None
-    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if user is None or not user.active:
-        raise UnknownAccount(f"no active user {username!r} (没有该用户或已停用)")
-    return user
+@dataclass
+class _ChunkDone:
+    outcomes: list[tuple[str, str]] = field(default_factory=list)
+    """(contract number, ``added``/``updated``/``unchanged``) in row order."""
+    problems: list[CellProblem] = field(default_factory=list)
 
 
-def _write(
-    session: Session, entry: LedgerEntry, *, source: str, as_of: date, now: datetime, actor: str
-) -> str:
-    account = _account(session, entry.officer_username)  # before anything is written for the row
-    borrower = ensure_borrower(
-        session,
-        entry.borrower_key,
-        entry.borrower_name,
-        entry.customer_type,
-        officer=entry.officer,
-        actor=actor,
-    )
-    facts: dict[str, Any] = {
+def _import_chunk(
+    session: Session, entries: list[LedgerEntry], *, source: str, as_of: date, now: datetime, actor: str
+) -> _ChunkDone:
+    """One chunk of rows in one transaction: everything looked up in bulk, written in multi-row
+    statements, every row's events appended in row order."""
+    done = _ChunkDone()
+    batch = RegistrationBatch(session, actor=actor, now=now)
+    batch.load({e.borrower_key for e in entries}, {e.contract_number for e in entries})
+    accounts = _accounts(session, {e.officer_username for e in entries if e.officer_username})
+    ledger_rows = _ledger_rows(session, [e.contract_number for e in entries])
+    assigned = _assigned(session, accounts.values(), {e.borrower_key for e in entries})
+    assignments: list[tuple[int, str]] = []
+    staged: list[tuple[LedgerEntry, dict[str, Any]]] = []
+    for entry in entries:
+        try:
+            account = _account(accounts, entry.officer_username)  # before anything is written for the row
+            batch.register(
+                entry.borrower_key,
+                entry.borrower_name,
+                entry.customer_type,
+                officer=entry.officer,
+                contract_number=entry.contract_number,
+                facts={k: v for k, v in _loan_facts(entry).items() if v is not None},
+                details={"five_class": entry.five_class.value},
+            )
+        except UnknownAccount as exc:
+            done.problems.append(CellProblem(entry.line, OFFICER_USERNAME.both, str(exc)))
+            continue
+        except DossierError as exc:
+            done.problems.append(CellProblem(entry.line, "contract_no 借款合同编号", str(exc)))
+            continue
+        if account is not None and (account.id, entry.borrower_key) not in assigned:
+            # As access.scope.assign_user: the assignment and its event, once per account and borrower.
+            assigned.add((account.id, entry.borrower_key))
+            assignments.append((account.id, entry.borrower_key))
+            batch.event(EventDraft(actor, "borrower.assign", account.username, entry.borrower_key))
+        staged.append((entry, _ledger_values(entry)))
+    batch.write()
+    if assignments:
+        session.execute(
+            insert(_ASSIGNMENTS),
+            [{"borrower_id": batch.borrower_id(k), "user_id": u, "created_at": now} for u, k in assignments],
+        )
+    added: list[dict[str, Any]] = []
+    updated: list[dict[str, Any]] = []
+    for entry, values in staged:
+        where = f"{source}:{entry.line}"
+        row = ledger_rows.get(entry.contract_number)
+        if row is None:
+            loan_id = batch.loan_id(entry.contract_number)
+            added.append(
+                {
+                    "loan_id": loan_id,
+                    "source": where,
+                    "as_of": as_of,
+                    "imported_at": now,
+                    "updated_at": now,
+                    **values,
+                }
+            )
+            done.outcomes.append((entry.contract_number, "added"))
+            continue
+        changed = any(row[name] != value for name, value in values.items())
+        updated.append(
+            {
+                "row_id": row["id"],
+                **{
+                    f"new_{name}": value
+                    for name, value in (values if changed else {k: row[k] for k in values}).items()
+                },
+                "new_source": where,
+                "new_as_of": as_of,
+                "new_imported_at": now,
+                "new_updated_at": now if changed else row["updated_at"],
+            }
+        )
+        done.outcomes.append((entry.contract_number, "updated" if changed else "unchanged"))
+    if added:
+        session.execute(insert(_LEDGER), added)
+    if updated:
+        session.execute(_UPDATE_LEDGER, updated)
+    return done
+
+
+def _loan_facts(entry: LedgerEntry) -> dict[str, Any]:
+    return {
         "amount": entry.amount,
         "term_months": entry.term_months,
         "start_date": entry.start_date,
@@ -150,17 +247,10 @@ def _write(
         "product": entry.product,
         "officer": entry.officer,
     }
-    loan = ensure_loan(
-        session,
-        entry.borrower_key,
-        entry.contract_number,
-        facts={k: v for k, v in facts.items() if v is not None},
-        details={"five_class": entry.five_class.value},
-        actor=actor,
-    )
-    if account is not None:
-        assign_user(session, account, borrower, actor=actor)
-    values = {
+
+
+def _ledger_values(entry: LedgerEntry) -> dict[str, Any]:
+    return {
         "receipt_number": entry.receipt_number,
         "annual_rate": entry.annual_rate,
         "method": entry.method,
@@ -172,18 +262,44 @@ def _write(
         "five_class": entry.five_class.value,
         "guarantors": list(entry.guarantors),
     }
-    row = session.execute(select(LedgerLoan).where(LedgerLoan.loan_id == loan.id)).scalar_one_or_none()
-    where = f"{source}:{entry.line}"
-    if row is None:
-        session.add(
-            LedgerLoan(loan_id=loan.id, source=where, as_of=as_of, imported_at=now, updated_at=now, **values)
-        )
-        return "added"
-    changed = {name: value for name, value in values.items() if getattr(row, name) != value}
-    row.source, row.as_of, row.imported_at = where, as_of, now
-    if not changed:
-        return "unchanged"
-    for name, value in changed.items():
-        setattr(row, name, value)
-    row.updated_at = now
-    return "updated"
+
+
+def _accounts(session: Session, usernames: set[str]) -> dict[str, User]:
+    """The accounts rows name by sign-in name (never by display name), looked up at once."""
+    if not usernames:
+        return {}
+    users = session.execute(select(User).where(User.username.in_(sorted(usernames)))).scalars()
+    return {user.username: user for user in users}
+
+
+def _account(accounts: dict[str, User], username: str | None) -> User | None:
+    if username is None:
+        return None
+    user = accounts.get(username)
+    if user is None or not user.active:
+        raise UnknownAccount(f"no active user {username!r} (没有该用户或已停用)")
+    return user
+
+
+def _assigned(session: Session, users: Iterable[User], keys: set[str]) -> set[tuple[int, str]]:
+    """(user id, borrower key) of the assignments that already exist among these accounts and keys."""
+    ids = [user.id for user in users]
+    if not ids:
+        return set()
+    query = (
+        select(Assignment.user_id, Borrower.key)
+        .join(Borrower, Borrower.id == Assignment.borrower_id)
+        .where(Assignment.user_id.in_(ids), Borrower.key.in_(sorted(keys)))
+    )
+    return {(user_id, key) for user_id, key in session.execute(query)}
+
+
+def _ledger_rows(session: Session, numbers: list[str]) -> dict[str, dict[str, Any]]:
+    """The ledger rows of these contracts as they stand, by contract number."""
+    columns = [_LEDGER.c[name] for name in (*_LEDGER_VALUES, "id", "updated_at")]
+    query = (
+        select(_LOANS.c.contract_number, *columns)
+        .join_from(_LEDGER, _LOANS, _LEDGER.c.loan_id == _LOANS.c.id)
+        .where(_LOANS.c.contract_number.in_(numbers))
+    )
+    return {row.contract_number: dict(row._mapping) for row in session.execute(query)}

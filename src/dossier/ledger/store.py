@@ -58,8 +58,34 @@ class LoanView(LoanTerms):
 
 def load_views(session: Session, *, with_contacts: bool = False) -> list[LoanView]:
     """Every ledger row, in contract-number order."""
+    # Plain rows of the columns a view needs, not ORM objects: this reads the whole portfolio.
     rows = session.execute(
-        select(LedgerLoan, Loan, Borrower)
+        select(
+            LedgerLoan.id,
+            LedgerLoan.receipt_number,
+            LedgerLoan.annual_rate,
+            LedgerLoan.method,
+            LedgerLoan.balance,
+            LedgerLoan.overdue_principal,
+            LedgerLoan.overdue_interest,
+            LedgerLoan.overdue_since,
+            LedgerLoan.last_inspection,
+            LedgerLoan.five_class,
+            LedgerLoan.guarantors,
+            LedgerLoan.as_of,
+            Loan.id.label("loan_id"),
+            Loan.contract_number,
+            Loan.product,
+            Loan.amount,
+            Loan.start_date,
+            Loan.maturity_date,
+            Loan.officer.label("loan_officer"),
+            Borrower.id.label("borrower_id"),
+            Borrower.key,
+            Borrower.name,
+            Borrower.customer_type,
+            Borrower.officer.label("borrower_officer"),
+        )
         .join(Loan, LedgerLoan.loan_id == Loan.id)
         .join(Borrower, Loan.borrower_id == Borrower.id)
         .order_by(Loan.contract_number)
@@ -70,33 +96,33 @@ def load_views(session: Session, *, with_contacts: bool = False) -> list[LoanVie
     return [
         LoanView(
             ledger_id=row.id,
-            loan_id=loan.id,
-            borrower_id=borrower.id,
-            contract_number=loan.contract_number,
+            loan_id=row.loan_id,
+            borrower_id=row.borrower_id,
+            contract_number=row.contract_number,
             receipt_number=row.receipt_number,
-            borrower_key=borrower.key,
-            borrower_name=borrower.name,
-            customer_type=borrower.customer_type,
-            product=loan.product,
-            amount=Decimal(loan.amount or 0),
+            borrower_key=row.key,
+            borrower_name=row.name,
+            customer_type=row.customer_type,
+            product=row.product,
+            amount=Decimal(row.amount or 0),
             annual_rate=Decimal(row.annual_rate),
             method=row.method,
-            start_date=loan.start_date or row.as_of,
-            maturity_date=loan.maturity_date or row.as_of,
+            start_date=row.start_date or row.as_of,
+            maturity_date=row.maturity_date or row.as_of,
             balance=Decimal(row.balance),
             overdue_principal=Decimal(row.overdue_principal),
             overdue_interest=Decimal(row.overdue_interest),
             overdue_since=row.overdue_since,
             last_inspection=row.last_inspection,
             five_class=FiveClass(row.five_class),
-            officer=holder_on(held.get(borrower.id, []), row.as_of, loan.id)
-            or loan.officer
-            or borrower.officer,
+            officer=holder_on(held.get(row.borrower_id, []), row.as_of, row.loan_id)
+            or row.loan_officer
+            or row.borrower_officer,
             guarantors=tuple(row.guarantors or ()),
             as_of=row.as_of,
-            contacts=tuple(contacts.get(loan.id, ())),
+            contacts=tuple(contacts.get(row.loan_id, ())),
         )
-        for row, loan, borrower in rows
+        for row in rows
     ]
 
 

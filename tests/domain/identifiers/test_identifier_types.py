@@ -7,6 +7,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from dossier.config import load_config
 from dossier.domain.identifiers import (
     BankCardNumber,
+    ConfigMissingFromContext,
     ContractNumber,
     CreditCode,
     MobileNumber,
@@ -34,6 +35,9 @@ GOOD: dict[str, str] = {
     "receipt": "jj-2024-000001",
 }
 
+SHIPPED = {"config": load_config()}
+"""The validation context every caller passes: here, the shipped defaults."""
+
 BAD: dict[str, str] = {
     "id_number": "110105194912310021",
     "credit_code": "91440101MA5CJQ4N5",
@@ -45,7 +49,7 @@ BAD: dict[str, str] = {
 
 
 def test_valid_values_are_normalized() -> None:
-    borrower = Borrower.model_validate(GOOD)
+    borrower = Borrower.model_validate(GOOD, context=SHIPPED)
     assert borrower.model_dump() == {
         "id_number": "11010519491231002X",
         "credit_code": "91440101MA5CJQ4N59",
@@ -59,7 +63,7 @@ def test_valid_values_are_normalized() -> None:
 @pytest.mark.parametrize("field", list(BAD))
 def test_error_is_reported_on_its_field(field: str) -> None:
     with pytest.raises(ValidationError) as info:
-        Borrower.model_validate({**GOOD, field: BAD[field]})
+        Borrower.model_validate({**GOOD, field: BAD[field]}, context=SHIPPED)
     errors = info.value.errors()
     assert [error["loc"] for error in errors] == [(field,)]
     assert errors[0]["type"] == "value_error"
@@ -67,19 +71,19 @@ def test_error_is_reported_on_its_field(field: str) -> None:
 
 def test_every_bad_field_is_reported_at_once() -> None:
     with pytest.raises(ValidationError) as info:
-        Borrower.model_validate(BAD)
+        Borrower.model_validate(BAD, context=SHIPPED)
     assert {error["loc"] for error in info.value.errors()} == {(field,) for field in BAD}
 
 
 def test_non_strings_are_rejected() -> None:
     with pytest.raises(ValidationError) as info:
-        Borrower.model_validate({**GOOD, "card": 4111111111111111})
+        Borrower.model_validate({**GOOD, "card": 4111111111111111}, context=SHIPPED)
     assert [error["loc"] for error in info.value.errors()] == [("card",)]
 
 
 def test_credit_code_type_is_lenient() -> None:
     failing = "91350200776049653B"
-    assert TypeAdapter(CreditCode).validate_python(failing) == failing
+    assert TypeAdapter(CreditCode).validate_python(failing, context=SHIPPED) == failing
     assert credit_code_warnings(failing, config=load_config())
 
 
@@ -97,14 +101,21 @@ def test_config_from_context_drives_patterns() -> None:
         "JJ/2024/000001",
         "12800138000",
     )
-    # Without the context the shipped defaults apply and all three fail.
+    # With the shipped defaults all three fail.
     with pytest.raises(ValidationError) as info:
-        Borrower.model_validate(data)
+        Borrower.model_validate(data, context=SHIPPED)
     assert {error["loc"] for error in info.value.errors()} == {("contract",), ("receipt",), ("mobile",)}
 
 
-def test_context_without_config_uses_defaults() -> None:
-    assert Borrower.model_validate(GOOD, context={"other": 1}).mobile == "13800138000"
+@pytest.mark.parametrize("context", [None, {"other": 1}, {"config": None}], ids=str)
+def test_validation_without_the_config_is_a_programming_error_not_the_defaults(context) -> None:
+    # Not a ValidationError (the input is fine) and never the shipped defaults: the caller is wrong.
+    with pytest.raises(
+        ConfigMissingFromContext, match=r"field 'credit_code'.*context=\{\"config\": config\}"
+    ):
+        Borrower.model_validate(GOOD, context=context)
+    with pytest.raises(ConfigMissingFromContext):
+        TypeAdapter(MobileNumber).validate_python("13800138000")
 
 
 def test_wrong_config_object_in_context_is_a_type_error() -> None:
@@ -127,7 +138,7 @@ def test_json_schema_is_generated_with_patterns() -> None:
 def test_schema_patterns_accept_the_normalized_values() -> None:
     import re
 
-    borrower = Borrower.model_validate(GOOD)
+    borrower = Borrower.model_validate(GOOD, context=SHIPPED)
     properties = Borrower.model_json_schema()["properties"]
     for field in ("id_number", "credit_code", "card"):
         assert re.fullmatch(properties[field]["pattern"], getattr(borrower, field))

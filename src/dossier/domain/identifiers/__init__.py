@@ -14,6 +14,7 @@ from dossier.domain.identifiers.mobile import parse_mobile
 from dossier.domain.identifiers.resident_id import ResidentId, parse_resident_id, resident_check_digit
 from dossier.domain.identifiers.types import (
     BankCardNumber,
+    ConfigMissingFromContext,
     ContractNumber,
     CreditCode,
     MobileNumber,
@@ -24,6 +25,7 @@ from dossier.domain.identifiers.types import (
 
 __all__ = [
     "BankCardNumber",
+    "ConfigMissingFromContext",
     "ContractNumber",
     "CreditCode",
     "CreditCodeCheck",

@@ -1,9 +1,11 @@
 """Pydantic field types for identifiers: validate, normalize, and report errors on the field.
 
 Config-driven types (mobile, contract and receipt numbers, known credit-code exceptions) read the
-configuration from the validation context when the caller passes ``context={"config": config}``,
-else the shipped defaults. The JSON schemas describe the normalized value; patterns a bank sets in its
-configuration are not baked into the schema, only described.
+configuration from the validation context: every caller passes ``context={"config": config}``
+(``Generator.validate``, ``domain.validation.validate``). Validation without it is a programming error
+(ConfigMissingFromContext), never a silent fall-back to the shipped defaults: a bank's patterns would be
+ignored. The JSON schemas describe the normalized value; patterns a bank sets in its configuration are
+not baked into the schema, only described.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ValidationInfo, WithJsonSchema
 
-from dossier.config import Config, load_config
+from dossier.config import Config
 from dossier.domain.identifiers.bank_card import MAX_DIGITS, MIN_DIGITS, parse_bank_card
 from dossier.domain.identifiers.contract_number import parse_contract_number
 from dossier.domain.identifiers.credit_code import PATTERN as CREDIT_CODE_PATTERN
@@ -24,18 +26,30 @@ from dossier.domain.identifiers.resident_id import parse_resident_id
 CONTEXT_KEY = "config"
 
 
+class ConfigMissingFromContext(TypeError):
+    """A model whose rules a bank configures was validated without the configuration in its context.
+
+    A TypeError, so pydantic lets it through as it is (not as a ValidationError about the input): the
+    caller is wrong, not the data."""
+
+    def __init__(self, field: str | None) -> None:
+        where = f"field {field!r}" if field else "a field"
+        super().__init__(
+            f"{where} reads the bank's configuration, but validation ran without it: call "
+            f'model_validate(data, context={{"{CONTEXT_KEY}": config}}) (or domain.validation.validate)'
+        )
+
+
 def config_from_context(info: ValidationInfo) -> Config:
-    """The Config passed as ``context={"config": ...}``, else the shipped defaults."""
+    """The Config passed as ``context={"config": ...}``; ConfigMissingFromContext without one."""
     context = info.context
-    if isinstance(context, Mapping) and CONTEXT_KEY in context:
-        config = context[CONTEXT_KEY]
-        if not isinstance(config, Config):
-            # A wrong object here is a programming error, not bad input: let it surface as such.
-            raise TypeError(
-                f"validation context 'config' must be a dossier Config, not {type(config).__name__}"
-            )
-        return config
-    return load_config(None)
+    config = context.get(CONTEXT_KEY) if isinstance(context, Mapping) else None
+    if config is None:
+        raise ConfigMissingFromContext(info.field_name)
+    if not isinstance(config, Config):
+        # A wrong object here is a programming error, not bad input: let it surface as such.
+        raise TypeError(f"validation context 'config' must be a dossier Config, not {type(config).__name__}")
+    return config
 
 
 def _resident_id(value: str) -> str:
