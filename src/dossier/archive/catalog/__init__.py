@@ -1,7 +1,12 @@
 """The archive catalog: tables (models and the *_tables modules), engine and migrations (db)."""
 
 # Imported for their tables: Base.metadata must hold every table wherever the catalog is used.
-from dossier.archive.catalog import ledger_tables, user_tables, verification_tables  # noqa: F401
+from dossier.archive.catalog import (  # noqa: F401
+    job_tables,
+    ledger_tables,
+    user_tables,
+    verification_tables,
+)
 from dossier.archive.catalog.models import AuditHead, Base, Borrower, Document, Event, Loan, Rendition
 
 __all__ = ["AuditHead", "Base", "Borrower", "Document", "Event", "Loan", "Rendition"]

@@ -1,0 +1,86 @@
+"""`dossier worker`: works the queue's jobs on any host that has the catalog URL and the archive folder.
+
+procrastinate runs each job's function (execution.run_once) in a thread, at most ``concurrency`` at a
+time; OCR and extraction run in child processes, so threads are enough to use every core. Beside it:
+
+* the heartbeat (procrastinate's, every [jobs].heartbeat_seconds);
+* the recovery loop: every [jobs].recover_every_seconds, jobs held by a worker whose heartbeat is older
+  than [jobs].stalled_after_seconds (a dead host, a SIGKILL) are put back on the queue, so another worker
+  takes them within [jobs].stalled_after_seconds + recover_every_seconds + poll_seconds;
+* SIGTERM / SIGINT: no new job is taken, the jobs in hand finish within [jobs].shutdown_grace_seconds,
+  and past that they are released (back on the queue for another worker, their try not counted as failed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import procrastinate
+
+from dossier.archive.home import Archive
+from dossier.jobs.definitions import JobKind, Queue
+from dossier.jobs.execution import run_once
+from dossier.jobs.queue import BoundedBackoff, QueueRunner, task_name
+from dossier.jobs.settings import JobsSettings
+
+log = logging.getLogger(__name__)
+
+
+def register_tasks(app: procrastinate.App, archive: Archive, settings: JobsSettings) -> None:
+    retry = BoundedBackoff(settings)
+    for kind in JobKind:
+
+        def body(context: procrastinate.JobContext, run_id: int, _kind: JobKind = kind) -> Any:
+            assert context.job is not None
+            return run_once(archive, run_id, context.job.attempts + 1, settings.max_attempts)
+
+        app.task(name=task_name(kind), queue=kind.queue.value, pass_context=True, retry=retry)(body)
+
+
+async def _recover(app: procrastinate.App, settings: JobsSettings) -> None:
+    """Put back on the queue the jobs whose worker stopped beating (see the module doc)."""
+    while True:
+        await asyncio.sleep(settings.recover_every_seconds)
+        try:
+            stalled = await app.job_manager.get_stalled_jobs(
+                seconds_since_heartbeat=settings.stalled_after_seconds
+            )
+            for job in stalled:
+                log.warning("job %s (%s) held by a dead worker: queued again", job.id, job.task_name)
+                with contextlib.suppress(Exception):  # another worker may have retried it first
+                    await app.job_manager.retry_job(job)
+        except Exception:  # a lost connection: try again next round
+            log.exception("stalled-job recovery failed")
+
+
+async def _work(
+    app: procrastinate.App, settings: JobsSettings, queues: Sequence[str], concurrency: int
+) -> None:
+    async with app.open_async():
+        recovery = asyncio.create_task(_recover(app, settings))
+        try:
+            await app.run_worker_async(
+                queues=list(queues),
+                concurrency=concurrency,
+                name="dossier",
+                fetch_job_polling_interval=settings.poll_seconds,
+                update_heartbeat_interval=settings.heartbeat_seconds,
+                stalled_worker_timeout=settings.stalled_after_seconds,
+                shutdown_graceful_timeout=settings.shutdown_grace_seconds or None,
+                install_signal_handlers=True,
+            )
+        finally:
+            recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await recovery
+
+
+def run_worker(archive: Archive, queues: Sequence[Queue], concurrency: int) -> None:
+    """Work ``queues`` until SIGTERM or SIGINT."""
+    runner = QueueRunner(archive)
+    register_tasks(runner.app, archive, runner.settings)
+    asyncio.run(_work(runner.app, runner.settings, [q.value for q in queues], concurrency))
