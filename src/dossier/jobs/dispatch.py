@@ -5,6 +5,8 @@ The embedded default (SQLite) gets the embedded runner; a catalog on PostgreSQL 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,10 @@ from dossier.jobs import state
 from dossier.jobs.definitions import JobKind, JobStatus
 from dossier.jobs.embedded import EmbeddedRunner
 from dossier.jobs.queue import QueueRunner, lock_for
+
+if TYPE_CHECKING:
+    from dossier.search.ocr_queue import OcrReport
+    from dossier.search.search_index import SearchIndex
 
 JobRunner = EmbeddedRunner | QueueRunner
 
@@ -84,23 +90,34 @@ def dispatch_ocr(archive: Archive, actor: str, *, limit: int | None = None) -> i
     return archive.transaction(work)
 
 
-def ocr_pending(archive: Archive, actor: str, *, limit: int | None = None) -> list[int]:
-    """OCR the scans waiting for it: in this process on the embedded default (one job each, then the index
-    drained), as queued jobs otherwise. The run ids."""
+def ocr_now(index: SearchIndex, actor: str, *, limit: int | None = None) -> OcrReport:
+    """`dossier index --ocr`: the scans waiting for OCR, one OCR job each. On the embedded default they
+    run here, one after the other, and the index is drained; on the queue they are deferred to workers
+    (``recognised`` stays 0, ``remaining`` counts what waits)."""
     from dossier.jobs.ocr import subject
+    from dossier.search.ocr_queue import OcrReport, ocr_unavailable
 
+    archive = index.archive
+    report = OcrReport()
     if is_queue(archive):
-        before = {v.id for v in state.list_runs(archive)}
         dispatch_ocr(archive, actor, limit=limit)
-        return [v.id for v in state.list_runs(archive) if v.id not in before]
-    runner = EmbeddedRunner(archive)
-    documents = archive.transaction(lambda s: _waiting_for_ocr(s, limit), write=False)
-    runs = [
-        run_id
-        for d in documents
-        if (run_id := runner.submit(JobKind.OCR, subject(d), {"document_id": d}, actor)) is not None
-    ]
-    return runs
+    else:
+        report.unavailable = ocr_unavailable(index)
+        if report.unavailable is None:
+            runner = EmbeddedRunner(archive)
+            for document_id in archive.transaction(lambda s: _waiting_for_ocr(s, limit), write=False):
+                run_id = runner.submit(JobKind.OCR, subject(document_id), {"document_id": document_id}, actor)
+                assert run_id is not None
+                run = state.view(archive, run_id)
+                if run.status == JobStatus.FAILED.value:
+                    report.failed += 1
+                    report.errors.append(f"document {document_id}: {run.error}")
+                elif (run.result or {}).get("recognised"):
+                    report.recognised += 1
+    report.remaining = index.queue_state().waiting.get(index_outbox.OCR, 0)
+    if report.recognised:
+        report.indexed = index.process()
+    return report
 
 
 def retry(archive: Archive, run_id: int, actor: str) -> JobStatus:

@@ -14,6 +14,7 @@ from typing import Any
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
+from procrastinate.schema import SchemaManager
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
@@ -46,7 +47,7 @@ def ensure_schema(archive: Archive) -> bool:
         try:
             # The raw driver connection: procrastinate's SQL is not the catalog's, so the catalog's writer
             # hook (schema revision check) has nothing to say about it.
-            raw.driver_connection.execute(procrastinate.SchemaManager.get_schema())  # type: ignore[union-attr]  # psycopg connection
+            raw.driver_connection.execute(SchemaManager.get_schema())  # type: ignore[union-attr]  # psycopg connection
             raw.commit()
         finally:
             raw.close()

@@ -102,7 +102,7 @@ def create_run(
         attempts=0,
         done=0,
         total=0,
-        actor=actor[:100],
+        actor=actor[:50],
         created_at=now,
         updated_at=now,
     )
