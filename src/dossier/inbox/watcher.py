@@ -337,6 +337,10 @@ class Watcher:
     def _start_ocr(self) -> tuple[threading.Thread, threading.Event] | None:
         if self.once or not self.settings.ocr_worker or not self.ctx.search.ocr:
             return None
+        from dossier.archive.catalog.db import is_postgresql
+
+        if is_postgresql(self.archive.engine):
+            return None  # on a server catalog OCR is a queued job (dossier.jobs), worked by `dossier worker`
         from dossier.search.ocr_queue import ocr_worker
 
         stop = threading.Event()

@@ -7,6 +7,8 @@ allowed try, ``failed`` with its error; the kind's give-up step then runs (OCR f
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from typing import Any
 
 from dossier.archive.home import Archive
@@ -39,5 +41,7 @@ def run_once(archive: Archive, run_id: int, attempt: int, max_attempts: int) -> 
                 give_up(archive, work.params, error, attempt)
         state.finished(archive, run_id, JobStatus.FAILED if final else JobStatus.RETRYING, error=error)
         raise
+    # Which process did it: a person reading `dossier jobs` across hosts, and the tests, want to know.
+    result = {**result, "worker": f"{socket.gethostname()}:{os.getpid()}"}
     state.finished(archive, run_id, JobStatus.SUCCEEDED, result=result)
     return result
