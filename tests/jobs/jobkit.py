@@ -28,7 +28,8 @@ FONT = Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc")
 PHRASE = "授信审批意见书"
 BORROWER = "11010519491231002X"
 RUN_CLI = "from dossier.cli.app import run; run()"
-SRC = Path(__file__).resolve().parents[2] / "src"
+TESTS = Path(__file__).resolve().parents[1]
+SRC = TESTS.parent / "src"
 FAST_JOBS = {
     "max_attempts": 3,
     "backoff_seconds": 0.0,
@@ -40,8 +41,10 @@ FAST_JOBS = {
 }
 
 
-def write_config(path: Path, *, catalog_url: str | None, jobs: dict[str, object] | None = None) -> Path:
-    lines: list[str] = []
+def write_config(
+    path: Path, *, catalog_url: str | None, jobs: dict[str, object] | None = None, extra: str = ""
+) -> Path:
+    lines: list[str] = [extra] if extra else []
     if catalog_url:
         lines += ["[catalog]", f'url = "{catalog_url}"']
     lines += ["[jobs]"] + [f"{k} = {_toml(v)}" for k, v in {**FAST_JOBS, **(jobs or {})}.items()]
@@ -101,9 +104,12 @@ class Home:
             )
 
 
-def make_home(folder: Path, catalog_url: str | None, jobs: dict[str, object] | None = None) -> Home:
+def make_home(
+    folder: Path, catalog_url: str | None, jobs: dict[str, object] | None = None, extra: str = ""
+) -> Home:
     folder.mkdir(parents=True, exist_ok=True)
-    home = Home(folder / "home", write_config(folder / "bank.toml", catalog_url=catalog_url, jobs=jobs))
+    config = write_config(folder / "bank.toml", catalog_url=catalog_url, jobs=jobs, extra=extra)
+    home = Home(folder / "home", config)
     Archive.init(home.path, config=load_config(home.config)).close()
     return home
 
@@ -159,3 +165,15 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: f
     if process.poll() is None:
         process.send_signal(sig)
     return process.wait(timeout=timeout)
+
+
+def ledger_home(folder: Path, catalog_url: str | None, jobs: dict[str, object] | None = None) -> Home:
+    """A home whose ledger (the ledger tests' constructed one) has notices due on ``LEDGER_AS_OF``."""
+    sys.path.insert(0, str(TESTS / "ledger"))
+    from ledger_fixtures import LENDER, ledger_rows, write_csv
+
+    lender = f'[ledger.lender]\nname = "{LENDER}"\naddress = "福建省厦门市思明区示例路1号"\n'
+    home = make_home(folder, catalog_url, jobs, extra=lender)
+    imported = home.run("ledger", "import", str(write_csv(folder / "ledger.csv", ledger_rows())))
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    return home
