@@ -56,8 +56,8 @@ run: setup
 # The folders whose tests touch the catalog; `make test` runs them a second time with every archive home's
 # catalog on a throwaway PostgreSQL cluster (tests/conftest.py). The other folders (domain, finance, kinds,
 # render, indexer) never open a catalog: they test pure functions, templates and the search engine alone.
-CATALOG_TESTS := tests/archive tests/catalog tests/cli tests/inbox tests/ledger tests/media tests/search \
-	tests/service tests/verification
+CATALOG_TESTS := tests/archive tests/catalog tests/cli tests/inbox tests/jobs tests/ledger tests/media \
+	tests/search tests/service tests/verification
 
 # Types first: a new type error fails `make test` in seconds, before the long suite starts.
 test: setup typecheck

@@ -30,6 +30,8 @@ class Action(LabeledEnum):
     EXPORT = ("export", "导出")
     VERIFY = ("verify", "核实记录")
     USERS = ("users", "用户与令牌")
+    JOBS = ("jobs", "查看任务")
+    RETRY_JOBS = ("retry-jobs", "重试任务")
 
 
 class AccessSettings(BaseModel):

@@ -17,6 +17,7 @@ from dossier.service.api import (
     completeness,
     documents,
     health,
+    jobs,
     kinds,
     quarantine,
     search,
@@ -78,6 +79,7 @@ def create_app(home: Path | str, config: Config, *, watch: bool = False) -> Fast
         quarantine,
         audit,
         users,
+        jobs,
     ):
         app.include_router(module.router, prefix=API)
 
