@@ -39,14 +39,17 @@ def subject(document_id: int) -> str:
 def ocr_job(work: Work) -> dict[str, Any]:
     archive = work.archive
     document_id = int(work.params["document_id"])
+    document, rows = archive.transaction(
+        lambda s: (_waiting(s, document_id), _ocr_rows(s, document_id)), write=False
+    )
+    if document is None:  # gone, or recognised by an earlier try: nothing to do
+        if rows:
+            archive.transaction(lambda s: _drop_rows(s, document_id))
+        return {"document_id": document_id, "recognised": False}
     index = SearchIndex(archive)
     reason = ocr_unavailable(index)
     if reason is not None:
         raise JobError(reason)
-    document = archive.transaction(lambda s: _waiting(s, document_id), write=False)
-    if document is None:
-        archive.transaction(lambda s: _drop_rows(s, document_id))
-        return {"document_id": document_id, "recognised": False}
     work.progress(0, 1)
     cached = index.texts.cache.get(document.sha256)
     if cached is None or "ocr" not in cached.flags:
@@ -75,13 +78,17 @@ def _waiting(session: Session, document_id: int) -> Document | None:
     return document
 
 
-def _drop_rows(session: Session, document_id: int) -> None:
+def _ocr_rows(session: Session, document_id: int) -> list[int]:
     rows = session.execute(
         select(IndexQueue.id)
         .where(IndexQueue.document_id == document_id, IndexQueue.op == index_outbox.OCR)
         .order_by(IndexQueue.id)
     ).scalars()
-    index_outbox.remove(session, list(rows))
+    return list(rows)
+
+
+def _drop_rows(session: Session, document_id: int) -> None:
+    index_outbox.remove(session, _ocr_rows(session, document_id))
 
 
 def _recognised(session: Session, document_id: int, cached: CachedText, actor: str) -> bool:

@@ -91,20 +91,35 @@ class QueueRunner:
     ) -> int | None:
         """Write the run and defer its job in ``session``'s transaction; the run's id, or None when a job
         with the same ``queueing_lock`` is already waiting (that one will do this work too)."""
-        connection = session.connection().connection.driver_connection
+        if queueing_lock is None:
+            return self._defer(session, kind, subject, params, actor, lock, None)
         try:
+            # A savepoint: a job already waiting under the same queueing lock must not undo the caller's
+            # transaction.
             with session.begin_nested():
-                row = state.create_run(session, kind, subject, params, self.runner, actor)
-                job_id = self.app.configure_task(
-                    task_name(kind),
-                    queue=kind.queue.value,
-                    lock=lock,
-                    queueing_lock=queueing_lock,
-                    connection=connection,
-                ).defer(run_id=row.id)
-                row.queue_job_id = job_id
+                return self._defer(session, kind, subject, params, actor, lock, queueing_lock)
         except AlreadyEnqueued:
             return None
+
+    def _defer(
+        self,
+        session: Session,
+        kind: JobKind,
+        subject: str,
+        params: dict[str, Any],
+        actor: str,
+        lock: str | None,
+        queueing_lock: str | None,
+    ) -> int:
+        connection = session.connection().connection.driver_connection
+        row = state.create_run(session, kind, subject, params, self.runner, actor)
+        row.queue_job_id = self.app.configure_task(
+            task_name(kind),
+            queue=kind.queue.value,
+            lock=lock,
+            queueing_lock=queueing_lock,
+            connection=connection,
+        ).defer(run_id=row.id)
         return row.id
 
     def submit(

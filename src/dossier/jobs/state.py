@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from dossier.archive.catalog.job_tables import JobRun
@@ -128,22 +128,33 @@ def load(session: Session, run_id: int) -> JobRun:
 
 
 def started(archive: Archive, run_id: int, attempt: int) -> JobRun:
+    """Mark the run running; the row. One UPDATE … RETURNING: a job's bookkeeping is its queue overhead."""
+
     def work(session: Session) -> JobRun:
-        row = load(session, run_id)
-        row.status = JobStatus.RUNNING.value
-        row.attempts = max(row.attempts, attempt)
-        row.updated_at = _now()
+        statement = (
+            update(JobRun)
+            .where(JobRun.id == run_id)
+            .values(
+                status=JobStatus.RUNNING.value,
+                attempts=case((JobRun.attempts > attempt, JobRun.attempts), else_=attempt),
+                updated_at=_now(),
+            )
+            .returning(JobRun)
+        )
+        row = session.execute(statement).scalars().one_or_none()
+        if row is None:
+            raise JobNotFound(run_id)
         return row
 
     return archive.transaction(work)
 
 
 def progressed(archive: Archive, run_id: int, done: int, total: int) -> None:
-    def work(session: Session) -> None:
-        row = load(session, run_id)
-        row.done, row.total, row.updated_at = done, total, _now()
-
-    archive.transaction(work)
+    archive.transaction(
+        lambda s: s.execute(
+            update(JobRun).where(JobRun.id == run_id).values(done=done, total=total, updated_at=_now())
+        )
+    )
 
 
 def finished(
@@ -154,17 +165,17 @@ def finished(
     result: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> None:
-    def work(session: Session) -> None:
-        row = load(session, run_id)
-        row.status = status.value
-        row.updated_at = _now()
-        row.error = error[:ERROR_CHARS] if error else None
-        if result is not None:
-            row.result = result
-        if status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
-            row.finished_at = row.updated_at
-
-    archive.transaction(work)
+    now = _now()
+    values: dict[str, Any] = {
+        "status": status.value,
+        "updated_at": now,
+        "error": error[:ERROR_CHARS] if error else None,
+    }
+    if result is not None:
+        values["result"] = result
+    if status in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+        values["finished_at"] = now
+    archive.transaction(lambda s: s.execute(update(JobRun).where(JobRun.id == run_id).values(**values)))
 
 
 def requeued(session: Session, run_id: int) -> JobRun:
