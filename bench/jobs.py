@@ -36,8 +36,9 @@ from sqlalchemy import text  # noqa: E402
 from dossier.archive.filing import file_document  # noqa: E402
 from dossier.archive.registry import ensure_borrower  # noqa: E402
 from dossier.jobs.definitions import JobKind, Work  # noqa: E402
-from dossier.jobs.dispatch import index_soon  # noqa: E402
-from dossier.jobs.ocr import ocr_job, subject  # noqa: E402
+from dossier.jobs.followups import index_soon  # noqa: E402
+from dossier.jobs.ocr import ocr_job  # noqa: E402
+from dossier.jobs.ocr_names import subject  # noqa: E402
 from dossier.jobs.queue import QueueRunner, lock_for  # noqa: E402
 from indexer.extract import ocr_file  # noqa: E402
 

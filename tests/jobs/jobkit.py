@@ -60,11 +60,13 @@ def _toml(value: object) -> str:
     return str(value)
 
 
-def scanned_page(path: Path, number: int) -> Path:
+def scanned_page(path: Path, number: int, *, lines: int = 1) -> Path:
     """A one-page PDF of Chinese print with no text layer, as a scanner would deliver it."""
-    image = Image.new("L", (900, 200), 255)
+    image = Image.new("L", (900, 100 + 100 * lines), 255)
     draw = ImageDraw.Draw(image)
-    draw.text((40, 50), f"{PHRASE} {number:03d}", font=ImageFont.truetype(str(FONT), 56), fill=0)
+    font = ImageFont.truetype(str(FONT), 56)
+    for line in range(lines):
+        draw.text((40, 50 + 100 * line), f"{PHRASE} {number:03d}", font=font, fill=0)
     image.save(path, "PDF", resolution=300.0)
     return path
 
@@ -114,11 +116,11 @@ def make_home(
     return home
 
 
-def file_scans(archive: Archive, folder: Path, count: int, start: int = 0) -> list[int]:
+def file_scans(archive: Archive, folder: Path, count: int, *, lines: int = 1) -> list[int]:
     ensure_borrower(archive, BORROWER, "张三", "person")
     ids = []
-    for n in range(start, start + count):
-        page = scanned_page(folder / f"scan-{n:03d}.pdf", n)
+    for n in range(count):
+        page = scanned_page(folder / f"scan-{n:03d}.pdf", n, lines=lines)
         result = file_document(
             archive, page, borrower_key=BORROWER, category="approval", doc_type="other", title=page.stem
         )

@@ -11,8 +11,8 @@ import pytest
 from jobkit import documents, events, file_scans, ledger_home, make_home, runs
 
 from dossier.cli.app import main
-from dossier.jobs.notices import submit_batch
-from dossier.jobs.ocr import OCR_FAILED
+from dossier.jobs.dispatch import submit_batch
+from dossier.jobs.ocr_names import OCR_FAILED
 from dossier.search.indexing import NEEDS_OCR
 
 pytestmark = pytest.mark.embedded  # about the embedded runner: the PostgreSQL pass has its own tests

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from jobkit import documents, events, file_scans, make_home, runs, stop, wait_until
 
-from dossier.jobs.dispatch import dispatch_ocr, index_soon
-from dossier.jobs.ocr import OCR_FAILED
+from dossier.jobs.followups import dispatch_ocr, index_soon
+from dossier.jobs.ocr_names import OCR_FAILED
+from dossier.jobs.worker import RELEASED_EXIT
 from dossier.search.indexing import NEEDS_OCR
 
 HANG_GUARD_S = 300.0
@@ -63,3 +64,31 @@ def test_failing_ocr_is_tried_a_bounded_number_of_times_then_flagged_and_retried
             assert [e.target for e in events(archive, "ocr")] == [f"document:{doc_id}"]
     finally:
         assert stop(worker) == 0
+
+
+def test_a_worker_stopped_past_its_grace_period_releases_its_job_to_another(
+    tmp_path: Path, catalog_url: str
+) -> None:
+    home = make_home(tmp_path, catalog_url, jobs={"shutdown_grace_seconds": 0.2})
+    with home.archive() as archive:
+        (doc_id,) = file_scans(archive, tmp_path, 1, lines=12)  # a long page: OCR outlasts the grace
+        index_soon(archive, "test")
+    first = home.worker(tmp_path / "first.log", queues="ocr,index")
+    with home.archive() as archive:
+        wait_until(
+            lambda: [r.status for r in runs(archive) if r.kind == "ocr"] == ["running"],
+            limit_s=HANG_GUARD_S,
+            what="the OCR job in hand",
+        )
+        assert stop(first) == RELEASED_EXIT  # released, not finished
+        assert events(archive, "ocr") == []
+        second = home.worker(tmp_path / "second.log", queues="ocr,index")
+        try:
+            wait_until(
+                lambda: {r.status for r in runs(archive)} == {"succeeded"},
+                limit_s=HANG_GUARD_S,
+                what="another worker to finish the released job (and the index job after it)",
+            )
+            assert [e.target for e in events(archive, "ocr")] == [f"document:{doc_id}"]
+        finally:
+            assert stop(second, timeout=HANG_GUARD_S) == 0

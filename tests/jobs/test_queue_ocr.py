@@ -20,7 +20,7 @@ from jobkit import (
     waiting_ocr,
 )
 
-from dossier.jobs.dispatch import index_soon
+from dossier.jobs.followups import index_soon
 from dossier.jobs.settings import jobs_settings
 from dossier.search.search_index import SearchIndex
 

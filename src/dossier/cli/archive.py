@@ -74,7 +74,7 @@ def note_view(archive: Archive, target: str, *, borrower_key: str | None = None,
 
 def make_searchable(archive: Archive) -> None:
     """Index what a command just filed; if another process holds the index, the outbox keeps it queued."""
-    from dossier.jobs.dispatch import index_soon
+    from dossier.jobs.followups import index_soon
 
     try:
         index_soon(archive, default_actor())

@@ -140,7 +140,7 @@ def quarantine_assign(
 def _index(archive: Any) -> None:
     """Make the document searchable now, unless another process is indexing (then it waits its turn)."""
     try:
-        from dossier.jobs.dispatch import index_soon
+        from dossier.jobs.followups import index_soon
 
         index_soon(archive)
     except (DossierError, OSError) as exc:

@@ -157,7 +157,7 @@ def notices(
         from dossier.jobs.dispatch import is_queue
 
         if is_queue(archive):  # a server catalog: slices of the batch go to the workers' queue
-            from dossier.jobs.notices import submit_batch
+            from dossier.jobs.dispatch import submit_batch
 
             runs = submit_batch(archive, when, chosen, who)
             queued = {"as_of": when.isoformat(), "pending": plan.total, "jobs": runs}

@@ -79,27 +79,3 @@ JobFunction = Callable[[Work], dict[str, Any]]
 
 class JobError(Exception):
     """A job could not do its work this time (retried within [jobs].max_attempts)."""
-
-
-def function_for(kind: JobKind) -> JobFunction:
-    """The body of ``kind``; imported here, so a worker loads only what it runs."""
-    if kind is JobKind.OCR:
-        from dossier.jobs.ocr import ocr_job
-
-        return ocr_job
-    if kind is JobKind.INDEX:
-        from dossier.jobs.indexing import index_job
-
-        return index_job
-    from dossier.jobs.notices import notices_job
-
-    return notices_job
-
-
-def on_failed(kind: JobKind) -> Callable[[Archive, dict[str, Any], str, int], None] | None:
-    """What a kind does when it is out of attempts (OCR flags the document), or None."""
-    if kind is JobKind.OCR:
-        from dossier.jobs.ocr import ocr_gave_up
-
-        return ocr_gave_up
-    return None

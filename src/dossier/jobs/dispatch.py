@@ -5,20 +5,21 @@ The embedded default (SQLite) gets the embedded runner; a catalog on PostgreSQL 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.archive import index_outbox
 from dossier.archive.audit import append_event
-from dossier.archive.catalog import db
-from dossier.archive.catalog.models import Document, IndexQueue
 from dossier.archive.home import Archive
 from dossier.jobs import state
 from dossier.jobs.definitions import JobKind, JobStatus
 from dossier.jobs.embedded import EmbeddedRunner
-from dossier.jobs.queue import QueueRunner, lock_for
+from dossier.jobs.followups import dispatch_ocr, is_queue, waiting_for_ocr
+from dossier.jobs.ocr_names import subject
+from dossier.jobs.queue import QueueRunner
+from dossier.jobs.settings import jobs_settings
 
 if TYPE_CHECKING:
     from dossier.search.ocr_queue import OcrReport
@@ -27,74 +28,14 @@ if TYPE_CHECKING:
 JobRunner = EmbeddedRunner | QueueRunner
 
 
-def is_queue(archive: Archive) -> bool:
-    return db.is_postgresql(archive.engine)
-
-
 def runner_for(archive: Archive) -> JobRunner:
     return QueueRunner(archive) if is_queue(archive) else EmbeddedRunner(archive)
-
-
-def index_soon(archive: Archive, actor: str = "system") -> None:
-    """Make what was just filed searchable: on the queue, an index job (one waits at most); on the
-    embedded default, drain the outbox now unless another process is at it (as before)."""
-    if is_queue(archive):
-        QueueRunner(archive).submit(
-            JobKind.INDEX, "index", {}, actor, lock=lock_for(JobKind.INDEX, "index"), queueing_lock="index"
-        )
-        return
-    from dossier.search.indexing import index_pending
-
-    index_pending(archive)
-
-
-def _waiting_for_ocr(session: Session, limit: int | None) -> list[int]:
-    """Documents with a live OCR outbox row, no job at work on them and not given up on, oldest first."""
-    from dossier.config import session_config
-    from dossier.jobs.ocr import OCR_FAILED, subject
-    from dossier.search.settings import search_settings
-
-    max_attempts = search_settings(session_config(session)).max_attempts
-    busy = state.active_subjects(session, JobKind.OCR)
-    rows = session.execute(
-        select(IndexQueue.document_id, Document.flags)
-        .join(Document, Document.id == IndexQueue.document_id)
-        .where(IndexQueue.op == index_outbox.OCR, IndexQueue.attempts < max_attempts)
-        .order_by(IndexQueue.id)
-    ).all()
-    found: list[int] = []
-    for document_id, flags in rows:
-        if subject(document_id) in busy or OCR_FAILED in (flags or []) or document_id in found:
-            continue
-        found.append(document_id)
-        if limit is not None and len(found) >= limit:
-            break
-    return found
-
-
-def dispatch_ocr(archive: Archive, actor: str, *, limit: int | None = None) -> int:
-    """One OCR job per scan waiting for it (queue runner), in one transaction; how many were deferred."""
-    from dossier.jobs.ocr import subject
-
-    runner = QueueRunner(archive)
-
-    def work(session: Session) -> int:
-        deferred = 0
-        for document_id in _waiting_for_ocr(session, limit):
-            name = subject(document_id)
-            lock = lock_for(JobKind.OCR, name)
-            if runner.defer(session, JobKind.OCR, name, {"document_id": document_id}, actor, lock=lock):
-                deferred += 1
-        return deferred
-
-    return archive.transaction(work)
 
 
 def ocr_now(index: SearchIndex, actor: str, *, limit: int | None = None) -> OcrReport:
     """`dossier index --ocr`: the scans waiting for OCR, one OCR job each. On the embedded default they
     run here, one after the other, and the index is drained; on the queue they are deferred to workers
     (``recognised`` stays 0, ``remaining`` counts what waits)."""
-    from dossier.jobs.ocr import subject
     from dossier.search.ocr_queue import OcrReport, ocr_unavailable
 
     archive = index.archive
@@ -105,7 +46,7 @@ def ocr_now(index: SearchIndex, actor: str, *, limit: int | None = None) -> OcrR
         report.unavailable = ocr_unavailable(index)
         if report.unavailable is None:
             runner = EmbeddedRunner(archive)
-            for document_id in archive.transaction(lambda s: _waiting_for_ocr(s, limit), write=False):
+            for document_id in archive.transaction(lambda s: waiting_for_ocr(s, limit), write=False):
                 run_id = runner.submit(JobKind.OCR, subject(document_id), {"document_id": document_id}, actor)
                 assert run_id is not None
                 run = state.view(archive, run_id)
@@ -144,3 +85,26 @@ def retry(archive: Archive, run_id: int, actor: str) -> JobStatus:
     if isinstance(runner, EmbeddedRunner):
         return runner.run(run_id)
     return JobStatus.QUEUED
+
+
+def submit_batch(archive: Archive, as_of: date, kinds: tuple[str, ...], actor: str) -> list[int]:
+    """Split what is due on ``as_of`` into slice jobs and submit them; their run ids (none if nothing is
+    due). On the embedded default each slice runs here before the next is submitted."""
+    from dossier.ledger.notices import plan_notices
+
+    plan = plan_notices(archive, as_of, kinds)
+    loans = sorted({e.view.ledger_id for events in plan.pending.values() for e in events})
+    size = jobs_settings(archive.config).notices_loans_per_job
+    runner = runner_for(archive)
+    runs: list[int] = []
+    for start in range(0, len(loans), size):
+        chunk = loans[start : start + size]
+        run_id = runner.submit(
+            JobKind.NOTICES,
+            f"notices:{as_of.isoformat()}:{chunk[0]}-{chunk[-1]}",
+            {"as_of": as_of.isoformat(), "kinds": list(kinds), "ledger_ids": chunk},
+            actor,
+        )
+        if run_id is not None:
+            runs.append(run_id)
+    return runs

@@ -13,7 +13,8 @@ from typing import Any
 
 from dossier.archive.home import Archive
 from dossier.jobs import state
-from dossier.jobs.definitions import JobKind, JobStatus, Work, function_for, on_failed
+from dossier.jobs.definitions import JobKind, JobStatus, Work
+from dossier.jobs.registry import function_for, on_failed
 
 log = logging.getLogger(__name__)
 

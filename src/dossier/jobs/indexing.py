@@ -15,7 +15,7 @@ from dossier.jobs.definitions import Work
 
 
 def index_job(work: Work) -> dict[str, Any]:
-    from dossier.jobs.dispatch import dispatch_ocr, is_queue
+    from dossier.jobs.followups import dispatch_ocr, is_queue
     from dossier.search.index_place import IndexPlace
     from dossier.search.indexing import Indexer
 

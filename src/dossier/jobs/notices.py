@@ -13,9 +13,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from dossier.archive.home import Archive
-from dossier.jobs.definitions import JobKind, Work
-from dossier.jobs.settings import jobs_settings
+from dossier.jobs.definitions import Work
 
 
 def notices_job(work: Work) -> dict[str, Any]:
@@ -44,27 +42,3 @@ def notices_job(work: Work) -> dict[str, Any]:
 
         raise JobError("notices failed (通知生成失败): " + " | ".join(failed)[:2000])
     return {"summary": report.summary(), "loans": len(loans)}
-
-
-def submit_batch(archive: Archive, as_of: date, kinds: tuple[str, ...], actor: str) -> list[int]:
-    """Split what is due on ``as_of`` into slice jobs and submit them; their run ids (none if nothing is
-    due). On the embedded default each slice runs here before the next is submitted."""
-    from dossier.jobs.dispatch import runner_for
-    from dossier.ledger.notices import plan_notices
-
-    plan = plan_notices(archive, as_of, kinds)
-    loans = sorted({e.view.ledger_id for events in plan.pending.values() for e in events})
-    size = jobs_settings(archive.config).notices_loans_per_job
-    runner = runner_for(archive)
-    runs: list[int] = []
-    for start in range(0, len(loans), size):
-        chunk = loans[start : start + size]
-        run_id = runner.submit(
-            JobKind.NOTICES,
-            f"notices:{as_of.isoformat()}:{chunk[0]}-{chunk[-1]}",
-            {"as_of": as_of.isoformat(), "kinds": list(kinds), "ledger_ids": chunk},
-            actor,
-        )
-        if run_id is not None:
-            runs.append(run_id)
-    return runs

@@ -22,18 +22,13 @@ from dossier.archive.audit import append_event
 from dossier.archive.catalog.models import Borrower, Document, IndexQueue
 from dossier.archive.home import Archive
 from dossier.jobs.definitions import JobError, Work
+from dossier.jobs.followups import index_soon
+from dossier.jobs.ocr_names import OCR_FAILED
 from dossier.search.indexing import NEEDS_OCR
 from dossier.search.ocr_queue import ocr_unavailable
 from dossier.search.search_index import SearchIndex
 from dossier.search.text_cache import CachedText
 from indexer.extract import ocr_file
-
-OCR_FAILED = "ocr-failed"
-"""Flag on a document whose OCR ran out of attempts (never dispatched again by itself)."""
-
-
-def subject(document_id: int) -> str:
-    return f"document:{document_id}"
 
 
 def ocr_job(work: Work) -> dict[str, Any]:
@@ -65,8 +60,6 @@ def ocr_job(work: Work) -> dict[str, Any]:
     recorded = archive.transaction(lambda s: _recognised(s, document_id, cached, work.actor))
     work.progress(1, 1)
     if recorded:
-        from dossier.jobs.dispatch import index_soon
-
         index_soon(archive, work.actor)
     return {"document_id": document_id, "recognised": recorded, "chars": len(cached.text)}
 

@@ -7,8 +7,9 @@ time; OCR and extraction run in child processes, so threads are enough to use ev
 * the recovery loop: every [jobs].recover_every_seconds, jobs held by a worker whose heartbeat is older
   than [jobs].stalled_after_seconds (a dead host, a SIGKILL) are put back on the queue, so another worker
   takes them within [jobs].stalled_after_seconds + recover_every_seconds + poll_seconds;
-* SIGTERM / SIGINT: no new job is taken, the jobs in hand finish within [jobs].shutdown_grace_seconds,
-  and past that they are released (back on the queue for another worker, their try not counted as failed).
+* SIGTERM / SIGINT: no new job is taken and the jobs in hand finish (exit 0); still running after
+  [jobs].shutdown_grace_seconds, they are released instead (back on the queue, taken by another worker;
+  the process ends with status 3 without finishing them).
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import procrastinate
+from procrastinate.worker import Worker
 
 from dossier.archive.home import Archive
 from dossier.jobs.definitions import JobKind, Queue
@@ -28,6 +33,8 @@ from dossier.jobs.queue import BoundedBackoff, QueueRunner, task_name
 from dossier.jobs.settings import JobsSettings
 
 log = logging.getLogger(__name__)
+RELEASED_EXIT = 3
+"""Exit status of a worker that released jobs at shutdown instead of finishing them."""
 
 
 def register_tasks(app: procrastinate.App, archive: Archive, settings: JobsSettings) -> None:
@@ -61,22 +68,60 @@ async def _work(
     app: procrastinate.App, settings: JobsSettings, queues: Sequence[str], concurrency: int
 ) -> None:
     async with app.open_async():
+        worker = Worker(
+            app=app,
+            queues=list(queues),
+            concurrency=concurrency,
+            name="dossier",
+            fetch_job_polling_interval=settings.poll_seconds,
+            update_heartbeat_interval=settings.heartbeat_seconds,
+            stalled_worker_timeout=settings.stalled_after_seconds,
+            install_signal_handlers=False,  # ours below: finish, or release past the grace period
+        )
+        loop = asyncio.get_running_loop()
+        timers: list[asyncio.TimerHandle] = []
+        releasing: list[asyncio.Task[None]] = []
+
+        def on_stop() -> None:
+            if timers:
+                return
+            worker.stop()
+            if settings.shutdown_grace_seconds > 0:
+                timers.append(
+                    loop.call_later(
+                        settings.shutdown_grace_seconds,
+                        lambda: releasing.append(loop.create_task(_release(app, worker))),
+                    )
+                )
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_stop)
         recovery = asyncio.create_task(_recover(app, settings))
         try:
-            await app.run_worker_async(
-                queues=list(queues),
-                concurrency=concurrency,
-                name="dossier",
-                fetch_job_polling_interval=settings.poll_seconds,
-                update_heartbeat_interval=settings.heartbeat_seconds,
-                stalled_worker_timeout=settings.stalled_after_seconds,
-                shutdown_graceful_timeout=settings.shutdown_grace_seconds or None,
-                install_signal_handlers=True,
-            )
+            await worker.run()
         finally:
+            for timer in timers:
+                timer.cancel()  # everything in hand finished within the grace period
             recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await recovery
+
+
+async def _release(app: procrastinate.App, worker: Worker) -> None:
+    """Past the grace period: the jobs still in hand go back to the queue (another worker takes them,
+    each job being idempotent), and this process ends at once without finishing them."""
+    code = 0
+    try:
+        jobs = list(await app.job_manager.list_jobs_async(worker_id=worker.worker_id, status="doing"))
+        for job in jobs:
+            code = RELEASED_EXIT
+            assert job.id is not None
+            await app.job_manager.retry_job_by_id_async(job.id, retry_at=datetime.now(UTC))
+            log.warning("job %s (%s) released at shutdown", job.id, job.task_name)
+        await app.job_manager.unregister_worker(worker.worker_id)  # type: ignore[arg-type]  # set while running
+    finally:
+        logging.shutdown()
+        os._exit(code)
 
 
 def run_worker(archive: Archive, queues: Sequence[Queue], concurrency: int) -> None:

@@ -48,7 +48,7 @@ class Services:
     def make_searchable(self) -> None:
         """Index what was just filed, unless another process is at it (then the outbox keeps it)."""
         from dossier.errors import DossierError
-        from dossier.jobs.dispatch import index_soon
+        from dossier.jobs.followups import index_soon
 
         try:
             index_soon(self.archive)
