@@ -31,6 +31,7 @@ RUN_CLI = "from dossier.cli.app import run; run()"
 TESTS = Path(__file__).resolve().parents[1]
 SRC = TESTS.parent / "src"
 FAST_JOBS = {
+    "runner": "queue",  # the queue even before a worker is up ("auto" would run in-process until then)
     "max_attempts": 3,
     "backoff_seconds": 0.0,
     "heartbeat_seconds": 0.5,

@@ -37,7 +37,7 @@ def test_ocr_runs_in_process_as_jobs_shown_by_dossier_jobs(
 
     shown = cli(home, capsys, "jobs", "--json")
     assert [(j["kind"], j["subject"], j["status"], j["runner"]) for j in reversed(shown)] == [
-        ("ocr", f"document:{i}", "succeeded", "embedded") for i in ids
+        ("ocr", f"document:{i}", "succeeded", "in-process") for i in ids
     ]
     assert all(j["progress"] == {"done": 1, "total": 1} and j["error"] is None for j in shown)
     assert cli(home, capsys, "jobs", "--failed", "--json") == []

@@ -42,13 +42,13 @@ def worker(
             "--queues",
             f"choose among {', '.join(QUEUE_NAMES)} (队列名称无效): {', '.join(unknown) or queues!r}",
         )
+    from dossier.archive.catalog.db import is_postgresql
     from dossier.errors import DossierError
     from dossier.jobs.definitions import Queue
-    from dossier.jobs.dispatch import is_queue
     from dossier.jobs.worker import run_worker
 
     with open_archive(home) as archive:
-        if not is_queue(archive):
+        if not is_postgresql(archive.engine):
             raise DossierError(
                 "[catalog].url (目录数据库地址): `dossier worker` needs a PostgreSQL catalog; on the "
                 "embedded default (SQLite) jobs run in the process that asks (嵌入式目录无需工作进程)"

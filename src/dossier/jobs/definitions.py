@@ -54,7 +54,8 @@ class JobStatus(StrEnum):
 
 
 class Runner(StrEnum):
-    EMBEDDED = "embedded"
+    EMBEDDED = "in-process"
+    """The embedded runner: in the process that asked (always on SQLite; on PostgreSQL with no worker)."""
     QUEUE = "queue"
 
 

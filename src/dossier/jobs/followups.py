@@ -6,7 +6,7 @@ there stays with `dossier index --ocr` and the watcher, off the filing path).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from dossier.archive import index_outbox
@@ -17,10 +17,29 @@ from dossier.jobs import state
 from dossier.jobs.definitions import JobKind
 from dossier.jobs.ocr_names import OCR_FAILED, subject
 from dossier.jobs.queue import QueueRunner, lock_for
+from dossier.jobs.settings import jobs_settings
 
 
 def is_queue(archive: Archive) -> bool:
-    return db.is_postgresql(archive.engine)
+    """Whether jobs asked for now go to the queue ([jobs].runner; see defaults/dossier.toml)."""
+    if not db.is_postgresql(archive.engine):
+        return False
+    settings = jobs_settings(archive.config)
+    if settings.runner != "auto":
+        return settings.runner == "queue"
+    return live_workers(archive, settings.stalled_after_seconds) > 0
+
+
+def live_workers(archive: Archive, within_seconds: float) -> int:
+    """`dossier worker` processes whose heartbeat is younger than ``within_seconds``."""
+    alive = text(
+        "SELECT count(*) FROM procrastinate_workers "
+        "WHERE last_heartbeat > now() - make_interval(secs => :within)"
+    )
+    with archive.engine.connect().execution_options(**{db.WRITE_OPTION: False}) as connection:
+        if connection.execute(text("SELECT to_regclass('procrastinate_workers')")).scalar() is None:
+            return 0
+        return int(connection.execute(alive, {"within": within_seconds}).scalar_one())
 
 
 def index_soon(archive: Archive, actor: str = "system") -> None:

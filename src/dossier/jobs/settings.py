@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from dossier.config import Config
 
+RunnerChoice = Literal["auto", "queue", "in-process"]
+
 
 class JobsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    runner: RunnerChoice = "auto"
 
     max_attempts: int = Field(3, ge=1, le=50)
     backoff_seconds: float = Field(5.0, ge=0)
