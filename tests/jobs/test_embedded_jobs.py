@@ -4,11 +4,13 @@ bounded retries and the same visible state; a failing OCR flags its document, an
 from __future__ import annotations
 
 import json
+import zipfile
 from datetime import date
 from pathlib import Path
 
 import pytest
-from jobkit import documents, events, file_scans, ledger_home, make_home, runs
+from jobkit import BORROWER, documents, events, file_scans, ledger_home, make_home, runs
+from pypdf import PdfReader
 
 from dossier.cli.app import main
 from dossier.jobs.dispatch import submit_batch
@@ -121,3 +123,31 @@ def test_the_worker_refuses_the_embedded_default(tmp_path: Path, capsys: pytest.
         main(["--config", str(home.config), "worker", "--queues", "ocr,nope", "--home", str(home.path)]) != 0
     )
     assert "--queues" in capsys.readouterr().err
+
+
+def test_a_volume_an_export_and_a_reindex_run_as_jobs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    home = make_home(tmp_path, None)
+    with home.archive() as archive:
+        file_scans(archive, tmp_path, 2)
+    out = tmp_path / "out"
+    out.mkdir()
+    volume = cli(
+        home, capsys, "jobs", "start", "volume", "--borrower", BORROWER, "-o", str(out / "v.pdf"), "--json"
+    )
+    assert (volume["kind"], volume["status"], volume["queue"]) == ("volume", "succeeded", "render")
+    assert (
+        volume["result"]["documents"] == 2
+        and PdfReader(out / "v.pdf").get_num_pages() == volume["result"]["pages"]
+    )
+    bundle = cli(
+        home, capsys, "jobs", "start", "export", "--borrower", BORROWER, "-o", str(out / "e.zip"), "--json"
+    )
+    assert bundle["status"] == "succeeded" and bundle["result"]["documents"] == 2
+    with zipfile.ZipFile(out / "e.zip") as z:
+        assert len([n for n in z.namelist() if n.endswith(".pdf")]) == 2
+    reindex = cli(home, capsys, "jobs", "start", "reindex", "--json")
+    assert reindex["status"] == "succeeded" and reindex["result"]["indexed"] == 2
+    assert reindex["progress"] == {"done": 2, "total": 2}
+    assert [j["kind"] for j in cli(home, capsys, "jobs", "--json")] == ["reindex", "export", "volume"]

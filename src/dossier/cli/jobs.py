@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -104,6 +105,43 @@ def retry(
         lambda c: c.print(f"job {run_id}: {status.value}", markup=False),
     )
     if status is JobStatus.FAILED:
+        raise typer.Exit(1)
+
+
+@jobs_app.command("start")
+def start(
+    kind: Annotated[str, typer.Argument(help="volume, export or reindex.")],
+    borrower: Annotated[
+        str | None, typer.Option("--borrower", help="Borrower key or name (volume, export).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="The file to write (volume: *.pdf, export: *.zip).")
+    ] = None,
+    loan: Annotated[str | None, typer.Option("--loan", help="Only this loan's volume.")] = None,
+    home: HomeOption = None,
+    actor: ActorOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Start a volume, an export or a full reindex as a job: on the queue when workers serve it, else here
+    and now. Prints the job's id (follow it with `dossier jobs show ID`)."""
+    kinds = ("volume", "export", "reindex")
+    if kind not in kinds:
+        raise BadArgument("KIND", f"choose volume, export or reindex (任务种类无效): {kind!r}")
+    params: dict[str, object] = {}
+    if kind != "reindex":
+        if not borrower or output is None:
+            raise BadArgument(
+                "--borrower/--output", f"{kind} needs --borrower and --output (需指定借款人和输出文件)"
+            )
+        params = {"borrower": borrower, "output": str(output.expanduser().absolute()), "loan": loan}
+    from dossier.jobs.definitions import JobKind
+    from dossier.jobs.dispatch import start as start_job
+    from dossier.jobs.state import view
+
+    with open_archive(home) as archive:
+        run = view(archive, start_job(archive, JobKind(kind), params, default_actor(actor)))
+    emit(run.as_dict(), as_json, lambda c: c.print(f"job {run.id} ({run.kind}): {run.status}", markup=False))
+    if run.status == "failed":
         raise typer.Exit(1)
 
 

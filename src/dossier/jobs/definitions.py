@@ -30,13 +30,26 @@ class JobKind(StrEnum):
     """Drain the index outbox (extraction + indexing), then hand scans waiting for OCR to OCR jobs."""
     NOTICES = "notices"
     """Generate and file the due notices of a slice of the ledger's loans."""
+    VOLUME = "volume"
+    """Bind a borrower's (or one loan's) volume: one PDF with its 卷内目录."""
+    EXPORT = "export"
+    """Build a borrower's export bundle (zip with manifest and events)."""
+    REINDEX = "reindex"
+    """Rebuild the full-text index from the catalog (resumable)."""
 
     @property
     def queue(self) -> Queue:
         return _QUEUES[self]
 
 
-_QUEUES = {JobKind.OCR: Queue.OCR, JobKind.INDEX: Queue.INDEX, JobKind.NOTICES: Queue.BATCH}
+_QUEUES = {
+    JobKind.OCR: Queue.OCR,
+    JobKind.INDEX: Queue.INDEX,
+    JobKind.NOTICES: Queue.BATCH,
+    JobKind.VOLUME: Queue.RENDER,
+    JobKind.EXPORT: Queue.BATCH,
+    JobKind.REINDEX: Queue.INDEX,
+}
 
 
 class JobStatus(StrEnum):

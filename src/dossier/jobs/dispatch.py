@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from dossier.archive import index_outbox
 from dossier.archive.audit import append_event
 from dossier.archive.home import Archive
+from dossier.errors import DossierError
 from dossier.jobs import state
 from dossier.jobs.definitions import JobKind, JobStatus
 from dossier.jobs.embedded import EmbeddedRunner
@@ -108,3 +109,15 @@ def submit_batch(archive: Archive, as_of: date, kinds: tuple[str, ...], actor: s
         if run_id is not None:
             runs.append(run_id)
     return runs
+
+
+def start(archive: Archive, kind: JobKind, params: dict[str, object], actor: str) -> int:
+    """A volume, an export or a reindex as a job (the queue when it is in use, else here and now)."""
+    from dossier.jobs.queue import lock_for
+
+    if kind not in (JobKind.VOLUME, JobKind.EXPORT, JobKind.REINDEX):
+        raise DossierError(f"{kind.value}: not a job to start by hand (此任务不能手动启动)")
+    subject = kind.value if kind is JobKind.REINDEX else f"{kind.value}:{params.get('borrower')}"
+    run_id = runner_for(archive).submit(kind, subject, dict(params), actor, lock=lock_for(kind, subject))
+    assert run_id is not None  # no queueing lock: always a new run
+    return run_id

@@ -151,6 +151,6 @@ def lock_for(kind: JobKind, subject: str) -> str | None:
     """procrastinate's lock: jobs holding the same one never run at the same time."""
     if kind is JobKind.OCR:
         return subject
-    if kind is JobKind.INDEX:
-        return "index"
+    if kind in (JobKind.INDEX, JobKind.REINDEX):
+        return "index"  # one drain or rebuild at a time (the indexing lock stands behind it)
     return None

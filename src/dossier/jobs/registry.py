@@ -19,9 +19,13 @@ def function_for(kind: JobKind) -> JobFunction:
         from dossier.jobs.indexing import index_job
 
         return index_job
-    from dossier.jobs.notices import notices_job
+    if kind is JobKind.NOTICES:
+        from dossier.jobs.notices import notices_job
 
-    return notices_job
+        return notices_job
+    from dossier.jobs.files import export_job, reindex_job, volume_job
+
+    return {JobKind.VOLUME: volume_job, JobKind.EXPORT: export_job, JobKind.REINDEX: reindex_job}[kind]
 
 
 def on_failed(kind: JobKind) -> Callable[[Archive, dict[str, Any], str, int], None] | None:
