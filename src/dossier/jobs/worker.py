@@ -126,6 +126,13 @@ async def _release(app: procrastinate.App, worker: Worker) -> None:
 
 def run_worker(archive: Archive, queues: Sequence[Queue], concurrency: int) -> None:
     """Work ``queues`` until SIGTERM or SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     runner = QueueRunner(archive)
     register_tasks(runner.app, archive, runner.settings)
+    log.info(
+        "worker on %s, %d at a time; a dead worker's job is taken again within %.0f s ([jobs])",
+        ",".join(q.value for q in queues),
+        concurrency,
+        runner.settings.recovery_bound_seconds,
+    )
     asyncio.run(_work(runner.app, runner.settings, [q.value for q in queues], concurrency))
