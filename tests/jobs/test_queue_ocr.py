@@ -54,8 +54,12 @@ def test_two_workers_ocr_every_page_once_though_workers_die(tmp_path: Path, cata
             limit_s=HANG_GUARD_S,
             what=f"jobs {held} of the killed worker to be done by another",
         )
-        taken = _restarted_after(archive, held, killed_wall)
-        print(f"jobs of a SIGKILLed worker started again {taken:.1f} s after the kill (bound {bound} s)")
+        requeued = _after_kill(archive, held, killed_wall, "deferred_for_retry")
+        started = _after_kill(archive, held, killed_wall, "started")
+        print(
+            f"a SIGKILLed worker's jobs back on the queue {requeued:.1f} s after the kill (bound {bound} s), "
+            f"running again after {started:.1f} s"
+        )
 
         # Kill another one mid-way, restart it.
         wait_until(lambda: bool(_running(archive)), limit_s=HANG_GUARD_S, what="a job in hand")
@@ -100,14 +104,14 @@ def _active(archive) -> list[int]:  # type: ignore[no-untyped-def]
     return [r.id for r in runs(archive) if r.status in ("queued", "running", "retrying")]
 
 
-def _restarted_after(archive, held: list[int], killed: datetime) -> float:  # type: ignore[no-untyped-def]
-    """Seconds from the kill to the last of the held jobs starting again (procrastinate's events)."""
+def _after_kill(archive, held: list[int], killed: datetime, event: str) -> float:  # type: ignore[no-untyped-def]
+    """Seconds from the kill to the last of the held jobs' ``event`` (procrastinate's job events)."""
     from sqlalchemy import text
 
     query = text(
         "SELECT max(e.at) FROM procrastinate_events e JOIN job_runs r ON r.queue_job_id = e.job_id "
-        "WHERE r.id = ANY(:ids) AND e.type = 'started' AND e.at > :killed"
+        "WHERE r.id = ANY(:ids) AND e.type = CAST(:event AS procrastinate_job_event_type) AND e.at > :killed"
     )
     with archive.engine.connect() as connection:
-        at = connection.execute(query, {"ids": held, "killed": killed}).scalar_one()
+        at = connection.execute(query, {"ids": held, "killed": killed, "event": event}).scalar_one()
     return (at - killed).total_seconds()
