@@ -138,7 +138,7 @@ def ocr_direct(work: Path, pages: int) -> float:
     files = [scanned_page(folder / f"p{n}.pdf", n) for n in range(pages)]
     start = time.perf_counter()
     for f in files:
-        ocr_file(f, lang="chi_sim", timeout=600, first_pages=10)
+        ocr_file(f, lang="chi_sim", timeout=600, first_pages=10, jobs=1)  # as the OCR job runs it
     return pages / (time.perf_counter() - start) * 60
 
 

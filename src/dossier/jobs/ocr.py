@@ -24,6 +24,7 @@ from dossier.archive.home import Archive
 from dossier.jobs.definitions import JobError, Work
 from dossier.jobs.followups import index_soon
 from dossier.jobs.ocr_names import OCR_FAILED
+from dossier.jobs.settings import jobs_settings
 from dossier.search.indexing import NEEDS_OCR
 from dossier.search.ocr_queue import ocr_unavailable
 from dossier.search.search_index import SearchIndex
@@ -54,6 +55,7 @@ def ocr_job(work: Work) -> dict[str, Any]:
             lang=settings.ocr_lang,
             timeout=settings.ocr_timeout_seconds,
             first_pages=settings.ocr_max_pages,
+            jobs=jobs_settings(archive.config).ocr_processes,
         )
         cached = CachedText(text=text, status="ok", flags=("ocr",), media_type=document.media_type)
         index.texts.cache.put(document.sha256, cached)

@@ -25,6 +25,7 @@ class JobsSettings(BaseModel):
     poll_seconds: float = Field(5.0, gt=0)
     shutdown_grace_seconds: float = Field(120.0, ge=0)
     notices_loans_per_job: int = Field(20, ge=1, le=10_000)
+    ocr_processes: int = Field(1, ge=1, le=64)
 
     def backoff(self, attempts_done: int) -> float:
         """Seconds to wait before the next try, after ``attempts_done`` failed tries (1 or more)."""
