@@ -3,13 +3,15 @@ that asks, as before (a node without workers keeps working); once a worker beats
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from jobkit import BORROWER, make_home, runs, stop, wait_until
+from jobkit import BORROWER, PHRASE, events, file_scans, make_home, runs, stop, wait_until, waiting_ocr
 
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
 from dossier.jobs.followups import index_soon, is_queue, live_workers
+from dossier.jobs.watch_ocr import ocr_rounds
 from dossier.search.search_index import SearchIndex
 
 HANG_GUARD_S = 300.0
@@ -58,3 +60,28 @@ def test_auto_runs_in_process_without_a_worker_and_on_the_queue_with_one(
             assert SearchIndex(archive).search("note2").total == 1
     finally:
         assert stop(worker) == 0
+
+
+class StopWhenIdle(threading.Event):
+    """Ends the watcher's OCR rounds the first time they have nothing to do."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.set()
+        return True
+
+
+def test_the_watchers_ocr_rounds_run_ocr_jobs_here_when_no_worker_is_alive(
+    tmp_path: Path, catalog_url: str
+) -> None:
+    home = make_home(tmp_path, catalog_url, jobs={"runner": "auto"})
+    with home.archive() as archive:
+        (doc_id,) = file_scans(archive, tmp_path, 1)
+        index_soon(archive, "test")  # no worker: drained here, the scan flagged for OCR
+        assert waiting_ocr(archive) == 1
+
+        ocr_rounds(archive, StopWhenIdle(), interval=60)
+
+        assert waiting_ocr(archive) == 0
+        assert [(r.kind, r.runner, r.status) for r in runs(archive)] == [("ocr", "in-process", "succeeded")]
+        assert [e.target for e in events(archive, "ocr")] == [f"document:{doc_id}"]
+        assert SearchIndex(archive).search(PHRASE).total == 1

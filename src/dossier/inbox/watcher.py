@@ -340,8 +340,10 @@ class Watcher:
         from dossier.archive.catalog.db import is_postgresql
 
         if is_postgresql(self.archive.engine):
-            return None  # on a server catalog OCR is a queued job (dossier.jobs), worked by `dossier worker`
-        from dossier.search.ocr_queue import ocr_worker
+            # A server catalog: OCR goes through the jobs, shared with `dossier worker` on other hosts.
+            from dossier.jobs.watch_ocr import ocr_rounds as ocr_worker
+        else:
+            from dossier.search.ocr_queue import ocr_worker
 
         stop = threading.Event()
         thread = threading.Thread(target=ocr_worker, args=(self.archive, stop), name="inbox-ocr", daemon=True)
