@@ -77,6 +77,9 @@ def matrix(demo: Demo) -> list[tuple[str, str, dict, set[str], int, set[str]]]:
         ("GET", "/api/v1/search", {"params": {"q": "借款"}}, READERS, 200, set()),
         ("GET", "/api/v1/search.csv", {"params": {"q": "借款"}}, READERS, 200, set()),
         ("GET", "/api/v1/completeness", {}, {"archivist", "auditor"}, 200, set()),
+        ("GET", "/api/v1/jobs", {}, {"archivist", "auditor", "admin"}, 200, set()),
+        ("GET", "/api/v1/jobs/999999", {}, {"archivist", "auditor", "admin"}, 404, set()),
+        ("POST", "/api/v1/jobs/999999/retry", {}, {"admin"}, 404, set()),
         ("GET", "/api/v1/quarantine", {}, {"archivist"}, 200, set()),
         (
             "POST",

@@ -41,6 +41,8 @@ class Action(LabeledEnum):
     TRANSFER = ("transfer", "移交资产保全")
     LEND = ("lend", "审批档案借阅")
     BORROW = ("borrow", "申请档案借阅")
+    JOBS = ("jobs", "查看任务")
+    RETRY_JOBS = ("retry-jobs", "重试任务")
 
 
 class AccessSettings(BaseModel):

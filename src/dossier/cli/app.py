@@ -15,6 +15,7 @@ from dossier.cli import archive, calc, check, demo, diligence, documents, ledger
 from dossier.cli import catalog as catalog_cli
 from dossier.cli import custody as custody_cli
 from dossier.cli import inbox as inbox_cli
+from dossier.cli import jobs as jobs_cli
 from dossier.cli import search as search_cli
 from dossier.cli import volume as volume_cli
 from dossier.cli.args import BadArgument
@@ -70,6 +71,8 @@ app.add_typer(ledger.ledger_app, name="ledger")
 app.add_typer(ledger.report_app, name="report")
 app.add_typer(service.users_app, name="users")
 app.add_typer(service.tokens_app, name="tokens")
+app.add_typer(jobs_cli.jobs_app, name="jobs")
+app.command("worker")(jobs_cli.worker)
 # Commands of the portfolio, diligence and service modules register themselves on `app` below.
 ledger.register(app)
 diligence.register(app)

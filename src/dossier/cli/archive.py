@@ -74,10 +74,10 @@ def note_view(archive: Archive, target: str, *, borrower_key: str | None = None,
 
 def make_searchable(archive: Archive) -> None:
     """Index what a command just filed; if another process holds the index, the outbox keeps it queued."""
-    from dossier.search.indexing import index_pending
+    from dossier.jobs.followups import index_soon
 
     try:
-        index_pending(archive)
+        index_soon(archive, default_actor())
     except DossierError as exc:
         Console(stderr=True, highlight=False).print(
             f"注意 note: not indexed yet, still queued (尚未索引，已排队): {exc}", markup=False

@@ -147,8 +147,8 @@ def quarantine_assign(
 def _index(archive: Any) -> None:
     """Make the document searchable now, unless another process is indexing (then it waits its turn)."""
     try:
-        from dossier.search.indexing import index_pending
+        from dossier.jobs.followups import index_soon
 
-        index_pending(archive)
+        index_soon(archive)
     except (DossierError, OSError) as exc:
         typer.echo(f"warning: not indexed yet (尚未建立索引): {exc}", err=True)

@@ -154,6 +154,15 @@ def notices(
         )
         plan = plan_notices(archive, when, chosen)
         who = default_actor(actor)
+        from dossier.jobs.dispatch import is_queue
+
+        if is_queue(archive):  # a server catalog: slices of the batch go to the workers' queue
+            from dossier.jobs.dispatch import submit_batch
+
+            runs = submit_batch(archive, when, chosen, who)
+            queued = {"as_of": when.isoformat(), "pending": plan.total, "jobs": runs}
+            emit(queued, as_json, lambda c: c.print(f"{plan.total} notices in {len(runs)} jobs: {runs}"))
+            return
         show_bar = not as_json and plan.total > 0 and sys.stderr.isatty()
         if show_bar:
             with Progress(

@@ -216,7 +216,7 @@ def index(
     if limit is not None:
         positive_int("--limit", limit)
     from dossier.archive import index_outbox as outbox
-    from dossier.search.ocr_queue import run_ocr
+    from dossier.jobs.dispatch import ocr_now
     from dossier.search.search_index import SearchIndex
 
     with open_archive(home) as archive:
@@ -225,7 +225,7 @@ def index(
             archive.transaction(lambda s: outbox.retry_parked(s, search_index.settings.max_attempts))
         with _bar("索引 indexing", enabled=not as_json_flag) as progress:
             report = search_index.process(limit, progress=progress)
-        ocr_report = run_ocr(search_index, limit=limit, actor=default_actor(actor)) if ocr else None
+        ocr_report = ocr_now(search_index, default_actor(actor), limit=limit) if ocr else None
         state = search_index.queue_state()
         documents = search_index.doc_count()
     payload = _index_json(search_index.engine_name, report, ocr_report, state, documents)

@@ -348,7 +348,13 @@ class Watcher:
     def _start_ocr(self) -> tuple[threading.Thread, threading.Event] | None:
         if self.once or not self.settings.ocr_worker or not self.ctx.search.ocr:
             return None
-        from dossier.search.ocr_queue import ocr_worker
+        from dossier.archive.catalog.db import is_postgresql
+
+        if is_postgresql(self.archive.engine):
+            # A server catalog: OCR goes through the jobs, shared with `dossier worker` on other hosts.
+            from dossier.jobs.watch_ocr import ocr_rounds as ocr_worker
+        else:
+            from dossier.search.ocr_queue import ocr_worker
 
         stop = threading.Event()
         thread = threading.Thread(target=ocr_worker, args=(self.archive, stop), name="inbox-ocr", daemon=True)

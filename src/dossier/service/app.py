@@ -19,6 +19,7 @@ from dossier.service.api import (
     custody,
     documents,
     health,
+    jobs,
     kinds,
     quarantine,
     search,
@@ -82,6 +83,7 @@ def create_app(home: Path | str, config: Config, *, watch: bool = False) -> Fast
         users,
         applications,
         custody,
+        jobs,
     ):
         app.include_router(module.router, prefix=API)
 

@@ -52,10 +52,10 @@ class Services:
     def make_searchable(self) -> None:
         """Index what was just filed, unless another process is at it (then the outbox keeps it)."""
         from dossier.errors import DossierError
-        from dossier.search.indexing import index_pending
+        from dossier.jobs.followups import index_soon
 
         try:
-            index_pending(self.archive)
+            index_soon(self.archive)
         except DossierError as exc:
             log.info("documents wait in the index queue: %s", exc)
 

@@ -3,6 +3,7 @@
 # Imported for their tables: Base.metadata must hold every table wherever the catalog is used.
 from dossier.archive.catalog import (  # noqa: F401
     custody_tables,
+    job_tables,
     ledger_tables,
     process_tables,
     user_tables,
