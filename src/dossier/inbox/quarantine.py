@@ -59,6 +59,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "unreadable": ("the file cannot be read", "文件无法读取"),
     "filing-failed": ("the archive refused the file", "归档失败"),
     "failed-repeatedly": ("processing failed on every attempt", "多次处理失败"),
+    "upload-interrupted": ("the upload was cut off before it was filed (its server stopped)", "上传中断"),
 }
 
 

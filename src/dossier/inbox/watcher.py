@@ -32,7 +32,7 @@ from typing import Any
 from dossier.archive.home import Archive
 from dossier.archive.repair import check
 from dossier.errors import DossierError
-from dossier.inbox import pipeline, quarantine
+from dossier.inbox import interrupted_upload, pipeline, quarantine
 from dossier.inbox.claim import (
     Candidate,
     claim,
@@ -190,6 +190,9 @@ class Watcher:
                 continue
             try:
                 self.ctx.journal.adopt(item)
+                if interrupted_upload.is_upload(item) and item.quarantine_path is None:
+                    interrupted_upload.settle(self.archive, self.ctx.journal, item, self.ctx.actor)
+                    continue
                 self._recover(item)
             except (DossierError, OSError) as exc:
                 # One item that cannot be settled must not keep the watcher from the others.

@@ -1,0 +1,78 @@
+"""An upload whose server died before it answered: settled by the watcher that finds it.
+
+The uploader never got an answer, so it will send the file again (or has: the test of many nodes kills
+a server mid-flow). What the dead server left (its staged copy under ``_inbox/.uploads/``, or the copy it
+claimed into the processing area) is never filed by the watcher: the uploader's scope went with the
+request, and a watcher files with none. So the copy is recorded as a duplicate when that content is filed
+already, and otherwise goes to quarantine with the reason ``upload-interrupted``, where an archivist
+assigns it. Nothing is lost and nothing is filed past the uploader's scope.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from sqlalchemy import select
+
+from dossier.archive.catalog.models import Document
+from dossier.archive.home import Archive
+from dossier.durable import file_sha256
+from dossier.inbox import quarantine
+from dossier.inbox.claim import claimed_path
+from dossier.inbox.journal import Item, Journal
+from dossier.inbox.outcome import Outcome
+from dossier.inbox.staging import UPLOADS
+
+
+def is_upload(item: Item) -> bool:
+    return item.path.startswith(UPLOADS + "/")
+
+
+def settle(archive: Archive, journal: Journal, item: Item, actor: str) -> Outcome:
+    """Close a dead uploader's row: ``duplicate``, ``quarantined`` or ``lost`` (no copy was kept)."""
+    try:
+        source = _copy_left(archive, item)
+        if source is None:
+            journal.close(item, Outcome.LOST, {"why": "upload cut off before its file was kept (上传中断)"})
+            return Outcome.LOST
+        digest = file_sha256(source)
+        filed = archive.transaction(
+            lambda s: s.execute(
+                select(Document.id).where(Document.sha256 == digest, Document.state == "filed").limit(1)
+            ).scalar_one_or_none(),
+            write=False,
+        )
+        if filed is not None:
+            journal.close(
+                item,
+                Outcome.DUPLICATE,
+                {
+                    "why": "upload cut off; the same content is filed (上传中断，内容已归档)",
+                    "document": filed,
+                },
+                sha256=digest,
+                document_id=filed,
+            )
+            source.unlink(missing_ok=True)
+            return Outcome.DUPLICATE
+        item.sha256 = digest
+        return quarantine.send(
+            archive, journal, item, source, quarantine.Quarantine("upload-interrupted"), actor=actor
+        )
+    finally:
+        _remove_staging(archive, item)
+
+
+def _copy_left(archive: Archive, item: Item) -> Path | None:
+    for path in (claimed_path(archive, item), archive.inbox / item.path):
+        if path is not None and os.path.lexists(path) and not path.is_symlink() and path.is_file():
+            return path
+    return None
+
+
+def _remove_staging(archive: Archive, item: Item) -> None:
+    parts = item.path.split("/")
+    if len(parts) >= 2 and parts[0] == UPLOADS:
+        shutil.rmtree(archive.inbox / UPLOADS / parts[1], ignore_errors=True)
