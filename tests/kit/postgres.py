@@ -187,6 +187,7 @@ class Cluster:
         return [str(row[0]) for row in rows]
 
 
-def throwaway_cluster(prefix: str = "dossier-pg-") -> Cluster:
-    """A started cluster in a new temporary folder; the caller destroys it."""
-    return Cluster(Path(tempfile.mkdtemp(prefix=prefix))).start()
+def throwaway_cluster(prefix: str = "dossier-pg-", *, settings: dict[str, str] | None = None) -> Cluster:
+    """A started cluster in a new temporary folder of its own (the server's user must reach it); the
+    caller destroys it."""
+    return Cluster(Path(tempfile.mkdtemp(prefix=prefix)), settings=settings).start()
