@@ -6,6 +6,9 @@
 * :func:`filing_interrupted` — an upload's inbox run again while it answers "not now" (another filer's
   crash left the same content half-filed, or the file is still being written): up to 20 tries, 0.25 s
   apart; the last answer stands.
+* :func:`filing_in_progress` — a filing again while another filer (another node's request) holds the
+  same name or content pending: a live filing finishes in moments, a crashed one needs ``dossier repair``
+  and the last :class:`FilingInterrupted` says so. Up to 20 tries, 0.25 s apart.
 
 tenacity is imported only when a retry is needed: every catalog transaction passes here, and the
 first try of one must cost nothing more than the call.
@@ -85,3 +88,23 @@ def filing_interrupted(
 def _last_result(state: RetryCallState) -> object:
     assert state.outcome is not None
     return state.outcome.result()
+
+
+def filing_in_progress(fn: Callable[[], T]) -> T:
+    """``fn`` (one filing) again while it raises FilingInterrupted; the last error is raised."""
+    from dossier.errors import FilingInterrupted
+
+    try:
+        return fn()
+    except FilingInterrupted:
+        pass
+    from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_fixed
+
+    time.sleep(FILING_WAIT_S)
+    policy = Retrying(
+        retry=retry_if_exception_type(FilingInterrupted),
+        stop=stop_after_attempt(FILING_ATTEMPTS - 1),
+        wait=wait_fixed(FILING_WAIT_S),
+        reraise=True,
+    )
+    return policy(fn)

@@ -246,7 +246,7 @@ def test_two_servers_and_two_watchers_on_one_catalog_file_everything_once(tmp_pa
         b.stop()
 
     # Every upload answered, filed once (a copy sent again after the kill is a duplicate, never a second
-    # document); every generation filed; nothing quarantined.
+    # document); every generation filed.
     outcomes = Counter(r.json().get("outcome", "generated") for r in answers.values() if r.status_code == 201)
     bad = {k: (r.status_code, r.text[:200]) for k, r in answers.items() if r.status_code != 201}
     assert not bad, bad

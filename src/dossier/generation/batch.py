@@ -222,7 +222,8 @@ def register_subjects(archive: Archive, document: Document, *, actor: str) -> li
 def file_generated(archive: Archive, document: Document, *, actor: str = "system") -> list[dict[str, Any]]:
     """File a generated DOCX under each of its subjects, with its input beside it; one entry per filing."""
     from dossier.archive.audit import append_event
-    from dossier.archive.filing import file_document
+    from dossier.archive.filing import FilingResult, file_document
+    from dossier.retrying import filing_in_progress
 
     kind, model = document.kind, document.data
     subjects = register_subjects(archive, document, actor=actor)
@@ -235,21 +236,26 @@ def file_generated(archive: Archive, document: Document, *, actor: str = "system
     }
     filings: list[dict[str, Any]] = []
     for subject in subjects:
-        result = file_document(
-            archive,
-            document.content,
-            borrower_key=subject.borrower_key,
-            category=kind.category,
-            doc_type=kind.doc_type,
-            title=kind.title,
-            contract_number=subject.contract_number,
-            doc_date=doc_date,
-            source="generated",
-            actor=actor,
-            details={"kind": kind.name},
-            filename=f"{document.filename}.docx",
-            input_data=input_data,
-        )
+        # Two requests (on two nodes) generating the same file name for one borrower: the second waits
+        # while the first's filing is pending, then files the next version.
+        def file_it(subject: Subject = subject) -> FilingResult:
+            return file_document(
+                archive,
+                document.content,
+                borrower_key=subject.borrower_key,
+                category=kind.category,
+                doc_type=kind.doc_type,
+                title=kind.title,
+                contract_number=subject.contract_number,
+                doc_date=doc_date,
+                source="generated",
+                actor=actor,
+                details={"kind": kind.name},
+                filename=f"{document.filename}.docx",
+                input_data=input_data,
+            )
+
+        result = filing_in_progress(file_it)
         filings.append(_filing_entry(result, subject, "docx", doc_date))
     archive.transaction(
         lambda s: append_event(
