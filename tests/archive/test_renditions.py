@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from alembic import command
 from kit.catalog import copy_home
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select, text, update
@@ -332,8 +333,12 @@ def test_opening_an_archive_migrated_to_renditions_merges_its_pdfs(tmp_path: Pat
         document = Generator(config=load_config()).generate("reminder", get_kind("reminder").example())
         [filing] = file_generated(archive, document, actor="test")
         pdf_id = _legacy_pdf(archive, filing["document_id"])
-        # The catalog as the revision before renditions left it.
+        # The catalog as the revision before renditions left it: the later revisions taken back by their
+        # own downgrades, then the renditions table dropped (its downgrade would merge nothing back).
         with archive.engine.begin() as connection:
+            cfg = db.alembic_config(archive.engine.url.render_as_string(hide_password=False))
+            cfg.attributes["connection"] = connection
+            command.downgrade(cfg, "0009")
             connection.execute(text("drop table renditions"))
             connection.execute(text("update alembic_version set version_num = '0008'"))
     with Archive.open(tmp_path / "legacy", config=load_config()) as archive:

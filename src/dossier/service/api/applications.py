@@ -28,6 +28,7 @@ from dossier.process.queue import list_applications
 from dossier.process.record import process_record, record_issue
 from dossier.process.store import load, not_found
 from dossier.process.transitions import act, gate_status, parse_conditions, submit
+from dossier.service.api.records import record
 from dossier.service.deps import Id, Services, ServicesDep, require, scope_ids
 from dossier.service.headers import standalone_html
 from dossier.service.writing import require_writing
@@ -106,9 +107,13 @@ def numbers(
 ) -> Response:
     year, number = _month(month)
     try:
-        return JSONResponse(monthly_numbers(svc.archive, year, number).to_dict())
+        figures = monthly_numbers(svc.archive, year, number).to_dict()
     except ProcessRefused as exc:
         return refusal_response(exc)
+    svc.archive.transaction(
+        lambda s: record(s, user, "view", "applications:numbers", month=f"{year:04d}-{number:02d}")
+    )
+    return JSONResponse(figures)
 
 
 @router.get("/applications", summary="Applications: 待办 (mine), by stage, overdue (授信申请列表)")
@@ -128,7 +133,11 @@ def applications(
         overdue=overdue,
         status=Status.OPEN if open or overdue else None,
     )
-    return [item.to_dict() for item in found]
+    shown = [item.to_dict() for item in found]
+    svc.archive.transaction(
+        lambda s: record(s, user, "view", "applications", mine=mine, stage=stage, shown=len(shown))
+    )
+    return shown
 
 
 @router.post(

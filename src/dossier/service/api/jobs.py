@@ -18,6 +18,7 @@ from dossier.access.users import Principal
 from dossier.errors import DossierError
 from dossier.jobs import state
 from dossier.jobs.dispatch import retry as retry_run
+from dossier.service.api.records import record
 from dossier.service.deps import Id, ServicesDep, require
 from dossier.service.writing import require_writing
 
@@ -66,15 +67,20 @@ def jobs(
     failed: Annotated[bool, Query(description="Only jobs that ran out of attempts")] = False,
     limit: Annotated[int, Query(ge=1, le=state.LIST_LIMIT)] = 50,
 ) -> list[Job]:
-    return [_job(v) for v in state.list_runs(svc.archive, failed=failed, limit=limit)]
+    runs = state.list_runs(svc.archive, failed=failed, limit=limit)
+    # A job's result names what it made (a borrower's export, volume): reading the list is a view.
+    svc.archive.transaction(lambda s: record(s, user, "view", "jobs", failed=failed, shown=len(runs)))
+    return [_job(v) for v in runs]
 
 
 @router.get("/{job_id}", response_model=Job, summary="A job: status, progress, error (任务状态)")
 def job(job_id: Id, svc: ServicesDep, user: Watcher) -> Job:
     try:
-        return _job(state.view(svc.archive, job_id))
+        found = state.view(svc.archive, job_id)
     except state.JobNotFound as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
+    svc.archive.transaction(lambda s: record(s, user, "view", f"job:{job_id}"))
+    return _job(found)
 
 
 @router.post("/{job_id}/retry", response_model=Retried, summary="Retry a failed job (重试任务)")
