@@ -3,24 +3,34 @@
 The index answers which documents match (and the snippets, from its stored text); the catalog answers
 what they are now (title, borrower, loan, path), so a hit never shows stale metadata. A search never runs
 on an index that was not built yet: an empty answer would look like "no document contains it".
+
+A search goes down the layers once: the engine is kept open by the :class:`Searcher` (one per process in
+the service), the catalog is read in one transaction (the user's scope, the hits' rows and renditions,
+the pending figure) and the audit event is written after it, group-committed with concurrent ones.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from dossier.archive import index_outbox
 from dossier.archive.renditions import renditions_of
 from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
+from dossier.search.audit_batches import EventBatches
 from dossier.search.fields import Filters, SearchError, combine, has_text, normalize_fields, parse_query
-from dossier.search.index_place import IndexPlace, Loaded, load_filed
+from dossier.search.index_place import IndexPlace, Loaded, engine_errors, load_filed
 from dossier.search.search_audit import log_search
-from indexer.engines import Hit
+from indexer import query as q
+from indexer.engines import Hit, IndexEngine
 from indexer.highlight import Snippet
 
 EXPORT_PAGE = 500
@@ -70,82 +80,130 @@ class SearchPage:
     """Documents filed but not yet searchable (queued for the index)."""
 
 
-class Searcher:
-    """Answers searches from the index of ``place``."""
+FiltersIn = Callable[[Session], Filters]
+"""The filters of a search, made in its catalog session (a user's scope is read from the catalog)."""
 
-    def __init__(self, place: IndexPlace) -> None:
+
+class Searcher:
+    """Answers searches from the index of ``place``, with one engine kept open (see the module doc).
+
+    Thread-safe: a service's request threads share one. The engine is opened at the first search and
+    kept; it picks up new commits itself (one stat per search) and is opened again only when the index
+    was recreated (its schema marker replaced, e.g. by `dossier reindex`).
+    """
+
+    def __init__(self, place: IndexPlace, *, batches: EventBatches | None = None) -> None:
         self.place = place
         self.archive = place.archive
+        self.batches = batches
+        self._engine: IndexEngine | None = None
+        self._marker: tuple[int, int, int] | None = None
+        self._opening = threading.Lock()
+        # Engines that cannot serve two searches at once (Whoosh's searcher) take turns.
+        self._turns: threading.Lock | None = None
+        self._pending = PendingFigure(place)
 
     def search(
         self,
         text: str,
         *,
-        filters: Filters | None = None,
+        filters: Filters | FiltersIn | None = None,
         offset: int = 0,
         limit: int | None = 20,
         actor: str | None = None,
         audit: dict[str, Any] | None = None,
     ) -> SearchPage:
         """Search; ``limit=None`` returns every hit (an export). With ``actor`` the search is logged as an
-        audit event (query, filters, hit count, plus ``audit``). Raises indexer.query.QuerySyntaxError on
-        bad syntax and SearchError on an unknown category or type."""
-        place = self.place
-        filters = filters or Filters()
-        query = combine(normalize_fields(parse_query(text), self.archive.config), filters)
-        sort = None if has_text(query) else "-date"
-        if not place.built():
-            # Opening the index (with the indexing lock) builds it.
-            raise SearchError(
-                f"the {place.engine_name} index is not built yet; run `dossier index` (索引尚未建立)"
+        audit event (query, filters, hit count, plus ``audit``). ``filters`` may be made in the search's
+        catalog session (a callable), so that a request reads the catalog once. Raises
+        indexer.query.QuerySyntaxError on bad syntax and SearchError on an unknown category or type."""
+        parsed = parse_query(text)
+        engine = self._open_engine()
+
+        def answer(session: Session) -> SearchPage:
+            chosen = filters(session) if callable(filters) else (filters or Filters())
+            query = combine(normalize_fields(parsed, self.archive.config), chosen)
+            total, found = self._run(engine, query, offset, limit)
+            return SearchPage(
+                query=text,
+                filters=chosen.as_dict(),
+                engine=self.place.engine_name,
+                total=total,
+                offset=offset,
+                limit=limit,
+                hits=self._hits(session, found),
+                pending=self._pending.count(session),
             )
-        engine = place.open_engine()
-        try:
+
+        page = self.archive.transaction(answer, write=False)
+        if actor is not None:
+            log_search(self.archive, page, actor, audit or {}, batches=self.batches)
+        return page
+
+    def _run(
+        self, engine: IndexEngine, query: q.Query, offset: int, limit: int | None
+    ) -> tuple[int, list[Hit]]:
+        sort = None if has_text(query) else "-date"
+        with self._turns or contextlib.nullcontext(), engine_errors():
             if limit is not None:
                 result = engine.search(query, offset=offset, limit=limit, sort=sort)
-                total, found = result.total, result.hits
-            else:
-                found = []
-                total = engine.count(query)
-                start = offset
-                while start < total:
-                    page = engine.search(query, offset=start, limit=EXPORT_PAGE, sort=sort)
-                    if not page.hits:
-                        break
-                    found.extend(page.hits)
-                    start += len(page.hits)
-        finally:
-            engine.close()
-        answer = SearchPage(
-            query=text,
-            filters=filters.as_dict(),
-            engine=place.engine_name,
-            total=total,
-            offset=offset,
-            limit=limit,
-            hits=self._hits(found),
-            pending=place.pending(),
-        )
-        if actor is not None:
-            log_search(self.archive, answer, actor, audit or {})
-        return answer
+                return result.total, result.hits
+            found: list[Hit] = []
+            total = engine.count(query)
+            start = offset
+            while start < total:
+                page = engine.search(query, offset=start, limit=EXPORT_PAGE, sort=sort)
+                if not page.hits:
+                    break
+                found.extend(page.hits)
+                start += len(page.hits)
+            return total, found
+
+    def _open_engine(self) -> IndexEngine:
+        """The engine kept open, opened again if the index was recreated since."""
+        marker = self.place.marker_identity()
+        if marker is None:
+            # Opening the index (with the indexing lock) builds it.
+            raise SearchError(
+                f"the {self.place.engine_name} index is not built yet; run `dossier index` (索引尚未建立)"
+            )
+        engine = self._engine
+        if engine is not None and marker == self._marker:
+            return engine
+        with self._opening:
+            if self._engine is None or marker != self._marker:
+                # The old engine is left to the garbage collector, not closed: a search in another
+                # thread may still be reading it (a reader holds no lock and no writer).
+                self._engine = self.place.open_engine()
+                self._marker = marker
+                self._turns = None if self._engine.concurrent_reads else threading.Lock()
+            return self._engine
+
+    def forget_pending(self) -> None:
+        """Count the outbox again at the next search (after this process indexed)."""
+        self._pending.forget()
 
     def doc_count(self) -> int:
         """Documents the index holds (committed)."""
-        engine = self.place.open_engine()
-        try:
+        engine = self._open_engine()
+        with self._turns or contextlib.nullcontext(), engine_errors():
             return engine.doc_count()
-        finally:
-            engine.close()
 
-    def _hits(self, found: list[Hit]) -> list[SearchHit]:
+    def close(self) -> None:
+        with self._opening:
+            if self._engine is not None:
+                self._engine.close()
+            self._engine = None
+            self._marker = None
+
+    def _hits(self, session: Session, found: list[Hit]) -> list[SearchHit]:
         ids = [int(h.id) for h in found]
         rows: Loaded = {}
         kinds: dict[int, list[HitRendition]] = {}
         for start in range(0, len(ids), EXPORT_PAGE):
             chunk = ids[start : start + EXPORT_PAGE]
-            rows.update(self.archive.transaction(partial(load_filed, ids=chunk), write=False))
-            kinds.update(self.archive.transaction(partial(_renditions, ids=chunk), write=False))
+            rows.update(load_filed(session, chunk))
+            kinds.update(_renditions(session, chunk))
         category_labels = {c.key: c.label for c in categories(self.archive.config)}
         type_labels = {t.key: t.label for t in document_types(self.archive.config)}
         hits: list[SearchHit] = []
@@ -180,6 +238,28 @@ class Searcher:
                 )
             )
         return hits
+
+
+class PendingFigure:
+    """How many documents wait for the index, as a search shows it: one COUNT at most every
+    [search].pending_cache_seconds per process, and again after this process indexed."""
+
+    def __init__(self, place: IndexPlace) -> None:
+        self._max_attempts = place.settings.max_attempts
+        self._ttl = place.settings.pending_cache_seconds
+        self._figure: tuple[float, int] | None = None
+
+    def count(self, session: Session) -> int:
+        now = time.monotonic()
+        known = self._figure
+        if known is not None and now - known[0] < self._ttl:
+            return known[1]
+        figure = index_outbox.index_pending(session, self._max_attempts)
+        self._figure = (now, figure)
+        return figure
+
+    def forget(self) -> None:
+        self._figure = None
 
 
 def _renditions(session: Session, ids: list[int]) -> dict[int, list[HitRendition]]:
