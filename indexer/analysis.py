@@ -111,6 +111,7 @@ rebuilt.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import operator
 import re
@@ -589,6 +590,53 @@ def standard_analyzer(field: str = BI) -> Analyzer:
 def normalize_mapped(text: str) -> MappedText:
     """The standard character filters (NFKC, CJK white space dropped), with the map to the original."""
     return CjkJoin()(NormalizeNFKC()(MappedText(text)))
+
+
+@dataclass(frozen=True, slots=True)
+class GapMap:
+    """The normalized text of a text whose normalization only replaces characters one for one and drops
+    CJK white space: the map back to the original is kept as the dropped gaps, not per character.
+
+    ``cuts[k]`` is where, in ``text``, the k-th dropped gap was, ``shifts[k]`` how many characters were
+    dropped up to and including it. Same ``text`` and ``span`` as :func:`normalize_mapped`, at a fraction
+    of its cost (snippets normalize every hit's whole text).
+    """
+
+    text: str
+    cuts: tuple[int, ...] = ()
+    shifts: tuple[int, ...] = ()
+
+    def _original(self, i: int) -> int:
+        k = bisect.bisect_right(self.cuts, i)
+        return i + (self.shifts[k - 1] if k else 0)
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        """Original span of characters ``[i, j)`` of ``text`` (``j > i``)."""
+        return self._original(i), self._original(j - 1) + 1
+
+
+def normalize_spans(text: str) -> GapMap | MappedText:
+    """:func:`normalize_mapped`, as a :class:`GapMap` when the text allows it (full-width ASCII, the
+    ideographic space and CJK gaps are all Chinese text usually needs); else the full per-character map."""
+    if not unicodedata.is_normalized("NFKC", text):
+        text = _replace_full_width(text)
+        if not unicodedata.is_normalized("NFKC", text):
+            return normalize_mapped(text)
+    gaps = _gaps(text)
+    if not gaps:
+        return GapMap(text)
+    parts: list[str] = []
+    cuts: list[int] = []
+    shifts: list[int] = []
+    last = removed = 0
+    for a, b in gaps:
+        parts.append(text[last:a])
+        cuts.append(a - removed)
+        removed += b - a
+        shifts.append(removed)
+        last = b
+    parts.append(text[last:])
+    return GapMap("".join(parts), tuple(cuts), tuple(shifts))
 
 
 def normalize_text(text: str) -> str:
