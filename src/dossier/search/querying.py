@@ -17,17 +17,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.archive import index_outbox
-from dossier.archive.renditions import renditions_of
+from dossier.archive.catalog.models import Borrower, Document, Loan, Rendition
 from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
 from dossier.search.audit_batches import EventBatches
 from dossier.search.fields import Filters, SearchError, combine, has_text, normalize_fields, parse_query
-from dossier.search.index_place import IndexPlace, Loaded, engine_errors, load_filed
+from dossier.search.index_place import IndexPlace, engine_errors
 from dossier.search.search_audit import log_search
 from indexer import query as q
 from indexer.engines import Hit, IndexEngine
@@ -198,41 +199,40 @@ class Searcher:
 
     def _hits(self, session: Session, found: list[Hit]) -> list[SearchHit]:
         ids = [int(h.id) for h in found]
-        rows: Loaded = {}
+        rows: dict[int, _Shown] = {}
         kinds: dict[int, list[HitRendition]] = {}
         for start in range(0, len(ids), EXPORT_PAGE):
             chunk = ids[start : start + EXPORT_PAGE]
-            rows.update(load_filed(session, chunk))
+            rows.update(_shown(session, chunk))
             kinds.update(_renditions(session, chunk))
         category_labels = {c.key: c.label for c in categories(self.archive.config)}
         type_labels = {t.key: t.label for t in document_types(self.archive.config)}
         hits: list[SearchHit] = []
         for hit in found:
             doc_id = int(hit.id)
-            item = rows.get(doc_id)
+            shown = rows.get(doc_id)
             keywords = hit.keywords
             category = (keywords.get("category") or [""])[0]
             doc_type = (keywords.get("type") or [""])[0]
             borrower_values = keywords.get("borrower") or [""]
             loan_values = keywords.get("loan") or []
-            document, borrower, loan = item if item is not None else (None, None, None)
             hits.append(
                 SearchHit(
                     document_id=doc_id,
                     score=round(float(hit.score), 4),
-                    title=document.title if document else hit.stored.get("title", ""),
-                    borrower_key=borrower.key if borrower else borrower_values[0],
-                    borrower_name=borrower.name if borrower else borrower_values[-1],
+                    title=shown.title if shown else hit.stored.get("title", ""),
+                    borrower_key=shown.borrower_key if shown else borrower_values[0],
+                    borrower_name=shown.borrower_name if shown else borrower_values[-1],
                     category=category,
                     category_label=category_labels.get(category, category),
                     doc_type=doc_type,
                     doc_type_label=type_labels.get(doc_type, doc_type),
                     doc_date=hit.dates.get("date"),
-                    contract_number=loan.contract_number
-                    if loan
+                    contract_number=shown.contract_number
+                    if shown
                     else (loan_values[0] if loan_values else None),
-                    path=document.path if document else None,
-                    sha256=document.sha256 if document else None,
+                    path=shown.path if shown else None,
+                    sha256=shown.sha256 if shown else None,
                     snippets=list(hit.snippets),
                     renditions=kinds.get(doc_id, []),
                 )
@@ -262,7 +262,51 @@ class PendingFigure:
         self._figure = None
 
 
+class _Shown(NamedTuple):
+    """What a hit shows of its filed document, read as plain columns (no ORM objects: a page of hits
+    is read per search, and building ORM instances was most of that read)."""
+
+    title: str
+    path: str
+    sha256: str
+    borrower_key: str
+    borrower_name: str
+    contract_number: str | None
+
+
+def _shown(session: Session, ids: list[int]) -> dict[int, _Shown]:
+    """The filed documents among ``ids`` as hits show them (a hit whose document is not filed any more
+    falls back to what the index stored)."""
+    if not ids:
+        return {}
+    query = (
+        select(
+            Document.id,
+            Document.title,
+            Document.path,
+            Document.sha256,
+            Borrower.key,
+            Borrower.name,
+            Loan.contract_number,
+        )
+        .join(Borrower, Borrower.id == Document.borrower_id)
+        .outerjoin(Loan, Loan.id == Document.loan_id)
+        .where(Document.id.in_(ids), Document.state == "filed")
+    )
+    return {row[0]: _Shown(*row[1:]) for row in session.execute(query)}
+
+
 def _renditions(session: Session, ids: list[int]) -> dict[int, list[HitRendition]]:
-    """The renditions of the documents ``ids``, as hits offer them."""
-    found = renditions_of(session, ids)
-    return {d: [HitRendition(r.kind, r.path, r.sha256) for r in forms] for d, forms in found.items()}
+    """The filed renditions of the documents ``ids``, oldest first, as hits offer them (plain columns;
+    the same rows as ``renditions_of``)."""
+    if not ids:
+        return {}
+    query = (
+        select(Rendition.document_id, Rendition.kind, Rendition.path, Rendition.sha256)
+        .where(Rendition.document_id.in_(ids), Rendition.state == "filed")
+        .order_by(Rendition.id)
+    )
+    found: dict[int, list[HitRendition]] = {}
+    for doc_id, kind, path, sha256 in session.execute(query):
+        found.setdefault(doc_id, []).append(HitRendition(kind, path, sha256))
+    return found
