@@ -44,6 +44,13 @@ class EventBatches:
         self._changed = threading.Condition()
         self._queue: list[_Queued] = []
         self._leading = False
+        self.commits = 0
+        """Shared transactions committed so far (each one synchronous flush of the catalog)."""
+
+    def waiting(self) -> int:
+        """Events queued behind the transaction being committed now."""
+        with self._changed:
+            return len(self._queue)
 
     def append(self, write: EventWrite) -> None:
         """Run ``write`` in the next shared transaction; return once it committed (or raise its error)."""
@@ -78,6 +85,7 @@ class EventBatches:
 
         try:
             self._archive.transaction(write_all)
+            self.commits += 1
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].error = exc
