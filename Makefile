@@ -17,7 +17,8 @@ SYSTEM_PACKAGES := \
 	/usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata:tesseract-ocr-chi-sim \
 	ocrmypdf:ocrmypdf \
 	ffmpeg:ffmpeg \
-	chromium:chromium
+	chromium:chromium \
+	/usr/lib/postgresql/*/bin/postgres:postgresql
 
 .PHONY: run test typecheck setup sysdeps lint bench clean
 
@@ -35,7 +36,7 @@ sysdeps:
 	@missing=""; \
 	for pair in $(SYSTEM_PACKAGES); do \
 		probe=$${pair%%:*}; pkg=$${pair#*:}; \
-		case $$probe in /*) [ -e "$$probe" ] || missing="$$missing $$pkg";; \
+		case $$probe in /*) set -- $$probe; [ -e "$$1" ] || missing="$$missing $$pkg";; \
 		*) command -v $$probe >/dev/null 2>&1 || missing="$$missing $$pkg";; esac; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -52,9 +53,16 @@ sysdeps:
 run: setup
 	$(BIN)/dossier demo --out $(OUT) --serve
 
+# The folders whose tests touch the catalog; `make test` runs them a second time with every archive home's
+# catalog on a throwaway PostgreSQL cluster (tests/conftest.py). The other folders (domain, finance, kinds,
+# render, indexer) never open a catalog: they test pure functions, templates and the search engine alone.
+CATALOG_TESTS := tests/archive tests/catalog tests/cli tests/inbox tests/ledger tests/media tests/search \
+	tests/service tests/verification
+
 # Types first: a new type error fails `make test` in seconds, before the long suite starts.
 test: setup typecheck
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --catalog=postgresql $(wildcard $(CATALOG_TESTS))
 
 # mypy reads its files and settings from [tool.mypy] in pyproject.toml; .mypy_cache keeps reruns fast.
 typecheck: setup

@@ -11,8 +11,13 @@ The rules, each a :class:`LockName`:
 On the embedded default the backend is :class:`FileLocks`: a lock file per rule in the archive's state
 folder, held by the kernel (``flock``), so a process that dies, even by SIGKILL, lets go at once. Exclusive
 locks use the ``filelock`` library; a shared hold, which it offers only as a separate SQLite-based lock, is
-a ``LOCK_SH`` on the same file. A catalog on a server brings its own backend (advisory locks) behind the
-same :class:`Locks`.
+a ``LOCK_SH`` on the same file.
+
+With the catalog on PostgreSQL the backend is :class:`AdvisoryLocks`: a session-level advisory lock per
+rule, keyed ``(NAMESPACE, rule)`` in the catalog's database, held on a connection of the catalog's pool for
+the ``with`` block. It means the same on every host that shares the catalog, and PostgreSQL lets go when
+the holder's connection ends, even when its process is SIGKILLed or its host is lost (after the server's
+TCP keepalive notices).
 """
 
 from __future__ import annotations
@@ -24,13 +29,21 @@ import time
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import filelock
+from sqlalchemy import text
 
 from dossier.errors import DossierError
 
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
 _POLL_S = 0.05
+
+NAMESPACE = 0x0D055
+"""The first half of every advisory-lock key dossier takes, so its keys never meet another application's
+in a shared database."""
 
 
 class LockName(StrEnum):
@@ -38,6 +51,17 @@ class LockName(StrEnum):
     INDEX = "index"
     WATCHER = "watcher"
     MIGRATION = "migration"
+
+    @property
+    def key(self) -> int:
+        """The second half of the rule's advisory-lock key (stable: never renumber)."""
+        return _KEYS[self]
+
+
+_KEYS = {LockName.FILING: 1, LockName.INDEX: 2, LockName.WATCHER: 3, LockName.MIGRATION: 4}
+CATALOG_WRITER_KEY = 100
+"""Not a :class:`LockName`: the catalog's own write serialization on PostgreSQL (a transaction-level
+advisory lock taken by every writing transaction, see ``archive.catalog.db``), SQLite's BEGIN IMMEDIATE."""
 
 
 class LockMode(StrEnum):
@@ -131,3 +155,54 @@ class FileLocks:
             return self.path(name).with_suffix(".holder").read_text(encoding="utf-8").strip() or None
         except OSError:
             return None
+
+
+class AdvisoryLocks:
+    """The catalog on PostgreSQL: session-level advisory locks on a connection of the catalog's pool."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @contextlib.contextmanager
+    def hold(
+        self, name: LockName, *, mode: LockMode = LockMode.EXCLUSIVE, timeout: float | None = None
+    ) -> Iterator[None]:
+        suffix = "_shared" if mode is LockMode.SHARED else ""
+        params = {"ns": NAMESPACE, "key": name.key}
+        # Autocommit: the lock belongs to the session, and no transaction stays open while it is held.
+        # The write option is off, so this connection never takes the catalog writer lock.
+        with self._engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT", dossier_write=False
+        ) as connection:
+            if timeout is None:
+                connection.execute(text(f"SELECT pg_advisory_lock{suffix}(:ns, :key)"), params)
+            else:
+                deadline = time.monotonic() + timeout
+                attempt = text(f"SELECT pg_try_advisory_lock{suffix}(:ns, :key)")
+                while not connection.execute(attempt, params).scalar_one():
+                    if time.monotonic() >= deadline:
+                        raise LockBusy(name, self._holder(connection, name))
+                    time.sleep(_POLL_S)
+            try:
+                yield
+            finally:
+                # A connection lost meanwhile has lost the lock with it; nothing to give back then.
+                with contextlib.suppress(Exception):
+                    connection.execute(text(f"SELECT pg_advisory_unlock{suffix}(:ns, :key)"), params)
+
+    @staticmethod
+    def _holder(connection: Connection, name: LockName) -> str | None:
+        row = connection.execute(
+            text(
+                "SELECT a.application_name, a.pid, a.client_addr FROM pg_locks l "
+                "JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :ns AND l.objid = :key "
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "LIMIT 1"
+            ),
+            {"ns": NAMESPACE, "key": name.key},
+        ).first()
+        if row is None:
+            return None
+        who = row.application_name or "a session"
+        return f"{who} (server pid {row.pid}{', ' + str(row.client_addr) if row.client_addr else ''})"

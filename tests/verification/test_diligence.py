@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from kit.catalog import tampering
 from sqlalchemy import delete, update
 from verification_samples import KEY, LOAN, OTHER_LOAN, make_sample, pdf, photo
 
@@ -117,11 +118,9 @@ def test_the_chain_vouches_for_the_report(sample, tmp_path: Path) -> None:
     assert not check_report(archive, forged).ok
     # A verification event edited in the catalog: the audit chain names it.
     seq = report.verifications[0].id
-    archive.transaction(
-        lambda s: s.execute(
-            update(Event).where(Event.seq == seq).values(details={**event.details, "result": "x"})
-        )
-    )
+    with tampering(archive) as session:
+        forged = {**event.details, "result": "x"}
+        session.execute(update(Event).where(Event.seq == seq).values(details=forged))
     chain = verify_archive(archive, record=False)
     assert not chain.ok and chain.chain.problem is not None and chain.chain.problem.seq == seq
 
@@ -194,7 +193,7 @@ def test_the_report_carries_its_chain_head_and_serves_as_an_anchor(sample, tmp_p
     assert json.loads(saved.read_text(encoding="utf-8"))["chain_head"] == {"seq": head.seq, "hash": head.hash}
     assert main(["audit", "verify", "--anchors", str(saved), "--home", home]) == 0
     # Cut the chain below the report's head, head row and all: the chain links, the report shows the cut.
-    with archive.session() as session:
+    with tampering(archive) as session:
         session.execute(delete(Event).where(Event.seq >= head.seq))
         kept = session.get(Event, head.seq - 1)
         session.execute(update(AuditHead).values(seq=kept.seq, hash=kept.hash))

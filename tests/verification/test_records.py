@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from kit.catalog import tampering
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError
 from verification_samples import KEY, LOAN, make_sample, photo
 
 from dossier.archive.audit import events_for
@@ -75,14 +76,12 @@ def test_a_record_is_an_audit_event_and_its_evidence_is_filed_and_hashed(sample,
 def test_records_are_append_only_and_a_correction_points_at_the_record_it_corrects(sample) -> None:
     archive = sample.archive
     first = record_verification(archive, sample.contract, "电话核实", "一致", "吴晓东")
-    database = archive.home / ".dossier" / "catalog.sqlite"
     for statement in (
         "update verification_records set result = 'inconsistent'",
         "delete from verification_records",
     ):
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            with sqlite3.connect(database) as connection:
-                connection.execute(statement)
+        with pytest.raises(DBAPIError, match="append-only"), archive.session() as session:
+            session.execute(text(statement))
     fix = record_verification(
         archive, sample.contract, "电话核实", "不一致", "吴晓东", corrects=first.id, note="误记"
     )
@@ -179,17 +178,12 @@ def test_the_mirror_table_is_checked_against_the_chain(sample) -> None:
     archive = sample.archive
     record = record_verification(archive, sample.contract, "系统查询", "一致", "吴晓东")
     assert check_mirror(archive).ok
-    database = archive.home / ".dossier" / "catalog.sqlite"
-    with sqlite3.connect(database) as connection:
-        connection.execute("drop trigger verification_records_no_update")
-        connection.execute("update verification_records set result = 'inconsistent'")
+    with tampering(archive) as session:
+        session.execute(text("update verification_records set result = 'inconsistent'"))
     report = check_mirror(archive)
     assert [(p.record, "differs" in p.problem) for p in report.problems] == [(record.id, True)]
     # Editing the event itself breaks the audit chain.
-    archive.transaction(
-        lambda s: s.execute(
-            update(Event).where(Event.seq == record.id).values(details={"result": "consistent"})
-        )
-    )
+    with tampering(archive) as session:
+        session.execute(update(Event).where(Event.seq == record.id).values(details={"result": "consistent"}))
     chain = verify_archive(archive, record=False)
     assert not chain.ok and chain.chain.problem is not None and chain.chain.problem.seq == record.id

@@ -22,8 +22,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dossier.archive.catalog import db
@@ -32,7 +33,7 @@ from dossier.archive.names import check_name, ensure_inside
 from dossier.config import SESSION_CONFIG, Config
 from dossier.domain.categories import get_category
 from dossier.errors import DossierError
-from dossier.locks import FileLocks, LockMode, LockName, Locks
+from dossier.locks import AdvisoryLocks, FileLocks, LockMode, LockName, Locks
 
 ENV_HOME = "DOSSIER_HOME"
 DEFAULT_HOME = Path("archive")
@@ -50,6 +51,21 @@ T = TypeVar("T")
 
 class _CatalogSettings(BaseModel):
     url: str = ""
+    pool_size: int = Field(default=5, ge=1, le=200)
+    max_overflow: int = Field(default=10, ge=0, le=200)
+    connect_timeout_s: int = Field(default=10, ge=1, le=300)
+
+
+class CatalogUnavailable(DossierError):
+    """The catalog cannot be reached or used: the setting, the URL (no password) and the cause."""
+
+    def __init__(self, url: str, cause: BaseException) -> None:
+        self.url = url
+        reason = str(getattr(cause, "orig", None) or cause).strip().splitlines()
+        super().__init__(
+            f"[catalog].url (目录数据库地址) = {db.redacted(url)}: cannot open the catalog "
+            f"(无法连接目录数据库): {reason[0] if reason else type(cause).__name__}"
+        )
 
 
 def resolve_home(home: Path | str | None) -> Path:
@@ -122,10 +138,17 @@ class Archive:
     def _connect(cls, path: Path, config: Config) -> Archive:
         settings = config.section("catalog", _CatalogSettings)
         url = settings.url or db.sqlite_url(path / STATE / "catalog.sqlite")
-        engine = db.make_engine(url)
-        db.use_wal(engine)
-        locks = FileLocks(path / STATE / "state")
-        migrated = db.upgrade(engine, locks)
+        pool = db.Pool(settings.pool_size, settings.max_overflow, settings.connect_timeout_s)
+        try:
+            engine = db.make_engine(url, pool)
+            db.use_wal(engine)
+            # On a server every host must agree on who holds a rule, so the locks live in the catalog.
+            locks: Locks = (
+                AdvisoryLocks(engine) if db.is_postgresql(engine) else FileLocks(path / STATE / "state")
+            )
+            migrated = db.upgrade(engine, locks)
+        except (ArgumentError, NoSuchModuleError, DBAPIError) as exc:
+            raise CatalogUnavailable(url, exc) from exc
         archive = cls(path, config, engine, locks)
         if migrated:
             from dossier.archive.renditions import merge_generated_pdfs

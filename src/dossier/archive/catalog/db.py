@@ -5,41 +5,89 @@ and ``BEGIN IMMEDIATE`` for every writing transaction, so a writer takes the wri
 rather than failing to upgrade a read lock half-way (which SQLite reports at once, without waiting).
 Readers use a plain ``BEGIN`` and never block writers. Migrations run through Alembic's API with the
 scripts shipped inside this package; no ``alembic.ini`` is needed.
+
+PostgreSQL (``[catalog].url = "postgresql+psycopg://…"``) is opened through psycopg 3 with a pool sized in
+``[catalog]``. Every writing transaction starts by taking the catalog writer lock, a transaction-level
+advisory lock: writers on every node then run one at a time, as on SQLite, so the checks that read before
+they write (is this content filed already? is this key registered?) mean the same on both catalogs, while
+readers never wait. The audit head row is still locked ``FOR UPDATE`` by the chain itself. The same first
+statement reads the schema revision, so a node older than the catalog refuses to write instead of writing
+rows an older schema shapes.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
 
-from dossier.locks import LockName, Locks
+from dossier.errors import DossierError
+from dossier.locks import CATALOG_WRITER_KEY, NAMESPACE, LockName, Locks
 from dossier.retrying import CATALOG_ATTEMPTS, catalog_busy
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0009"
+HEAD = "0010"
 """The newest revision in ``migrations/versions``; a test keeps it equal to Alembic's head. Knowing it
 here spares every open the cost of importing Alembic when there is nothing to migrate."""
 BUSY_TIMEOUT_S = 60.0
 WRITE_OPTION = "dossier_write"
 """Execution option read by the ``begin`` hook: False for read-only sessions."""
+MIGRATING_OPTION = "dossier_migrating"
+"""Execution option of the migration's own connection: it writes before the schema is current."""
 
 T = TypeVar("T")
+
+
+class SchemaMismatch(DossierError):
+    """The catalog's schema is not the one this node's code was written for."""
+
+    def __init__(self, found: str | None) -> None:
+        self.found = found
+        super().__init__(
+            f"the catalog is at schema revision {found or 'none'}, this dossier expects {HEAD}: refusing to "
+            "write (目录数据库的结构版本与本节点不一致，拒绝写入); upgrade this node to the version the "
+            "other nodes run, or run `dossier catalog upgrade` if this node is the newer one"
+        )
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Connection pool settings for a catalog on a server (``[catalog]``); SQLite ignores them."""
+
+    size: int = 5
+    overflow: int = 10
+    connect_timeout_s: int = 10
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def make_engine(url: str) -> Engine:
+def is_postgresql(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def redacted(url: str) -> str:
+    """``url`` with its password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unreadable URL>"
+
+
+def make_engine(url: str, pool: Pool) -> Engine:
     """An engine for ``url``; SQLite gets the multi-process settings described above."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return _server_engine(url, pool)
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
 
     @event.listens_for(engine, "connect")
@@ -57,6 +105,37 @@ def make_engine(url: str) -> Engine:
     def _on_begin(connection: Any) -> None:
         write = connection.get_execution_options().get(WRITE_OPTION, True)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _server_engine(url: str, pool: Pool) -> Engine:
+    """PostgreSQL: a pool of psycopg connections named after this node, and the writer lock above."""
+    application = f"dossier:{socket.gethostname()}:{os.getpid()}"[:63]
+    engine = create_engine(
+        url,
+        pool_size=pool.size,
+        max_overflow=pool.overflow,
+        pool_pre_ping=True,
+        connect_args={"application_name": application, "connect_timeout": pool.connect_timeout_s},
+    )
+    if engine.dialect.name != "postgresql":
+        return engine
+    writer = text(
+        "SELECT pg_advisory_xact_lock(:ns, :key), "
+        "(SELECT version_num FROM alembic_version LIMIT 1) AS revision"
+    )
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        options = connection.get_execution_options()
+        if not options.get(WRITE_OPTION, True) or options.get(MIGRATING_OPTION, False):
+            return
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # lock connections (dossier.locks): nothing to serialize
+        revision = connection.execute(writer, {"ns": NAMESPACE, "key": CATALOG_WRITER_KEY}).one().revision
+        if revision != HEAD:
+            raise SchemaMismatch(revision)
 
     return engine
 
@@ -113,15 +192,27 @@ def upgrade(engine: Engine, locks: Locks) -> bool:
     Several processes open the same catalog at once (batch workers); the migration lock lets one of them
     migrate while the others wait, then find nothing to do.
     """
-    if current_revision(engine) == HEAD:
+    if _settled(current_revision(engine)):
         return False
     with locks.hold(LockName.MIGRATION):
-        if current_revision(engine) == HEAD:
+        if _settled(current_revision(engine)):
             return False
         from alembic import command
 
-        cfg = alembic_config(str(engine.url))
-        with engine.begin() as connection:
-            cfg.attributes["connection"] = connection
-            command.upgrade(cfg, "head")
+        cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+        with engine.connect().execution_options(**{MIGRATING_OPTION: True}) as connection:
+            with connection.begin():
+                cfg.attributes["connection"] = connection
+                command.upgrade(cfg, "head")
     return True
+
+
+def _settled(found: str | None) -> bool:
+    """True at the head; :class:`SchemaMismatch` for a catalog a newer dossier migrated past it."""
+    if found is not None and found != HEAD and found not in known_revisions():
+        raise SchemaMismatch(found)
+    return found == HEAD
+
+
+def known_revisions() -> frozenset[str]:
+    return frozenset(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
