@@ -900,7 +900,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 note(f"checking {len(queries)} queries and a sample of downloads …")
                 check_search(dossier, headers, [*queries, *(("common", p) for p in COMMON_PHRASES)])
                 check_download(dossier, anchor, headers, prepared, min(50, len(ids)))
-                answered = len(queries) + min(50, len(ids))
+                answered = len(queries) + len(COMMON_PHRASES) + min(50, len(ids))
                 work = {name: work[name] for name in args.scenarios}
                 answered += warm_up(dossier, anchor, work, headers, args.clients)
                 figures = Figures()

@@ -93,6 +93,7 @@ class EventBatches:
             for queued in batch:
                 try:
                     self._archive.transaction(queued.write)
+                    self.commits += 1
                 except Exception as alone:
                     queued.error = alone
 
