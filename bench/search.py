@@ -63,7 +63,17 @@ AIM_RATIO = 25.0
 AIM_RATE = 600.0
 AIM_P95_MS = 10.0
 AIM_RSS_MB = 500.0
-QUERY_KINDS = ("1 char", "2–4 char phrase", "resident ID", "contract no.", "AND of 2 words", "filtered")
+QUERY_KINDS = (
+    "1 char",
+    "2–4 char phrase",
+    "common phrase",
+    "resident ID",
+    "contract no.",
+    "AND of 2 words",
+    "filtered",
+)
+COMMON_PHRASES = ("借款人", "年利率", "人民币", "保证人")
+"""Boilerplate phrases in nearly every document of the corpus (issue 18's worst case)."""
 
 # --- corpus ----------------------------------------------------------------------------------------------
 
@@ -279,6 +289,8 @@ def make_queries(kind: str, count: int, docs: int, seed: int) -> list[str]:
             out.append(cjk_substring(rng, doc.text, 1, 1))
         elif kind == "2–4 char phrase":
             out.append(f'"{cjk_substring(rng, doc.text, 2, 4)}"')
+        elif kind == "common phrase":
+            out.append(rng.choice(COMMON_PHRASES))
         elif kind == "resident ID" and doc.ids:
             out.append(rng.choice(doc.ids))
         elif kind == "contract no." and doc.contracts:

@@ -90,10 +90,21 @@ DOC_TYPES = (
     "appraisal-report",
 )
 QUERY_KINDS = ("word", "phrase", "ID number")
-SCENARIOS = ("search", "download", "token only")
-"""``token only`` (GET /api/v1/me: the token check and nothing else) shows what every request pays."""
-AUDITED = frozenset({"search", "download"})
-ANCHOR_OF = {"search": "/ping", "download": "FileResponse", "token only": "/ping"}
+COMMON_PHRASES = ("借款人", "年利率")
+"""Boilerplate in nearly every document of the corpus: the most expensive searches (issue 18)."""
+SCENARIOS = ("search", "common phrase", "ID search", "download", "token only")
+"""``token only`` (GET /api/v1/me: the token check and nothing else) shows what every request pays.
+``common phrase`` and ``ID search`` are searches anchored on dossier's own ``/api/v1/health`` (the same
+process, the same run): what a search costs beyond answering at all."""
+AUDITED = frozenset({"search", "common phrase", "ID search", "download"})
+ANCHOR_OF = {
+    "search": "/ping",
+    "common phrase": "/health",
+    "ID search": "/health",
+    "download": "FileResponse",
+    "token only": "/ping",
+}
+SELF_ANCHORED = frozenset(s for s, anchor in ANCHOR_OF.items() if anchor == "/health")
 BENCH_USER = "bench-auditor"
 STAMP = ".bench-stamp.json"
 
@@ -616,14 +627,15 @@ def one_run(
     """Every scenario on both servers (the order alternates between runs); the searches and downloads
     dossier answered (each one an audit event)."""
     answered = 0
-    for scenario in SCENARIOS:
+    for scenario in work:
         ours_requests, bare_requests = work[scenario]
         order = ("dossier", "anchor") if run_no % 2 == 0 else ("anchor", "dossier")
         loads: dict[str, Load] = {}
+        bare_server = dossier if scenario in SELF_ANCHORED else anchor
         for name in order:
             note(f"run {run_no + 1}/{args.runs}: {scenario} on {name}, {args.duration:g} s …")
             server, requests, extra = (
-                (dossier, ours_requests, headers) if name == "dossier" else (anchor, bare_requests, {})
+                (dossier, ours_requests, headers) if name == "dossier" else (bare_server, bare_requests, {})
             )
             loads[name] = drive(server, requests, extra, args.clients, args.duration, SEED + run_no)
             if name == "dossier" and scenario in AUDITED:
@@ -645,11 +657,11 @@ def warm_up(
 ) -> int:
     """A short untimed load on each server and scenario (caches, thread pools, connections)."""
     answered = 0
-    for scenario in SCENARIOS:
+    for scenario in work:
         ours_requests, bare_requests = work[scenario]
         load = drive(dossier, ours_requests, headers, clients, 2.0, SEED - 1)
         answered += load.requests if scenario in AUDITED else 0
-        drive(anchor, bare_requests, {}, clients, 2.0, SEED - 1)
+        drive(dossier if scenario in SELF_ANCHORED else anchor, bare_requests, {}, clients, 2.0, SEED - 1)
     return answered
 
 
@@ -668,7 +680,7 @@ def report(
         "runs req/s (dossier)",
     ]
     rows = []
-    for scenario in SCENARIOS:
+    for scenario in args.scenarios:
         ours, bare = (scenario, "dossier"), (scenario, "anchor")
         rows.append(
             [
@@ -687,10 +699,11 @@ def report(
     kind_rows = [
         [kind, f"{figures.kind_p50[kind].median:.1f}", f"{figures.kind_p95[kind].median:.1f}"]
         for kind in QUERY_KINDS
+        if kind in figures.kind_p50
     ]
     client_line = ", ".join(
         f"{scenario}/{server} {figures.client_cpus[(scenario, server)].median:.2f}"
-        for scenario in SCENARIOS
+        for scenario in args.scenarios
         for server in ("dossier", "anchor")
     )
     errors = sum(figures.errors.values())
@@ -705,6 +718,9 @@ def report(
         "through Starlette's FileResponse, no auth, no audit.",
         "Token only: GET /api/v1/me, the API token check every request makes and nothing else. Anchor: "
         "GET /ping.",
+        f"Common phrase: searches for {' and '.join(COMMON_PHRASES)} (in nearly every document); ID search: "
+        "resident ID numbers from the corpus. Anchor of both: GET /api/v1/health of the same dossier "
+        "process, driven the same way in the same run.",
         "Server CPU ms/req: user + system time of the server process per answered request.",
         f"Client CPUs busy (the bench's own load on the 2 cores): {client_line}.",
         f"Audit events written while dossier answered {extra['dossier_answered']:,} requests: "
@@ -743,7 +759,7 @@ def to_json(
         return {"median": round(s.median, 4), "runs": [round(v, 4) for v in s.values]}
 
     scenarios = {}
-    for scenario in SCENARIOS:
+    for scenario in args.scenarios:
         scenarios[scenario] = {
             server: {
                 "rps": series(figures.rps[(scenario, server)]),
@@ -761,10 +777,11 @@ def to_json(
             "p95": series(figures.p95_ratio[scenario]),
             "server_cpu_ms_per_request": series(figures.cpu_ratio[scenario]),
         }
-    scenarios["search"]["by_query_kind"] = {
-        kind: {"p50_ms": series(figures.kind_p50[kind]), "p95_ms": series(figures.kind_p95[kind])}
-        for kind in QUERY_KINDS
-    }
+    if "search" in scenarios:
+        scenarios["search"]["by_query_kind"] = {
+            kind: {"p50_ms": series(figures.kind_p50[kind]), "p95_ms": series(figures.kind_p95[kind])}
+            for kind in QUERY_KINDS
+        }
     settings = {k: v for k, v in vars(args).items() if k not in {"serve_anchor", "port"}}
     payload = {
         "bench": "service",
@@ -793,6 +810,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=150, help="distinct search queries (default 150)")
     parser.add_argument("--quick", action="store_true", help="one run of 5 s per scenario and server")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached archive")
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated, of: {', '.join(SCENARIOS)} (default: all)",
+    )
     parser.add_argument("--serve-anchor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -802,6 +824,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--docs ≥ 10, --borrowers ≥ 2, --clients ≥ 1, --runs ≥ 1, --duration > 0")
     if args.borrowers > args.docs:
         parser.error("--borrowers must not exceed --docs")
+    args.scenarios = [name.strip() for name in args.scenarios.split(",") if name.strip()]
+    if not args.scenarios or set(args.scenarios) - set(SCENARIOS):
+        parser.error(f"--scenarios: choose among {', '.join(SCENARIOS)}")
     return args
 
 
@@ -827,6 +852,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             "search": (
                 [(kind, f"/api/v1/search?q={quote(text)}&limit=20") for kind, text in queries],
                 [("ping", "/ping")],
+            ),
+            "common phrase": (
+                [("common", f"/api/v1/search?q={quote(text)}&limit=20") for text in COMMON_PHRASES],
+                [("health", "/api/v1/health")],
+            ),
+            "ID search": (
+                [
+                    ("ID", f"/api/v1/search?q={quote(text)}&limit=20")
+                    for kind, text in queries
+                    if kind == "ID number"
+                ],
+                [("health", "/api/v1/health")],
             ),
             "download": (
                 [("download", f"/api/v1/documents/{i}/download") for i in ids],
@@ -861,9 +898,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 events_before = event_count(prepared.home)
                 note(f"checking {len(queries)} queries and a sample of downloads …")
-                check_search(dossier, headers, queries)
+                check_search(dossier, headers, [*queries, *(("common", p) for p in COMMON_PHRASES)])
                 check_download(dossier, anchor, headers, prepared, min(50, len(ids)))
-                answered = len(queries) + min(50, len(ids))
+                answered = len(queries) + len(COMMON_PHRASES) + min(50, len(ids))
+                work = {name: work[name] for name in args.scenarios}
                 answered += warm_up(dossier, anchor, work, headers, args.clients)
                 figures = Figures()
                 for run_no in range(args.runs):

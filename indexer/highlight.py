@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from indexer.analysis import CJK_CLASS, WORD_CLASS, joined_breaks, joins_apply, normalize_mapped, script_runs
+from indexer.analysis import CJK_CLASS, WORD_CLASS, joined_breaks, joins_apply, normalize_spans, script_runs
 from indexer.query import Query, terms_for_highlight
 
 __all__ = ["ELLIPSIS", "Segment", "Snippet", "match_spans", "snippets"]
@@ -120,7 +120,7 @@ def match_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     compiled = [t for t in map(_term, terms) if t is not None]
     if not compiled or not text:
         return []
-    mapped = normalize_mapped(text)
+    mapped = normalize_spans(text)
     norm = mapped.text
     collapsed: _Collapsed | None = None
     spans: list[tuple[int, int]] = []

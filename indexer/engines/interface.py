@@ -113,6 +113,8 @@ class IndexEngine(ABC):
     """A full-text index over analysed text plus keyword and date filter fields."""
 
     name: str
+    concurrent_reads: bool = False
+    """Whether several threads may search one engine at once (else its users take turns)."""
 
     @abstractmethod
     def add(self, docs: Iterable[IndexDoc]) -> None:

@@ -11,11 +11,17 @@ tantivy writer is created at the first write and kept until :meth:`TantivyEngine
 :meth:`optimize`), so that its background merges can finish instead of being cancelled at every commit.
 The Python binding cannot force a merge into one segment; :meth:`optimize` waits for the merge policy's
 pending merges and removes files no longer used.
+
+An engine kept open for searching (a service's searcher) sees other processes' commits: before each read
+it compares ``meta.json`` (which tantivy replaces at every commit) with what it saw last — one ``stat`` —
+and reloads its reader when it changed. Its reader is manual, so no watcher thread runs beside it.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -59,7 +65,8 @@ from indexer.highlight import snippets
 NAME = "tantivy"
 TOKENIZER = "ws"
 # Files tantivy writes, to recognise an index directory before emptying it.
-KNOWN_FILES = ("meta.json", ".managed.json", ".tantivy-meta.lock", ".tantivy-writer.lock")
+META_FILE = "meta.json"
+KNOWN_FILES = (META_FILE, ".managed.json", ".tantivy-meta.lock", ".tantivy-writer.lock")
 
 
 def marker_extra() -> dict[str, Any]:
@@ -85,6 +92,7 @@ def _stored(doc: tantivy.Document, name: str) -> Any:
 
 class TantivyEngine(IndexEngine):
     name = NAME
+    concurrent_reads = True
 
     def __init__(
         self, path: Path, schema: IndexSchema, options: EngineOptions, lock: WriterLock, *, create: bool
@@ -102,6 +110,10 @@ class TantivyEngine(IndexEngine):
         self._index.register_tokenizer(
             TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
         )
+        # Reloaded by generation (_fresh_searcher), not by a thread watching the directory.
+        self._index.config_reader("Manual")
+        self._generation = self._meta_generation()
+        self._reload_lock = threading.Lock()
         self._writer: tantivy.IndexWriter | None = None
         self._analyser = StreamMaker(options.analysis_workers)
         self._dirty = False
@@ -174,7 +186,7 @@ class TantivyEngine(IndexEngine):
             return
         self._writer.commit()
         self._dirty = False
-        self._index.reload()
+        self._reload()
 
     def optimize(self) -> None:
         writer = self._ensure_writer()
@@ -184,7 +196,7 @@ class TantivyEngine(IndexEngine):
         # Consumes the writer: it waits for running merges; a fresh writer is made at the next write.
         writer.wait_merging_threads()
         self._writer = None
-        self._index.reload()
+        self._reload()
 
     def close(self) -> None:
         if self._closed:
@@ -206,6 +218,26 @@ class TantivyEngine(IndexEngine):
 
     # -- reading ---------------------------------------------------------------------------------
 
+    def _meta_generation(self) -> tuple[int, int, int] | None:
+        """What identifies the last commit: meta.json's inode, size and mtime (tantivy replaces it)."""
+        try:
+            info = os.stat(self.path / META_FILE)
+        except FileNotFoundError:
+            return None
+        return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+    def _reload(self) -> None:
+        with self._reload_lock:
+            self._generation = self._meta_generation()
+            self._index.reload()
+
+    def _fresh_searcher(self) -> tantivy.Searcher:
+        """A searcher on the latest commit, whoever made it; one stat when nothing changed."""
+        self._check_open()
+        if self._meta_generation() != self._generation:
+            self._reload()
+        return self._index.searcher()
+
     def search(
         self,
         query: q.Query,
@@ -220,7 +252,7 @@ class TantivyEngine(IndexEngine):
             raise ValueError("offset and limit must not be negative (分页参数不能为负)")
         native = self._native(lower_query(query, self.schema))
         ordering = parse_sort(sort, self.schema)
-        searcher = self._index.searcher()
+        searcher = self._fresh_searcher()
         if limit == 0:
             return SearchResult(total=_count(searcher.search(native, limit=1, count=True)), hits=[])
         if ordering is None:
@@ -245,13 +277,11 @@ class TantivyEngine(IndexEngine):
         return SearchResult(total=_count(result), hits=hits)
 
     def count(self, query: q.Query) -> int:
-        self._check_open()
         native = self._native(lower_query(query, self.schema))
-        return _count(self._index.searcher().search(native, limit=1, count=True))
+        return _count(self._fresh_searcher().search(native, limit=1, count=True))
 
     def doc_count(self) -> int:
-        self._check_open()
-        return self._index.searcher().num_docs
+        return self._fresh_searcher().num_docs
 
     def _native(self, plan: Plan) -> tantivy.Query:
         match plan:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from indexer import analysis
 from indexer.analysis import (
     BI,
+    COMMON,
     FIELDS,
     JOIN_BARRIER,
     JOINED,
@@ -346,6 +347,28 @@ def test_query_plan(query: str, plan: PhrasePlan | list[PhrasePlan]) -> None:
     assert query_plan(query) == (plan if isinstance(plan, list) else [plan])
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("借款人应当按照合同约定使用借款", True),
+        ("借 款 人", True),  # OCR spaces between CJK characters are dropped, as on bi
+        ("借款\n人", True),
+        ("借款，人", False),  # punctuation cuts the run: no phrase on bi either
+        ("借款 JK 人", False),
+        ("借款人民币", True),  # overlapping common trigrams: 借款人 and 人民币 both indexed
+        ("出借人", False),
+    ],
+)
+def test_a_common_trigram_is_one_term_found_exactly_where_the_phrase_is(text: str, found: bool) -> None:
+    """issue 18: "借款人" is searched as one term of the ``common`` field, with the bigram phrase's
+    matches exactly (the phrase checked positions in nearly every document)."""
+    assert query_plan("借款人") == [PhrasePlan(COMMON, ("借款人",))]
+    index = PhraseIndex(text)
+    assert index.finds("借款人") is found
+    assert index.phrase(PhrasePlan(BI, ("借款", "款人"))) is found
+    assert reference_contains(text, "借款人") is found
+
+
 def test_query_plan_of_punctuation_is_empty() -> None:
     assert query_plan("，。-- ") == []
 
@@ -416,7 +439,9 @@ def test_query_plans_hold_the_standard_analyzer_tokens(text: str) -> None:
     uni = tuple(tokens(standard_analyzer(UNI), text))
     assert bool(plans) == bool(bi)
     for plan in plans:
-        if plan.field == UNI:
+        if plan.field == COMMON:
+            assert plan.tokens == tuple(tokens(standard_analyzer(COMMON), text))
+        elif plan.field == UNI:
             assert plan.tokens == uni
         elif plan.field == BI and len(uni) > 1 and all(is_cjk(t[0]) for t in uni):
             assert plan.tokens == bi[:-1]  # one CJK run: its bigrams, without the run-end mark

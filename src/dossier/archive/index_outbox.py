@@ -104,6 +104,16 @@ class QueueState:
         return self.waiting.get(ADD, 0) + self.waiting.get(DELETE, 0)
 
 
+def index_pending(session: Session, max_attempts: int) -> int:
+    """Rows the index still owes (``QueueState.index_pending``) in one COUNT, for a search's answer."""
+    owed = (
+        select(func.count())
+        .select_from(IndexQueue)
+        .where(IndexQueue.op.in_(INDEX_OPS), IndexQueue.attempts < max_attempts)
+    )
+    return int(session.execute(owed).scalar_one())
+
+
 def state(session: Session, max_attempts: int) -> QueueState:
     waiting = dict(
         session.execute(

@@ -8,6 +8,7 @@ so the CLI prints them on one line. :func:`load_filed` reads the catalog rows th
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 from sqlalchemy import select
@@ -59,6 +60,15 @@ class IndexPlace:
     def built(self) -> bool:
         """Whether an engine has written this index (its schema marker is there)."""
         return (self.path / MARKER_FILE).is_file()
+
+    def marker_identity(self) -> tuple[int, int, int] | None:
+        """The schema marker's inode, size and mtime (None before the index is built): it is replaced
+        when the index is created or recreated, so a searcher kept open knows to open it again."""
+        try:
+            info = os.stat(self.path / MARKER_FILE)
+        except FileNotFoundError:
+            return None
+        return (info.st_ino, info.st_size, info.st_mtime_ns)
 
     def open_engine(self, *, recreate: bool = False) -> IndexEngine:
         with engine_errors():

@@ -3,24 +3,35 @@
 The index answers which documents match (and the snippets, from its stored text); the catalog answers
 what they are now (title, borrower, loan, path), so a hit never shows stale metadata. A search never runs
 on an index that was not built yet: an empty answer would look like "no document contains it".
+
+A search goes down the layers once: the engine is kept open by the :class:`Searcher` (one per process in
+the service), the catalog is read in one transaction (the user's scope, the hits' rows and renditions,
+the pending figure) and the audit event is written after it, group-committed with concurrent ones.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dossier.archive.renditions import renditions_of
+from dossier.archive import index_outbox
+from dossier.archive.catalog.models import Borrower, Document, Loan, Rendition
 from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
+from dossier.search.audit_batches import EventBatches
 from dossier.search.fields import Filters, SearchError, combine, has_text, normalize_fields, parse_query
-from dossier.search.index_place import IndexPlace, Loaded, load_filed
+from dossier.search.index_place import IndexPlace, engine_errors
 from dossier.search.search_audit import log_search
-from indexer.engines import Hit
+from indexer import query as q
+from indexer.engines import Hit, IndexEngine
 from indexer.highlight import Snippet
 
 EXPORT_PAGE = 500
@@ -70,111 +81,158 @@ class SearchPage:
     """Documents filed but not yet searchable (queued for the index)."""
 
 
-class Searcher:
-    """Answers searches from the index of ``place``."""
+FiltersIn = Callable[[Session], Filters]
+"""The filters of a search, made in its catalog session (a user's scope is read from the catalog)."""
 
-    def __init__(self, place: IndexPlace) -> None:
+
+class Searcher:
+    """Answers searches from the index of ``place``, with one engine kept open (see the module doc).
+
+    Thread-safe: a service's request threads share one. The engine is opened at the first search and
+    kept; it picks up new commits itself (one stat per search) and is opened again only when the index
+    was recreated (its schema marker replaced, e.g. by `dossier reindex`).
+    """
+
+    def __init__(self, place: IndexPlace, *, batches: EventBatches | None = None) -> None:
         self.place = place
         self.archive = place.archive
+        self.batches = batches
+        self._engine: IndexEngine | None = None
+        self._marker: tuple[int, int, int] | None = None
+        self._opening = threading.Lock()
+        # Engines that cannot serve two searches at once (Whoosh's searcher) take turns.
+        self._turns: threading.Lock | None = None
+        self._pending = PendingFigure(place)
 
     def search(
         self,
         text: str,
         *,
-        filters: Filters | None = None,
+        filters: Filters | FiltersIn | None = None,
         offset: int = 0,
         limit: int | None = 20,
         actor: str | None = None,
         audit: dict[str, Any] | None = None,
     ) -> SearchPage:
         """Search; ``limit=None`` returns every hit (an export). With ``actor`` the search is logged as an
-        audit event (query, filters, hit count, plus ``audit``). Raises indexer.query.QuerySyntaxError on
-        bad syntax and SearchError on an unknown category or type."""
-        place = self.place
-        filters = filters or Filters()
-        query = combine(normalize_fields(parse_query(text), self.archive.config), filters)
-        sort = None if has_text(query) else "-date"
-        if not place.built():
-            # Opening the index (with the indexing lock) builds it.
-            raise SearchError(
-                f"the {place.engine_name} index is not built yet; run `dossier index` (索引尚未建立)"
+        audit event (query, filters, hit count, plus ``audit``). ``filters`` may be made in the search's
+        catalog session (a callable), so that a request reads the catalog once. Raises
+        indexer.query.QuerySyntaxError on bad syntax and SearchError on an unknown category or type."""
+        parsed = parse_query(text)
+        engine = self._open_engine()
+
+        def answer(session: Session) -> SearchPage:
+            chosen = filters(session) if callable(filters) else (filters or Filters())
+            query = combine(normalize_fields(parsed, self.archive.config), chosen)
+            total, found = self._run(engine, query, offset, limit)
+            return SearchPage(
+                query=text,
+                filters=chosen.as_dict(),
+                engine=self.place.engine_name,
+                total=total,
+                offset=offset,
+                limit=limit,
+                hits=self._hits(session, found),
+                pending=self._pending.count(session),
             )
-        engine = place.open_engine()
-        try:
+
+        page = self.archive.transaction(answer, write=False)
+        if actor is not None:
+            log_search(self.archive, page, actor, audit or {}, batches=self.batches)
+        return page
+
+    def _run(
+        self, engine: IndexEngine, query: q.Query, offset: int, limit: int | None
+    ) -> tuple[int, list[Hit]]:
+        sort = None if has_text(query) else "-date"
+        with self._turns or contextlib.nullcontext(), engine_errors():
             if limit is not None:
                 result = engine.search(query, offset=offset, limit=limit, sort=sort)
-                total, found = result.total, result.hits
-            else:
-                found = []
-                total = engine.count(query)
-                start = offset
-                while start < total:
-                    page = engine.search(query, offset=start, limit=EXPORT_PAGE, sort=sort)
-                    if not page.hits:
-                        break
-                    found.extend(page.hits)
-                    start += len(page.hits)
-        finally:
-            engine.close()
-        answer = SearchPage(
-            query=text,
-            filters=filters.as_dict(),
-            engine=place.engine_name,
-            total=total,
-            offset=offset,
-            limit=limit,
-            hits=self._hits(found),
-            pending=place.pending(),
-        )
-        if actor is not None:
-            log_search(self.archive, answer, actor, audit or {})
-        return answer
+                return result.total, result.hits
+            found: list[Hit] = []
+            total = engine.count(query)
+            start = offset
+            while start < total:
+                page = engine.search(query, offset=start, limit=EXPORT_PAGE, sort=sort)
+                if not page.hits:
+                    break
+                found.extend(page.hits)
+                start += len(page.hits)
+            return total, found
+
+    def _open_engine(self) -> IndexEngine:
+        """The engine kept open, opened again if the index was recreated since."""
+        marker = self.place.marker_identity()
+        if marker is None:
+            # Opening the index (with the indexing lock) builds it.
+            raise SearchError(
+                f"the {self.place.engine_name} index is not built yet; run `dossier index` (索引尚未建立)"
+            )
+        engine = self._engine
+        if engine is not None and marker == self._marker:
+            return engine
+        with self._opening:
+            if self._engine is None or marker != self._marker:
+                # The old engine is left to the garbage collector, not closed: a search in another
+                # thread may still be reading it (a reader holds no lock and no writer).
+                self._engine = self.place.open_engine()
+                self._marker = marker
+                self._turns = None if self._engine.concurrent_reads else threading.Lock()
+            return self._engine
+
+    def forget_pending(self) -> None:
+        """Count the outbox again at the next search (after this process indexed)."""
+        self._pending.forget()
 
     def doc_count(self) -> int:
         """Documents the index holds (committed)."""
-        engine = self.place.open_engine()
-        try:
+        engine = self._open_engine()
+        with self._turns or contextlib.nullcontext(), engine_errors():
             return engine.doc_count()
-        finally:
-            engine.close()
 
-    def _hits(self, found: list[Hit]) -> list[SearchHit]:
+    def close(self) -> None:
+        with self._opening:
+            if self._engine is not None:
+                self._engine.close()
+            self._engine = None
+            self._marker = None
+
+    def _hits(self, session: Session, found: list[Hit]) -> list[SearchHit]:
         ids = [int(h.id) for h in found]
-        rows: Loaded = {}
+        rows: dict[int, _Shown] = {}
         kinds: dict[int, list[HitRendition]] = {}
         for start in range(0, len(ids), EXPORT_PAGE):
             chunk = ids[start : start + EXPORT_PAGE]
-            rows.update(self.archive.transaction(partial(load_filed, ids=chunk), write=False))
-            kinds.update(self.archive.transaction(partial(_renditions, ids=chunk), write=False))
+            rows.update(_shown(session, chunk))
+            kinds.update(_renditions(session, chunk))
         category_labels = {c.key: c.label for c in categories(self.archive.config)}
         type_labels = {t.key: t.label for t in document_types(self.archive.config)}
         hits: list[SearchHit] = []
         for hit in found:
             doc_id = int(hit.id)
-            item = rows.get(doc_id)
+            shown = rows.get(doc_id)
             keywords = hit.keywords
             category = (keywords.get("category") or [""])[0]
             doc_type = (keywords.get("type") or [""])[0]
             borrower_values = keywords.get("borrower") or [""]
             loan_values = keywords.get("loan") or []
-            document, borrower, loan = item if item is not None else (None, None, None)
             hits.append(
                 SearchHit(
                     document_id=doc_id,
                     score=round(float(hit.score), 4),
-                    title=document.title if document else hit.stored.get("title", ""),
-                    borrower_key=borrower.key if borrower else borrower_values[0],
-                    borrower_name=borrower.name if borrower else borrower_values[-1],
+                    title=shown.title if shown else hit.stored.get("title", ""),
+                    borrower_key=shown.borrower_key if shown else borrower_values[0],
+                    borrower_name=shown.borrower_name if shown else borrower_values[-1],
                     category=category,
                     category_label=category_labels.get(category, category),
                     doc_type=doc_type,
                     doc_type_label=type_labels.get(doc_type, doc_type),
                     doc_date=hit.dates.get("date"),
-                    contract_number=loan.contract_number
-                    if loan
+                    contract_number=shown.contract_number
+                    if shown
                     else (loan_values[0] if loan_values else None),
-                    path=document.path if document else None,
-                    sha256=document.sha256 if document else None,
+                    path=shown.path if shown else None,
+                    sha256=shown.sha256 if shown else None,
                     snippets=list(hit.snippets),
                     renditions=kinds.get(doc_id, []),
                 )
@@ -182,7 +240,73 @@ class Searcher:
         return hits
 
 
+class PendingFigure:
+    """How many documents wait for the index, as a search shows it: one COUNT at most every
+    [search].pending_cache_seconds per process, and again after this process indexed."""
+
+    def __init__(self, place: IndexPlace) -> None:
+        self._max_attempts = place.settings.max_attempts
+        self._ttl = place.settings.pending_cache_seconds
+        self._figure: tuple[float, int] | None = None
+
+    def count(self, session: Session) -> int:
+        now = time.monotonic()
+        known = self._figure
+        if known is not None and now - known[0] < self._ttl:
+            return known[1]
+        figure = index_outbox.index_pending(session, self._max_attempts)
+        self._figure = (now, figure)
+        return figure
+
+    def forget(self) -> None:
+        self._figure = None
+
+
+class _Shown(NamedTuple):
+    """What a hit shows of its filed document, read as plain columns (no ORM objects: a page of hits
+    is read per search, and building ORM instances was most of that read)."""
+
+    title: str
+    path: str
+    sha256: str
+    borrower_key: str
+    borrower_name: str
+    contract_number: str | None
+
+
+def _shown(session: Session, ids: list[int]) -> dict[int, _Shown]:
+    """The filed documents among ``ids`` as hits show them (a hit whose document is not filed any more
+    falls back to what the index stored)."""
+    if not ids:
+        return {}
+    query = (
+        select(
+            Document.id,
+            Document.title,
+            Document.path,
+            Document.sha256,
+            Borrower.key,
+            Borrower.name,
+            Loan.contract_number,
+        )
+        .join(Borrower, Borrower.id == Document.borrower_id)
+        .outerjoin(Loan, Loan.id == Document.loan_id)
+        .where(Document.id.in_(ids), Document.state == "filed")
+    )
+    return {row[0]: _Shown(*row[1:]) for row in session.execute(query)}
+
+
 def _renditions(session: Session, ids: list[int]) -> dict[int, list[HitRendition]]:
-    """The renditions of the documents ``ids``, as hits offer them."""
-    found = renditions_of(session, ids)
-    return {d: [HitRendition(r.kind, r.path, r.sha256) for r in forms] for d, forms in found.items()}
+    """The filed renditions of the documents ``ids``, oldest first, as hits offer them (plain columns;
+    the same rows as ``renditions_of``)."""
+    if not ids:
+        return {}
+    query = (
+        select(Rendition.document_id, Rendition.kind, Rendition.path, Rendition.sha256)
+        .where(Rendition.document_id.in_(ids), Rendition.state == "filed")
+        .order_by(Rendition.id)
+    )
+    found: dict[int, list[HitRendition]] = {}
+    for doc_id, kind, path, sha256 in session.execute(query):
+        found.setdefault(doc_id, []).append(HitRendition(kind, path, sha256))
+    return found

@@ -1,7 +1,9 @@
 """The audit trail of searches: who searched for what, with which filters, and how many hits came back.
 
 Each search run for a person is one ``search`` event in the archive's audit chain; a filter that names
-one borrower files the event under that borrower, so the borrower's history shows who looked.
+one borrower files the event under that borrower, so the borrower's history shows who looked. With
+``batches`` (the service's) the event is group-committed with concurrent searches' events
+(audit_batches.py); either way it is committed before the search answers.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dossier.archive.audit import append_event
+from dossier.archive.audit_context import request_details
 from dossier.archive.catalog.models import Borrower
 from dossier.archive.home import Archive
+from dossier.search.audit_batches import EventBatches
 
 if TYPE_CHECKING:
     from dossier.search.querying import SearchPage
@@ -21,9 +25,18 @@ if TYPE_CHECKING:
 TARGET_CHARS = 300
 
 
-def log_search(archive: Archive, page: SearchPage, actor: str, extra: dict[str, Any]) -> None:
+def log_search(
+    archive: Archive,
+    page: SearchPage,
+    actor: str,
+    extra: dict[str, Any],
+    *,
+    batches: EventBatches | None = None,
+) -> None:
     """Append the ``search`` event for ``page`` (query, filters, hit count, plus ``extra``)."""
     details = {
+        # Taken here, in the searching request: a batch commits in another request's thread.
+        **request_details(),
         "query": page.query,
         "filters": page.filters,
         "hits": page.total,
@@ -46,7 +59,10 @@ def log_search(archive: Archive, page: SearchPage, actor: str, extra: dict[str, 
             details=details,
         )
 
-    archive.transaction(log)
+    if batches is None:
+        archive.transaction(log)
+    else:
+        batches.append(log)
 
 
 def _borrower_key(session: Session, wanted: str) -> str | None:

@@ -2,6 +2,8 @@
 
 It only puts the parts together: where the index lives (index_place.py), keeping it up to date from the
 outbox (indexing.py) and answering searches (querying.py, which logs them through search_audit.py).
+The service keeps one per process (``Services.search``): its searcher stays open across requests and
+its search events are group-committed (audit_batches.py).
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from typing import Any
 
 from dossier.archive import index_outbox
 from dossier.archive.home import Archive
+from dossier.search.audit_batches import EventBatches
 from dossier.search.extraction import TextSource
 from dossier.search.fields import Filters
 from dossier.search.index_place import IndexPlace
 from dossier.search.indexing import Indexer, IndexReport, Progress
-from dossier.search.querying import Searcher, SearchPage
+from dossier.search.querying import FiltersIn, Searcher, SearchPage
 from dossier.search.settings import SearchSettings
 
 
@@ -23,11 +26,16 @@ class SearchIndex:
     """The full-text index of one archive home, with engine ``engine`` (default: [search].engine)."""
 
     def __init__(
-        self, archive: Archive, *, engine: str | None = None, settings: SearchSettings | None = None
+        self,
+        archive: Archive,
+        *,
+        engine: str | None = None,
+        settings: SearchSettings | None = None,
+        batches: EventBatches | None = None,
     ) -> None:
         self.place = IndexPlace(archive, engine=engine, settings=settings)
         self.indexer = Indexer(self.place)
-        self.searcher = Searcher(self.place)
+        self.searcher = Searcher(self.place, batches=batches)
         self.archive = archive
         self.settings: SearchSettings = self.place.settings
         self.engine_name: str = self.place.engine_name
@@ -61,7 +69,8 @@ class SearchIndex:
         return self.indexer.rebuilt
 
     def close(self) -> None:
-        """Nothing to release: engines are opened per operation. Kept for ``with`` blocks."""
+        """Close the searcher's engine (indexing opens and closes its own per run)."""
+        self.searcher.close()
 
     def __enter__(self) -> SearchIndex:
         return self
@@ -79,16 +88,22 @@ class SearchIndex:
     def process(
         self, limit: int | None = None, *, progress: Progress | None = None, wait: bool = True
     ) -> IndexReport:
-        return self.indexer.process(limit, progress=progress, wait=wait)
+        try:
+            return self.indexer.process(limit, progress=progress, wait=wait)
+        finally:
+            self.searcher.forget_pending()
 
     def rebuild(self, *, progress: Progress | None = None) -> IndexReport:
-        return self.indexer.rebuild(progress=progress)
+        try:
+            return self.indexer.rebuild(progress=progress)
+        finally:
+            self.searcher.forget_pending()
 
     def search(
         self,
         text: str,
         *,
-        filters: Filters | None = None,
+        filters: Filters | FiltersIn | None = None,
         offset: int = 0,
         limit: int | None = 20,
         actor: str | None = None,

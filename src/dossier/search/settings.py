@@ -32,6 +32,7 @@ class SearchSettings(BaseModel):
     ocr_lang: str = Field("chi_sim", pattern=r"^[a-z_]+(\+[a-z_]+)*$")
     ocr_timeout_seconds: float = Field(900.0, gt=0)
     ocr_max_pages: int = Field(200, ge=1)
+    pending_cache_seconds: float = Field(1.0, ge=0)
 
     def limits(self) -> Limits:
         return Limits(

@@ -17,6 +17,8 @@ from dossier.access.roles import AccessSettings, access_settings
 from dossier.archive.home import Archive
 from dossier.config import Config
 from dossier.generation import Generator
+from dossier.search.audit_batches import EventBatches
+from dossier.search.search_index import SearchIndex
 from dossier.service.settings import ServiceSettings, service_settings
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ class Services:
     """One render at a time per process: the template cache is shared and docxtpl is not thread-safe."""
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     """The time that periods (a loan of a file) are checked against; a test sets a fixed one."""
+    search: SearchIndex | None = None
+    """The archive's index, kept open: one searcher per process, its events group-committed."""
     watcher: Any = None
     watcher_thread: threading.Thread | None = None
 
@@ -47,7 +51,14 @@ class Services:
             access=access_settings(config),
             settings=service_settings(config),
             generator=Generator(config),
+            search=SearchIndex(archive, batches=EventBatches(archive)),
         )
+
+    def search_index(self) -> SearchIndex:
+        """The process's index (made now for Services built without :meth:`open`)."""
+        if self.search is None:
+            self.search = SearchIndex(self.archive, batches=EventBatches(self.archive))
+        return self.search
 
     def make_searchable(self) -> None:
         """Index what was just filed, unless another process is at it (then the outbox keeps it)."""
@@ -58,6 +69,8 @@ class Services:
             index_soon(self.archive)
         except DossierError as exc:
             log.info("documents wait in the index queue: %s", exc)
+        finally:
+            self.search_index().searcher.forget_pending()
 
     def start_watcher(self) -> None:
         """Run the inbox watcher inside the service, in a thread of its own."""
@@ -84,4 +97,6 @@ class Services:
         if self.watcher is not None and self.watcher_thread is not None:
             self.watcher.request_stop()
             self.watcher_thread.join(timeout=30)
+        if self.search is not None:
+            self.search.close()
         self.archive.close()

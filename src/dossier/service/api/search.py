@@ -16,10 +16,9 @@ from dossier.access.users import Principal
 from dossier.archive.catalog.models import Borrower
 from dossier.errors import DossierError
 from dossier.search.csv_export import write_csv
-from dossier.search.fields import SearchError, make_filters
+from dossier.search.fields import Filters, SearchError, make_filters
 from dossier.search.marking import marked
 from dossier.search.querying import SearchHit, SearchPage
-from dossier.search.search_index import SearchIndex
 from dossier.service.api import schemas
 from dossier.service.deps import Services, ServicesDep, require, scope_ids
 from dossier.service.params import Offset, parse_day
@@ -53,15 +52,15 @@ def run_search(
 ) -> SearchPage:
     """The search as ``user`` may run it (officers within their borrowers), logged in the audit chain."""
 
-    def scope(session: Session) -> list[str] | None:
+    def filters(session: Session) -> Filters:
+        # Made in the search's own catalog session: the request reads the catalog once.
         ids = scope_ids(session, user, svc)
-        if ids is None:
-            return None
-        return list(session.execute(select(Borrower.key).where(Borrower.id.in_(list(ids)))).scalars())
-
-    keys = svc.archive.transaction(scope, write=False)
-    try:
-        filters = make_filters(
+        keys = (
+            None
+            if ids is None
+            else list(session.execute(select(Borrower.key).where(Borrower.id.in_(list(ids)))).scalars())
+        )
+        return make_filters(
             borrower=params.borrower,
             loan=params.loan,
             category=params.category,
@@ -71,8 +70,9 @@ def run_search(
             scope=keys,
             config=svc.config,
         )
-        index = SearchIndex(svc.archive)
-        return index.search(
+
+    try:
+        return svc.search_index().search(
             params.q or "",
             filters=filters,
             offset=offset,
