@@ -57,8 +57,8 @@ run: setup
 # catalog on a throwaway PostgreSQL cluster (tests/conftest.py). The other folders (domain, finance, kinds,
 # render, indexer) never open a catalog: they test pure functions, templates and the search engine alone.
 # tests/catalog runs once: its tests start their own PostgreSQL databases in either pass.
-CATALOG_TESTS := tests/archive tests/cli tests/inbox tests/jobs tests/ledger tests/media tests/search \
-	tests/service tests/verification
+CATALOG_TESTS := tests/archive tests/cli tests/custody tests/inbox tests/jobs tests/ledger tests/media \
+	tests/process tests/search tests/service tests/verification
 
 # Types first: a new type error fails `make test` in seconds, before the long suite starts.
 test: setup typecheck

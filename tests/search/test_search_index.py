@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import pytest
 from searchkit import COMPANY_KEY, COMPANY_NAME, Home
@@ -12,7 +16,6 @@ from dossier.archive import Archive
 from dossier.archive.filing import file_document
 from dossier.archive.registry import ensure_borrower
 from dossier.config import load_config
-from dossier.locks import FileLocks, LockName
 from dossier.search.fields import SearchError, make_filters
 from dossier.search.index_place import IndexBusy
 from dossier.search.indexing import index_pending
@@ -20,6 +23,31 @@ from dossier.search.querying import SearchPage
 from dossier.search.search_index import SearchIndex
 from dossier.search.settings import search_settings
 from indexer.query import QuerySyntaxError
+
+HOLD_INDEX = """
+import sys, time
+from dossier.archive import Archive
+from dossier.config import load_config
+from dossier.locks import LockName
+with Archive.open(sys.argv[1], config=load_config(sys.argv[2] or None)) as archive:
+    with archive.locks.hold(LockName.INDEX):
+        print("held", flush=True)
+        time.sleep(60)
+"""
+
+
+@contextmanager
+def index_held_elsewhere(home: Path, config: Path | None) -> Iterator[None]:
+    """The INDEX lock held by another process, through the archive's own backend (file or advisory)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_INDEX, str(home), str(config or "")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def search(home: Home, text: str, **filters: object) -> SearchPage:
@@ -165,10 +193,8 @@ def test_index_pending_makes_new_filings_searchable_and_never_waits_for_another_
         assert [h.document_id for h in SearchIndex(archive).search("经营正常").hits] == [first]
 
         second = file_note("贷后走访记录二：库存积压")
-        with FileLocks(archive.state_dir).path(LockName.INDEX).open("a+b") as held:
-            fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as another indexing process would
+        with index_held_elsewhere(tmp_path / "home", None):  # as another indexing process would
             busy = index_pending(archive)
-            fcntl.flock(held.fileno(), fcntl.LOCK_UN)
         assert busy.busy and busy.indexed == 0 and busy.remaining == 1
         assert SearchIndex(archive).search("库存积压").total == 0
         assert index_pending(archive).indexed == 1
@@ -180,11 +206,10 @@ def test_a_waiting_indexer_gives_up_after_the_lock_timeout_with_index_busy(fille
     then says another process is indexing; the lock is free again once the holder lets go."""
     with filled_home.archive() as archive:
         settings = search_settings(archive.config).model_copy(update={"lock_timeout_seconds": 0.2})
-        with FileLocks(archive.state_dir).path(LockName.INDEX).open("a+b") as held:
-            fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # as another indexing process would
+        # Another indexing process holds the lock, through the archive's own backend (file or advisory).
+        with index_held_elsewhere(filled_home.path, filled_home.config):
             with pytest.raises(IndexBusy, match="其他进程正在建立索引"):
                 SearchIndex(archive, settings=settings).process()
             with pytest.raises(IndexBusy):
                 SearchIndex(archive, settings=settings).rebuild()
-            fcntl.flock(held.fileno(), fcntl.LOCK_UN)
         assert not SearchIndex(archive, settings=settings).process().busy

@@ -398,8 +398,6 @@ def sign_in(client: TestClient, username: str, next_url: str) -> None:
 
 
 def test_migration_0008_turns_unambiguous_officer_names_into_assignments(tmp_path: Path) -> None:
-    import sqlite3
-
     from dossier.access.scope import assigned_ids
     from dossier.archive.catalog.user_tables import User
     from dossier.archive.registry import ensure_borrower
@@ -415,15 +413,18 @@ def test_migration_0008_turns_unambiguous_officer_names_into_assignments(tmp_pat
             archive.transaction(
                 lambda s, u=username, n=name: add_user(s, u, "officer", PASSWORD, display_name=n, actor="t")
             )
+        url = archive.engine.url.render_as_string(hide_password=False)
     # The catalog as the revision before 0008 left it (later migrations undone): names, no assignments.
-    catalog = home / ".dossier" / "catalog.sqlite"
     from alembic import command
+    from sqlalchemy import create_engine, text
 
-    from dossier.archive.catalog.db import alembic_config, sqlite_url
+    from dossier.archive.catalog.db import alembic_config
 
-    command.downgrade(alembic_config(sqlite_url(catalog)), "0007")
-    with sqlite3.connect(catalog) as connection:
-        connection.execute("delete from borrower_assignments")
+    command.downgrade(alembic_config(url), "0007")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("delete from borrower_assignments"))
+    engine.dispose()
     with Archive.open(home, config=load_config()) as archive:
 
         def seen(session: Any) -> dict[str, set[str]]:

@@ -41,7 +41,8 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Catalog ids: positive and within a 64-bit integer, as every catalog backend stores them.
-Id = Annotated[int, Path(ge=1, le=2**63 - 1, description="Catalog id")]
+# Catalog ids are INTEGER columns: 32 bits on PostgreSQL, which refuses a larger parameter outright.
+Id = Annotated[int, Path(ge=1, le=2**31 - 1, description="Catalog id")]
 
 
 def services(request: Request) -> Services:

@@ -24,7 +24,7 @@ from dossier.custody import lending
 from dossier.custody import transfer as transfers
 from dossier.custody.errors import WrongState
 from dossier.service.api.records import record
-from dossier.service.deps import CurrentUser, ServicesDep, require
+from dossier.service.deps import CurrentUser, Id, ServicesDep, require
 from dossier.service.params import checked_day
 
 router = APIRouter(tags=["custody"])
@@ -230,7 +230,7 @@ def lent_documents(number: Number, svc: ServicesDep, user: CurrentUser) -> dict[
 )
 def lent_download(
     number: Number,
-    document_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    document_id: Id,
     svc: ServicesDep,
     user: CurrentUser,
 ) -> FileResponse:

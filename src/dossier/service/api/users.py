@@ -33,7 +33,7 @@ from dossier.access.users import (
 from dossier.archive.catalog.user_tables import User
 from dossier.service.api import schemas
 from dossier.service.api.records import record
-from dossier.service.deps import CurrentUser, ServicesDep, WriteSession, require
+from dossier.service.deps import CurrentUser, Id, ServicesDep, WriteSession, require
 from dossier.service.signin import Face, check_password, gate
 
 Admin = Annotated[Principal, Depends(require(Action.USERS))]
@@ -205,7 +205,7 @@ def new_token(
 
 @router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a token (吊销)")
 def delete_token(
-    token_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    token_id: Id,
     session: WriteSession,
     user: CurrentUser,
     svc: ServicesDep,

@@ -48,7 +48,7 @@ class VerificationForm(BaseModel):
     with_people: list[str] = Field([], alias="with", description="Who else took part (陪同人员)")
     claimed_at: datetime | None = Field(None, description="When the check took place (核实时间)")
     place: str | None = Field(None, max_length=200)
-    corrects: int | None = Field(None, ge=1, le=2**63 - 1, description="The record this corrects")
+    corrects: int | None = Field(None, ge=1, le=2**31 - 1, description="The record this corrects")
 
     @classmethod
     def of(cls, form: ReceivedForm) -> VerificationForm:
