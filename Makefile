@@ -60,10 +60,20 @@ run: setup
 CATALOG_TESTS := tests/archive tests/cli tests/custody tests/inbox tests/jobs tests/ledger tests/media \
 	tests/process tests/search tests/service tests/verification
 
-# Types first: a new type error fails `make test` in seconds, before the long suite starts.
+# Types first: a new type error fails `make test` in seconds, before the long suite starts. The two passes
+# run side by side (much of each is waiting on fsync, subprocesses and servers, so two cores serve both);
+# the PostgreSQL pass writes its report to out/ and it is printed when both are done.
 test: setup typecheck
-	$(BIN)/python -m pytest -q
-	$(BIN)/python -m pytest -q --catalog=postgresql $(wildcard $(CATALOG_TESTS))
+	@mkdir -p out
+	@$(BIN)/python -m pytest -q -p no:cacheprovider --catalog=postgresql $(wildcard $(CATALOG_TESTS)) \
+		> out/pytest-postgresql.log 2>&1 & pg=$$!; \
+	echo "== the whole suite on the embedded default (SQLite); the catalog's tests run on PostgreSQL beside it"; \
+	$(BIN)/python -m pytest -q; sqlite=$$?; \
+	wait $$pg; postgresql=$$?; \
+	echo "== the catalog's tests on PostgreSQL ($(words $(wildcard $(CATALOG_TESTS))) folders)"; \
+	cat out/pytest-postgresql.log; \
+	echo "== SQLite pass: exit $$sqlite; PostgreSQL pass: exit $$postgresql"; \
+	[ $$sqlite -eq 0 ] && [ $$postgresql -eq 0 ]
 
 # mypy reads its files and settings from [tool.mypy] in pyproject.toml; .mypy_cache keeps reruns fast.
 typecheck: setup
