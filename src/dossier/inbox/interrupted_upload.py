@@ -21,7 +21,7 @@ from dossier.archive.home import Archive
 from dossier.durable import file_sha256
 from dossier.inbox import quarantine
 from dossier.inbox.claim import claimed_path
-from dossier.inbox.journal import Item, Journal
+from dossier.inbox.journal import Item, Journal, now
 from dossier.inbox.outcome import Outcome
 from dossier.inbox.staging import UPLOADS
 
@@ -63,6 +63,33 @@ def settle(archive: Archive, journal: Journal, item: Item, actor: str) -> Outcom
         )
     finally:
         _remove_staging(archive, item)
+
+
+def settle_orphans(archive: Archive, journal: Journal, actor: str) -> int:
+    """Staged uploads whose server died before it opened their journal row: each gets a row (this
+    process's) and is settled like any interrupted upload. Folders of live owners are left alone."""
+    area = archive.inbox / UPLOADS
+    if not area.is_dir():
+        return 0
+    settled = 0
+    for folder in sorted(p for p in area.iterdir() if p.is_dir() and not p.is_symlink()):
+        owner = folder.name.rsplit("-", 1)[0] if "-" in folder.name else None
+        if owner is None or archive.owner_alive(owner):
+            continue
+        files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+        relative = [f.relative_to(archive.inbox).as_posix() for f in files]
+        known = journal.known_paths(relative)
+        for path in relative:
+            if path in known:
+                continue  # its row is settled by the watcher's recovery
+            ids = journal.arrive([(path, now())])
+            row = journal.get(ids[path])
+            if row is not None:
+                settle(archive, journal, Item.of(row), actor)
+                settled += 1
+        if not (set(relative) & known):
+            shutil.rmtree(folder, ignore_errors=True)
+    return settled
 
 
 def _copy_left(archive: Archive, item: Item) -> Path | None:

@@ -206,6 +206,19 @@ class Journal:
 
     # ----------------------------------------------------------------- reading
 
+    def known_paths(self, paths: Sequence[str]) -> set[str]:
+        """Which of ``paths`` (relative to the inbox) have a journal row, open or closed."""
+        if not paths:
+            return set()
+        wanted = {encode_path(p): p for p in paths}
+        stored = self.archive.transaction(
+            lambda s: list(
+                s.execute(select(InboxItem.path).where(InboxItem.path.in_(list(wanted)))).scalars()
+            ),
+            write=False,
+        )
+        return {wanted[p] for p in stored if p in wanted}
+
     def adopt(self, item: Item) -> None:
         """Make a row left by a process that is gone this process's own (before working on it)."""
         owner = self.archive.owner

@@ -47,7 +47,9 @@ def stage(archive: Archive, stream: BinaryIO, name: str, folders: Sequence[str],
     """Copy ``stream`` into the staging area with bounded memory; its path relative to the inbox."""
     clean = check_file_name(name, ("file name", "文件名"))
     hints = [check_file_name(f, ("folder", "目录")) for f in folders if f]
-    relative = "/".join([UPLOADS, secrets.token_hex(8), *hints, clean])
+    # The folder names its owner (Archive.owner): a watcher can tell an upload in progress from one whose
+    # server died before it even opened a journal row (interrupted_upload.settle_orphans).
+    relative = "/".join([UPLOADS, f"{archive.owner}-{secrets.token_hex(8)}", *hints, clean])
     target = archive.inbox / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     try:

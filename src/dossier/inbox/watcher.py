@@ -141,6 +141,7 @@ class Watcher:
                             )
                         self.scan()
                         self.recover(unowned=False)
+                        interrupted_upload.settle_orphans(self.archive, self.ctx.journal, self.ctx.actor)
                         next_scan = monotonic() + interval
                     if not self.stop.is_set():
                         self._claim_ready()
