@@ -110,10 +110,12 @@ def borrower_keys() -> list[str]:
     return [body + resident_check_digit(body) for body in bodies]
 
 
-def file_all(home: Path, pdfs: list[Path], keys: list[str], *, grouped: bool = False) -> float:
+def file_all(
+    home: Path, pdfs: list[Path], keys: list[str], *, grouped: bool = False, config: Path | None = None
+) -> float:
     """Seconds to file every PDF (borrowers registered beforehand, outside the timing), one by one or
-    through file_documents."""
-    with Archive.init(home, config=load_config()) as archive:
+    through file_documents; ``config`` names the catalog (bench/catalog.py), else the defaults."""
+    with Archive.init(home, config=load_config(config)) as archive:
         for n, key in enumerate(keys):
             ensure_borrower(archive, key, f"借款人{n}", "person", actor="bench")
 

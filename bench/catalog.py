@@ -32,17 +32,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
-from benchlib import RESULTS, BenchError, Series, entry_point, note, timed
+from benchlib import RESULTS, BenchError, Series, entry_point, note
 from ledger import AS_OF, write_ledger
 
-from archive import borrower_keys, copy_all, make_pdfs
+from archive import borrower_keys, copy_all, file_all, make_pdfs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from kit.postgres import throwaway_cluster
 
 from dossier.access.users import add_user, create_token
 from dossier.archive import Archive
-from dossier.archive.filing import FilingRequest, file_document, file_documents
+from dossier.archive.filing import FilingRequest, file_documents
 from dossier.archive.registry import ensure_borrower
 from dossier.config import load_config
 
@@ -81,25 +81,7 @@ def prepared_home(home: Path, config: Path, keys: list[str]) -> None:
 
 
 def file_one_process(home: Path, config: Path, pdfs: list[Path], keys: list[str]) -> float:
-    prepared_home(home, config, keys)
-    with Archive.open(home, config=load_config(config)) as archive:
-
-        def work() -> None:
-            for i, pdf in enumerate(pdfs):
-                result = file_document(
-                    archive,
-                    pdf,
-                    borrower_key=keys[i % len(keys)],
-                    category="basic",
-                    doc_type="credit-report-personal",
-                    title=pdf.stem,
-                    original_name=pdf.name,
-                    actor="bench",
-                )
-                if result.status != "filed":
-                    raise BenchError(f"{pdf.name} was {result.status}")
-
-        return len(pdfs) / timed(work)
+    return len(pdfs) / file_all(home, pdfs, keys, config=config)
 
 
 def file_two_processes(home: Path, config: Path, pdfs: list[Path], keys: list[str]) -> float:

@@ -23,7 +23,7 @@ from dossier.inbox import quarantine
 from dossier.inbox.claim import claimed_path
 from dossier.inbox.journal import Item, Journal, now
 from dossier.inbox.outcome import Outcome
-from dossier.inbox.staging import UPLOADS
+from dossier.inbox.staging import UPLOADS, remove_staging
 
 
 def is_upload(item: Item) -> bool:
@@ -62,7 +62,7 @@ def settle(archive: Archive, journal: Journal, item: Item, actor: str) -> Outcom
             archive, journal, item, source, quarantine.Quarantine("upload-interrupted"), actor=actor
         )
     finally:
-        _remove_staging(archive, item)
+        remove_staging(archive.inbox, item.path)
 
 
 def settle_orphans(archive: Archive, journal: Journal, actor: str) -> int:
@@ -97,9 +97,3 @@ def _copy_left(archive: Archive, item: Item) -> Path | None:
         if path is not None and os.path.lexists(path) and not path.is_symlink() and path.is_file():
             return path
     return None
-
-
-def _remove_staging(archive: Archive, item: Item) -> None:
-    parts = item.path.split("/")
-    if len(parts) >= 2 and parts[0] == UPLOADS:
-        shutil.rmtree(archive.inbox / UPLOADS / parts[1], ignore_errors=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -23,7 +22,7 @@ from dossier.inbox.claim import Candidate, claim
 from dossier.inbox.journal import Item, now
 from dossier.inbox.outcome import Outcome
 from dossier.inbox.stability import Snapshot
-from dossier.inbox.staging import UPLOADS
+from dossier.inbox.staging import UPLOADS, remove_staging
 from dossier.retrying import filing_interrupted
 
 CHUNK = 1 << 20
@@ -59,7 +58,7 @@ def stage(archive: Archive, stream: BinaryIO, name: str, folders: Sequence[str],
             os.fsync(out.fileno())
     except BaseException:
         target.unlink(missing_ok=True)
-        _remove_staging(archive, relative)
+        remove_staging(archive.inbox, relative)
         raise
     return relative
 
@@ -109,7 +108,7 @@ def accept(
             message=info.get("message") if closed is Outcome.QUARANTINED else None,
         )
     finally:
-        _remove_staging(archive, relative)
+        remove_staging(archive.inbox, relative)
 
 
 def _claimed(ctx: pipeline.Context, relative: str) -> Item:
@@ -127,9 +126,3 @@ def _reload(ctx: pipeline.Context, item: Item) -> Item:
     row = ctx.journal.get(item.id)
     assert row is not None
     return Item.of(row)
-
-
-def _remove_staging(archive: Archive, relative: str) -> None:
-    parts = relative.split("/")
-    if len(parts) >= 2 and parts[0] == UPLOADS:
-        shutil.rmtree(archive.inbox / UPLOADS / parts[1], ignore_errors=True)

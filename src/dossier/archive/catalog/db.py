@@ -129,10 +129,10 @@ def _server_engine(url: str, pool: Pool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         options = connection.get_execution_options()
+        # Read-only sessions, the migration's own connection and the lock connections (dossier.locks,
+        # which set the write option off) have nothing to serialize.
         if not options.get(WRITE_OPTION, True) or options.get(MIGRATING_OPTION, False):
             return
-        if options.get("isolation_level") == "AUTOCOMMIT":
-            return  # lock connections (dossier.locks): nothing to serialize
         revision = connection.execute(writer, {"ns": NAMESPACE, "key": CATALOG_WRITER_KEY}).one().revision
         if revision != HEAD:
             raise SchemaMismatch(revision)
