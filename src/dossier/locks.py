@@ -196,6 +196,28 @@ class AdvisoryLocks:
         mode: LockMode = LockMode.EXCLUSIVE,
         timeout: float | None = None,
     ) -> Iterator[None]:
+        # Autocommit: the lock belongs to the session, and no transaction stays open while it is held.
+        # The write option is off, so this connection never takes the catalog writer lock.
+        with self._engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT", dossier_write=False
+        ) as connection:
+            with self.hold_on(connection, name, key=key, mode=mode, timeout=timeout):
+                yield
+
+    @contextlib.contextmanager
+    def hold_on(
+        self,
+        connection: Connection,
+        name: LockName,
+        *,
+        key: str | None = None,
+        mode: LockMode = LockMode.EXCLUSIVE,
+        timeout: float | None = None,
+    ) -> Iterator[None]:
+        """:meth:`hold` on ``connection``, an AUTOCOMMIT connection the caller keeps for the block (a
+        filing runs its own transactions on the connection that holds its filing lock: no checkout and
+        no connection of its own per filing). The lock is a session lock: it outlives the transactions
+        run on ``connection`` meanwhile, and is given back when the block ends."""
         suffix = "_shared" if mode is LockMode.SHARED else ""
         if key is None:
             params: dict[str, int] = {"ns": NAMESPACE, "key": name.key}
@@ -205,26 +227,27 @@ class AdvisoryLocks:
             digest = hashlib.blake2b(f"{NAMESPACE}:{_keyed(name, key)}".encode(), digest_size=8).digest()
             params = {"key": int.from_bytes(digest, "big", signed=True)}
             args = ":key"
-        # Autocommit: the lock belongs to the session, and no transaction stays open while it is held.
-        # The write option is off, so this connection never takes the catalog writer lock.
-        with self._engine.connect().execution_options(
-            isolation_level="AUTOCOMMIT", dossier_write=False
-        ) as connection:
-            if timeout is None:
-                connection.execute(text(f"SELECT pg_advisory_lock{suffix}({args})"), params)
-            else:
-                deadline = time.monotonic() + timeout
-                attempt = text(f"SELECT pg_try_advisory_lock{suffix}({args})")
-                while not connection.execute(attempt, params).scalar_one():
-                    if time.monotonic() >= deadline:
-                        raise LockBusy(name, self._holder(connection, name))
-                    time.sleep(_POLL_S)
-            try:
-                yield
-            finally:
-                # A connection lost meanwhile has lost the lock with it; nothing to give back then.
-                with contextlib.suppress(Exception):
-                    connection.execute(text(f"SELECT pg_advisory_unlock{suffix}({args})"), params)
+        if timeout is None:
+            connection.execute(text(f"SELECT pg_advisory_lock{suffix}({args})"), params)
+        else:
+            deadline = time.monotonic() + timeout
+            attempt = text(f"SELECT pg_try_advisory_lock{suffix}({args})")
+            while not connection.execute(attempt, params).scalar_one():
+                if time.monotonic() >= deadline:
+                    holder = self._holder(connection, name)
+                    connection.commit()
+                    raise LockBusy(name, holder)
+                time.sleep(_POLL_S)
+        # End SQLAlchemy's own (autobegun) transaction: the server committed already, and the caller's
+        # next transaction on this connection must begin as a new one (with its writer lock).
+        connection.commit()
+        try:
+            yield
+        finally:
+            # A connection lost meanwhile has lost the lock with it; nothing to give back then.
+            with contextlib.suppress(Exception):
+                connection.execute(text(f"SELECT pg_advisory_unlock{suffix}({args})"), params)
+                connection.commit()
 
     @staticmethod
     def _holder(connection: Connection, name: LockName) -> str | None:

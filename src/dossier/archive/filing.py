@@ -215,7 +215,7 @@ def file_document(
         input_data,
     )
     checked = _check(archive, request)
-    with archive.filing_lock():
+    with archive.filing_connection():
         return _file_one(archive, checked)
 
 
@@ -246,7 +246,7 @@ def file_documents(
             failure = exc
             break
     results: list[FilingResult] = []
-    with archive.filing_lock():
+    with archive.filing_connection():
         while len(results) < len(checked):
             start = len(results)
             done, error = _file_group(archive, checked[start : start + group])

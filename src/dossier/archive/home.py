@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -102,6 +102,8 @@ class Archive:
         self._owner: str | None = None
         self._owner_lease = ExitStack()
         self._owner_guard = threading.Lock()
+        self._pinned = threading.local()
+        """``connection``: this thread's filing connection (filing_connection), if one is held."""
 
     # ----------------------------------------------------------------- opening
 
@@ -205,7 +207,12 @@ class Archive:
 
         Writing sessions take the catalog's write lock when they begin (SQLite: BEGIN IMMEDIATE).
         """
-        session = self._sessions(bind=self._engine if write else self._readonly)
+        pinned: Connection | None = getattr(self._pinned, "connection", None)
+        if pinned is not None:
+            # The filing connection held by this thread (filing_connection): its begin hook opens the
+            # writing transaction itself; reads run without one.
+            pinned.execution_options(**{db.WRITE_OPTION: write})
+        session = self._sessions(bind=pinned or (self._engine if write else self._readonly))
         try:
             yield session
             session.commit()
@@ -214,6 +221,8 @@ class Archive:
             raise
         finally:
             session.close()
+            if pinned is not None:
+                pinned.execution_options(**{db.WRITE_OPTION: False})
 
     def transaction(self, fn: Callable[..., T], *, write: bool = True) -> T:
         """``fn`` in one session, run again if the catalog was busy; returns what ``fn`` returns."""
@@ -232,6 +241,26 @@ class Archive:
         mistake a filing in progress for the remains of a crash (see dossier.locks)."""
         with self.locks.hold(LockName.FILING, mode=LockMode.EXCLUSIVE if exclusive else LockMode.SHARED):
             yield
+
+    @contextmanager
+    def filing_connection(self) -> Iterator[None]:
+        """The filing lock held shared for a filing; with the catalog on PostgreSQL, held on one
+        connection that this thread's catalog transactions in the block then use too. A filing costs
+        one connection checkout instead of one for the lock and one per transaction, and no lock
+        statements beyond its own two. Transactions in the block must not nest (they share the
+        connection); filing.py's never do."""
+        if not isinstance(self.locks, AdvisoryLocks) or getattr(self._pinned, "connection", None):
+            with self.filing_lock():
+                yield
+            return
+        options = {db.WRITE_OPTION: False, db.EXPLICIT_BEGIN_OPTION: True}
+        with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT", **options) as connection:
+            with self.locks.hold_on(connection, LockName.FILING, mode=LockMode.SHARED):
+                self._pinned.connection = connection
+                try:
+                    yield
+                finally:
+                    self._pinned.connection = None
 
     # ----------------------------------------------------------------- paths
 

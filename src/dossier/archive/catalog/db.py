@@ -43,6 +43,10 @@ WRITE_OPTION = "dossier_write"
 """Execution option read by the ``begin`` hook: False for read-only sessions."""
 MIGRATING_OPTION = "dossier_migrating"
 """Execution option of the migration's own connection: it writes before the schema is current."""
+EXPLICIT_BEGIN_OPTION = "dossier_explicit_begin"
+"""Execution option of an AUTOCOMMIT connection on PostgreSQL whose writing transactions the ``begin``
+hook opens itself (``BEGIN``, then the writer lock), as on SQLite; its reads run without a transaction.
+Archive.filing_connection keeps one for a filing: the filing lock and the filing's transactions share it."""
 
 T = TypeVar("T")
 
@@ -133,6 +137,8 @@ def _server_engine(url: str, pool: Pool) -> Engine:
         # which set the write option off) have nothing to serialize.
         if not options.get(WRITE_OPTION, True) or options.get(MIGRATING_OPTION, False):
             return
+        if options.get(EXPLICIT_BEGIN_OPTION, False):
+            connection.exec_driver_sql("BEGIN ISOLATION LEVEL READ COMMITTED")
         revision = connection.execute(writer, {"ns": NAMESPACE, "key": CATALOG_WRITER_KEY}).one().revision
         if revision != HEAD:
             raise SchemaMismatch(revision)
