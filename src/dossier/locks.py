@@ -244,10 +244,15 @@ class AdvisoryLocks:
         try:
             yield
         finally:
-            # A connection lost meanwhile has lost the lock with it; nothing to give back then.
-            with contextlib.suppress(Exception):
+            try:
                 connection.execute(text(f"SELECT pg_advisory_unlock{suffix}({args})"), params)
                 connection.commit()
+            except Exception:
+                # A connection lost meanwhile has lost the lock with it. One that could not give it back
+                # (a transaction left aborted on it) must never return to the pool holding it: closed,
+                # it lets go of every lock it holds.
+                with contextlib.suppress(Exception):
+                    connection.invalidate()
 
     @staticmethod
     def _holder(connection: Connection, name: LockName) -> str | None:

@@ -93,10 +93,13 @@ def event_hash(prev_hash: str, event: Any) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
 
-def require_head(session: Session) -> None:
+def require_head(session: Session, *, head_found: bool | None = None) -> None:
     """Refuse, before any work, a write that will need to append an event when the head row is gone
-    (so a refused filing leaves no pending row for `dossier repair` to finish)."""
-    if session.execute(_HEAD_ROW).first() is None and session.execute(_ANY_EVENT).first() is not None:
+    (so a refused filing leaves no pending row for `dossier repair` to finish). ``head_found``: whether
+    the caller's own query (in this transaction) found the head row, which spares reading it again."""
+    if head_found is None:
+        head_found = session.execute(_HEAD_ROW).first() is not None
+    if not head_found and session.execute(_ANY_EVENT).first() is not None:
         raise AuditHeadMissing()
 
 

@@ -34,11 +34,23 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from dossier.archive.audit import append_event, plain, require_head
-from dossier.archive.catalog.models import Borrower, Document, Loan
+from dossier.archive.audit import HEAD_ID, append_event, plain, require_head
+from dossier.archive.catalog.models import AuditHead, Borrower, Document, Loan
 from dossier.archive.index_outbox import enqueue as enqueue_for_index
 from dossier.archive.names import (
     TEMP_PREFIX,
@@ -70,6 +82,7 @@ GROUP = 64
 """Filings per group in file_documents: two commits and one fsync per folder for the whole group."""
 # Plain SQL on the tables on the filing path: ORM objects cost more than the catalog's own work here.
 _DOCS = cast(Table, Document.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
 _BORROWERS = cast(Table, Borrower.__table__)
 _LOANS = cast(Table, Loan.__table__)
 _EVENT_FACTS = ("path", "sha256", "size", "title", "doc_type", "category", "source", "version", "version_of")
@@ -81,10 +94,27 @@ _BORROWER_BY_KEY = select(_BORROWERS.c.id, _BORROWERS.c.key, _BORROWERS.c.folder
 _LOAN_BY_NUMBER = select(_LOANS.c.id, _LOANS.c.borrower_id).where(
     _LOANS.c.contract_number == bindparam("number")
 )
-_SAME_CONTENT = select(_DOCS.c.id, _DOCS.c.state, _DOCS.c.path, _DOCS.c.sha256, _DOCS.c.version).where(
-    _DOCS.c.borrower_id == bindparam("borrower_id"), _DOCS.c.sha256 == bindparam("sha256")
+_SAME_CONTENT, _SAME_NAME, _HEAD_FOUND = 1, 2, 3
+"""What a row of _RESERVE_LOOKUP is: a document with the same content, one under the same first name,
+or the audit head row."""
+_LOOKUP_COLUMNS = (
+    _DOCS.c.id,
+    _DOCS.c.state,
+    _DOCS.c.path,
+    _DOCS.c.sha256,
+    _DOCS.c.version,
+    _DOCS.c.version_of,
 )
-_SAME_NAME = select(_DOCS.c.id, _DOCS.c.state, _DOCS.c.version_of).where(_DOCS.c.path == bindparam("path"))
+_RESERVE_LOOKUP = union_all(
+    select(literal_column(str(_SAME_CONTENT)).label("part"), *_LOOKUP_COLUMNS).where(
+        _DOCS.c.borrower_id == bindparam("borrower_id"), _DOCS.c.sha256 == bindparam("sha256")
+    ),
+    select(literal_column(str(_SAME_NAME)), *_LOOKUP_COLUMNS).where(_DOCS.c.path == bindparam("path")),
+    select(literal_column(str(_HEAD_FOUND)), _HEAD.c.seq, *(null() for _ in _LOOKUP_COLUMNS[1:])).where(
+        _HEAD.c.id == HEAD_ID
+    ),
+).order_by("part", "id")
+"""Everything a reservation reads before it writes, in one statement (one round trip)."""
 _LATEST_VERSION = select(func.max(_DOCS.c.version)).where(
     or_(_DOCS.c.id == bindparam("root"), _DOCS.c.version_of == bindparam("root"))
 )
@@ -109,6 +139,14 @@ _MARK_FILED = (
     .where(_DOCS.c.id == bindparam("document_id"))
     .values(state="filed", details=bindparam("filed_details"))
 )
+_FILE_RESERVED = (
+    update(_DOCS)
+    .where(_DOCS.c.id == bindparam("document_id"), _DOCS.c.state == "pending")
+    .values(state="filed", details=bindparam("filed_details"))
+    .returning(*(_DOCS.c[name] for name in _EVENT_FACTS), _DOCS.c.borrower_id)
+)
+"""complete() for the filer that reserved the row: it knows the row's details, so one statement marks it
+filed and reads back what the event records."""
 
 
 @dataclass(frozen=True)
@@ -147,6 +185,15 @@ class FilingRequest:
     details: Mapping[str, Any] | None = None
     filename: str | None = None
     input_data: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """What the filer that committed a pending row knows of it: its details without ``pending`` (what
+    the filed row keeps) and its borrower's key."""
+
+    filed_details: dict[str, Any]
+    borrower_key: str
 
 
 @dataclass
@@ -344,6 +391,7 @@ def _file_one(archive: Archive, checked: _Checked) -> FilingResult:
     borrower, loan_id = archive.transaction(lambda s: _owner(s, key, checked.contract_number), write=False)
     staged = _stage(archive, checked, borrower, loan_id)
     temp, input_temp, folder = staged.temp, staged.input_temp, staged.folder
+    reservations: dict[int, Reservation] = {}
     try:
         for _ in range(_NAME_ATTEMPTS):
             reserved = archive.transaction(
@@ -359,6 +407,7 @@ def _file_one(archive: Archive, checked: _Checked) -> FilingResult:
                     temp,
                     input_temp,
                     staged.borrower_id,
+                    reservations=reservations,
                 )
             )
             if reserved.status == "duplicate":
@@ -374,7 +423,10 @@ def _file_one(archive: Archive, checked: _Checked) -> FilingResult:
         for t in _temps(staged):
             t.path.unlink(missing_ok=True)
     fsync_dir(folder)
-    archive.transaction(lambda s: complete(s, reserved.document_id, actor=staged.facts["actor"]))
+    reservation = reservations[reserved.document_id]
+    archive.transaction(
+        lambda s: complete(s, reserved.document_id, actor=staged.facts["actor"], reservation=reservation)
+    )
     return reserved
 
 
@@ -401,7 +453,8 @@ def _file_group(archive: Archive, group: list[_Checked]) -> tuple[list[FilingRes
             except (DossierError, OSError) as exc:  # e.g. a full disk: the ones before it are filed
                 failure = exc
                 break
-        reserved, error = archive.transaction(lambda s: _reserve_group(archive, s, staged))
+        reservations: dict[int, Reservation] = {}
+        reserved, error = archive.transaction(lambda s: _reserve_group(archive, s, staged, reservations))
         failure = error or (failure if len(reserved) == len(staged) else None)
         results: list[FilingResult | None] = []
         placed: list[int] = []
@@ -425,7 +478,7 @@ def _file_group(archive: Archive, group: list[_Checked]) -> tuple[list[FilingRes
 
     def finish(session: Session) -> None:
         for document_id in placed:
-            complete(session, document_id, actor=actors[document_id])
+            complete(session, document_id, actor=actors[document_id], reservation=reservations[document_id])
 
     if placed:
         archive.transaction(finish)
@@ -441,7 +494,7 @@ class _SameGroup(Exception):
 
 
 def _reserve_group(
-    archive: Archive, session: Session, staged: list[_Staged]
+    archive: Archive, session: Session, staged: list[_Staged], reservations: dict[int, Reservation]
 ) -> tuple[list[FilingResult], Exception | None]:
     """Reserve each staged request in order in one transaction, until one meets an earlier one of the
     group (it waits for the next group) or fails (its error is returned; the others are committed)."""
@@ -463,6 +516,7 @@ def _reserve_group(
                 item.input_temp,
                 item.borrower_id,
                 mine=mine,
+                reservations=reservations,
             )
         except _SameGroup:
             break
@@ -494,13 +548,31 @@ def make_folder(archive: Archive, folder: Path) -> None:
         raise DossierError(f"not a folder (不是目录): {folder}")
 
 
-def complete(session: Session, document_id: int, *, actor: str, repaired: bool = False) -> None:
-    """Mark a pending document filed and log it; shared with `dossier repair`, which finishes filings."""
-    document = session.execute(_PENDING_DOCUMENT, {"document_id": document_id}).first()
-    if document is None or document.state != "pending":
-        raise DossierError(f"document {document_id} is not pending (文档不处于待归档状态)")
-    details = {k: v for k, v in document.details.items() if k != "pending"}
-    session.execute(_MARK_FILED, {"document_id": document_id, "filed_details": details})
+def complete(
+    session: Session,
+    document_id: int,
+    *,
+    actor: str,
+    repaired: bool = False,
+    reservation: Reservation | None = None,
+) -> None:
+    """Mark a pending document filed and log it; shared with `dossier repair`, which finishes filings.
+    ``reservation``: the filer's own knowledge of the row it committed (spares reading it first)."""
+    document: Any
+    if reservation is None:
+        document = session.execute(_PENDING_DOCUMENT, {"document_id": document_id}).first()
+        if document is None or document.state != "pending":
+            raise DossierError(f"document {document_id} is not pending (文档不处于待归档状态)")
+        details = {k: v for k, v in document.details.items() if k != "pending"}
+        session.execute(_MARK_FILED, {"document_id": document_id, "filed_details": details})
+        borrower_key = document.key
+    else:
+        details = reservation.filed_details
+        params = {"document_id": document_id, "filed_details": details}
+        document = session.execute(_FILE_RESERVED, params).first()
+        if document is None:
+            raise DossierError(f"document {document_id} is not pending (文档不处于待归档状态)")
+        borrower_key = reservation.borrower_key
     info = {name: getattr(document, name) for name in _EVENT_FACTS}
     if document.version_of is None:
         del info["version_of"]
@@ -515,7 +587,7 @@ def complete(session: Session, document_id: int, *, actor: str, repaired: bool =
         actor=actor,
         action="version" if document.version > 1 else "file",
         target=f"document:{document_id}",
-        borrower_key=document.key,
+        borrower_key=borrower_key,
         details=info,
     )
     # A 补充材料 item of a credit application asking for this type is met by this filing.
@@ -523,7 +595,7 @@ def complete(session: Session, document_id: int, *, actor: str, repaired: bool =
         session,
         document_id=document_id,
         borrower_id=document.borrower_id,
-        borrower_key=document.key,
+        borrower_key=borrower_key,
         doc_type=document.doc_type,
         sha256=document.sha256,
         actor=actor,
@@ -562,14 +634,25 @@ def _reserve(
     borrower_id: int | None = None,
     *,
     mine: Collection[int] = (),
+    reservations: dict[int, Reservation] | None = None,
 ) -> FilingResult:
     """Steps 2 of the protocol in ``session``: a duplicate's event, or a pending row under a free name.
     ``mine``: documents reserved earlier in the same transaction (file_documents); meeting one raises
-    _SameGroup before anything is written."""
-    require_head(session)  # the filing ends with an event: refuse now rather than leave it pending
+    _SameGroup before anything is written. ``reservations`` gets the pending row's Reservation."""
     if borrower_id is None:
         borrower_id = session.execute(_BORROWER_BY_KEY, {"key": key}).one().id
-    same = session.execute(_SAME_CONTENT, {"borrower_id": borrower_id, "sha256": temp.sha256}).first()
+    first_name = document_file_name(stem, suffix)
+    params = {
+        "borrower_id": borrower_id,
+        "sha256": temp.sha256,
+        "path": archive.relative(folder / first_name),
+    }
+    found: dict[int, Any] = {}
+    for part in session.execute(_RESERVE_LOOKUP, params):
+        found.setdefault(part.part, part)  # the lowest id of each part
+    # The filing ends with an event: refuse now rather than leave it pending.
+    require_head(session, head_found=_HEAD_FOUND in found)
+    same = found.get(_SAME_CONTENT)
     if same is not None:
         if same.id in mine:
             raise _SameGroup()
@@ -594,8 +677,7 @@ def _reserve(
         )
         return FilingResult(same.id, "duplicate", archive.absolute(same.path), same.sha256, same.version)
 
-    first_name = document_file_name(stem, suffix)
-    first = session.execute(_SAME_NAME, {"path": archive.relative(folder / first_name)}).first()
+    first = found.get(_SAME_NAME)
     version, root = 1, None
     if first is not None:
         if first.id in mine:
@@ -637,6 +719,9 @@ def _reserve(
         **facts,
     }
     document_id = session.execute(_INSERT_PENDING, row).scalar_one()
+    if reservations is not None:
+        filed_details = {k: v for k, v in details.items() if k != "pending"}
+        reservations[document_id] = Reservation(filed_details, key)
     return FilingResult(
         document_id, "version" if version > 1 else "filed", final, temp.sha256, version, input_final
     )

@@ -8,8 +8,9 @@ the credit process (``dossier.process`` imports the archive); it only touches th
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from dossier.archive.audit import append_event
@@ -17,6 +18,22 @@ from dossier.archive.catalog.process_tables import OpenItemRow
 
 ITEM_CLOSED_ACTION = "application.item-closed"
 """The audit action of an item closed by a filed document."""
+# Plain SQL built once: every filing asks, and almost every filing finds no item.
+_ITEMS = cast(Table, OpenItemRow.__table__)
+_OPEN_ITEMS = (
+    select(_ITEMS.c.id, _ITEMS.c.application_id, _ITEMS.c.doc_type)
+    .where(
+        _ITEMS.c.borrower_id == bindparam("borrower_id"),
+        _ITEMS.c.doc_type == bindparam("doc_type"),
+        _ITEMS.c.closed_at.is_(None),
+    )
+    .order_by(_ITEMS.c.id)
+)
+_CLOSE_ITEM = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values(closed_at=bindparam("closed_at"), closed_by_document=bindparam("document_id"))
+)
 
 
 def close_open_items(
@@ -30,19 +47,11 @@ def close_open_items(
     actor: str,
 ) -> list[int]:
     """Close the borrower's open items asking for the filed document's type; one audit event per item."""
-    query = (
-        select(OpenItemRow)
-        .where(
-            OpenItemRow.borrower_id == borrower_id,
-            OpenItemRow.doc_type == doc_type,
-            OpenItemRow.closed_at.is_(None),
-        )
-        .order_by(OpenItemRow.id)
-    )
+    items = session.execute(_OPEN_ITEMS, {"borrower_id": borrower_id, "doc_type": doc_type}).all()
     closed: list[int] = []
-    for item in session.execute(query).scalars():
-        item.closed_at = datetime.now(UTC)
-        item.closed_by_document = document_id
+    for item in items:
+        params = {"item_id": item.id, "closed_at": datetime.now(UTC), "document_id": document_id}
+        session.execute(_CLOSE_ITEM, params)
         append_event(
             session,
             actor=actor,

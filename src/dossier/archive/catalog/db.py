@@ -17,6 +17,7 @@ rows an older schema shapes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import Callable
@@ -24,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from dossier.errors import DossierError
 from dossier.locks import CATALOG_WRITER_KEY, NAMESPACE, LockName, Locks
@@ -138,12 +140,46 @@ def _server_engine(url: str, pool: Pool) -> Engine:
         if not options.get(WRITE_OPTION, True) or options.get(MIGRATING_OPTION, False):
             return
         if options.get(EXPLICIT_BEGIN_OPTION, False):
-            connection.exec_driver_sql("BEGIN ISOLATION LEVEL READ COMMITTED")
-        revision = connection.execute(writer, {"ns": NAMESPACE, "key": CATALOG_WRITER_KEY}).one().revision
+            revision = _begin_writing(connection)
+        else:
+            revision = connection.execute(writer, {"ns": NAMESPACE, "key": CATALOG_WRITER_KEY}).one().revision
         if revision != HEAD:
             raise SchemaMismatch(revision)
 
     return engine
+
+
+_BEGIN_WRITING = (
+    "BEGIN ISOLATION LEVEL READ COMMITTED; "
+    f"SELECT pg_advisory_xact_lock({NAMESPACE}, {CATALOG_WRITER_KEY}), "
+    "(SELECT version_num FROM alembic_version LIMIT 1)"
+)
+"""Both in one round trip: a query without parameters may hold several statements (simple protocol)."""
+
+
+def _begin_writing(connection: Connection) -> str | None:
+    """Open a writing transaction on an AUTOCOMMIT connection (EXPLICIT_BEGIN_OPTION) with the writer
+    lock taken; the catalog's schema revision. On any failure nothing is left open on the connection."""
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(_BEGIN_WRITING)
+        cursor.nextset()  # past BEGIN's empty result
+        row = cursor.fetchone()
+        revision = None if row is None else row[1]
+        if revision != HEAD:
+            dbapi_connection.rollback()
+        return revision
+    except connection.dialect.loaded_dbapi.Error as exc:
+        with contextlib.suppress(Exception):
+            dbapi_connection.rollback()
+        # The same exception types as a statement run through SQLAlchemy (the busy-retry reads them).
+        raise DBAPIError.instance(
+            _BEGIN_WRITING, None, exc, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+        ) from exc
+    finally:
+        cursor.close()
 
 
 def use_wal(engine: Engine) -> None:
