@@ -7,6 +7,9 @@ are what a real server gives, not the tests' unsafe settings. Each run measures:
   * filing    1,000 one-page PDFs with ``file_document``, one process: SQLite, PostgreSQL; then the same
               1,000 split between two processes filing at once into one PostgreSQL catalog and one home;
               anchor: copy + fsync of the same files;
+  * counts    per ``file_document`` (deterministic, not timed): round trips and commits on PostgreSQL as
+              the server logs them (BEGIN, COMMIT and the pool's ping included), statements and commits
+              on SQLite as SQLAlchemy sends them; and the filing process's CPU ms per filing;
   * ledger    ``dossier ledger import`` of 5,000 rows, on each backend; anchor: reading and validating only;
   * http      8 clients with API tokens, back to back for ``--duration`` s against ``dossier serve`` on each
               backend (the same archive of ``--http-docs`` documents): requests/s and p95 for ``/api/v1/me``,
@@ -34,6 +37,7 @@ from pathlib import Path
 import httpx
 from benchlib import RESULTS, BenchError, Series, entry_point, note
 from ledger import AS_OF, write_ledger
+from sqlalchemy import event
 
 from archive import borrower_keys, copy_all, file_all, make_pdfs
 
@@ -42,7 +46,7 @@ from kit.postgres import throwaway_cluster
 
 from dossier.access.users import add_user, create_token
 from dossier.archive import Archive
-from dossier.archive.filing import FilingRequest, file_documents
+from dossier.archive.filing import FilingRequest, file_document, file_documents
 from dossier.archive.registry import ensure_borrower
 from dossier.config import load_config
 
@@ -105,6 +109,59 @@ def file_two_processes(home: Path, config: Path, pdfs: list[Path], keys: list[st
             raise BenchError("a filing process failed")
         ends.append(float(out.split()[1]))
     return len(pdfs) / (max(ends) - start_at)
+
+
+COUNTED = 100
+"""Filings counted for the per-filing counts (after five that warm the caches)."""
+
+
+def filing_counts(
+    home: Path, config: Path, pdfs: list[Path], keys: list[str], log: Path | None
+) -> dict[str, float]:
+    """Statements (or, with the server's ``log``, round trips) and commits per file_document, and CPU ms."""
+    counted = {"statements": 0, "commits": 0}
+    with Archive.init(home, config=load_config(config)) as archive:
+        for n, key in enumerate(keys):
+            ensure_borrower(archive, key, f"借款人{n}", "person", actor="bench")
+
+        def bump(name: str) -> None:
+            counted[name] += 1
+
+        event.listen(archive.engine, "before_cursor_execute", lambda *_a, **_k: bump("statements"))
+        event.listen(archive.engine, "commit", lambda *_a: bump("commits"))
+
+        def file(pdf: Path, i: int) -> None:
+            result = file_document(
+                archive, pdf, borrower_key=keys[i % len(keys)], category="basic",
+                doc_type="credit-report-personal", title=pdf.stem, original_name=pdf.name, actor="bench",
+            )  # fmt: skip
+            if result.status != "filed":
+                raise BenchError(f"{pdf.name} was {result.status}, expected filed")
+
+        for i, pdf in enumerate(pdfs[:5]):
+            file(pdf, i)
+        counted.update(statements=0, commits=0)
+        offset = log.stat().st_size if log is not None else 0
+        cpu = time.process_time()
+        for i, pdf in enumerate(pdfs[5 : 5 + COUNTED]):
+            file(pdf, i)
+        cpu = time.process_time() - cpu
+    figures = {"cpu ms": cpu * 1000 / COUNTED}
+    if log is None:
+        figures["statements"] = counted["statements"] / COUNTED
+        figures["commits"] = counted["commits"] / COUNTED
+        return figures
+    with log.open("rb") as fh:
+        fh.seek(offset)
+        logged = [
+            line.split(b"LOG:  ", 1)[1]
+            for line in fh
+            if b"LOG:  statement: " in line or b"LOG:  execute " in line
+        ]
+    statements = [line.split(b": ", 1)[1].strip() for line in logged]
+    figures["round trips"] = len(statements) / COUNTED
+    figures["commits"] = sum(1 for s in statements if s.upper().startswith(b"COMMIT")) / COUNTED
+    return figures
 
 
 def ledger_rate(dossier: Path, ledger: Path, home: Path, config: Path, rows: int) -> float:
@@ -192,7 +249,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip", default="", help="comma list of parts to skip: filing,ledger,http")
+    parser.add_argument("--skip", default="", help="comma list of parts to skip: counts,filing,ledger,http")
     return parser.parse_args(argv)
 
 
@@ -215,8 +272,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_ledger(ledger, args.loans, 0)
 
         def postgresql(name: str) -> Path:
-            return config_file(work / f"{name}.toml", cluster.url(cluster.create_database(name)))
+            return postgresql_url(cluster.create_database(name))
 
+        def postgresql_url(database: str) -> Path:
+            return config_file(work / f"{database}.toml", cluster.url(database))
+
+        if "counts" not in skip:
+            note("counts per filing")
+            for name, value in filing_counts(work / "count-s", sqlite, pdfs, keys, None).items():
+                add(f"filing sqlite {name}/file", value)
+            counting = cluster.create_database("counting")
+            with cluster.admin() as admin:
+                # Only this database's statements are logged: the timed runs log nothing.
+                admin.execute(f"ALTER DATABASE \"{counting}\" SET log_statement = 'all'")
+            counts = filing_counts(work / "count-p", postgresql_url(counting), pdfs, keys, cluster.log)
+            for name, value in counts.items():
+                add(f"filing postgresql {name}/file", value)
         for run in range(args.runs):
             note(f"run {run + 1}/{args.runs}")
             if "filing" not in skip:
