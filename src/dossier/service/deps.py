@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from dossier.access.roles import Action
 from dossier.access.scope import visible_borrower_ids
@@ -24,9 +25,9 @@ from dossier.access.secrets import same
 from dossier.access.users import (
     Principal,
     SignInRefusal,
+    TokenUse,
     note_token_use,
-    token_use_is_stale,
-    user_for_token,
+    principal_for_token,
     web_session,
 )
 from dossier.archive.audit_context import set_request_details
@@ -49,7 +50,12 @@ def services(request: Request) -> Services:
     return request.app.state.services
 
 
-ServicesDep = Annotated[Services, Depends(services)]
+async def _services(request: Request) -> Services:
+    # async: a plain function dependency would cost every request a hop to the thread pool.
+    return services(request)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
 
 
 def read_session(svc: ServicesDep) -> Iterator[Session]:
@@ -106,13 +112,11 @@ async def _signed_in(request: Request, svc: ServicesDep) -> Principal | None:
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     if scheme.lower() == "bearer" and value:
-        found = svc.archive.transaction(lambda s: _token_user(s, value.strip(), svc), write=False)
+        # The catalog is read in the thread pool, never on the event loop (which serves every request).
+        found = await run_in_threadpool(_token_use, svc, value.strip())
         if found is None:
             raise Unauthorized("invalid, expired or revoked API token (令牌无效、已过期或已吊销)")
-        user, token_id, stale = found
-        if stale:
-            svc.archive.transaction(lambda s: note_token_use(s, token_id))
-        return user
+        return found.principal
     if scheme.lower() == "basic" and value:
         try:
             name, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
@@ -125,7 +129,9 @@ async def _signed_in(request: Request, svc: ServicesDep) -> Principal | None:
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
-    found_session = svc.archive.transaction(lambda s: _session_user(s, cookie), write=False)
+    found_session = await run_in_threadpool(
+        svc.archive.transaction, lambda s: _session_user(s, cookie), write=False
+    )
     if found_session is None:
         return None
     user, csrf = found_session
@@ -137,12 +143,15 @@ async def _signed_in(request: Request, svc: ServicesDep) -> Principal | None:
     return user
 
 
-def _token_user(session: Session, secret: str, svc: Services) -> tuple[Principal, int, bool] | None:
-    found = user_for_token(session, secret, max_age_days=svc.access.token_max_age_days)
-    if found is None:
-        return None
-    user, token = found
-    return Principal.of(user, "token", token), token.id, token_use_is_stale(token)
+def _token_use(svc: Services, secret: str) -> TokenUse | None:
+    """The token's principal, read afresh from the catalog on every request: a revoked token or a
+    disabled user is refused by the very next request, whichever process made the change."""
+    found = svc.archive.transaction(
+        lambda s: principal_for_token(s, secret, max_age_days=svc.access.token_max_age_days), write=False
+    )
+    if found is not None and found.stale:
+        svc.archive.transaction(lambda s: note_token_use(s, found.token_id))
+    return found
 
 
 def _session_user(session: Session, secret: str) -> tuple[Principal, str] | None:
@@ -162,10 +171,11 @@ async def current_user(user: Annotated[Principal | None, Depends(optional_user)]
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def require(action: Action) -> Callable[..., Principal]:
+def require(action: Action) -> Callable[..., Awaitable[Principal]]:
     """A dependency: the current user, if their role may do ``action`` (else 403)."""
 
-    def check(user: CurrentUser, svc: ServicesDep) -> Principal:
+    async def check(user: CurrentUser, svc: ServicesDep) -> Principal:
+        # async: no I/O here, and a plain function would cost the request a hop to the thread pool.
         if not svc.access.allows(user.role, action):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,
@@ -178,6 +188,10 @@ def require(action: Action) -> Callable[..., Principal]:
 
 
 def scope_ids(session: Session, user: Principal, svc: Services, *, writing: bool = False) -> set[int] | None:
+    """None when the user sees every borrower (no catalog read for a role that is not scoped), else the
+    ids they may read (``writing``: work on)."""
+    if not svc.access.scoped(user.role):
+        return None
     return visible_borrower_ids(session, user, svc.access, writing=writing)
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from dossier.access.roles import Action
 from dossier.access.users import Principal
@@ -30,21 +31,44 @@ Searcher = Annotated[Principal, Depends(require(Action.SEARCH))]
 MAX_EXPORT = 10_000
 
 
+Text = Annotated[str, Query(max_length=500, description='Words, "phrases", OR, -word, field:value')]
+BorrowerKey = Annotated[str | None, Query(max_length=60, description="Borrower key")]
+LoanNumber = Annotated[str | None, Query(max_length=60, description="Contract or 借据 number")]
+CategoryName = Annotated[str | None, Query(max_length=40, description="Category key or label")]
+TypeName = Annotated[str | None, Query(max_length=60, description="Document type key or label")]
+DateFrom = Annotated[str | None, Query(alias="from", max_length=10, description="YYYY-MM-DD")]
+DateTo = Annotated[str | None, Query(alias="to", max_length=10, description="YYYY-MM-DD")]
+
+
 class SearchParams:
     def __init__(
         self,
-        q: Annotated[str, Query(max_length=500, description='Words, "phrases", OR, -word, field:value')] = "",
-        borrower: Annotated[str | None, Query(max_length=60, description="Borrower key")] = None,
-        loan: Annotated[str | None, Query(max_length=60, description="Contract or 借据 number")] = None,
-        category: Annotated[str | None, Query(max_length=40, description="Category key or label")] = None,
-        type: Annotated[str | None, Query(max_length=60, description="Document type key or label")] = None,
-        date_from: Annotated[str | None, Query(alias="from", max_length=10, description="YYYY-MM-DD")] = None,
-        date_to: Annotated[str | None, Query(alias="to", max_length=10, description="YYYY-MM-DD")] = None,
+        q: Text = "",
+        borrower: BorrowerKey = None,
+        loan: LoanNumber = None,
+        category: CategoryName = None,
+        type: TypeName = None,
+        date_from: DateFrom = None,
+        date_to: DateTo = None,
     ) -> None:
         self.q, self.borrower, self.loan, self.category, self.doc_type = q, borrower, loan, category, type
         # A web form sends its empty date fields as "": no bound, not an error.
         self.date_from = parse_day("from", "起始日期", date_from)
         self.date_to = parse_day("to", "截止日期", date_to)
+
+
+async def search_params(
+    q: Text = "",
+    borrower: BorrowerKey = None,
+    loan: LoanNumber = None,
+    category: CategoryName = None,
+    type: TypeName = None,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+) -> SearchParams:
+    """:class:`SearchParams` as an async dependency: FastAPI runs a class (or a plain function) in the
+    thread pool, a hop each request would pay for building an object."""
+    return SearchParams(q, borrower, loan, category, type, date_from, date_to)
 
 
 def run_search(
@@ -112,14 +136,18 @@ def hit_schema(hit: SearchHit) -> schemas.SearchHit:
 
 
 @router.get("", response_model=schemas.SearchResult, summary="Search the archive (全文检索)")
-def search(
+async def search(
     svc: ServicesDep,
     user: Searcher,
-    params: Annotated[SearchParams, Depends()],
+    params: Annotated[SearchParams, Depends(search_params)],
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> schemas.SearchResult:
-    page = run_search(svc, user, params, offset=offset, limit=limit, purpose="search")
+    # The search (catalog, index, audit event) in the thread pool, in one hop; FastAPI then checks the
+    # answer here rather than in a second hop, as it does for a plain function.
+    page = await run_in_threadpool(
+        run_search, svc, user, params, offset=offset, limit=limit, purpose="search"
+    )
     return schemas.SearchResult(
         query=page.query,
         filters={k: v for k, v in page.filters.items()},
