@@ -64,6 +64,8 @@ class IndexReport:
     errors: list[str] = field(default_factory=list)
     seq: int = 0
     """The change-log seq this node's replica has applied."""
+    logged: int = 0
+    """The newest change-log seq this call appended (0: none)."""
 
     def take(self, applied: ApplyReport) -> None:
         """Count what applying the log to this node's replica did."""
@@ -142,7 +144,12 @@ class Indexer:
             else:
                 report.busy = True
         if apply:
-            report.take(self.replica.apply(wait=wait))
+            applied = self.replica.apply(wait=wait)
+            report.take(applied)
+            if applied.busy and report.logged:
+                # Another thread or process is applying this replica (a service node's follower): it
+                # applies what this call logged too; wait a little for it, so the caller reads its writes.
+                report.seq = self.replica.wait_for(report.logged, self.settings.lock_timeout_seconds)
         report.remaining = self.place.pending()
         return report
 
@@ -226,7 +233,9 @@ class Indexer:
                 flagged += needs_ocr
                 changes.append((LogOp.UPDATE if known else LogOp.ADD, doc_id))
             # In the transaction that settles the rows: the log never misses a settled document.
-            index_log.append(session, changes)
+            last = index_log.append(session, changes)
+            if last is not None:
+                report.logged = max(report.logged, last)
             return flagged
 
         report.needs_ocr += self.archive.transaction(settle)

@@ -27,6 +27,7 @@ import hashlib
 import json
 import logging
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 NEEDS_OCR = "needs-ocr"
 APPLIED_SUFFIX = ".applied.json"
 REBUILD_SUFFIX = ".rebuilding"
+
+WAIT_STEP_S = 0.01
 
 Progress = Callable[[int, int], None]
 """Called after each committed batch with (done, total)."""
@@ -154,6 +157,16 @@ class Replica:
     def applied_seq(self) -> int | None:
         found = read_applied(self.place.root, self.place.engine_name)
         return None if found is None else found[0]
+
+    def wait_for(self, seq: int, seconds: float) -> int:
+        """Wait up to ``seconds`` for another applier of this replica to reach ``seq`` (a small file read
+        every few milliseconds, bounded); the applied seq then."""
+        deadline = time.monotonic() + seconds
+        while True:
+            applied = self.applied_seq() or 0
+            if applied >= seq or time.monotonic() >= deadline:
+                return applied
+            time.sleep(WAIT_STEP_S)
 
     def head_seq(self) -> int:
         return self.archive.transaction(index_log.head, write=False)
