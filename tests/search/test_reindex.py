@@ -81,7 +81,7 @@ def test_the_index_rebuilds_itself_when_its_schema_changed_or_it_went_missing(
     before = results(fresh_home, capsys)
     folder = index_dir(fresh_home.path, fresh_home.engine)
 
-    # Another analyzer wrote this index: opening it queues the whole catalog and empties it.
+    # Another analyzer wrote this index: opening it empties it, and its next apply rebuilds it.
     marker = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8"))
     (folder / MARKER_FILE).write_text(
         json.dumps({**marker, "analyzer": "an older analyzer"}), encoding="utf-8"
@@ -89,7 +89,7 @@ def test_the_index_rebuilds_itself_when_its_schema_changed_or_it_went_missing(
     with fresh_home.archive() as archive:
         index = SearchIndex.open(archive)
         assert index.rebuilt is not None and "analyzer" in index.rebuilt
-        assert index.pending() == 6 and index.doc_count() == 0
+        assert index.replica.applied_seq() is None and index.doc_count() == 0
     assert results(fresh_home, capsys) == before
 
     # An archive whose index never existed (as after the upgrade that added the outbox): all queued.
@@ -121,7 +121,7 @@ def test_the_index_rebuilds_itself_when_its_schema_changed_or_it_went_missing(
     assert index_json(fresh_home, capsys, "search", "切换引擎后归档")["total"] == 1
 
 
-def test_an_interrupted_reindex_leaves_the_rest_queued_and_the_next_run_finishes_it(
+def test_an_interrupted_reindex_notes_its_progress_and_the_next_run_finishes_it(
     fresh_home: Home, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = results(fresh_home, capsys)
@@ -136,7 +136,7 @@ def test_an_interrupted_reindex_leaves_the_rest_queued_and_the_next_run_finishes
         with fresh_home.archive() as archive, pytest.raises(KeyboardInterrupt):
             SearchIndex(archive).rebuild(progress=interrupt)
         assert note.is_file()
-        assert queued(fresh_home) == 4
+        assert json.loads(note.read_text(encoding="utf-8"))["done"] == 2
         with fresh_home.archive() as archive:
             assert SearchIndex(archive).doc_count() == 2
         report = index_json(fresh_home, capsys, resume_with)
@@ -144,6 +144,9 @@ def test_an_interrupted_reindex_leaves_the_rest_queued_and_the_next_run_finishes
         if resume_with == "reindex":
             assert report["rebuilt"].startswith("resumed")
         assert not note.exists() and queued(fresh_home) == 0
+        with fresh_home.archive() as archive:
+            replica = SearchIndex(archive).replica
+            assert replica.applied_seq() == replica.head_seq()
         assert results(fresh_home, capsys) == before
 
 

@@ -97,7 +97,7 @@ def search(
     who = default_actor(actor)
     fmt = "csv" if as_csv else "json" if as_json_flag else "text"
     with open_archive(home) as archive:
-        index = SearchIndex.open(archive, wait=False)
+        index = SearchIndex.open(archive, wait=False, identity=_replica_identity(archive))
         # Catch up with documents filed since the last drain; if another process is indexing, it will.
         with _bar("索引 indexing", enabled=not (as_csv or as_json_flag)) as progress:
             index.process(wait=False, progress=progress)
@@ -207,6 +207,17 @@ def index(
     retry: Annotated[
         bool, typer.Option("--retry", help="Try again documents left aside after repeated failures.")
     ] = False,
+    status: Annotated[
+        bool,
+        typer.Option("--status", help="Show this node's replica against the change log, and the nodes."),
+    ] = False,
+    bootstrap_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--bootstrap-from",
+            help="Copy a peer node's index folder (with its applied seq) into this node's empty one.",
+        ),
+    ] = None,
     home: HomeOption = None,
     actor: ActorOption = None,
     as_json_flag: JsonFlag = False,
@@ -215,16 +226,38 @@ def index(
     Exit 0 when all went well, 1 if a document failed or OCR could not run."""
     if limit is not None:
         positive_int("--limit", limit)
+    if status and bootstrap_from is not None:
+        raise BadArgument("--status", "give --status or --bootstrap-from, not both (不能同时使用)")
     from dossier.archive import index_outbox as outbox
     from dossier.jobs.dispatch import ocr_now
+    from dossier.search.replica import BootstrapError
     from dossier.search.search_index import SearchIndex
 
     with open_archive(home) as archive:
-        search_index = SearchIndex.open(archive)
+        identity = _replica_identity(archive)
+        if status:
+            lag = SearchIndex(archive, identity=identity).lag().as_json()
+            emit(lag, as_json_flag, lambda c: _print_lag(c, lag))
+            return
+        if bootstrap_from is not None:
+            try:
+                with _bar("复制索引 bootstrapping", enabled=not as_json_flag) as progress:
+                    copied = SearchIndex(archive, identity=identity).replica.bootstrap_from(
+                        bootstrap_from, progress=progress
+                    )
+            except BootstrapError as exc:
+                raise BadArgument("--bootstrap-from", str(exc)) from None
+        search_index = SearchIndex.open(archive, identity=identity)
         if retry:
             archive.transaction(lambda s: outbox.retry_parked(s, search_index.settings.max_attempts))
+        # This node's replica first: an empty one is rebuilt from the catalog here, with its progress.
+        with _bar("索引副本 replica", enabled=not as_json_flag) as progress:
+            applied = search_index.apply(progress=progress)
         with _bar("索引 indexing", enabled=not as_json_flag) as progress:
             report = search_index.process(limit, progress=progress)
+        report.take(applied)
+        if bootstrap_from is not None:
+            report.rebuilt = copied.rebuilt
         ocr_report = ocr_now(search_index, default_actor(actor), limit=limit) if ocr else None
         state = search_index.queue_state()
         documents = search_index.doc_count()
@@ -232,6 +265,29 @@ def index(
     emit(payload, as_json_flag, lambda c: _print_index(c, payload))
     if report.failed or (ocr_report is not None and (ocr_report.failed or ocr_report.unavailable)):
         raise typer.Exit(1)
+
+
+def _replica_identity(archive: Any) -> Any:
+    """This node's replica ([search].index_path and .node; the host name), resolved once here."""
+    import socket
+
+    from dossier.search.settings import replica_identity, search_settings
+
+    return replica_identity(archive.home, search_settings(archive.config), socket.gethostname())
+
+
+def _print_lag(c: Console, lag: dict[str, Any]) -> None:
+    c.print(
+        f"节点 node {lag['node']}: applied seq {lag['applied_seq']}, head seq {lag['head_seq']}, "
+        f"{lag['behind']} entries behind ({lag['seconds_behind']:g} s) · {lag['index_path']}",
+        markup=False,
+    )
+    for node in lag["nodes"]:
+        c.print(
+            f"  {node['node']}: applied seq {node['applied_seq']} at {node['applied_at']}, "
+            f"seen {node['seen_at']} · {node['index_path']}",
+            markup=False,
+        )
 
 
 def reindex(
@@ -250,7 +306,7 @@ def reindex(
     from dossier.search.search_index import SearchIndex
 
     with open_archive(home) as archive:
-        search_index = SearchIndex(archive, engine=engine)
+        search_index = SearchIndex(archive, engine=engine, identity=_replica_identity(archive))
         try:
             with _bar("重建索引 reindexing", enabled=not as_json_flag) as progress:
                 report = search_index.rebuild(progress=progress)

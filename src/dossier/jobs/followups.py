@@ -1,7 +1,8 @@
 """What a job or a command sets going after it: the index drained, scans handed to OCR jobs.
 
-On the queue these are deferred jobs; on the embedded default the index is drained in this process (OCR
-there stays with `dossier index --ocr` and the watcher, off the filing path).
+On the queue these are deferred jobs; on the embedded default the index is drained in this process and
+the change log applied to this node's replica at once (OCR there stays with `dossier index --ocr` and the
+watcher, off the filing path). Other service nodes apply the log when PostgreSQL notifies them.
 """
 
 from __future__ import annotations

@@ -1,14 +1,17 @@
-"""Where an archive's full-text index lives and how it is opened; shared by indexing and querying.
+"""Where this node's full-text index replica lives and how it is opened; shared by indexing and querying.
 
-The index of engine ``<engine>`` is ``<home>/.dossier/index/<engine>/``; ``.dossier/index/current`` names
-the engine that drained the outbox last. Engine errors become the archive's own (:func:`engine_errors`),
-so the CLI prints them on one line. :func:`load_filed` reads the catalog rows the index speaks of.
+The replica of engine ``<engine>`` is ``<index_path>/<engine>/`` ([search].index_path, default
+``<home>/.dossier/index``), with ``<engine>.applied.json`` (the change-log seq it has applied) and, while
+it is rebuilt, ``<engine>.rebuilding`` beside it (search/replica.py). Engine errors become the archive's
+own (:func:`engine_errors`), so the CLI prints them on one line. :func:`load_filed` reads the catalog rows
+the index speaks of.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import socket
 from collections.abc import Iterator
 
 from sqlalchemy import select
@@ -19,7 +22,7 @@ from dossier.archive.catalog.models import Borrower, Document, Loan
 from dossier.archive.home import Archive
 from dossier.errors import DossierError
 from dossier.search.fields import SCHEMA, SearchError
-from dossier.search.settings import SearchSettings, index_dir, search_settings
+from dossier.search.settings import ReplicaIdentity, SearchSettings, replica_identity, search_settings
 from indexer.engines import (
     ENGINES,
     EngineError,
@@ -42,7 +45,12 @@ class IndexPlace:
     """The index of one archive home with engine ``engine`` (default: [search].engine)."""
 
     def __init__(
-        self, archive: Archive, *, engine: str | None = None, settings: SearchSettings | None = None
+        self,
+        archive: Archive,
+        *,
+        engine: str | None = None,
+        settings: SearchSettings | None = None,
+        identity: ReplicaIdentity | None = None,
     ) -> None:
         self.archive = archive
         self.settings = settings or search_settings(archive.config)
@@ -52,7 +60,17 @@ class IndexPlace:
                 f"unknown index engine {self.engine_name!r} (未知的索引引擎); "
                 f"choose one of {', '.join(ENGINES)}"
             )
-        self.path = index_dir(archive.home, self.engine_name)
+        # The faces resolve the identity once and pass it; a core caller without one (the watcher, a
+        # job) gets this host's, computed the same way.
+        self.identity = identity or replica_identity(archive.home, self.settings, socket.gethostname())
+        self.root = self.identity.index_path
+        self.path = self.root / self.engine_name
+        # One replica per (node, engine): the default engine's replica carries the node's own name.
+        self.node = (
+            self.identity.node
+            if self.engine_name == self.settings.engine
+            else f"{self.identity.node}-{self.engine_name}"
+        )
 
     def options(self) -> EngineOptions:
         return EngineOptions(lock_timeout=self.settings.lock_timeout_seconds)

@@ -1,51 +1,46 @@
-"""Indexing: the catalog's outbox drained into the full-text index, under the indexing lock.
+"""Indexing: the catalog's outbox drained (text extraction, once per document), and this node's replica fed.
 
-The index is a cache of the catalog in ``<home>/.dossier/index/<engine>/``. Opening it makes sure it can
-be trusted, under the indexing lock (:attr:`dossier.locks.LockName.INDEX`: one process drains the outbox
-at a time; the engine's own writer lock backs it up):
+The outbox (``index_queue``, dossier.archive.index_outbox) is the EXTRACTION work queue, drained by one
+process at a time under :attr:`dossier.locks.LockName.INDEX`: each document's text is extracted into the
+shared text cache, and in the catalog transaction that deletes the batch's rows and records what each
+text is worth (``details["text"]``, the ``needs-ocr`` flag, an ``ocr`` row for a scan) a change-log entry
+is appended for each document (``add``/``update``; ``remove`` for a ``delete`` row), see
+dossier.archive.index_log. Killed anywhere, the next run does the rest; an entry logged twice is applied
+twice, which replaces the document, never doubles it.
 
-* no index yet, or one that another engine fed last (``.dossier/index/current``): every filed document
-  is queued, so the index catches up with the whole catalog;
-* an index whose schema marker no longer matches (another analyzer, schema or engine format): every
-  filed document is queued, then the index is emptied. Queuing comes first, so a crash in between
-  costs a repeat, never a document.
-
-:meth:`Indexer.process` drains the outbox in batches: add the batch to the engine, commit the engine,
-THEN delete the batch's rows and record on each document what its text is worth (``details["text"]``,
-the ``needs-ocr`` flag, an ``ocr`` row for scans). Killed anywhere, the next run does the rest; a
-document indexed twice is replaced, never doubled. :meth:`Indexer.rebuild` (``dossier reindex``)
-queues everything, empties the index and drains; interrupted, it leaves a ``<engine>.rebuilding`` note
-and the rest queued, and the next ``index`` or ``reindex`` goes on where it stopped.
+The index itself is a replica per node (search/replica.py) that applies the log. :meth:`Indexer.process`
+applies it to this node's replica after each batch (the embedded default: what was filed is searchable
+when the call returns); other nodes are woken by PostgreSQL's notification (search/log_listener.py).
+:meth:`Indexer.rebuild` (``dossier reindex``) drains the outbox, logs ``reindex`` (every replica rebuilds
+from the catalog) and rebuilds this one; interrupted, it leaves ``<engine>.rebuilding`` and the next
+``index`` or ``reindex`` goes on where it stopped.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from dossier.archive import index_outbox
+from dossier.archive import index_log, index_outbox
 from dossier.archive.catalog.models import Document
 from dossier.archive.home import Archive
-from dossier.durable import write_atomic
+from dossier.archive.index_log import LogOp
 from dossier.errors import DossierError
 from dossier.locks import LockBusy, LockName
 from dossier.search.extraction import TextSource
-from dossier.search.fields import SCHEMA, index_doc
+from dossier.search.fields import SCHEMA
 from dossier.search.index_place import IndexBusy, IndexPlace, engine_errors, load_filed
-from dossier.search.settings import index_root
+from dossier.search.replica import NEEDS_OCR, ApplyReport, Replica
 from dossier.search.text_cache import CachedText
-from indexer.engines import IndexEngine, check_index
+from indexer.engines import check_index
 
-NEEDS_OCR = "needs-ocr"
-CURRENT_FILE = "current"
+__all__ = ["NEEDS_OCR", "IndexReport", "Indexer", "Progress", "index_pending"]
 
 Progress = Callable[[int, int], None]
 """Called after each batch with (documents done, documents queued at the start)."""
@@ -67,6 +62,19 @@ class IndexReport:
     rebuilt: str | None = None
     """Why the whole catalog was queued again, when it was."""
     errors: list[str] = field(default_factory=list)
+    seq: int = 0
+    """The change-log seq this node's replica has applied."""
+    logged: int = 0
+    """The newest change-log seq this call appended (0: none)."""
+
+    def take(self, applied: ApplyReport) -> None:
+        """Count what applying the log to this node's replica did."""
+        self.indexed += applied.indexed
+        self.deleted += applied.deleted
+        self.failed += applied.failed
+        self.errors.extend(applied.errors)
+        self.rebuilt = self.rebuilt or applied.rebuilt
+        self.seq = max(self.seq, applied.seq)
 
 
 class Indexer:
@@ -77,46 +85,26 @@ class Indexer:
         self.archive = place.archive
         self.settings = place.settings
         self.texts = TextSource(place.archive, place.settings)
+        self.replica = Replica(place, self.texts)
         self.rebuilt: str | None = None
 
     def check(self, *, wait: bool = True) -> None:
-        """Make sure the index can be trusted (queue a rebuild if not); ``wait=False``: skip the check if
-        another process holds the indexing lock (it is that process's job) instead of waiting for it."""
-        with self._indexing_lock(wait) as held, engine_errors():
+        """Make sure this node's replica can be trusted: an index another analyzer or schema wrote, or none
+        at all, is created empty (its next apply rebuilds it from the catalog). ``wait=False``: skip the
+        check if another process holds this replica's applier lock (it is that process's job)."""
+        with self.replica.hold(wait) as held, engine_errors():
             if held:
                 self.rebuilt = self._ensure_trusted()
 
     def _ensure_trusted(self) -> str | None:
         place = self.place
         problem = check_index(place.engine_name, place.path, SCHEMA)
-        if problem is not None:
-            self.archive.transaction(index_outbox.enqueue_all_filed)
-            place.open_engine(recreate=True).close()
-            self._set_current()
-            return problem
-        if not place.built():
-            self.archive.transaction(index_outbox.enqueue_all_filed)
-            place.open_engine().close()
-            self._set_current()
-            return "new index (新建索引)"
-        if self._current() != place.engine_name:
-            # Another engine drained the outbox meanwhile: this index missed those documents.
-            self.archive.transaction(index_outbox.enqueue_all_filed)
-            self._set_current()
-            return "the outbox fed another engine (索引引擎已切换)"
-        return None
-
-    def _current(self) -> str | None:
-        try:
-            return (index_root(self.archive.home) / CURRENT_FILE).read_text(encoding="utf-8").strip()
-        except OSError:
+        if problem is None and place.built():
             return None
-
-    def _set_current(self) -> None:
-        _write_small(index_root(self.archive.home) / CURRENT_FILE, self.place.engine_name)
-
-    def _rebuild_note(self) -> Path:
-        return index_root(self.archive.home) / f"{self.place.engine_name}.rebuilding"
+        self.replica.applied_file.unlink(missing_ok=True)
+        self.replica.rebuild_note.unlink(missing_ok=True)
+        place.open_engine(recreate=problem is not None).close()
+        return problem or "new index (新建索引)"
 
     @contextlib.contextmanager
     def _indexing_lock(self, wait: bool) -> Iterator[bool]:
@@ -137,80 +125,81 @@ class Indexer:
             yield True
 
     def process(
-        self, limit: int | None = None, *, progress: Progress | None = None, wait: bool = True
+        self,
+        limit: int | None = None,
+        *,
+        progress: Progress | None = None,
+        wait: bool = True,
+        apply: bool = True,
     ) -> IndexReport:
-        """Drain the outbox (at most ``limit`` rows) into the index; see the module doc for the order.
+        """Drain the outbox (at most ``limit`` rows), logging each document, and apply the log to this
+        node's replica after each batch (unless ``apply`` is False); see the module doc.
 
-        ``wait=False`` returns at once (``busy``) if another process is indexing.
-        """
+        ``wait=False`` returns at once (``busy``) if another process is extracting; this replica still
+        applies what the log holds."""
         report = IndexReport(rebuilt=self.rebuilt)
         with self._indexing_lock(wait) as held, engine_errors():
-            if not held:
+            if held:
+                self._drain(report, limit, progress, apply=apply)
+            else:
                 report.busy = True
-                report.remaining = self.place.pending()
-                return report
-            report.rebuilt = self._ensure_trusted() or report.rebuilt
-            self._drain(report, limit, progress)
+        if apply:
+            applied = self.replica.apply(wait=wait)
+            report.take(applied)
+            if applied.busy and report.logged:
+                # Another thread or process is applying this replica (a service node's follower): it
+                # applies what this call logged too; wait a little for it, so the caller reads its writes.
+                report.seq = self.replica.wait_for(report.logged, self.settings.lock_timeout_seconds)
+        report.remaining = self.place.pending()
         return report
 
     def rebuild(self, *, progress: Progress | None = None) -> IndexReport:
-        """Rebuild the index from the catalog in bounded memory; resumable (see the module doc)."""
+        """Rebuild from the catalog: drain the outbox, log ``reindex`` (every node's replica rebuilds) and
+        rebuild this node's replica in bounded memory; resumable (see the module doc)."""
         report = IndexReport()
-        note = self._rebuild_note()
         with self._indexing_lock(True), engine_errors():
-            if note.is_file():
-                report.rebuilt = "resumed (继续重建)"
-            else:
+            resuming = self.replica.rebuild_note.is_file()
+            if not resuming:
                 max_attempts = self.settings.max_attempts
-
-                def requeue(session: Session) -> None:
-                    index_outbox.retry_parked(session, max_attempts)
-                    index_outbox.enqueue_all_filed(session)
-
-                self.archive.transaction(requeue)
-                self.place.open_engine(recreate=True).close()
-                _write_small(note, json.dumps({"engine": self.place.engine_name}))
-                self._set_current()
-                report.rebuilt = "rebuild (重建)"
-            self._drain(report, None, progress)
+                self.archive.transaction(lambda s: index_outbox.retry_parked(s, max_attempts))
+                self._drain(report, None, None, apply=False)
+                self.archive.transaction(lambda s: index_log.append(s, [(LogOp.REINDEX, None)]))
+            report.take(self.replica.apply(progress=progress, reindex=not resuming))
+        report.remaining = self.place.pending()
         return report
 
-    def _drain(self, report: IndexReport, limit: int | None, progress: Progress | None) -> None:
+    def _drain(
+        self, report: IndexReport, limit: int | None, progress: Progress | None, *, apply: bool
+    ) -> None:
         pending = self.place.pending()
         total = pending if limit is None else min(limit, pending)
         done = 0
         cursor = 0
         max_attempts = self.settings.max_attempts
-        writer = self.place.open_engine()
-        try:
-            while limit is None or done < limit:
-                size = (
-                    self.settings.batch_size if limit is None else min(self.settings.batch_size, limit - done)
-                )
-                rows = self.archive.transaction(
-                    partial(
-                        index_outbox.next_rows,
-                        ops=index_outbox.INDEX_OPS,
-                        after=cursor,
-                        size=size,
-                        max_attempts=max_attempts,
-                    ),
-                    write=False,
-                )
-                if not rows:
-                    break
-                cursor = rows[-1].id
-                done += len(rows)
-                self._batch(writer, rows, report)
-                if progress is not None:
-                    progress(done, max(total, done))
-        finally:
-            writer.close()
-        report.remaining = self.place.pending()
-        if report.remaining == 0:
-            self._rebuild_note().unlink(missing_ok=True)
+        while limit is None or done < limit:
+            size = self.settings.batch_size if limit is None else min(self.settings.batch_size, limit - done)
+            rows = self.archive.transaction(
+                partial(
+                    index_outbox.next_rows,
+                    ops=index_outbox.INDEX_OPS,
+                    after=cursor,
+                    size=size,
+                    max_attempts=max_attempts,
+                ),
+                write=False,
+            )
+            if not rows:
+                break
+            cursor = rows[-1].id
+            done += len(rows)
+            self._batch(rows, report)
+            if apply:
+                # What this batch logged is searchable here before the next batch is extracted.
+                report.take(self.replica.apply(wait=False))
+            if progress is not None:
+                progress(done, max(total, done))
 
-    def _batch(self, writer: IndexEngine, rows: list[Any], report: IndexReport) -> None:
+    def _batch(self, rows: list[Any], report: IndexReport) -> None:
         latest: dict[int, str] = {}
         row_ids: dict[int, list[int]] = defaultdict(list)
         for row in rows:
@@ -218,29 +207,18 @@ class Indexer:
             row_ids[row.document_id].append(row.id)
         wanted = [doc_id for doc_id, op in latest.items() if op == index_outbox.ADD]
         loaded = self.archive.transaction(lambda s: load_filed(s, wanted), write=False)
-        adds = []
-        deletes: list[str] = []
+        removed: list[int] = []
         texts: dict[int, CachedText] = {}
         failures: dict[int, str] = {}
         for doc_id, op in latest.items():
             item = loaded.get(doc_id)
             if op == index_outbox.DELETE or item is None:
-                deletes.append(str(doc_id))
+                removed.append(doc_id)
                 continue
-            document, borrower, loan = item
             try:
-                cached = self.texts.text_for(document)
+                texts[doc_id] = self.texts.text_for(item[0])
             except (DossierError, OSError, ValueError) as exc:
                 failures[doc_id] = str(exc)
-                continue
-            texts[doc_id] = cached
-            flags = _flags(document.flags, cached.needs_ocr)
-            adds.append(index_doc(document, borrower, loan, cached.text, flags=flags))
-        if adds:
-            writer.add(adds)
-        if deletes:
-            writer.delete(deletes)
-        writer.commit()
 
         def settle(session: Session) -> int:
             index_outbox.remove(
@@ -249,13 +227,18 @@ class Indexer:
             for doc_id, error in failures.items():
                 index_outbox.record_failure(session, row_ids[doc_id], error)
             flagged = 0
+            changes: list[tuple[LogOp, int | None]] = [(LogOp.REMOVE, d) for d in removed]
             for doc_id, cached in texts.items():
-                flagged += _record_text(session, doc_id, cached)
+                known, needs_ocr = _record_text(session, doc_id, cached)
+                flagged += needs_ocr
+                changes.append((LogOp.UPDATE if known else LogOp.ADD, doc_id))
+            # In the transaction that settles the rows: the log never misses a settled document.
+            last = index_log.append(session, changes)
+            if last is not None:
+                report.logged = max(report.logged, last)
             return flagged
 
         report.needs_ocr += self.archive.transaction(settle)
-        report.indexed += len(adds)
-        report.deleted += len(deletes)
         report.failed += len(failures)
         report.errors.extend(f"document {d}: {e}" for d, e in failures.items())
 
@@ -265,12 +248,14 @@ def _flags(current: list[str] | None, needs_ocr: bool) -> list[str]:
     return [*flags, NEEDS_OCR] if needs_ocr else flags
 
 
-def _record_text(session: Session, document_id: int, cached: CachedText) -> int:
-    """Record on the document what its text is worth; queue OCR for a scan. 1 if it needs OCR."""
+def _record_text(session: Session, document_id: int, cached: CachedText) -> tuple[bool, int]:
+    """Record on the document what its text is worth; queue OCR for a scan. Whether its text was
+    recorded before (an ``update``), and 1 if it needs OCR."""
     document = session.get(Document, document_id)
     if document is None:
-        return 0
+        return False, 0
     summary = cached.summary()
+    known = "text" in (document.details or {})
     if (document.details or {}).get("text") != summary:
         document.details = {**(document.details or {}), "text": summary}
     flags = _flags(document.flags, cached.needs_ocr)
@@ -278,13 +263,8 @@ def _record_text(session: Session, document_id: int, cached: CachedText) -> int:
         document.flags = flags
     if cached.needs_ocr:
         index_outbox.enqueue_once(session, document_id, index_outbox.OCR)
-        return 1
-    return 0
-
-
-def _write_small(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text.encode("utf-8"))
+        return known, 1
+    return known, 0
 
 
 def index_pending(archive: Archive, *, engine: str | None = None) -> IndexReport:

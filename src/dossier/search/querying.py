@@ -22,13 +22,14 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dossier.archive import index_outbox
+from dossier.archive import index_log
 from dossier.archive.catalog.models import Borrower, Document, Loan, Rendition
 from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
 from dossier.search.audit_batches import EventBatches
 from dossier.search.fields import Filters, SearchError, combine, has_text, normalize_fields, parse_query
 from dossier.search.index_place import IndexPlace, engine_errors
+from dossier.search.replica import Replica
 from dossier.search.search_audit import log_search
 from indexer import query as q
 from indexer.engines import Hit, IndexEngine
@@ -78,7 +79,7 @@ class SearchPage:
     limit: int | None
     hits: list[SearchHit]
     pending: int = 0
-    """Documents filed but not yet searchable (queued for the index)."""
+    """Change-log entries this node's replica has not applied yet (head seq − applied seq)."""
 
 
 FiltersIn = Callable[[Session], Filters]
@@ -93,7 +94,9 @@ class Searcher:
     was recreated (its schema marker replaced, e.g. by `dossier reindex`).
     """
 
-    def __init__(self, place: IndexPlace, *, batches: EventBatches | None = None) -> None:
+    def __init__(
+        self, place: IndexPlace, *, batches: EventBatches | None = None, replica: Replica | None = None
+    ) -> None:
         self.place = place
         self.archive = place.archive
         self.batches = batches
@@ -102,7 +105,7 @@ class Searcher:
         self._opening = threading.Lock()
         # Engines that cannot serve two searches at once (Whoosh's searcher) take turns.
         self._turns: threading.Lock | None = None
-        self._pending = PendingFigure(place)
+        self._pending = PendingFigure(place, replica)
 
     def search(
         self,
@@ -181,7 +184,7 @@ class Searcher:
             return self._engine
 
     def forget_pending(self) -> None:
-        """Count the outbox again at the next search (after this process indexed)."""
+        """Read the log's head again at the next search (after this process applied it)."""
         self._pending.forget()
 
     def doc_count(self) -> int:
@@ -241,20 +244,23 @@ class Searcher:
 
 
 class PendingFigure:
-    """How many documents wait for the index, as a search shows it: one COUNT at most every
-    [search].pending_cache_seconds per process, and again after this process indexed."""
+    """How many change-log entries this node's replica has yet to apply, as a search shows it: the head
+    seq (one indexed MAX) less the applied seq (a small file), at most every
+    [search].pending_cache_seconds per process, and again after this process applied the log."""
 
-    def __init__(self, place: IndexPlace) -> None:
-        self._max_attempts = place.settings.max_attempts
+    def __init__(self, place: IndexPlace, replica: Replica | None) -> None:
+        self._replica = replica
         self._ttl = place.settings.pending_cache_seconds
         self._figure: tuple[float, int] | None = None
 
     def count(self, session: Session) -> int:
+        if self._replica is None:
+            return 0
         now = time.monotonic()
         known = self._figure
         if known is not None and now - known[0] < self._ttl:
             return known[1]
-        figure = index_outbox.index_pending(session, self._max_attempts)
+        figure = max(0, index_log.head(session) - (self._replica.applied_seq() or 0))
         self._figure = (now, figure)
         return figure
 

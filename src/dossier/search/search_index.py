@@ -19,7 +19,8 @@ from dossier.search.fields import Filters
 from dossier.search.index_place import IndexPlace
 from dossier.search.indexing import Indexer, IndexReport, Progress
 from dossier.search.querying import FiltersIn, Searcher, SearchPage
-from dossier.search.settings import SearchSettings
+from dossier.search.replica import ApplyReport, Lag, Replica
+from dossier.search.settings import ReplicaIdentity, SearchSettings
 
 
 class SearchIndex:
@@ -32,10 +33,11 @@ class SearchIndex:
         engine: str | None = None,
         settings: SearchSettings | None = None,
         batches: EventBatches | None = None,
+        identity: ReplicaIdentity | None = None,
     ) -> None:
-        self.place = IndexPlace(archive, engine=engine, settings=settings)
+        self.place = IndexPlace(archive, engine=engine, settings=settings, identity=identity)
         self.indexer = Indexer(self.place)
-        self.searcher = Searcher(self.place, batches=batches)
+        self.searcher = Searcher(self.place, batches=batches, replica=self.indexer.replica)
         self.archive = archive
         self.settings: SearchSettings = self.place.settings
         self.engine_name: str = self.place.engine_name
@@ -49,15 +51,31 @@ class SearchIndex:
         engine: str | None = None,
         settings: SearchSettings | None = None,
         wait: bool = True,
+        identity: ReplicaIdentity | None = None,
     ) -> SearchIndex:
         """The index, checked (and queued for a rebuild if it cannot be trusted, see indexing.py).
 
         ``wait=False``: if another process holds the indexing lock, skip the check (it is that
         process's job) instead of waiting for it.
         """
-        index = cls(archive, engine=engine, settings=settings)
+        index = cls(archive, engine=engine, settings=settings, identity=identity)
         index.indexer.check(wait=wait)
         return index
+
+    @property
+    def replica(self) -> Replica:
+        """This node's replica of the index and its applier."""
+        return self.indexer.replica
+
+    def apply(self, *, wait: bool = True, progress: Progress | None = None) -> ApplyReport:
+        """Apply the catalog's change log to this node's replica (no extraction)."""
+        try:
+            return self.replica.apply(wait=wait, progress=progress)
+        finally:
+            self.searcher.forget_pending()
+
+    def lag(self) -> Lag:
+        return self.replica.lag()
 
     @property
     def texts(self) -> TextSource:
@@ -82,7 +100,7 @@ class SearchIndex:
         return self.place.queue_state()
 
     def pending(self) -> int:
-        """Outbox rows the index still owes (adds and deletes; OCR waits apart)."""
+        """Outbox rows still waiting for extraction (adds and deletes; OCR waits apart)."""
         return self.place.pending()
 
     def process(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +35,11 @@ class SearchSettings(BaseModel):
     ocr_timeout_seconds: float = Field(900.0, gt=0)
     ocr_max_pages: int = Field(200, ge=1)
     pending_cache_seconds: float = Field(1.0, ge=0)
+    index_path: str = ""
+    """This node's index replica folder; empty: ``<home>/.dossier/index``."""
+    node: str = Field("", max_length=200)
+    """This node's name in ``index_nodes``; empty: derived from the host name and the index folder."""
+    log_retention_hours: float = Field(72.0, gt=0)
 
     def limits(self) -> Limits:
         return Limits(
@@ -44,6 +51,29 @@ class SearchSettings(BaseModel):
 
 def search_settings(config: Config) -> SearchSettings:
     return config.section("search", SearchSettings)
+
+
+@dataclass(frozen=True)
+class ReplicaIdentity:
+    """This node's index replica: its name in ``index_nodes`` and the folder it lives in."""
+
+    node: str
+    index_path: Path
+
+
+def replica_identity(home: Path, settings: SearchSettings, hostname: str) -> ReplicaIdentity:
+    """Resolved once by a face (CLI, service) and passed down: [search].index_path (default
+    ``<home>/.dossier/index``) and [search].node (default: ``hostname`` and a digest of the folder, so two
+    replicas on one host have two names and one replica keeps its name across restarts)."""
+    path = Path(settings.index_path).expanduser() if settings.index_path else index_root(home)
+    path = path if path.is_absolute() else (home / path)
+    node = settings.node or default_node(hostname, path)
+    return ReplicaIdentity(node, path.resolve())
+
+
+def default_node(hostname: str, index_path: Path) -> str:
+    digest = hashlib.sha256(str(index_path.resolve()).encode("utf-8")).hexdigest()[:8]
+    return f"{hostname[:150]}-{digest}"
 
 
 def index_root(home: Path) -> Path:

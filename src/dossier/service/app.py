@@ -50,9 +50,15 @@ def create_app(home: Path | str, config: Config, *, watch: bool = False) -> Fast
         app.state.services = services
         if watch:
             services.start_watcher()
+        # With the catalog on PostgreSQL this node's index replica follows the change log (LISTEN).
+        from dossier.search.log_listener import start_follower
+
+        app.state.index_follower = start_follower(services.search_index())
         try:
             yield
         finally:
+            if app.state.index_follower is not None:
+                app.state.index_follower.stop()
             services.close()
 
     app = FastAPI(

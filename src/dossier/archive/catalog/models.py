@@ -207,6 +207,35 @@ class IndexQueue(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
+class IndexLog(Base):
+    """The index's change log: a sequenced, append-only record of what every node's index replica must
+    apply (see dossier.archive.index_log). Appended in the transaction that settles the outbox row; kept
+    until every live node has applied it (or for [search].log_retention_hours), then trimmed."""
+
+    __tablename__ = "index_log"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    op: Mapped[str] = mapped_column(String(10))
+    """``add``, ``update``, ``remove`` (a document) or ``reindex`` (every replica rebuilds)."""
+    document_id: Mapped[int | None] = mapped_column(Integer)
+    logged_at: Mapped[datetime]
+
+
+class IndexNode(Base):
+    """A node's index replica: how far it has applied the change log, and when it was last seen."""
+
+    __tablename__ = "index_nodes"
+
+    node: Mapped[str] = mapped_column(String(200), primary_key=True)
+    index_path: Mapped[str] = mapped_column(Text)
+    applied_seq: Mapped[int] = mapped_column(BigInteger)
+    applied_at: Mapped[datetime]
+    seen_at: Mapped[datetime]
+
+
 class InboxItem(Base):
     """One file found in the inbox and the steps it has passed: the watcher's journal (dossier.inbox).
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from dossier.archive.catalog.probe import SchemaState, probe
+from dossier.errors import DossierError
 from dossier.generation import SHIPPED_TEMPLATES
 from dossier.service.deps import ServicesDep
+
+if TYPE_CHECKING:
+    from dossier.search.search_index import SearchIndex
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -37,10 +42,9 @@ def ready(svc: ServicesDep) -> JSONResponse:
         # The cause stays in the log: this endpoint needs no sign-in, and a driver's message names hosts.
         log.warning("readiness: the catalog is unreachable: %s", catalog.error)
     checks["catalog"] = "ok" if catalog.ready else CATALOG_NOT_READY[catalog.state]
-    from dossier.search.settings import index_dir, search_settings
-
-    engine = search_settings(svc.config).engine
-    checks["index"] = "ok" if index_dir(svc.archive.home, engine).is_dir() else "not built (索引尚未建立)"
+    index = svc.search_index()
+    checks["index"] = "ok" if index.place.path.is_dir() else "not built (索引尚未建立)"
+    lag = _index_lag(index) if catalog.ready else None
     checks["templates"] = "ok" if any(SHIPPED_TEMPLATES.glob("*.docx")) else "missing (模板缺失)"
     checks["watcher"] = (
         "running"
@@ -56,6 +60,18 @@ def ready(svc: ServicesDep) -> JSONResponse:
         "head": catalog.head,
     }
     return JSONResponse(
-        {"status": "ready" if ok else "not ready", "checks": checks, "catalog": migration},
+        {"status": "ready" if ok else "not ready", "checks": checks, "catalog": migration, "index": lag},
         status_code=200 if ok else 503,
     )
+
+
+def _index_lag(index: SearchIndex) -> dict[str, Any] | None:
+    """This node's replica against the catalog's change log: applied seq, head seq, entries and seconds
+    behind, and the registered nodes (None if the catalog could not say)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return index.lag().as_json()
+    except (SQLAlchemyError, DossierError) as exc:
+        log.warning("readiness: the index lag could not be read: %s", exc)
+        return None
