@@ -170,13 +170,21 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: f
     return process.wait(timeout=timeout)
 
 
-def ledger_home(folder: Path, catalog_url: str | None, jobs: dict[str, object] | None = None) -> Home:
-    """A home whose ledger (the ledger tests' constructed one) has notices due on ``LEDGER_AS_OF``."""
+def ledger_home(
+    folder: Path, catalog_url: str | None, jobs: dict[str, object] | None = None, *, reminders: int = 0
+) -> Home:
+    """A home whose ledger (the ledger tests' constructed one) has notices due on ``LEDGER_AS_OF``; with
+    ``reminders``, instead that many loans each owing one reminder that day."""
     sys.path.insert(0, str(TESTS / "ledger"))
-    from ledger_fixtures import LENDER, ledger_rows, write_csv
+    from ledger_fixtures import LENDER, ledger_rows, loan, write_csv
 
     lender = f'[ledger.lender]\nname = "{LENDER}"\naddress = "福建省厦门市思明区示例路1号"\n'
     home = make_home(folder, catalog_url, jobs, extra=lender)
-    imported = home.run("ledger", "import", str(write_csv(folder / "ledger.csv", ledger_rows())))
+    # Loan 1 of ledger_rows: 36 months, T−30 = 2028-02-29, a reminder due that day.
+    rows = [
+        loan(n, "2025-03-30", "2028-03-30", "500000.00", "200000.00", last="2028-01-15")
+        for n in range(1, reminders + 1)
+    ] or ledger_rows()
+    imported = home.run("ledger", "import", str(write_csv(folder / "ledger.csv", rows)))
     assert imported.returncode == 0, imported.stdout + imported.stderr
     return home

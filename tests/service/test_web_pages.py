@@ -66,7 +66,7 @@ def test_forms_without_the_session_csrf_token_are_refused(demo: Demo) -> None:
 
 def test_navigation_follows_the_role(demo: Demo) -> None:
     expected = {
-        "archivist": {"全文检索", "借款人", "档案完整性", "隔离区", "授信审批", "借阅与移交"},
+        "archivist": {"全文检索", "借款人", "档案完整性", "隔离区", "授信审批", "借阅与移交", "批量通知"},
         "officer": {"全文检索", "借款人", "生成文书", "授信审批", "借阅与移交"},
         "auditor": {"全文检索", "借款人", "档案完整性", "授信审批", "借阅与移交"},
     }

@@ -43,6 +43,7 @@ class Action(LabeledEnum):
     BORROW = ("borrow", "申请档案借阅")
     JOBS = ("jobs", "查看任务")
     RETRY_JOBS = ("retry-jobs", "重试任务")
+    NOTICES = ("notices", "批量生成通知")
 
 
 class AccessSettings(BaseModel):

@@ -23,7 +23,7 @@ from now on a rendition of that one".
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -423,3 +423,83 @@ def declares_pdf_a(path: Path) -> bool:
 
 def pending_renditions(session: Session) -> Sequence[Rendition]:
     return list(session.execute(select(Rendition).where(Rendition.state == "pending")).scalars())
+
+
+# ---------------------------------------------------------------------- PDF/A from filed originals
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What :func:`render_pdf_a` did for one document: ``result`` (filed now, or kept: it had one), or the
+    ``error`` that stopped its conversion."""
+
+    document_id: int
+    result: RenditionResult | None
+    error: str | None = None
+
+
+def render_pdf_a(
+    archive: Archive,
+    document_ids: Sequence[int],
+    *,
+    actor: str = "system",
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Rendered]:
+    """Convert each filed DOCX document that has no PDF/A rendition yet (one LibreOffice for all of them)
+    and file the PDF as its rendition; one outcome per id, in order. A document that has one keeps it and
+    is not converted again, so running this twice (a render job retried) does the work once."""
+    from dossier.render.pdf import PdfConverter
+
+    def read(session: Session) -> dict[int, tuple[Document | None, Rendition | None]]:
+        return {
+            i: (session.get(Document, i), rendition_of(session, i, RenditionKind.PDF_A)) for i in document_ids
+        }
+
+    found = archive.transaction(read, write=False)
+    outcomes: dict[int, Rendered] = {}
+    todo: dict[int, Path] = {}
+    for document_id, (document, existing) in found.items():
+        if existing is not None:
+            kept = RenditionResult(
+                existing.id,
+                document_id,
+                RenditionStatus.KEPT,
+                archive.absolute(existing.path),
+                existing.sha256,
+                RenditionKind.PDF_A,
+            )
+            outcomes[document_id] = Rendered(document_id, kept)
+        elif document is None or document.state != "filed" or document.media_type != _DOCX:
+            outcomes[document_id] = Rendered(
+                document_id, None, f"document {document_id} is not a filed DOCX (不是已归档的 DOCX 文档)"
+            )
+        else:
+            todo[document_id] = archive.absolute(document.path)
+    total, done = len(found), len(outcomes)
+    if progress:
+        progress(done, total)
+    if todo:
+        import shutil
+        import tempfile
+
+        work = Path(tempfile.mkdtemp(prefix="dossier-render-"))
+        try:
+            # Copies named by document id: LibreOffice names each PDF after its DOCX, and two filed
+            # originals may share a name.
+            copies = {i: work / f"{i}.docx" for i in todo}
+            for i, source in todo.items():
+                shutil.copyfile(source, copies[i])
+            with PdfConverter() as converter:
+                converted = converter.convert(list(copies.values()), work / "pdf")
+            for document_id, made in zip(copies, converted, strict=True):
+                if made.pdf is None:
+                    outcomes[document_id] = Rendered(document_id, None, made.error or "conversion failed")
+                else:
+                    filed = file_rendition(archive, document_id, made.pdf, RenditionKind.PDF_A, actor=actor)
+                    outcomes[document_id] = Rendered(document_id, filed)
+                done += 1
+                if progress:
+                    progress(done, total)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return [outcomes[i] for i in found]

@@ -143,7 +143,12 @@ def generate_batch(
     get_kind(kind_name)  # an unknown kind fails once, before any work
     if out_dir is None and home is None:
         raise DossierError("nowhere to put the documents (未指定输出目录或档案库)")
-    scratch = Path(tempfile.mkdtemp(prefix="dossier-pdf-")) if pdf and out_dir is None else None
+    # Filing only (no copies asked for): the PDF/A renditions are made by render jobs from the filed
+    # DOCX (jobs/render.py), here on the embedded default, by a worker on the queue.
+    by_job = pdf and out_dir is None and home is not None
+    scratch = (
+        Path(tempfile.mkdtemp(prefix="dossier-pdf-")) if pdf and out_dir is None and not by_job else None
+    )
     work_dir = out_dir if out_dir is not None else scratch
     archive = None
     try:
@@ -174,7 +179,13 @@ def generate_batch(
                     if progress:
                         progress(result)
         done = [r for r in results if r is not None]
-        if pdf and work_dir is not None:
+        if by_job:
+            if archive is None:
+                from dossier.archive import Archive
+
+                archive = Archive.open(home, config=config)
+            _render_filed(archive, done, actor)
+        elif pdf and work_dir is not None:
             _convert(done, work_dir, jobs)
             if home is not None:
                 if archive is None:
@@ -342,6 +353,55 @@ def _file_pdfs(
                     "doc_date": entry["doc_date"],
                 }
             )
+
+
+def _render_filed(archive: Archive, results: list[BatchResult], actor: str) -> None:
+    """PDF/A renditions of the DOCX documents just filed, through render jobs. Made here (embedded
+    runner): each result lists its rendition as before (``rendition-filed``, or ``rendition-kept`` for
+    a document that had one), or fails with the job's error. Deferred (queue): a warning names the jobs."""
+    from dossier.archive.renditions import RenditionKind, rendition_of
+    from dossier.jobs.render import render_renditions
+    from dossier.jobs.state import view
+
+    entries = [(r, f) for r in results if r.status == "ok" for f in r.filings if f["media"] == "docx"]
+    ids = [f["document_id"] for _, f in entries]
+    if not ids:
+        return
+
+    def existing(session: Any) -> dict[int, Any]:
+        return {i: rendition_of(session, i, RenditionKind.PDF_A) for i in ids}
+
+    before = archive.transaction(existing, write=False)
+    started = render_renditions(archive, ids, actor)
+    if started.deferred:
+        note = f"PDF/A 副本由后台任务生成 (render jobs {', '.join(map(str, started.runs))})"
+        for result in results:
+            if result.status == "ok" and any(f["media"] == "docx" for f in result.filings):
+                result.warnings.append(note)
+        return
+    after = archive.transaction(existing, write=False)
+    errors = [e for e in (view(archive, run).error for run in started.runs) if e]
+    for result, entry in entries:
+        rendition = after.get(entry["document_id"])
+        if rendition is None:
+            result.status = "failed"
+            why = "; ".join(errors) or "PDF/A conversion failed"
+            result.errors.append(FieldProblem("(pdf)", "PDF 转换", why))
+            continue
+        kept = before.get(entry["document_id"]) is not None
+        result.filings.append(
+            {
+                "document_id": entry["document_id"],
+                "rendition_id": rendition.id,
+                "rendition": rendition.kind,
+                "status": "rendition-kept" if kept else "rendition-filed",
+                "path": str(archive.absolute(rendition.path)),
+                "borrower_key": entry["borrower_key"],
+                "contract_number": entry["contract_number"],
+                "media": "pdf",
+                "doc_date": entry["doc_date"],
+            }
+        )
 
 
 def _convert(results: list[BatchResult], out_dir: Path, jobs: int) -> None:

@@ -36,6 +36,8 @@ class JobKind(StrEnum):
     """Build a borrower's export bundle (zip with manifest and events)."""
     REINDEX = "reindex"
     """Rebuild the full-text index from the catalog (resumable)."""
+    RENDER = "render"
+    """Convert filed DOCX documents to their PDF/A renditions (LibreOffice), those not converted yet."""
 
     @property
     def queue(self) -> Queue:
@@ -49,6 +51,7 @@ _QUEUES = {
     JobKind.VOLUME: Queue.RENDER,
     JobKind.EXPORT: Queue.BATCH,
     JobKind.REINDEX: Queue.INDEX,
+    JobKind.RENDER: Queue.RENDER,
 }
 
 

@@ -5,8 +5,10 @@ The embedded default (SQLite) gets the embedded runner; a catalog on PostgreSQL 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +21,7 @@ from dossier.jobs.definitions import JobKind, JobStatus
 from dossier.jobs.embedded import EmbeddedRunner
 from dossier.jobs.followups import dispatch_ocr, is_queue, waiting_for_ocr
 from dossier.jobs.ocr_names import subject
-from dossier.jobs.queue import QueueRunner
+from dossier.jobs.queue import QueueRunner, lock_for
 from dossier.jobs.settings import jobs_settings
 
 if TYPE_CHECKING:
@@ -91,30 +93,73 @@ def retry(archive: Archive, run_id: int, actor: str) -> JobStatus:
 def submit_batch(archive: Archive, as_of: date, kinds: tuple[str, ...], actor: str) -> list[int]:
     """Split what is due on ``as_of`` into slice jobs and submit them; their run ids (none if nothing is
     due). On the embedded default each slice runs here before the next is submitted."""
-    from dossier.ledger.notices import plan_notices
-
-    plan = plan_notices(archive, as_of, kinds)
-    loans = sorted({e.view.ledger_id for events in plan.pending.values() for e in events})
-    size = jobs_settings(archive.config).notices_loans_per_job
     runner = runner_for(archive)
     runs: list[int] = []
-    for start in range(0, len(loans), size):
-        chunk = loans[start : start + size]
-        run_id = runner.submit(
-            JobKind.NOTICES,
-            f"notices:{as_of.isoformat()}:{chunk[0]}-{chunk[-1]}",
-            {"as_of": as_of.isoformat(), "kinds": list(kinds), "ledger_ids": chunk},
-            actor,
-        )
+    for title, params in _slices(archive, as_of, kinds):
+        run_id = runner.submit(JobKind.NOTICES, title, params, actor)
         if run_id is not None:
             runs.append(run_id)
     return runs
 
 
+def _slices(archive: Archive, as_of: date, kinds: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+    """The batch's slice jobs: (subject, params), [jobs].notices_loans_per_job loans each."""
+    from dossier.ledger.notices import plan_notices
+
+    plan = plan_notices(archive, as_of, kinds)
+    loans = sorted({e.view.ledger_id for events in plan.pending.values() for e in events})
+    size = jobs_settings(archive.config).notices_loans_per_job
+    slices = []
+    for begin in range(0, len(loans), size):
+        chunk = loans[begin : begin + size]
+        params = {"as_of": as_of.isoformat(), "kinds": list(kinds), "ledger_ids": chunk}
+        slices.append((f"notices:{as_of.isoformat()}:{chunk[0]}-{chunk[-1]}", params))
+    return slices
+
+
+@dataclass(frozen=True)
+class Started:
+    """Jobs a page started: their run ids, and (embedded runner) the work still to do, which the page
+    calls once it has answered, so the person sees the progress page at once and watches it fill."""
+
+    runs: tuple[int, ...]
+    later: Callable[[], None] | None = None
+
+
+def _started(runner: JobRunner, planned: list[tuple[JobKind, str, dict[str, Any]]], actor: str) -> Started:
+    if isinstance(runner, QueueRunner):
+
+        def defer_all(session: Session) -> tuple[int, ...]:
+            ids = (runner.defer(session, k, s, p, actor, lock=lock_for(k, s)) for k, s, p in planned)
+            return tuple(i for i in ids if i is not None)
+
+        return Started(runner.archive.transaction(defer_all))
+    embedded = runner
+    ids = tuple(embedded.record(k, s, p, actor) for k, s, p in planned)
+
+    def run_all() -> None:
+        for run_id in ids:
+            embedded.run(run_id)
+
+    return Started(ids, run_all if ids else None)
+
+
+def start_from_page(archive: Archive, kind: JobKind, params: dict[str, Any], actor: str) -> Started:
+    """A volume or an export started from a page (see :class:`Started`)."""
+    if kind not in (JobKind.VOLUME, JobKind.EXPORT):
+        raise DossierError(f"{kind.value}: not a job a page starts (页面不能启动此任务)")
+    subject = f"{kind.value}:{params.get('borrower')}"
+    return _started(runner_for(archive), [(kind, subject, dict(params))], actor)
+
+
+def batch_from_page(archive: Archive, as_of: date, kinds: tuple[str, ...], actor: str) -> Started:
+    """The notices batch started from a page: its slice jobs (none when nothing is due)."""
+    planned = [(JobKind.NOTICES, s, p) for s, p in _slices(archive, as_of, kinds)]
+    return _started(runner_for(archive), planned, actor)
+
+
 def start(archive: Archive, kind: JobKind, params: dict[str, object], actor: str) -> int:
     """A volume, an export or a reindex as a job (the queue when it is in use, else here and now)."""
-    from dossier.jobs.queue import lock_for
-
     if kind not in (JobKind.VOLUME, JobKind.EXPORT, JobKind.REINDEX):
         raise DossierError(f"{kind.value}: not a job to start by hand (此任务不能手动启动)")
     subject = kind.value if kind is JobKind.REINDEX else f"{kind.value}:{params.get('borrower')}"

@@ -35,11 +35,16 @@ class EmbeddedRunner:
         queueing_lock: str | None = None,
     ) -> int | None:
         """Record the run, then run it to its end (succeeded or failed); its id."""
-        run_id = self.archive.transaction(
-            lambda s: state.create_run(s, kind, subject, params, self.runner, actor).id
-        )
+        run_id = self.record(kind, subject, params, actor)
         self.run(run_id)
         return run_id
+
+    def record(self, kind: JobKind, subject: str, params: dict[str, Any], actor: str) -> int:
+        """Only record the run (``queued``): the caller runs it with :meth:`run` when it chooses (a page
+        answers first, so the person watches its progress)."""
+        return self.archive.transaction(
+            lambda s: state.create_run(s, kind, subject, params, self.runner, actor).id
+        )
 
     def run(self, run_id: int) -> JobStatus:
         attempts = self.settings.max_attempts

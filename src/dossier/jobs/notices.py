@@ -41,4 +41,15 @@ def notices_job(work: Work) -> dict[str, Any]:
         from dossier.jobs.definitions import JobError
 
         raise JobError("notices failed (通知生成失败): " + " | ".join(failed)[:2000])
-    return {"summary": report.summary(), "loans": len(loans)}
+    # What was filed, for the page that started the batch (each notice a document of its borrower's).
+    filed = [
+        {
+            "kind": o.kind,
+            "contract_number": o.contract_number,
+            "event": o.event,
+            "status": o.status,
+            "document_id": o.document_id,
+        }
+        for o in report.outcomes
+    ]
+    return {"summary": report.summary(), "loans": len(loans), "notices": filed}

@@ -19,6 +19,10 @@ def function_for(kind: JobKind) -> JobFunction:
         from dossier.jobs.indexing import index_job
 
         return index_job
+    if kind is JobKind.RENDER:
+        from dossier.jobs.render import render_job
+
+        return render_job
     if kind is JobKind.NOTICES:
         from dossier.jobs.notices import notices_job
 

@@ -26,6 +26,10 @@ class JobsSettings(BaseModel):
     shutdown_grace_seconds: float = Field(120.0, ge=0)
     notices_loans_per_job: int = Field(20, ge=1, le=10_000)
     ocr_processes: int = Field(1, ge=1, le=64)
+    render_documents_per_job: int = Field(20, ge=1, le=1000)
+    results_folder: str = ""
+    """Where jobs started from a page write their files (volume PDFs, export bundles); every worker host
+    must share it. Empty: the folder ``<home>-results`` beside the archive home."""
 
     def backoff(self, attempts_done: int) -> float:
         """Seconds to wait before the next try, after ``attempts_done`` failed tries (1 or more)."""

@@ -18,6 +18,7 @@ def install(app: FastAPI) -> None:
         archive_pages,
         auth,
         custody_pages,
+        job_pages,
         process_pages,
         review_pages,
         search_pages,
@@ -49,5 +50,6 @@ def install(app: FastAPI) -> None:
         process_pages,
         api_docs,
         custody_pages,
+        job_pages,
     ):
         app.include_router(module.router, include_in_schema=False)

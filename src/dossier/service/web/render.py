@@ -25,6 +25,7 @@ NAV = (
     ("/generate", "生成文书", Action.GENERATE),
     ("/applications", "授信审批", Action.APPLICATIONS),
     ("/custody", "借阅与移交", Action.BORROW),
+    ("/notices", "批量通知", Action.NOTICES),
 )
 
 

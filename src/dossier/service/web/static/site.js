@@ -18,4 +18,28 @@ document.addEventListener("DOMContentLoaded", () => {
       if (r.ok) document.getElementById("text").value = JSON.stringify(await r.json(), null, 2);
     });
   }
+
+  // Job progress page: poll the runs' state each second; once every run is finished, reload the page,
+  // which then offers the result (or shows the error).
+  const progress = document.getElementById("job-progress");
+  if (progress && progress.dataset.finished === "no") {
+    const url = "/jobs/progress.json?runs=" + encodeURIComponent(progress.dataset.runs);
+    const poll = async () => {
+      const r = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!r.ok) return;
+      const state = await r.json();
+      for (const run of state.runs) {
+        const row = progress.querySelector(`tr.job[data-run="${run.id}"]`);
+        if (!row) continue;
+        row.querySelector(".job-status").textContent = run.status_label;
+        const bar = row.querySelector("progress");
+        bar.max = run.total || 1;
+        bar.value = run.done;
+        row.querySelector(".job-count").textContent = `${run.done}/${run.total}`;
+      }
+      if (state.finished) window.location.reload();
+      else window.setTimeout(poll, 1000);
+    };
+    window.setTimeout(poll, 500);
+  }
 });
