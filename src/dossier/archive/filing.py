@@ -60,7 +60,7 @@ from dossier.archive.names import (
     ensure_inside,
     split_suffix,
 )
-from dossier.archive.open_items import close_open_items
+from dossier.archive.open_items import ITEMS_OPEN, close_open_items
 from dossier.archive.pdf_read import page_count
 from dossier.archive.registry import normalize_key
 from dossier.domain.categories import get_category
@@ -143,10 +143,14 @@ _FILE_RESERVED = (
     update(_DOCS)
     .where(_DOCS.c.id == bindparam("document_id"), _DOCS.c.state == "pending")
     .values(state="filed", details=bindparam("filed_details"))
-    .returning(*(_DOCS.c[name] for name in _EVENT_FACTS), _DOCS.c.borrower_id)
+    .returning(
+        *(_DOCS.c[name] for name in _EVENT_FACTS),
+        _DOCS.c.borrower_id,
+        ITEMS_OPEN.label("items_open"),
+    )
 )
 """complete() for the filer that reserved the row: it knows the row's details, so one statement marks it
-filed and reads back what the event records."""
+filed and reads back what the event records, and whether any open item asks for the document."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,8 @@ class Reservation:
 
     filed_details: dict[str, Any]
     borrower_key: str
+    borrower_id: int
+    doc_type: str
 
 
 @dataclass
@@ -568,7 +574,12 @@ def complete(
         borrower_key = document.key
     else:
         details = reservation.filed_details
-        params = {"document_id": document_id, "filed_details": details}
+        params = {
+            "document_id": document_id,
+            "filed_details": details,
+            "item_borrower_id": reservation.borrower_id,
+            "item_doc_type": reservation.doc_type,
+        }
         document = session.execute(_FILE_RESERVED, params).first()
         if document is None:
             raise DossierError(f"document {document_id} is not pending (文档不处于待归档状态)")
@@ -590,6 +601,8 @@ def complete(
         borrower_key=borrower_key,
         details=info,
     )
+    if reservation is not None and not document.items_open:
+        return
     # A 补充材料 item of a credit application asking for this type is met by this filing.
     close_open_items(
         session,
@@ -721,7 +734,7 @@ def _reserve(
     document_id = session.execute(_INSERT_PENDING, row).scalar_one()
     if reservations is not None:
         filed_details = {k: v for k, v in details.items() if k != "pending"}
-        reservations[document_id] = Reservation(filed_details, key)
+        reservations[document_id] = Reservation(filed_details, key, borrower_id, facts["doc_type"])
     return FilingResult(
         document_id, "version" if version > 1 else "filed", final, temp.sha256, version, input_final
     )

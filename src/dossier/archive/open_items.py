@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from dossier.archive.audit import append_event
@@ -34,6 +34,18 @@ _CLOSE_ITEM = (
     .where(_ITEMS.c.id == bindparam("item_id"))
     .values(closed_at=bindparam("closed_at"), closed_by_document=bindparam("document_id"))
 )
+
+
+ITEMS_OPEN = exists(
+    select(_ITEMS.c.id).where(
+        _ITEMS.c.borrower_id == bindparam("item_borrower_id"),
+        _ITEMS.c.doc_type == bindparam("item_doc_type"),
+        _ITEMS.c.closed_at.is_(None),
+    )
+)
+"""Whether the borrower has open items asking for the type (parameters ``item_borrower_id`` and
+``item_doc_type``: an UPDATE keeps the columns' own names), as an expression: filing reads it back with
+the row it marks filed, and calls close_open_items only then."""
 
 
 def close_open_items(
