@@ -452,23 +452,26 @@ class TokenUse:
 def principal_for_token(session: Session, secret: str, *, max_age_days: int) -> TokenUse | None:
     """The principal of a valid token: not revoked, not expired, its user active (see
     :func:`note_token_use`). One query of plain columns (no ORM objects): every API request asks it."""
+    # The tables' own columns, not the mapped attributes: a statement without ORM entities skips the
+    # ORM's compile and load steps (about a third of this query's cost).
+    token, user = ApiToken.__table__.c, User.__table__.c
     row = session.execute(
         select(
-            ApiToken.id,
-            ApiToken.revoked,
-            ApiToken.created_at,
-            ApiToken.expires_at,
-            ApiToken.last_used_at,
-            ApiToken.created_by,
-            User.id,
-            User.username,
-            User.display_name,
-            User.role,
-            User.active,
-            User.service,
+            token.id,
+            token.revoked,
+            token.created_at,
+            token.expires_at,
+            token.last_used_at,
+            token.created_by,
+            user.id,
+            user.username,
+            user.display_name,
+            user.role,
+            user.active,
+            user.service,
         )
-        .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == digest(secret))
+        .join_from(ApiToken.__table__, User.__table__, user.id == token.user_id)
+        .where(token.token_hash == digest(secret))
     ).first()
     if row is None:
         return None
