@@ -261,6 +261,8 @@ class Replica:
         applied = self.applied_seq() or 0
         size = self.settings.batch_size
         total = 0
+        # For the progress bar: entries are counted by seq (a rolled-back seq is a gap, never an entry).
+        expected = max(0, self.head_seq() - applied) if progress is not None else 0
         writer: IndexEngine | None = None
         try:
             while True:
@@ -285,7 +287,7 @@ class Replica:
                 report.entries += len(entries)
                 total += len(entries)
                 if progress is not None:
-                    progress(total, total)
+                    progress(total, max(expected, total))
         finally:
             if writer is not None:
                 writer.close()

@@ -213,7 +213,8 @@ class IndexLog(Base):
     until every live node has applied it (or for [search].log_retention_hours), then trimmed."""
 
     __tablename__ = "index_log"
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    # logged_at indexed: trimming looks for the newest entry older than the retention window.
+    __table_args__ = (Index("ix_index_log_logged_at", "logged_at"), {"sqlite_autoincrement": True})
 
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True

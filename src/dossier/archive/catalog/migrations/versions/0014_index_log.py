@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq"),
         sqlite_autoincrement=True,
     )
+    op.create_index("ix_index_log_logged_at", "index_log", ["logged_at"])
     op.create_table(
         "index_nodes",
         sa.Column("node", sa.String(length=200), nullable=False),
@@ -43,4 +44,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("index_nodes")
+    op.drop_index("ix_index_log_logged_at", table_name="index_log")
     op.drop_table("index_log")
