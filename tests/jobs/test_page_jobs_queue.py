@@ -21,8 +21,9 @@ from pypdf import PdfReader
 
 from dossier.access.scope import assign
 from dossier.access.users import add_user
-from dossier.archive.registry import find_borrower
+from dossier.archive.registry import ensure_borrower, find_borrower
 from dossier.config import load_config
+from dossier.domain.identifiers import resident_check_digit
 from dossier.service.app import create_app
 
 AS_OF = "2028-02-29"  # ledger_fixtures.AS_OF: 15 notices due
@@ -30,6 +31,7 @@ DUE = 15
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HANG_GUARD_S = 300.0
+EMPTY = "11010519800101001" + resident_check_digit("11010519800101001")
 
 
 def sign_in(client: TestClient, username: str) -> None:
@@ -70,6 +72,8 @@ def test_pages_start_volume_export_and_notices_on_the_queue_and_offer_the_result
         for username, role in (("archivist", "archivist"), ("officer", "officer"), ("other", "officer")):
             archive.transaction(lambda s, u=username, r=role: add_user(s, u, r, PASSWORD, actor="setup"))
         archive.transaction(lambda s: assign(s, "officer", find_borrower(s, BORROWER), actor="setup"))
+        ensure_borrower(archive, EMPTY, "李四", "person")  # nothing filed: its volume cannot be bound
+        empty_id = archive.transaction(lambda s: find_borrower(s, EMPTY).id, write=False)  # type: ignore[union-attr]
         borrower_id = archive.transaction(lambda s: find_borrower(s, BORROWER).id, write=False)  # type: ignore[union-attr]
 
     worker = home.worker(tmp_path / "worker.log", queues="render,batch,index")
@@ -120,6 +124,16 @@ def test_pages_start_volume_export_and_notices_on_the_queue_and_offer_the_result
             assert forged.status_code == 404
             assert officer.get("/notices").status_code == 403  # the batch is the archivist's
 
+            # A job that fails shows its error once out of attempts, and offers nothing to download.
+            empty = f"/borrowers/{empty_id}/volume-job"
+            failed = follow(archivist, archivist.post(empty, data={"csrf_token": token}))
+            (run,) = failed["runs"]
+            assert run["status"] == "failed" and run["attempts"] == 3
+            shown = archivist.get(failed["url"]).text
+            assert "失败" in shown and "没有可编入卷内的文件" in shown and "/result" not in shown
+            assert archivist.get(f"/jobs/{run['id']}/result").status_code == 404
+            failed_id = run["id"]
+
             notices = follow(
                 archivist,
                 archivist.post("/notices", data={"csrf_token": csrf(archivist, "/notices"), "as_of": AS_OF}),
@@ -139,7 +153,7 @@ def test_pages_start_volume_export_and_notices_on_the_queue_and_offer_the_result
     with home.archive() as archive:
         done = runs(archive)
         assert {r.kind for r in done} >= {"volume", "export", "notices"}
-        page_runs = [r for r in done if r.kind in ("volume", "export", "notices")]
+        page_runs = [r for r in done if r.kind in ("volume", "export", "notices") and r.id != failed_id]
         assert all(r.runner == "queue" and r.status == "succeeded" for r in page_runs)
         assert all(not r.result["worker"].endswith(f":{os.getpid()}") for r in page_runs)
         downloads = [(e.actor, e.target) for e in events(archive, "download")]

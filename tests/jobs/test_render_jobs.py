@@ -87,12 +87,12 @@ def test_on_the_queue_a_worker_renders_later_once_and_retries_boundedly(
             assert pdf.kind == "pdf-a" and declares_pdf_a(home.path / pdf.path)
             assert len(PdfReader(home.path / pdf.path).pages) >= 1
 
-        from dossier.jobs.render import render_renditions
+        from dossier.jobs.dispatch import render_pdfs
 
         with home.archive() as archive:
-            asked = render_renditions(archive, ids, "test")  # the same documents again
+            asked = render_pdfs(archive, ids, "test")  # the same documents again
             (scan,) = file_scans(archive, tmp_path, 1)
-            bad = render_renditions(archive, [scan], "test")  # a scanned PDF: nothing to convert
+            bad = render_pdfs(archive, [scan], "test")  # a scanned PDF: nothing to convert
         assert asked.deferred and bad.deferred
         wait_until(
             lambda: (

@@ -120,6 +120,10 @@ def generate(
                 "apt-get install libreoffice-writer-nogui fonts-noto-cjk, or run `make setup`"
             )
     who = default_actor(actor)
+    from dossier.jobs.dispatch import render_pdfs
+
+    # Filed with --pdf: the PDF/A renditions are made through render jobs (jobs.dispatch).
+    render = render_pdfs if pdf and home_path is not None else None
     c = console()
     show_bar = not as_json and len(inputs) > 1 and sys.stderr.isatty()
     if show_bar:
@@ -142,6 +146,7 @@ def generate(
                 home=home_path,
                 actor=who,
                 config=cli_config(),
+                render=render,
             )
     else:
         results = generate_batch(
@@ -154,6 +159,7 @@ def generate(
             home=home_path,
             actor=who,
             config=cli_config(),
+            render=render,
         )
     if home_path is not None and any(r.document_ids for r in results):
         with open_archive(home_path) as archive:

@@ -134,18 +134,20 @@ def generate_batch(
     home: Path | None = None,
     actor: str = "system",
     config: Config,
+    render: RenderPdfs | None = None,
 ) -> list[BatchResult]:
     """Generate one document per input, in input order; ``progress`` is called as each one finishes.
 
     With ``home`` (an archive home that exists), each document is also filed there; ``out_dir`` may then
-    be None (no extra copy).
+    be None (no extra copy). With ``pdf``, filing only (no ``out_dir``) and a ``render``, the PDF/A
+    renditions are made by ``render`` from the filed DOCX (render jobs); else converted here.
     """
     get_kind(kind_name)  # an unknown kind fails once, before any work
     if out_dir is None and home is None:
         raise DossierError("nowhere to put the documents (未指定输出目录或档案库)")
     # Filing only (no copies asked for): the PDF/A renditions are made by render jobs from the filed
-    # DOCX (jobs/render.py), here on the embedded default, by a worker on the queue.
-    by_job = pdf and out_dir is None and home is not None
+    # DOCX (``render``: jobs.dispatch.render_pdfs), here on the embedded default, by a worker on the queue.
+    by_job = pdf and out_dir is None and home is not None and render is not None
     scratch = (
         Path(tempfile.mkdtemp(prefix="dossier-pdf-")) if pdf and out_dir is None and not by_job else None
     )
@@ -184,7 +186,8 @@ def generate_batch(
                 from dossier.archive import Archive
 
                 archive = Archive.open(home, config=config)
-            _render_filed(archive, done, actor)
+            assert render is not None  # by_job
+            _render_filed(archive, done, actor, render)
         elif pdf and work_dir is not None:
             _convert(done, work_dir, jobs)
             if home is not None:
@@ -355,13 +358,26 @@ def _file_pdfs(
             )
 
 
-def _render_filed(archive: Archive, results: list[BatchResult], actor: str) -> None:
-    """PDF/A renditions of the DOCX documents just filed, through render jobs. Made here (embedded
+@dataclass(frozen=True)
+class PdfJobs:
+    """What a :data:`RenderPdfs` did: its jobs' run ids, whether they were deferred (a worker makes the
+    renditions later) and, when they ran here, their errors."""
+
+    runs: list[int]
+    deferred: bool
+    errors: list[str]
+
+
+RenderPdfs = Callable[["Archive", list[int], str], PdfJobs]
+"""Makes the PDF/A renditions of filed DOCX documents (the faces pass jobs.dispatch.render_pdfs: the job
+runner, which generation does not import)."""
+
+
+def _render_filed(archive: Archive, results: list[BatchResult], actor: str, render: RenderPdfs) -> None:
+    """PDF/A renditions of the DOCX documents just filed, through ``render``. Made here (embedded
     runner): each result lists its rendition as before (``rendition-filed``, or ``rendition-kept`` for
     a document that had one), or fails with the job's error. Deferred (queue): a warning names the jobs."""
     from dossier.archive.renditions import RenditionKind, rendition_of
-    from dossier.jobs.render import render_renditions
-    from dossier.jobs.state import view
 
     entries = [(r, f) for r in results if r.status == "ok" for f in r.filings if f["media"] == "docx"]
     ids = [f["document_id"] for _, f in entries]
@@ -372,7 +388,7 @@ def _render_filed(archive: Archive, results: list[BatchResult], actor: str) -> N
         return {i: rendition_of(session, i, RenditionKind.PDF_A) for i in ids}
 
     before = archive.transaction(existing, write=False)
-    started = render_renditions(archive, ids, actor)
+    started = render(archive, ids, actor)
     if started.deferred:
         note = f"PDF/A 副本由后台任务生成 (render jobs {', '.join(map(str, started.runs))})"
         for result in results:
@@ -380,12 +396,11 @@ def _render_filed(archive: Archive, results: list[BatchResult], actor: str) -> N
                 result.warnings.append(note)
         return
     after = archive.transaction(existing, write=False)
-    errors = [e for e in (view(archive, run).error for run in started.runs) if e]
     for result, entry in entries:
         rendition = after.get(entry["document_id"])
         if rendition is None:
             result.status = "failed"
-            why = "; ".join(errors) or "PDF/A conversion failed"
+            why = "; ".join(started.errors) or "PDF/A conversion failed"
             result.errors.append(FieldProblem("(pdf)", "PDF 转换", why))
             continue
         kept = before.get(entry["document_id"]) is not None

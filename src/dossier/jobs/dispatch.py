@@ -25,6 +25,7 @@ from dossier.jobs.queue import QueueRunner, lock_for
 from dossier.jobs.settings import jobs_settings
 
 if TYPE_CHECKING:
+    from dossier.generation.batch import PdfJobs
     from dossier.search.ocr_queue import OcrReport
     from dossier.search.search_index import SearchIndex
 
@@ -166,3 +167,25 @@ def start(archive: Archive, kind: JobKind, params: dict[str, object], actor: str
     run_id = runner_for(archive).submit(kind, subject, dict(params), actor, lock=lock_for(kind, subject))
     assert run_id is not None  # no queueing lock: always a new run
     return run_id
+
+
+def render_pdfs(archive: Archive, document_ids: list[int], actor: str) -> PdfJobs:
+    """The PDF/A renditions of ``document_ids`` (filed DOCX documents) through render jobs of
+    [jobs].render_documents_per_job each: made here and now on the embedded runner, deferred to the
+    render queue otherwise (what `dossier generate --pdf` hands to generation.generate_batch)."""
+    from dossier.generation.batch import PdfJobs
+
+    ids = list(dict.fromkeys(document_ids))
+    size = jobs_settings(archive.config).render_documents_per_job
+    runner = runner_for(archive)
+    runs = []
+    for begin in range(0, len(ids), size):
+        chunk = ids[begin : begin + size]
+        title = f"render:document:{chunk[0]}" + (f"-{chunk[-1]}" if len(chunk) > 1 else "")
+        run_id = runner.submit(JobKind.RENDER, title, {"document_ids": chunk}, actor)
+        if run_id is not None:
+            runs.append(run_id)
+    if isinstance(runner, QueueRunner):
+        return PdfJobs(runs, deferred=True, errors=[])
+    errors = [e for e in (state.view(archive, r).error for r in runs) if e]
+    return PdfJobs(runs, deferred=False, errors=errors)

@@ -1,5 +1,5 @@
-"""PDF/A renditions (LibreOffice) as render jobs: filed DOCX documents split into jobs of
-[jobs].render_documents_per_job, one LibreOffice start per job.
+"""The render job: PDF/A renditions (LibreOffice) of filed DOCX documents, one LibreOffice start per job
+(dispatch.render_pdfs splits the documents into jobs of [jobs].render_documents_per_job).
 
 On the embedded default the job runs here and now, as the conversion always did; on the queue it is
 deferred to a worker serving ``render``, so a batch's filing never waits for LibreOffice. A document that
@@ -10,13 +10,9 @@ same documents asked for twice, do the work once; a job with a document that fai
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from dossier.archive.home import Archive
-from dossier.jobs.definitions import JobError, JobKind, Work
-from dossier.jobs.settings import jobs_settings
+from dossier.jobs.definitions import JobError, Work
 
 
 def render_job(work: Work) -> dict[str, Any]:
@@ -31,29 +27,3 @@ def render_job(work: Work) -> dict[str, Any]:
         "filed": [o.document_id for o in outcomes if o.result and o.result.status is RenditionStatus.FILED],
         "kept": [o.document_id for o in outcomes if o.result and o.result.status is RenditionStatus.KEPT],
     }
-
-
-@dataclass(frozen=True)
-class RenderRuns:
-    runs: list[int]
-    """The render jobs' run ids."""
-    deferred: bool
-    """True on the queue (a worker makes the renditions later); False: they were made here, now."""
-
-
-def render_renditions(archive: Archive, document_ids: Sequence[int], actor: str) -> RenderRuns:
-    """Make the PDF/A renditions of ``document_ids`` (filed DOCX documents) through the job runner."""
-    from dossier.jobs.dispatch import runner_for
-    from dossier.jobs.embedded import EmbeddedRunner
-
-    ids = list(dict.fromkeys(document_ids))
-    size = jobs_settings(archive.config).render_documents_per_job
-    runner = runner_for(archive)
-    runs = []
-    for begin in range(0, len(ids), size):
-        chunk = ids[begin : begin + size]
-        subject = f"render:document:{chunk[0]}" + (f"-{chunk[-1]}" if len(chunk) > 1 else "")
-        run_id = runner.submit(JobKind.RENDER, subject, {"document_ids": chunk}, actor)
-        if run_id is not None:
-            runs.append(run_id)
-    return RenderRuns(runs, deferred=not isinstance(runner, EmbeddedRunner))
