@@ -1,10 +1,12 @@
-"""The outbox in the catalog (``index_queue``): what the full-text index still owes the catalog.
+"""The outbox in the catalog (``index_queue``): the text extraction the index still owes the catalog.
 
 Rows are written in the catalog transaction that creates the need (filing writes ``add`` in the
-transaction that marks the document filed) and deleted only after the index has committed the work,
-so the index can lag behind the catalog but never lose a document: after a crash the work is simply
-done again, and adding a document again replaces it. Rows are worked in id order; a row that fails
-``max_attempts`` times is left aside, with its last error, for `dossier index` to report.
+transaction that marks the document filed). The drain (search.indexing) extracts each document's text
+once, then deletes the rows in the transaction that records the text and appends the change-log entry
+every node's index replica applies (archive.index_log), so the index can lag behind the catalog but never
+lose a document: after a crash the work is simply done again, and applying an entry again replaces the
+document. Rows are worked in id order; a row that fails ``max_attempts`` times is left aside, with its
+last error, for `dossier index` to report.
 """
 
 from __future__ import annotations
