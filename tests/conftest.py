@@ -3,7 +3,9 @@
 ``pytest`` runs on the embedded default (SQLite). ``pytest --catalog=postgresql`` starts a throwaway
 PostgreSQL cluster (kit/postgres.py) and runs the same tests with every archive home's catalog on it
 (kit/pg_pass.py); tests marked ``embedded`` are about the SQLite file itself and are left out of that pass.
-Tests of the server deployment itself (tests/catalog/) take the ``postgres`` fixture and run in both.
+Tests of the server deployment take the ``postgres`` fixture (a database of their own: ``catalog_url``):
+tests/catalog runs in the plain pass; those elsewhere (the job queue, the index replicas) in the PostgreSQL
+pass, whose folders hold them, so `make test` runs each once.
 """
 
 from __future__ import annotations
@@ -59,11 +61,24 @@ def _make_template(cluster: Cluster) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--catalog") != "postgresql":
+        # Tests of the server deployment outside tests/catalog (the queue, the replicas) open databases of
+        # their own (``catalog_url``), so they mean the same in either pass: `make test` runs them once,
+        # in the PostgreSQL pass, which has their folders. tests/catalog is not in that pass: it runs here.
+        own = [item for item in items if _server_test_outside_catalog(item)]
+        if own:
+            config.hook.pytest_deselected(items=own)
+            items[:] = [item for item in items if not _server_test_outside_catalog(item)]
         return
     embedded = [item for item in items if item.get_closest_marker("embedded")]
     if embedded:
         config.hook.pytest_deselected(items=embedded)
         items[:] = [item for item in items if not item.get_closest_marker("embedded")]
+
+
+def _server_test_outside_catalog(item: pytest.Item) -> bool:
+    if "catalog_url" not in getattr(item, "fixturenames", ()):
+        return False
+    return Path(str(item.path)).resolve().relative_to(TESTS).parts[0] != "catalog"
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
