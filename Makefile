@@ -56,7 +56,8 @@ run: setup
 # The folders whose tests touch the catalog; `make test` runs them a second time with every archive home's
 # catalog on a throwaway PostgreSQL cluster (tests/conftest.py). The other folders (domain, finance, kinds,
 # render, indexer) never open a catalog: they test pure functions, templates and the search engine alone.
-# tests/catalog runs once: its tests start their own PostgreSQL databases in either pass.
+# tests/catalog runs once, in the plain pass; the other server-deployment tests (queue, replicas) run in
+# the PostgreSQL pass only (tests/conftest.py).
 CATALOG_TESTS := tests/archive tests/cli tests/custody tests/inbox tests/jobs tests/ledger tests/media \
 	tests/process tests/search tests/service tests/verification
 
