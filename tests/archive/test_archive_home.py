@@ -85,7 +85,9 @@ def test_an_old_catalog_is_upgraded_on_open(tmp_path):
     Archive.init(home, config=load_config()).close()
     # Simulate a catalog made before any revision: drop everything, including Alembic's version table.
     connection = sqlite3.connect(home / ".dossier" / "catalog.sqlite")
-    for (name,) in connection.execute("select name from sqlite_master where type = 'table'").fetchall():
+    # sqlite_sequence (AUTOINCREMENT's bookkeeping, for the index log's seq) is SQLite's own: not droppable.
+    tables = "select name from sqlite_master where type = 'table' and name not like 'sqlite_%'"
+    for (name,) in connection.execute(tables).fetchall():
         connection.execute(f'drop table "{name}"')
     connection.commit()
     connection.close()
