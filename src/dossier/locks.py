@@ -20,7 +20,8 @@ With the catalog on PostgreSQL the backend is :class:`AdvisoryLocks`: a session-
 rule, keyed ``(NAMESPACE, rule)`` in the catalog's database, held on a connection of the catalog's pool for
 the ``with`` block. It means the same on every host that shares the catalog, and PostgreSQL lets go when
 the holder's connection ends, even when its process is SIGKILLed or its host is lost (after the server's
-TCP keepalive notices).
+TCP keepalive notices). A filing holds its shared ``filing`` lock on the connection its own transactions
+then use (:meth:`AdvisoryLocks.hold_on`, Archive.filing_connection): one checkout per filing.
 """
 
 from __future__ import annotations
