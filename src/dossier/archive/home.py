@@ -56,6 +56,7 @@ class _CatalogSettings(BaseModel):
     pool_size: int = Field(default=5, ge=1, le=200)
     max_overflow: int = Field(default=10, ge=0, le=200)
     connect_timeout_s: int = Field(default=10, ge=1, le=300)
+    ping_after_idle_s: float = Field(default=1.0, ge=0, le=3600)
 
 
 class CatalogUnavailable(DossierError):
@@ -75,7 +76,9 @@ def catalog_settings(path: Path, config: Config) -> tuple[str, db.Pool]:
     its state folder) and the pool for it; for the tools that look at a catalog without opening it."""
     settings = config.section("catalog", _CatalogSettings)
     url = settings.url or db.sqlite_url(path / STATE / "catalog.sqlite")
-    return url, db.Pool(settings.pool_size, settings.max_overflow, settings.connect_timeout_s)
+    return url, db.Pool(
+        settings.pool_size, settings.max_overflow, settings.connect_timeout_s, settings.ping_after_idle_s
+    )
 
 
 def resolve_home(home: Path | str | None) -> Path:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from dossier.errors import DossierError
 from dossier.locks import CATALOG_WRITER_KEY, NAMESPACE, LockName, Locks
@@ -72,6 +73,8 @@ class Pool:
     size: int = 5
     overflow: int = 10
     connect_timeout_s: int = 10
+    ping_after_idle_s: float = 1.0
+    """A pooled connection idle longer than this is pinged at checkout; 0 pings every checkout."""
 
 
 def sqlite_url(path: Path) -> str:
@@ -122,11 +125,11 @@ def _server_engine(url: str, pool: Pool) -> Engine:
         url,
         pool_size=pool.size,
         max_overflow=pool.overflow,
-        pool_pre_ping=True,
         connect_args={"application_name": application, "connect_timeout": pool.connect_timeout_s},
     )
     if engine.dialect.name != "postgresql":
         return engine
+    _ping_when_idle(engine, pool.ping_after_idle_s)
     writer = text(
         "SELECT pg_advisory_xact_lock(:ns, :key), "
         "(SELECT version_num FROM alembic_version LIMIT 1) AS revision"
@@ -148,6 +151,33 @@ def _server_engine(url: str, pool: Pool) -> Engine:
 
     return engine
 
+
+def _ping_when_idle(engine: Engine, after_s: float) -> None:
+    """SQLAlchemy's pre-ping, but only for connections idle longer than ``after_s``: a filing checks out
+    one connection per document, and a ping on each was one round trip in fifteen. A connection back in
+    the pool moments ago was alive then; a dead one found later is invalidated by SQLAlchemy as usual."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _fresh(_dbapi: Any, record: Any) -> None:
+        # Just opened, or just given back: known alive now.
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is not None and time.monotonic() - since < after_s:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out (or opens) another.
+            raise DisconnectionError(str(exc)) from exc
+        if not alive:
+            raise DisconnectionError("the catalog connection did not answer its ping")
+
+
+_IDLE_SINCE = "dossier_idle_since"
 
 _BEGIN_WRITING = (
     "BEGIN ISOLATION LEVEL READ COMMITTED; "
