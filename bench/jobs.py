@@ -21,7 +21,7 @@ On a throwaway PostgreSQL cluster (tests/kit/postgres.py), each of --runs runs (
     anchor     the same pages OCR'd one after the other in this process (indexer.extract.ocr_file).
                Aim: two workers ≥ 1.7× one.
 
-    .venv/bin/python bench/jobs.py [--burst 1000] [--jobs 200] [--pages 16] [--runs 2]
+    .venv/bin/python bench/jobs.py [--burst 1000] [--jobs 200] [--pages 60] [--runs 2]
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--burst", type=int, default=1000, help="files in the burst (1000)")
     parser.add_argument("--jobs", type=int, default=200, help="no-op OCR jobs for the overhead (200)")
-    parser.add_argument("--pages", type=int, default=16, help="scanned pages for the OCR throughput (16)")
+    parser.add_argument("--pages", type=int, default=60, help="scanned pages for the OCR throughput (60)")
     parser.add_argument("--runs", type=int, default=2, help="runs; figures are medians (2)")
     return parser.parse_args(argv)
 
