@@ -21,6 +21,7 @@ from dossier.archive import index_outbox
 from dossier.archive.catalog.models import Borrower, Document, Loan
 from dossier.archive.home import Archive
 from dossier.errors import DossierError
+from dossier.locks import LockBusy, LockName
 from dossier.search.fields import SCHEMA, SearchError
 from dossier.search.settings import ReplicaIdentity, SearchSettings, replica_identity, search_settings
 from indexer.engines import (
@@ -39,6 +40,26 @@ Loaded = dict[int, tuple[Document, Borrower, Loan | None]]
 
 class IndexBusy(DossierError):
     """Another process is indexing this archive and did not finish within the lock timeout."""
+
+
+@contextlib.contextmanager
+def index_lock(
+    archive: Archive, timeout_s: float, wait: bool, busy: str, key: str | None = None
+) -> Iterator[bool]:
+    """LockName.INDEX (the outbox's drain lock, or with ``key`` one replica's applier lock). Yields False
+    when ``wait`` is False and it is taken; raises :class:`IndexBusy` saying ``busy`` when ``wait`` is True
+    and it stays taken for ``timeout_s``."""
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(
+                archive.locks.hold(LockName.INDEX, key=key, timeout=timeout_s if wait else 0.0)
+            )
+        except LockBusy:
+            if wait:
+                raise IndexBusy(busy) from None
+            yield False
+            return
+        yield True
 
 
 class IndexPlace:

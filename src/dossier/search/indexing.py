@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -32,18 +32,14 @@ from dossier.archive.catalog.models import Document
 from dossier.archive.home import Archive
 from dossier.archive.index_log import LogOp
 from dossier.errors import DossierError
-from dossier.locks import LockBusy, LockName
 from dossier.search.extraction import TextSource
 from dossier.search.fields import SCHEMA
-from dossier.search.index_place import IndexBusy, IndexPlace, engine_errors, load_filed
-from dossier.search.replica import NEEDS_OCR, ApplyReport, Replica
+from dossier.search.index_place import IndexPlace, engine_errors, index_lock, load_filed
+from dossier.search.replica import NEEDS_OCR, ApplyReport, Progress, Replica
 from dossier.search.text_cache import CachedText
 from indexer.engines import check_index
 
 __all__ = ["NEEDS_OCR", "IndexReport", "Indexer", "Progress", "index_pending"]
-
-Progress = Callable[[int, int], None]
-"""Called after each batch with (documents done, documents queued at the start)."""
 
 
 @dataclass
@@ -110,19 +106,12 @@ class Indexer:
     def _indexing_lock(self, wait: bool) -> Iterator[bool]:
         """The outbox's drain lock; yields False (not held) when ``wait`` is False and it is taken, raises
         :class:`IndexBusy` when ``wait`` is True and it stays taken for [search].lock_timeout_seconds."""
-        timeout = self.settings.lock_timeout_seconds if wait else 0.0
-        with contextlib.ExitStack() as held:
-            try:
-                held.enter_context(self.archive.locks.hold(LockName.INDEX, timeout=timeout))
-            except LockBusy:
-                if wait:
-                    raise IndexBusy(
-                        f"another process is indexing {self.archive.home}; try again later "
-                        f"(其他进程正在建立索引，请稍后再试)"
-                    ) from None
-                yield False
-                return
-            yield True
+        busy = (
+            f"another process is indexing {self.archive.home}; try again later "
+            f"(其他进程正在建立索引，请稍后再试)"
+        )
+        with index_lock(self.archive, self.settings.lock_timeout_seconds, wait, busy) as held:
+            yield held
 
     def process(
         self,

@@ -43,10 +43,9 @@ from dossier.archive.index_log import LogOp
 from dossier.archive.index_outbox import ADD
 from dossier.durable import write_atomic
 from dossier.errors import DossierError
-from dossier.locks import LockBusy, LockName
 from dossier.search.extraction import TextSource
 from dossier.search.fields import SCHEMA, index_doc
-from dossier.search.index_place import IndexBusy, IndexPlace, engine_errors, load_filed
+from dossier.search.index_place import IndexPlace, engine_errors, index_lock, load_filed
 from indexer.engines import IndexDoc, IndexEngine, check_index
 from indexer.engines.storage import MARKER_FILE
 
@@ -198,20 +197,13 @@ class Replica:
     def hold(self, wait: bool, node: str | None = None) -> Iterator[bool]:
         """This replica's applier lock (or ``node``'s); yields False when ``wait`` is False and it is
         taken, raises :class:`IndexBusy` after [search].lock_timeout_seconds when ``wait``."""
-        timeout = self.settings.lock_timeout_seconds if wait else 0.0
+        busy = (
+            f"another process is applying the index log to {self.place.root}; try again later "
+            f"(其他进程正在更新本节点索引，请稍后再试)"
+        )
         key = replica_lock_key(node or self.place.node)
-        with contextlib.ExitStack() as held:
-            try:
-                held.enter_context(self.archive.locks.hold(LockName.INDEX, key=key, timeout=timeout))
-            except LockBusy:
-                if wait:
-                    raise IndexBusy(
-                        f"another process is applying the index log to {self.place.root}; try again later "
-                        f"(其他进程正在更新本节点索引，请稍后再试)"
-                    ) from None
-                yield False
-                return
-            yield True
+        with index_lock(self.archive, self.settings.lock_timeout_seconds, wait, busy, key=key) as held:
+            yield held
 
     # ------------------------------------------------------------------ applying
 
