@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -132,6 +133,7 @@ class _Appended:
 # Plain SQL on the tables, not ORM objects: every write appends, so this is the hottest path there is.
 _EVENTS = cast(Table, Event.__table__)
 _HEAD = cast(Table, AuditHead.__table__)
+_COLUMNS = ("seq", "at", "actor", "action", "target", "borrower_key", "details", "prev_hash", "hash")
 # Built once: a statement made per call costs more than SQLite takes to run it.
 _HEAD_ROW = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == HEAD_ID)
 _HEAD_LOCKED = _HEAD_ROW.with_for_update()
@@ -141,6 +143,45 @@ _NEW_HEAD = insert(_HEAD).values(id=HEAD_ID, seq=bindparam("new_seq"), hash=bind
 _MOVE_HEAD = (
     update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
+_MOVED_FROM = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID, _HEAD.c.seq == bindparam("old_seq"), _HEAD.c.hash == bindparam("old_hash"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+    .returning(_HEAD.c.id)
+    .cte("moved")
+)
+_APPEND_AFTER_MOVE = (
+    insert(_EVENTS)
+    .from_select(
+        list(_COLUMNS),
+        select(*(bindparam(name, type_=_EVENTS.c[name].type) for name in _COLUMNS)).select_from(_MOVED_FROM),
+    )
+    .returning(_EVENTS.c.seq)
+)
+"""PostgreSQL: move the head from where this process last left it and append the event, in one statement
+(one round trip instead of three). The event is inserted only if the head moved, i.e. only if the head
+was still what the hint says; otherwise nothing is written and the append reads the head under lock."""
+
+SESSION_HEAD_HINT = "dossier.audit_head_hint"
+"""The Session.info key of the archive's :class:`HeadHint` (Archive puts one in every session)."""
+
+
+class HeadHint:
+    """Where this process last saw the chain's head (seq, hash), so an append on PostgreSQL can move the
+    head conditionally instead of reading it first. Only a hint: the catalog's head row decides, and a
+    stale hint (another process appended, or the transaction rolled back) costs the locked read."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._head: tuple[int, str] | None = None
+
+    def get(self) -> tuple[int, str] | None:
+        with self._guard:
+            return self._head
+
+    def set(self, seq: int, hash_: str) -> None:
+        with self._guard:
+            self._head = (seq, hash_)
 
 
 def append_event(
@@ -166,23 +207,61 @@ def append_events(session: Session, drafts: Sequence[EventDraft]) -> int:
     return rows[-1].seq if rows else 0
 
 
-_COLUMNS = ("seq", "at", "actor", "action", "target", "borrower_key", "details", "prev_hash", "hash")
-
-
 def _append(session: Session, drafts: Sequence[EventDraft]) -> list[_Appended]:
     if not drafts:
         return []
     # Rows the caller added through the ORM go to the catalog first (as when appends flushed them).
     session.flush()
-    head = session.execute(_HEAD_LOCKED).first()
+    hint: HeadHint | None = session.info.get(SESSION_HEAD_HINT)
+    rows = _append_after_hint(session, drafts, hint)
+    if rows is None:
+        head = session.execute(_HEAD_LOCKED).first()
+        if head is None:
+            # A catalog migrated by revision 0001 always has the row; an empty one made another way gets
+            # it now. With events present the row was deleted: starting again at 1 would collide or fork.
+            if session.execute(_ANY_EVENT).first() is not None:
+                raise AuditHeadMissing()
+        rows = _chained(drafts, (head.seq, head.hash) if head is not None else (0, GENESIS))
+        session.execute(_INSERT_EVENTS, [_values(row) for row in rows])
+        session.execute(
+            _NEW_HEAD if head is None else _MOVE_HEAD, {"new_seq": rows[-1].seq, "new_hash": rows[-1].hash}
+        )
+    if hint is not None:
+        hint.set(rows[-1].seq, rows[-1].hash)
+    held = session.identity_map.get(identity_key(AuditHead, HEAD_ID))
+    if held is not None:
+        session.expire(held)  # a head the caller loaded through the ORM is now behind the catalog
+    return rows
+
+
+def _append_after_hint(
+    session: Session, drafts: Sequence[EventDraft], hint: HeadHint | None
+) -> list[_Appended] | None:
+    """One event appended after the hinted head in one statement (PostgreSQL); None when that did not
+    apply (no hint, several events, another backend, or the head is elsewhere): nothing was written."""
+    if hint is None or len(drafts) != 1 or session.get_bind().dialect.name != "postgresql":
+        return None
+    head = hint.get()
     if head is None:
-        # A catalog migrated by revision 0001 always has the row; an empty one made another way gets it
-        # now. With events present the row was deleted: starting again at 1 would collide or fork.
-        if session.execute(_ANY_EVENT).first() is not None:
-            raise AuditHeadMissing()
-        seq, prev = 0, GENESIS
-    else:
-        seq, prev = head.seq, head.hash
+        return None
+    rows = _chained(drafts, head)
+    (row,) = rows
+    params = {
+        **_values(row),
+        "old_seq": head[0],
+        "old_hash": head[1],
+        "new_seq": row.seq,
+        "new_hash": row.hash,
+    }
+    # The inserted seq comes back (RETURNING): psycopg gives no row count for a statement led by a CTE.
+    if session.execute(_APPEND_AFTER_MOVE, params).first() is None:
+        return None
+    return rows
+
+
+def _chained(drafts: Sequence[EventDraft], head: tuple[int, str]) -> list[_Appended]:
+    """The drafts as the events that follow ``head`` (seq, hash), hashed in order."""
+    seq, prev = head
     context = request_details()
     rows: list[_Appended] = []
     for draft in drafts:
@@ -201,12 +280,11 @@ def _append(session: Session, drafts: Sequence[EventDraft]) -> list[_Appended]:
         )
         prev = event_hash(prev, row)
         rows.append(replace(row, hash=prev))
-    session.execute(_INSERT_EVENTS, [{name: getattr(row, name) for name in _COLUMNS} for row in rows])
-    session.execute(_NEW_HEAD if head is None else _MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
-    held = session.identity_map.get(identity_key(AuditHead, HEAD_ID))
-    if held is not None:
-        session.expire(held)  # a head the caller loaded through the ORM is now behind the catalog
     return rows
+
+
+def _values(row: _Appended) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _COLUMNS}
 
 
 class ChainBreak(StrEnum):

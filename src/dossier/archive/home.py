@@ -29,6 +29,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from dossier.archive.audit import SESSION_HEAD_HINT, HeadHint
 from dossier.archive.catalog import db
 from dossier.archive.catalog.models import Borrower
 from dossier.archive.names import check_name, ensure_inside
@@ -100,7 +101,10 @@ class Archive:
         self._engine = engine
         self.locks: Locks = locks if locks is not None else FileLocks(home / STATE / "state")
         """The "only one process may" rules (dossier.locks); a catalog on a server brings its own."""
-        self._sessions = sessionmaker(engine, expire_on_commit=False, info={SESSION_CONFIG: config})
+        # One head hint for all of this archive's sessions (audit.HeadHint; copied by reference).
+        self._sessions = sessionmaker(
+            engine, expire_on_commit=False, info={SESSION_CONFIG: config, SESSION_HEAD_HINT: HeadHint()}
+        )
         self._readonly = engine.execution_options(**{db.WRITE_OPTION: False})
         self._owner: str | None = None
         self._owner_lease = ExitStack()
