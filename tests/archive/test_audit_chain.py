@@ -286,18 +286,27 @@ def test_appends_through_two_archives_and_a_rollback_keep_one_chain(archive):
     assert archive.transaction(verify_chain, write=False).ok
 
 
-def test_an_append_after_the_archives_own_is_one_statement_on_postgresql(archive):
-    """The round trips the hint saves (bench/catalog.py counts them): reading the head, inserting the
-    event and moving the head are one statement when this archive appended last."""
+def test_an_append_costs_one_statement_on_postgresql_and_two_after_another_process(archive):
+    """The round trips the head hint saves (bench/catalog.py counts them): reading the head, inserting
+    the event and moving the head are one statement when this archive appended last, and two when another
+    process did (the first shows where the head is)."""
     statements: list[str] = []
-    archive.transaction(lambda s: append_event(s, actor="test", action="note", target="first"))
+
+    def appends(writer: Archive, target: str) -> int:
+        statements.clear()
+        writer.transaction(lambda s: append_event(s, actor="test", action="note", target=target))
+        return len([s for s in statements if "events" in s or "audit_head" in s])
+
     event.listen(archive.engine, "before_cursor_execute", lambda _c, _cur, stmt, *_a: statements.append(stmt))
-    archive.transaction(lambda s: append_event(s, actor="test", action="note", target="second"))
-    appends = [s for s in statements if "events" in s or "audit_head" in s]
-    if archive.engine.dialect.name == "postgresql":
-        assert len(appends) == 1 and appends[0].lstrip().upper().startswith("WITH")
-    else:
-        assert len(appends) == 3  # read under lock, insert, move: SQLite runs them in-process
+    postgresql = archive.engine.dialect.name == "postgresql"
+    assert appends(archive, "first") == (1 if postgresql else 3)  # SQLite: read, insert, move in-process
+    assert appends(archive, "second") == (1 if postgresql else 3)
+    with Archive.open(archive.home, config=archive.config) as other:
+        other.transaction(lambda s: append_event(s, actor="test", action="note", target="elsewhere"))
+    assert appends(archive, "third") == (2 if postgresql else 3)
+    assert appends(archive, "fourth") == (1 if postgresql else 3)
+    targets = [t for (t,) in sql(archive, "select target from events where action = ? order by seq", "note")]
+    assert targets == ["first", "second", "elsewhere", "third", "fourth"]
     assert archive.transaction(verify_chain, write=False).ok
 
 

@@ -150,17 +150,22 @@ _MOVED_FROM = (
     .returning(_HEAD.c.id)
     .cte("moved")
 )
-_APPEND_AFTER_MOVE = (
+_APPENDED = (
     insert(_EVENTS)
     .from_select(
         list(_COLUMNS),
         select(*(bindparam(name, type_=_EVENTS.c[name].type) for name in _COLUMNS)).select_from(_MOVED_FROM),
     )
     .returning(_EVENTS.c.seq)
+    .cte("appended")
 )
-"""PostgreSQL: move the head from where this process last left it and append the event, in one statement
-(one round trip instead of three). The event is inserted only if the head moved, i.e. only if the head
-was still what the hint says; otherwise nothing is written and the append reads the head under lock."""
+_APPEND_AFTER_MOVE = select(
+    select(_APPENDED.c.seq).scalar_subquery().label("appended"), _HEAD.c.seq, _HEAD.c.hash
+).where(_HEAD.c.id == HEAD_ID)
+"""PostgreSQL: move the head from where it is believed to be and append the event after it, in one
+statement (one round trip instead of three). The event is inserted only if the head moved, i.e. only if
+it was where the caller believed; otherwise nothing is written and the row shows the head as it was when
+the statement began (under the writer lock: as it is), for a second try."""
 
 SESSION_HEAD_HINT = "dossier.audit_head_hint"
 """The Session.info key of the archive's :class:`HeadHint` (Archive puts one in every session)."""
@@ -237,26 +242,30 @@ def _append(session: Session, drafts: Sequence[EventDraft]) -> list[_Appended]:
 def _append_after_hint(
     session: Session, drafts: Sequence[EventDraft], hint: HeadHint | None
 ) -> list[_Appended] | None:
-    """One event appended after the hinted head in one statement (PostgreSQL); None when that did not
-    apply (no hint, several events, another backend, or the head is elsewhere): nothing was written."""
+    """One event appended in one statement on PostgreSQL, after the hinted head or, when another
+    process moved it, after the head that statement saw (a second one); None when that did not apply
+    (no hint, several events, another backend, the head moved twice or is missing): nothing was written."""
     if hint is None or len(drafts) != 1 or session.get_bind().dialect.name != "postgresql":
         return None
-    head = hint.get()
-    if head is None:
-        return None
-    rows = _chained(drafts, head)
-    (row,) = rows
-    params = {
-        **_values(row),
-        "old_seq": head[0],
-        "old_hash": head[1],
-        "new_seq": row.seq,
-        "new_hash": row.hash,
-    }
-    # The inserted seq comes back (RETURNING): psycopg gives no row count for a statement led by a CTE.
-    if session.execute(_APPEND_AFTER_MOVE, params).first() is None:
-        return None
-    return rows
+    # No hint yet (this process has not appended): a head no catalog has, and the answer says where it is.
+    head = hint.get() or (-1, "")
+    for _ in range(2):
+        rows = _chained(drafts, head)
+        (row,) = rows
+        params = {
+            **_values(row),
+            "old_seq": head[0],
+            "old_hash": head[1],
+            "new_seq": row.seq,
+            "new_hash": row.hash,
+        }
+        answer = session.execute(_APPEND_AFTER_MOVE, params).first()
+        if answer is None:
+            return None  # no head row: the locked read names the problem
+        if answer.appended is not None:
+            return rows
+        head = (answer.seq, answer.hash)
+    return None
 
 
 def _chained(drafts: Sequence[EventDraft], head: tuple[int, str]) -> list[_Appended]:
