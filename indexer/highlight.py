@@ -174,15 +174,19 @@ def _pad(start: int, end: int, width: int, length: int) -> tuple[int, int]:
 def _windows(
     spans: list[tuple[int, int]], length: int, max_snippets: int, width: int
 ) -> list[tuple[int, int]]:
+    # Spans are sorted and apart (merged), so their ends are sorted too: the last span of a run ends it,
+    # and the spans a window touches are a run found by bisection.
+    ends = [b for _, b in spans]
     remaining = list(spans)
     chosen: list[tuple[int, int]] = []
     while remaining and len(chosen) < max_snippets:
         i, j = _best_window(remaining, width)
-        start, end = _pad(remaining[i][0], max(b for _, b in remaining[i:j]), width, length)
+        start, end = _pad(remaining[i][0], remaining[j - 1][1], width, length)
         # never cut a match at the window's edge: take in whole any span the window touches
-        for a, b in spans:
-            if a < end and b > start:
-                start, end = min(start, a), max(end, b)
+        first = bisect.bisect_right(ends, start)
+        if first < len(spans) and spans[first][0] < end:
+            last = bisect.bisect_left(spans, (end,)) - 1
+            start, end = min(start, spans[first][0]), max(end, spans[last][1])
         chosen.append((start, end))
         remaining = [(a, b) for a, b in remaining if b <= start or a >= end]
     chosen.sort()
@@ -196,36 +200,34 @@ def _windows(
 
 
 def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
-    pieces: list[tuple[str, bool]] = []
+    # Spans are sorted and apart (match_spans merged those that touch), so the window's pieces alternate:
+    # plain text (with the ellipses), a match, plain text, … and no two matches are adjacent.
+    segments: list[Segment] = []
+    plain = ELLIPSIS if start > 0 else ""
     pos = start
     for a, b in spans:
-        if b <= start or a >= end:
+        if b <= start:
             continue
+        if a >= end:
+            break
         a, b = max(a, start), min(b, end)
-        pieces += [(text[pos:a], False), (text[a:b], True)]
+        plain += text[pos:a]
+        if plain:
+            segments.append((_SPACE_RE.sub(" ", plain), False))
+        segments.append((_SPACE_RE.sub(" ", text[a:b]), True))
+        plain = ""
         pos = b
-    pieces.append((text[pos:end], False))
-    if start > 0:
-        pieces.insert(0, (ELLIPSIS, False))
+    plain += text[pos:end]
     if end < len(text):
-        pieces.append((ELLIPSIS, False))
-    texts: list[str] = []
-    marks: list[bool] = []
-    for piece, match in pieces:
-        piece = _SPACE_RE.sub(" ", piece)
-        if not piece:
-            continue
-        if marks and marks[-1] == match:
-            texts[-1] += piece
-        else:
-            texts.append(piece)
-            marks.append(match)
+        plain += ELLIPSIS
+    if plain:
+        segments.append((_SPACE_RE.sub(" ", plain), False))
     # no blank at the snippet's edges (nor between an ellipsis and the text)
-    if marks and not marks[0]:
-        texts[0] = _trim_edge(texts[0], front=True)
-    if marks and not marks[-1]:
-        texts[-1] = _trim_edge(texts[-1], front=False)
-    return tuple((t, m) for t, m in zip(texts, marks, strict=True) if t)
+    if segments and not segments[0][1]:
+        segments[0] = (_trim_edge(segments[0][0], front=True), False)
+    if segments and not segments[-1][1]:
+        segments[-1] = (_trim_edge(segments[-1][0], front=False), False)
+    return tuple(segment for segment in segments if segment[0])
 
 
 def _trim_edge(piece: str, *, front: bool) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from dossier.archive import index_log
@@ -203,11 +203,8 @@ class Searcher:
     def _hits(self, session: Session, found: list[Hit]) -> list[SearchHit]:
         ids = [int(h.id) for h in found]
         rows: dict[int, _Shown] = {}
-        kinds: dict[int, list[HitRendition]] = {}
         for start in range(0, len(ids), EXPORT_PAGE):
-            chunk = ids[start : start + EXPORT_PAGE]
-            rows.update(_shown(session, chunk))
-            kinds.update(_renditions(session, chunk))
+            rows.update(_shown(session, ids[start : start + EXPORT_PAGE]))
         category_labels = {c.key: c.label for c in categories(self.archive.config)}
         type_labels = {t.key: t.label for t in document_types(self.archive.config)}
         hits: list[SearchHit] = []
@@ -237,7 +234,7 @@ class Searcher:
                     path=shown.path if shown else None,
                     sha256=shown.sha256 if shown else None,
                     snippets=list(hit.snippets),
-                    renditions=kinds.get(doc_id, []),
+                    renditions=shown.renditions if shown else [],
                 )
             )
         return hits
@@ -278,41 +275,52 @@ class _Shown(NamedTuple):
     borrower_key: str
     borrower_name: str
     contract_number: str | None
+    renditions: list[HitRendition]
+
+
+# The tables' own columns, not the mapped attributes: a statement without ORM entities skips the ORM's
+# compile and load steps. Built once; the ids are an expanding parameter.
+_DOC, _BORROWER, _LOAN, _RENDITION = (
+    Document.__table__.c,
+    Borrower.__table__.c,
+    Loan.__table__.c,
+    Rendition.__table__.c,
+)
+_SHOWN = (
+    select(
+        _DOC.id,
+        _DOC.title,
+        _DOC.path,
+        _DOC.sha256,
+        _BORROWER.key,
+        _BORROWER.name,
+        _LOAN.contract_number,
+        _RENDITION.kind,
+        _RENDITION.path,
+        _RENDITION.sha256,
+    )
+    .select_from(
+        Document.__table__.join(Borrower.__table__, _BORROWER.id == _DOC.borrower_id)
+        .outerjoin(Loan.__table__, _LOAN.id == _DOC.loan_id)
+        .outerjoin(Rendition.__table__, (_RENDITION.document_id == _DOC.id) & (_RENDITION.state == "filed"))
+    )
+    .where(_DOC.id.in_(bindparam("ids", expanding=True)), _DOC.state == "filed")
+    .order_by(_DOC.id, _RENDITION.id)
+)
 
 
 def _shown(session: Session, ids: list[int]) -> dict[int, _Shown]:
-    """The filed documents among ``ids`` as hits show them (a hit whose document is not filed any more
-    falls back to what the index stored)."""
+    """The filed documents among ``ids`` as hits show them, with their filed renditions oldest first,
+    in one query (a hit whose document is not filed any more falls back to what the index stored)."""
     if not ids:
         return {}
-    query = (
-        select(
-            Document.id,
-            Document.title,
-            Document.path,
-            Document.sha256,
-            Borrower.key,
-            Borrower.name,
-            Loan.contract_number,
-        )
-        .join(Borrower, Borrower.id == Document.borrower_id)
-        .outerjoin(Loan, Loan.id == Document.loan_id)
-        .where(Document.id.in_(ids), Document.state == "filed")
-    )
-    return {row[0]: _Shown(*row[1:]) for row in session.execute(query)}
-
-
-def _renditions(session: Session, ids: list[int]) -> dict[int, list[HitRendition]]:
-    """The filed renditions of the documents ``ids``, oldest first, as hits offer them (plain columns;
-    the same rows as ``renditions_of``)."""
-    if not ids:
-        return {}
-    query = (
-        select(Rendition.document_id, Rendition.kind, Rendition.path, Rendition.sha256)
-        .where(Rendition.document_id.in_(ids), Rendition.state == "filed")
-        .order_by(Rendition.id)
-    )
-    found: dict[int, list[HitRendition]] = {}
-    for doc_id, kind, path, sha256 in session.execute(query):
-        found.setdefault(doc_id, []).append(HitRendition(kind, path, sha256))
+    found: dict[int, _Shown] = {}
+    for doc_id, title, path, sha256, key, name, contract, kind, r_path, r_sha256 in session.execute(
+        _SHOWN, {"ids": ids}
+    ):
+        shown = found.get(doc_id)
+        if shown is None:
+            shown = found[doc_id] = _Shown(title, path, sha256, key, name, contract, [])
+        if kind is not None:
+            shown.renditions.append(HitRendition(kind, r_path, r_sha256))
     return found
