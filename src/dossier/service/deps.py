@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request, status
@@ -72,6 +73,9 @@ ReadSession = Annotated[Session, Depends(read_session)]
 WriteSession = Annotated[Session, Depends(write_session)]
 
 
+TOKEN_REFUSED = "invalid, expired or revoked API token (令牌无效、已过期或已吊销)"
+
+
 class Unauthorized(HTTPException):
     def __init__(self, detail: str = "sign in first (请先登录)") -> None:
         super().__init__(
@@ -115,7 +119,7 @@ async def _signed_in(request: Request, svc: ServicesDep) -> Principal | None:
         # The catalog is read in the thread pool, never on the event loop (which serves every request).
         found = await run_in_threadpool(_token_use, svc, value.strip())
         if found is None:
-            raise Unauthorized("invalid, expired or revoked API token (令牌无效、已过期或已吊销)")
+            raise Unauthorized(TOKEN_REFUSED)
         return found.principal
     if scheme.lower() == "basic" and value:
         try:
@@ -176,15 +180,58 @@ def require(action: Action) -> Callable[..., Awaitable[Principal]]:
 
     async def check(user: CurrentUser, svc: ServicesDep) -> Principal:
         # async: no I/O here, and a plain function would cost the request a hop to the thread pool.
-        if not svc.access.allows(user.role, action):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                f"role {user.role.value} ({user.role.label}) may not {action.value} ({action.label}) "
-                "(无此权限)",
-            )
-        return user
+        return _allowed(svc, user, action)
 
     return check
+
+
+def _allowed(svc: Services, user: Principal, action: Action) -> Principal:
+    if not svc.access.allows(user.role, action):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"role {user.role.value} ({user.role.label}) may not {action.value} ({action.label}) (无此权限)",
+        )
+    return user
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The user of a route that does its work in one hop to the thread pool: an API token is checked in
+    that hop (read afresh, as :func:`_token_use` always does) rather than in a hop of its own before it.
+    Any other credential (password, session cookie) is checked before the route, as usual."""
+
+    svc: Services
+    action: Action
+    secret: str | None = None
+    known: Principal | None = None
+
+    def principal(self) -> Principal:
+        """The user, if their role may do the action (else 401/403 as :func:`require` answers). Call it
+        in the thread pool, at the start of the route's work: it reads the catalog for a token."""
+        user = self.known
+        if user is None:
+            found = _token_use(self.svc, self.secret or "")
+            if found is None:
+                raise Unauthorized(TOKEN_REFUSED)
+            user = found.principal
+            # In the worker's context, which the route's work (and its audit events) runs in.
+            set_request_details(user.audit_details())
+        return _allowed(self.svc, user, self.action)
+
+
+def caller(action: Action) -> Callable[..., Awaitable[Caller]]:
+    """A dependency: the :class:`Caller` of a route allowed to users whose role may do ``action``."""
+
+    async def identify(request: Request, svc: ServicesDep) -> Caller:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and value:
+            return Caller(svc, action, secret=value.strip())
+        user = await optional_user(request, svc)
+        if user is None:
+            raise Unauthorized()
+        return Caller(svc, action, known=_allowed(svc, user, action))
+
+    return identify
 
 
 def scope_ids(session: Session, user: Principal, svc: Services, *, writing: bool = False) -> set[int] | None:
