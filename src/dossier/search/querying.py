@@ -106,6 +106,7 @@ class Searcher:
         # Engines that cannot serve two searches at once (Whoosh's searcher) take turns.
         self._turns: threading.Lock | None = None
         self._pending = PendingFigure(place, replica)
+        self._label_maps: tuple[dict[str, str], dict[str, str]] | None = None
 
     def search(
         self,
@@ -200,13 +201,22 @@ class Searcher:
             self._engine = None
             self._marker = None
 
+    def _labels(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Category and document type labels by key, made at the first search (the archive's
+        configuration is resolved once per process)."""
+        if self._label_maps is None:
+            self._label_maps = (
+                {c.key: c.label for c in categories(self.archive.config)},
+                {t.key: t.label for t in document_types(self.archive.config)},
+            )
+        return self._label_maps
+
     def _hits(self, session: Session, found: list[Hit]) -> list[SearchHit]:
         ids = [int(h.id) for h in found]
         rows: dict[int, _Shown] = {}
         for start in range(0, len(ids), EXPORT_PAGE):
             rows.update(_shown(session, ids[start : start + EXPORT_PAGE]))
-        category_labels = {c.key: c.label for c in categories(self.archive.config)}
-        type_labels = {t.key: t.label for t in document_types(self.archive.config)}
+        category_labels, type_labels = self._labels()
         hits: list[SearchHit] = []
         for hit in found:
             doc_id = int(hit.id)
