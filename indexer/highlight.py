@@ -174,19 +174,15 @@ def _pad(start: int, end: int, width: int, length: int) -> tuple[int, int]:
 def _windows(
     spans: list[tuple[int, int]], length: int, max_snippets: int, width: int
 ) -> list[tuple[int, int]]:
-    # Spans are sorted and apart (merged), so their ends are sorted too: the last span of a run ends it,
-    # and the spans a window touches are a run found by bisection.
-    ends = [b for _, b in spans]
     remaining = list(spans)
     chosen: list[tuple[int, int]] = []
     while remaining and len(chosen) < max_snippets:
         i, j = _best_window(remaining, width)
-        start, end = _pad(remaining[i][0], remaining[j - 1][1], width, length)
+        start, end = _pad(remaining[i][0], max(b for _, b in remaining[i:j]), width, length)
         # never cut a match at the window's edge: take in whole any span the window touches
-        first = bisect.bisect_right(ends, start)
-        if first < len(spans) and spans[first][0] < end:
-            last = bisect.bisect_left(spans, (end,)) - 1
-            start, end = min(start, spans[first][0]), max(end, spans[last][1])
+        for a, b in spans:
+            if a < end and b > start:
+                start, end = min(start, a), max(end, b)
         chosen.append((start, end))
         remaining = [(a, b) for a, b in remaining if b <= start or a >= end]
     chosen.sort()
