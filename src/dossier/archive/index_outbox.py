@@ -16,7 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    CursorResult,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from dossier.archive.catalog.models import Document, IndexQueue
@@ -28,6 +40,16 @@ OPS = (ADD, DELETE, OCR)
 INDEX_OPS = (ADD, DELETE)
 ERROR_CHARS = 2000
 _ENQUEUE = insert(cast(Table, IndexQueue.__table__))
+
+
+def enqueued_from(document_ids: ColumnElement[int], name: str = "queued") -> CTE:
+    """A CTE that queues ``add`` for each of ``document_ids`` (a column of another CTE of the same
+    statement), stamped with the ``queued_at`` parameter: on PostgreSQL a statement that files documents
+    queues them in the same round trip. SQLite has no data-modifying CTE: there, :func:`enqueue`."""
+    queued_at = bindparam("queued_at", type_=IndexQueue.queued_at.type)
+    rows = select(document_ids, literal(ADD), queued_at, literal(0))
+    columns = ["document_id", "op", "queued_at", "attempts"]
+    return insert(cast(Table, IndexQueue.__table__)).from_select(columns, rows).cte(name)
 
 
 def enqueue(session: Session, document_id: int, op: str = ADD) -> None:
