@@ -43,6 +43,14 @@ def test_word_runs_match_whole_words_only_and_ignore_case() -> None:
     assert [text[a:b] for a, b in spans] == ["jk2026"]
 
 
+def test_only_a_word_edge_of_a_mixed_term_must_be_whole() -> None:
+    # A CJK edge may touch anything; a word edge may not touch a letter or a digit (合同JK20261 is another
+    # number), and a rejected occurrence does not hide the next one.
+    text = "甲合同JK20261，乙合同jk2026。"
+    spans = match_spans(text, ["合同JK2026"])
+    assert [text[a:b] for a, b in spans] == ["合同jk2026"]
+
+
 def test_runs_match_across_any_separator_like_the_index() -> None:
     text = "合同JK2026/000123，另见张三 JK2026"
     assert [text[a:b] for a, b in match_spans(text, ["JK2026-000123", "张三JK2026"])] == [
