@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import signal
-import socket
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -26,7 +23,6 @@ import httpx
 from kit.inbox_samples import (
     COMPANY,
     COMPANY_NAME,
-    DOSSIER,
     PERSON,
     PERSON_NAME,
     drop,
@@ -35,6 +31,7 @@ from kit.inbox_samples import (
     license_pdf,
     wait_for,
 )
+from kit.nodes import ServiceNode as Node
 from sqlalchemy import select
 
 from dossier.access.scope import assign
@@ -63,74 +60,6 @@ index_batch = 50
 engine = "tantivy"
 ocr = false
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Node:
-    """One host's processes: a server on ``port`` and, optionally, a watcher."""
-
-    def __init__(self, home: Path, config: Path, logs: Path, name: str) -> None:
-        self.home, self.config, self.logs, self.name = home, config, logs, name
-        self.port = _free_port()
-        self.server: subprocess.Popen[bytes] | None = None
-        self.watcher: subprocess.Popen[bytes] | None = None
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "DOSSIER_CONFIG": str(self.config), "NO_COLOR": "1"}
-
-    def _spawn(self, *args: str, log: str) -> subprocess.Popen[bytes]:
-        with (self.logs / f"{self.name}-{log}.log").open("ab") as out:
-            return subprocess.Popen(
-                [str(DOSSIER), *args, "--home", str(self.home)], env=self.env, stdout=out, stderr=out
-            )
-
-    def serve(self) -> None:
-        self.server = self._spawn("serve", "--port", str(self.port), log="serve")
-        wait_for(self.answers, 60, f"server {self.name} to answer")
-
-    def answers(self) -> bool:
-        assert self.server is not None
-        if self.server.poll() is not None:
-            raise AssertionError(f"server {self.name} exited: {self.log('serve')}")
-        try:
-            return httpx.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def watch(self, *extra: str) -> None:
-        self.watcher = self._spawn("watch", *extra, log="watch")
-        if "--standby" not in extra:
-            wait_for(lambda: "watching" in self.log("watch"), 60, f"watcher {self.name} to start")
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log(self, which: str) -> str:
-        path = self.logs / f"{self.name}-{which}.log"
-        return path.read_text(encoding="utf-8", errors="replace")[-3000:] if path.exists() else ""
-
-    def kill(self) -> None:
-        for process in (self.server, self.watcher):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGKILL)
-                process.wait()
-
-    def stop(self) -> None:
-        for process in (self.server, self.watcher):
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
 
 
 def _setup(tmp_path: Path, url: str) -> tuple[Path, Path, str]:
@@ -165,17 +94,6 @@ def _post(base: str, token: str, send: Any, *, retry_in_flight: bool) -> httpx.R
         if time.monotonic() > deadline:
             raise AssertionError(f"{base} did not come back within 180 s")
         time.sleep(0.2)
-
-
-def _cli(node: Node, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(DOSSIER), *args, "--home", str(node.home)],
-        env=node.env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def test_two_servers_and_two_watchers_on_one_catalog_file_everything_once(tmp_path: Path, catalog_url: str):
@@ -270,9 +188,9 @@ def test_two_servers_and_two_watchers_on_one_catalog_file_everything_once(tmp_pa
     assert len(filed) + only_quarantined == len(uploads) + len(drops) + GENERATED
 
     # The chain holds, and the catalog, the files and the index agree.
-    verified = _cli(a, "audit", "verify", "--json")
+    verified = a.cli("audit", "verify", "--json")
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    indexed = _cli(a, "index", "--json")
+    indexed = a.cli("index", "--json")
     assert indexed.returncode == 0, indexed.stdout + indexed.stderr
     state = json.loads(indexed.stdout)
     assert state["documents"] == len(filed), state

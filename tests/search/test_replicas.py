@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,13 +23,13 @@ import pytest
 from kit.inbox_samples import (
     COMPANY,
     COMPANY_NAME,
-    DOSSIER,
     PERSON,
     PERSON_NAME,
     license_pdf,
     text_pdf,
     wait_for,
 )
+from kit.nodes import ServiceNode
 from kit.postgres import Cluster
 from sqlalchemy import select, update
 
@@ -74,83 +71,21 @@ batch_size = {batch}
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Node:
+class Node(ServiceNode):
     """One service node: its own configuration (index folder, node name), one `dossier serve`."""
 
     def __init__(self, base: Path, home: Path, url: str, name: str, *, batch: int = 200) -> None:
-        self.home, self.name = home, name
         self.index = base / f"index-{name}"
-        self.config = base / f"{name}.toml"
-        self.config.write_text(
+        config = base / f"{name}.toml"
+        config.write_text(
             CONFIG.format(url=url, engine=ENGINE, index=self.index, node=f"node-{name}", batch=batch),
             encoding="utf-8",
         )
-        self.logs = base / f"{name}-serve.log"
-        self.port = _free_port()
-        self.server: subprocess.Popen[bytes] | None = None
-
-    @property
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "DOSSIER_CONFIG": str(self.config), "NO_COLOR": "1"}
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def serve(self) -> None:
-        with self.logs.open("ab") as out:
-            self.server = subprocess.Popen(
-                [str(DOSSIER), "serve", "--port", str(self.port), "--home", str(self.home)],
-                env=self.env,
-                stdout=out,
-                stderr=out,
-            )
-        wait_for(self.answers, 60, f"server {self.name} to answer")
-
-    def answers(self) -> bool:
-        assert self.server is not None
-        if self.server.poll() is not None:
-            raise AssertionError(
-                f"server {self.name} exited: {self.logs.read_text(errors='replace')[-3000:]}"
-            )
-        try:
-            return httpx.get(f"{self.base}/api/v1/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def kill(self) -> None:
-        if self.server is not None and self.server.poll() is None:
-            self.server.send_signal(signal.SIGKILL)
-            self.server.wait()
-
-    def stop(self) -> None:
-        if self.server is not None and self.server.poll() is None:
-            self.server.send_signal(signal.SIGTERM)
-            try:
-                self.server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-                self.server.wait()
+        super().__init__(home, config, base, name)
 
     def applied(self) -> int:
         found = read_applied(self.index, ENGINE)
         return -1 if found is None else found[0]
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(DOSSIER), *args, "--home", str(self.home)],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
 
 
 @dataclass

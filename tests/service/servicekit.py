@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import httpx
 from kit.inbox_samples import COMPANY, license_pdf, text_pdf
+from kit.nodes import free_port
 
 from dossier.access.scope import assign
 from dossier.access.users import add_user, create_token
@@ -97,12 +97,6 @@ def build(home: Path) -> Demo:
     finally:
         archive.close()
     return demo
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(

@@ -112,16 +112,21 @@ async def optional_user(request: Request, svc: ServicesDep) -> Principal | None:
     return user
 
 
+def _authorization(request: Request) -> tuple[str, str]:
+    """The request's ``Authorization`` header as (scheme in lower case, credentials as sent)."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower(), value
+
+
 async def _signed_in(request: Request, svc: ServicesDep) -> Principal | None:
-    auth = request.headers.get("authorization", "")
-    scheme, _, value = auth.partition(" ")
-    if scheme.lower() == "bearer" and value:
+    scheme, value = _authorization(request)
+    if scheme == "bearer" and value:
         # The catalog is read in the thread pool, never on the event loop (which serves every request).
         found = await run_in_threadpool(_token_use, svc, value.strip())
         if found is None:
             raise Unauthorized(TOKEN_REFUSED)
         return found.principal
-    if scheme.lower() == "basic" and value:
+    if scheme == "basic" and value:
         try:
             name, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
@@ -223,8 +228,8 @@ def caller(action: Action) -> Callable[..., Awaitable[Caller]]:
     """A dependency: the :class:`Caller` of a route allowed to users whose role may do ``action``."""
 
     async def identify(request: Request, svc: ServicesDep) -> Caller:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and value:
+        scheme, value = _authorization(request)
+        if scheme == "bearer" and value:
             return Caller(svc, action, secret=value.strip())
         user = await optional_user(request, svc)
         if user is None:

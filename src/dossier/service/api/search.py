@@ -42,17 +42,19 @@ DateTo = Annotated[str | None, Query(alias="to", max_length=10, description="YYY
 
 
 class SearchParams:
+    """A search's words and filters as the request gave them (made by :func:`search_params`)."""
+
     def __init__(
         self,
-        q: Text = "",
-        borrower: BorrowerKey = None,
-        loan: LoanNumber = None,
-        category: CategoryName = None,
-        type: TypeName = None,
-        date_from: DateFrom = None,
-        date_to: DateTo = None,
+        q: str,
+        borrower: str | None,
+        loan: str | None,
+        category: str | None,
+        doc_type: str | None,
+        date_from: str | None,
+        date_to: str | None,
     ) -> None:
-        self.q, self.borrower, self.loan, self.category, self.doc_type = q, borrower, loan, category, type
+        self.q, self.borrower, self.loan, self.category, self.doc_type = q, borrower, loan, category, doc_type
         # A web form sends its empty date fields as "": no bound, not an error.
         self.date_from = parse_day("from", "起始日期", date_from)
         self.date_to = parse_day("to", "截止日期", date_to)
@@ -67,8 +69,8 @@ async def search_params(
     date_from: DateFrom = None,
     date_to: DateTo = None,
 ) -> SearchParams:
-    """:class:`SearchParams` as an async dependency: FastAPI runs a class (or a plain function) in the
-    thread pool, a hop each request would pay for building an object."""
+    """The dependency every search route takes (API, CSV export, web page). Async: FastAPI runs a class
+    (or a plain function) in the thread pool, a hop each request would pay for building an object."""
     return SearchParams(q, borrower, loan, category, type, date_from, date_to)
 
 
@@ -172,7 +174,7 @@ async def search(
 def search_csv(
     svc: ServicesDep,
     user: Annotated[Principal, Depends(require(Action.SEARCH))],
-    params: Annotated[SearchParams, Depends()],
+    params: Annotated[SearchParams, Depends(search_params)],
 ) -> Response:
     page = run_search(svc, user, params, offset=0, limit=MAX_EXPORT, purpose="export")
     out = io.StringIO()

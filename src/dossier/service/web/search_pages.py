@@ -14,7 +14,7 @@ from dossier.access.users import Principal
 from dossier.archive.catalog.models import Borrower
 from dossier.domain.categories import categories
 from dossier.domain.document_types import document_types
-from dossier.service.api.search import SearchParams, run_search
+from dossier.service.api.search import SearchParams, run_search, search_params
 from dossier.service.deps import services
 from dossier.service.params import Offset
 from dossier.service.web.render import page, page_user, redirect, require_page
@@ -40,7 +40,7 @@ async def home(request: Request, user: Annotated[Principal, Depends(page_user)])
 def search_page(
     request: Request,
     user: Annotated[Principal, Depends(page_user)],
-    params: Annotated[SearchParams, Depends()],
+    params: Annotated[SearchParams, Depends(search_params)],
     offset: Offset = 0,
 ) -> Response:
     require_page(request, user, Action.SEARCH)
