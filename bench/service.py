@@ -372,9 +372,24 @@ class Server:
             time.sleep(0.2)
 
     def cpu_seconds(self) -> float:
-        """User + system CPU seconds of the server process so far (all its threads)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU seconds so far of the server process and its worker processes (all threads;
+        a worker's time is counted while it runs, so call this before stopping the server)."""
+        stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # gone meanwhile
+            ticks = int(fields[11]) + int(fields[12])
+            stats[int(entry.name)] = (int(fields[1]), ticks / os.sysconf("SC_CLK_TCK"))
+        tree, total = [self.process.pid], 0.0
+        while tree:
+            pid = tree.pop()
+            total += stats.get(pid, (0, 0.0))[1]
+            tree.extend(child for child, (parent, _) in stats.items() if parent == pid)
+        return total
 
     def tail(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")[-2000:]
@@ -721,7 +736,9 @@ def report(
         f"Common phrase: searches for {' and '.join(COMMON_PHRASES)} (in nearly every document); ID search: "
         "resident ID numbers from the corpus. Anchor of both: GET /api/v1/health of the same dossier "
         "process, driven the same way in the same run.",
-        "Server CPU ms/req: user + system time of the server process per answered request.",
+        f"dossier serve --workers {args.workers}: "
+        + ("one process." if args.workers == 1 else f"{args.workers} uvicorn worker processes on one port."),
+        "Server CPU ms/req: user + system time of the server's processes per answered request.",
         f"Client CPUs busy (the bench's own load on the 2 cores): {client_line}.",
         f"Audit events written while dossier answered {extra['dossier_answered']:,} requests: "
         f"{extra['events_written']:,} (one per search and per download "
@@ -804,6 +821,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--docs", type=int, default=10_000, help="documents in the archive (default 10000)")
     parser.add_argument("--borrowers", type=int, default=200, help="borrowers (default 200)")
+    parser.add_argument("--workers", type=int, default=1, help="dossier serve --workers (default 1)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
     parser.add_argument("--duration", type=float, help="seconds per scenario (default 10; --quick 5)")
     parser.add_argument("--runs", type=int, help="runs; medians are reported (default 3; --quick 1)")
@@ -874,7 +892,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = free_port()
         dossier = Server(
             "dossier serve",
-            [str(entry_point("dossier")), "serve", "--home", str(prepared.home), "--port", str(port)],
+            [
+                str(entry_point("dossier")),
+                "serve",
+                "--home",
+                str(prepared.home),
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+            ],
             port,
             "/api/v1/health",
             work_dir / "dossier.log",

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from anyio import CapacityLimiter
+
 from dossier.access.roles import AccessSettings, access_settings
 from dossier.archive.home import Archive
 from dossier.config import Config
@@ -38,6 +40,7 @@ class Services:
     """The archive's index, kept open: one searcher per process, its events group-committed."""
     watcher: Any = None
     watcher_thread: threading.Thread | None = None
+    _search_slots: CapacityLimiter | None = field(default=None, init=False, repr=False)
 
     @property
     def config(self) -> Config:
@@ -59,6 +62,13 @@ class Services:
         if self.search is None:
             self.search = SearchIndex(self.archive, batches=EventBatches(self.archive))
         return self.search
+
+    def search_slots(self) -> CapacityLimiter:
+        """The threads API searches run in ([service].search_threads). Made at the first search, on the
+        event loop (an anyio limiter belongs to one), so no lock is needed."""
+        if self._search_slots is None:
+            self._search_slots = CapacityLimiter(self.settings.search_threads)
+        return self._search_slots
 
     def make_searchable(self) -> None:
         """Index what was just filed, unless another process is at it (then the outbox keeps it)."""

@@ -6,11 +6,11 @@ import io
 from dataclasses import fields
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from dossier.access.roles import Action
 from dossier.access.users import Principal
@@ -150,7 +150,9 @@ async def search(
         # pool: the check is no hop of its own (see deps.Caller).
         return run_search(who.svc, who.principal(), params, offset=offset, limit=limit, purpose="search")
 
-    page = await run_in_threadpool(answer)
+    # In the process's search threads, not the shared pool: searches past [service].search_threads wait
+    # here instead of taking turns on the GIL.
+    page = await to_thread.run_sync(answer, limiter=who.svc.search_slots())
     result = schemas.SearchResult(
         query=page.query,
         filters={k: v for k, v in page.filters.items()},
