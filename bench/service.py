@@ -735,7 +735,7 @@ def report(
         "GET /ping.",
         f"Common phrase: searches for {' and '.join(COMMON_PHRASES)} (in nearly every document); ID search: "
         "resident ID numbers from the corpus. Anchor of both: GET /api/v1/health of the same dossier "
-        "process, driven the same way in the same run.",
+        "server, driven the same way in the same run.",
         f"dossier serve --workers {args.workers}: "
         + ("one process." if args.workers == 1 else f"{args.workers} uvicorn worker processes on one port."),
         "Server CPU ms/req: user + system time of the server's processes per answered request.",
