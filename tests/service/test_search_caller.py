@@ -84,3 +84,18 @@ def test_a_search_with_a_token_names_the_token_in_its_audit_event(client: TestCl
     assert client.get("/api/v1/search", params=QUERY, headers=basic("dave")).status_code == 200
     event = events(home, "search")[-1]
     assert event["actor"] == "dave" and "token_id" not in event["details"]
+
+
+def test_a_search_with_a_token_records_its_last_use(client: TestClient) -> None:
+    # The token is read in the search's own (read-only) transaction; its last use is written after it.
+    token_id, secret = token(client, "dave")
+
+    def last_used() -> str | None:
+        listed = client.get("/api/v1/tokens", headers=basic("dave"))
+        assert listed.status_code == 200, listed.text
+        (mine,) = [t for t in listed.json() if t["id"] == token_id]
+        return mine["last_used_at"]
+
+    assert last_used() is None
+    assert client.get("/api/v1/search", params=QUERY, headers=bearer(secret)).status_code == 200
+    assert last_used() is not None

@@ -20,6 +20,7 @@ from dossier.search.index_place import IndexPlace
 from dossier.search.indexing import Indexer, IndexReport, Progress
 from dossier.search.querying import FiltersIn, Searcher, SearchPage
 from dossier.search.replica import ApplyReport, Lag, Replica
+from dossier.search.search_audit import log_search
 from dossier.search.settings import ReplicaIdentity, SearchSettings
 
 
@@ -130,6 +131,11 @@ class SearchIndex:
         return self.searcher.search(
             text, filters=filters, offset=offset, limit=limit, actor=actor, audit=audit
         )
+
+    def log(self, page: SearchPage, actor: str, extra: dict[str, Any]) -> None:
+        """The ``search`` event of a page searched without ``actor``, committed (group-committed in a
+        service) before this returns; for a caller who learns who searched only in the search itself."""
+        log_search(self.archive, page, actor, extra, batches=self.searcher.batches)
 
     def doc_count(self) -> int:
         return self.searcher.doc_count()

@@ -75,13 +75,24 @@ async def search_params(
 
 
 def run_search(
-    svc: Services, user: Principal, params: SearchParams, *, offset: int, limit: int | None, purpose: str
+    svc: Services,
+    user: Principal | Caller,
+    params: SearchParams,
+    *,
+    offset: int,
+    limit: int | None,
+    purpose: str,
 ) -> SearchPage:
-    """The search as ``user`` may run it (officers within their borrowers), logged in the audit chain."""
+    """The search as ``user`` may run it (officers within their borrowers), logged in the audit chain.
+    A :class:`Caller` with an API token has it checked in the search's own catalog transaction, before
+    anything else is read there."""
+    searcher: list[Principal] = []
 
     def filters(session: Session) -> Filters:
         # Made in the search's own catalog session: the request reads the catalog once.
-        ids = scope_ids(session, user, svc)
+        principal = user.principal(session) if isinstance(user, Caller) else user
+        searcher[:] = [principal]  # a retried transaction (busy catalog) checks again
+        ids = scope_ids(session, principal, svc)
         keys = (
             None
             if ids is None
@@ -98,21 +109,23 @@ def run_search(
             config=svc.config,
         )
 
+    index = svc.search_index()
     try:
-        return svc.search_index().search(
-            params.q or "",
-            filters=filters,
-            offset=offset,
-            limit=limit,
-            actor=user.actor,
-            audit={"role": user.role.value, "via": user.via, "purpose": purpose},
-        )
+        page = index.search(params.q or "", filters=filters, offset=offset, limit=limit)
+        if isinstance(user, Caller):
+            user.note_use()
+        (principal,) = searcher
+        # Committed before the answer, as every search's event (after the search: who searched is
+        # known only once the token was read in the search's transaction).
+        audit = {"role": principal.role.value, "via": principal.via, "purpose": purpose}
+        index.log(page, principal.actor, audit)
     except QuerySyntaxError as exc:
         raise HTTPException(422, f"q (检索式): {exc}") from None
     except SearchError as exc:
         raise HTTPException(422, str(exc)) from None
     except DossierError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+    return page
 
 
 # What the API shows of a core hit besides its snippets and renditions: every field both have. The path and
@@ -148,7 +161,7 @@ async def search(
     def answer() -> SearchPage:
         # The API token's check, the search (catalog, index) and its audit event in one hop to the thread
         # pool: the check is no hop of its own (see deps.Caller).
-        return run_search(who.svc, who.principal(), params, offset=offset, limit=limit, purpose="search")
+        return run_search(who.svc, who, params, offset=offset, limit=limit, purpose="search")
 
     # In the process's search threads, not the shared pool: searches past [service].search_threads wait
     # here instead of taking turns on the GIL.
