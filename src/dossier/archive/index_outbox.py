@@ -49,7 +49,7 @@ def enqueued_from(document_ids: ColumnElement[int], name: str = "queued") -> CTE
     queued_at = bindparam("queued_at", type_=IndexQueue.queued_at.type)
     rows = select(document_ids, literal(ADD), queued_at, literal(0))
     columns = ["document_id", "op", "queued_at", "attempts"]
-    return insert(cast(Table, IndexQueue.__table__)).from_select(columns, rows).cte(name)
+    return _ENQUEUE.from_select(columns, rows).cte(name)
 
 
 def enqueue(session: Session, document_id: int, op: str = ADD) -> None:

@@ -159,8 +159,13 @@ def _token_use(svc: Services, secret: str) -> TokenUse | None:
         lambda s: principal_for_token(s, secret, max_age_days=svc.access.token_max_age_days), write=False
     )
     if found is not None and found.stale:
-        svc.archive.transaction(lambda s: note_token_use(s, found.token_id))
+        _note_use(svc, found.token_id)
     return found
+
+
+def _note_use(svc: Services, token_id: int) -> None:
+    """Write a token's last use: a write of its own, never in the read that found it due."""
+    svc.archive.transaction(lambda s: note_token_use(s, token_id))
 
 
 def _session_user(session: Session, secret: str) -> tuple[Principal, str] | None:
@@ -202,32 +207,30 @@ def _allowed(svc: Services, user: Principal, action: Action) -> Principal:
 @dataclass(frozen=True)
 class Caller:
     """The user of a route that does its work in one hop to the thread pool: an API token is checked in
-    that hop (read afresh, as :func:`_token_use` always does) rather than in a hop of its own before it,
-    and, given the route's own catalog session, in that session's transaction rather than in one of its
-    own. Any other credential (password, session cookie) is checked before the route, as usual."""
+    that hop, read afresh in the route's own catalog transaction (as :func:`_token_use` reads it in one
+    of its own), rather than in a hop and a transaction of its own before it. Any other credential
+    (password, session cookie) is checked before the route, as usual."""
 
     svc: Services
     action: Action
     secret: str | None = None
     known: Principal | None = None
     _due: list[int] = field(default_factory=list, compare=False, repr=False)
-    """The token whose last use a read in the route's session found due (written by note_use)."""
+    """The token whose last use the read in the route's session found due (written by note_use)."""
 
-    def principal(self, session: Session | None = None) -> Principal:
+    def principal(self, session: Session) -> Principal:
         """The user, if their role may do the action (else 401/403 as :func:`require` answers). Call it
-        in the thread pool, at the start of the route's work: it reads the catalog for a token, in
-        ``session`` when given (then call :meth:`note_use` once that session's transaction is over)."""
+        in the thread pool, first thing in the route's catalog ``session`` (then call :meth:`note_use`
+        once that session's transaction is over)."""
         user = self.known
         if user is None:
-            secret = self.secret or ""
-            if session is None:
-                found = _token_use(self.svc, secret)
-            else:
-                found = principal_for_token(session, secret, max_age_days=self.svc.access.token_max_age_days)
-                if found is not None and found.stale:
-                    self._due.append(found.token_id)
+            found = principal_for_token(
+                session, self.secret or "", max_age_days=self.svc.access.token_max_age_days
+            )
             if found is None:
                 raise Unauthorized(TOKEN_REFUSED)
+            if found.stale:
+                self._due.append(found.token_id)
             user = found.principal
             # In the worker's context, which the route's work (and its audit events) runs in.
             set_request_details(user.audit_details())
@@ -237,8 +240,7 @@ class Caller:
         """Write the token's last use if the read in the route's session found it due (a write, so not
         in that read-only transaction; at most once per LAST_USED_RESOLUTION per token)."""
         while self._due:
-            token_id = self._due.pop()
-            self.svc.archive.transaction(lambda s, t=token_id: note_token_use(s, t))
+            _note_use(self.svc, self._due.pop())
 
 
 def caller(action: Action) -> Callable[..., Awaitable[Caller]]:
