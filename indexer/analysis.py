@@ -112,6 +112,7 @@ rebuilt.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import operator
 import re
@@ -185,6 +186,10 @@ FREQUENT_BIGRAMS = frozenset(
 )
 COMMON_TRIGRAMS = frozenset(a + b[1] for a in FREQUENT_BIGRAMS for b in FREQUENT_BIGRAMS if a[1] == b[0])
 MAX_WORD = 64
+# The analyzer's cache of CJK runs' tokens (index_streams): entries, and the longest run kept (a run is
+# most often a clause between two punctuation marks; long ones rarely come back and would fill memory).
+RUN_CACHE_SIZE = 16_384
+MAX_CACHED_RUN = 40
 # Soft-break joins (see the module docstring): joins per variant (a 19-digit account number written in
 # groups of four has four), runs an edge segment contributes, runs per variant.
 MAX_JOINS = 4
@@ -888,19 +893,41 @@ def _joined_stream(norm: str) -> str:
 _join_pair: Callable[[str, str], str] = operator.add
 
 
+@functools.lru_cache(maxsize=RUN_CACHE_SIZE)
+def _cjk_run(run: str) -> tuple[str, str, str]:
+    """A CJK run's ``bi`` tokens (its bigrams, then its last character), ``uni`` tokens and ``common``
+    tokens, each space-joined.
+
+    Cached: making a run's tokens is most of the analyzer's time (a new string per token), and credit
+    documents repeat the same runs (template clauses, labels, the borrower's name).
+    """
+    bi = f"{' '.join(map(_join_pair, run, run[1:]))} {run[-1]}" if len(run) > 1 else run
+    # A space between every two characters: str.replace inserts it in C, without the one-character
+    # strings that " ".join(run) makes.
+    uni = run.replace("", " ")[1:-1]
+    # Every character of a common trigram is CJK: its occurrences lie within runs. Overlapping ones too
+    # (a lookahead): 借款人民币 holds 借款人 and 人民币.
+    common = " ".join([a + bc for a, bc in _COMMON_RE.findall(run) if a + bc in COMMON_TRIGRAMS])
+    return bi, uni, common
+
+
 def index_streams(text: str) -> dict[str, str]:
     """Tokens of every index field, space-joined: exactly what engines index with a whitespace tokenizer."""
     bi: list[str] = []
     uni: list[str] = []
+    common: list[str] = []
     add_bi, add_uni = bi.append, uni.append  # the hot loop of indexing: one iteration per run
     norm = _fast_normalize(text)
     blank_after_word = ""  # soft breaks need white space after a word run: most Chinese texts have none
     for cjk, word, blank in _RUN_BLANK_RE.findall(norm):
         if cjk:
-            add_uni(" ".join(cjk))
-            if len(cjk) > 1:
-                add_bi(" ".join(map(_join_pair, cjk, cjk[1:])))
-            add_bi(cjk[-1])
+            run_bi, run_uni, run_common = (
+                _cjk_run(cjk) if len(cjk) <= MAX_CACHED_RUN else _cjk_run.__wrapped__(cjk)
+            )
+            add_bi(run_bi)
+            add_uni(run_uni)
+            if run_common:
+                common.append(run_common)
         else:
             blank_after_word = blank_after_word or blank
             low = word.lower()
@@ -915,8 +942,7 @@ def index_streams(text: str) -> dict[str, str]:
         BI: " ".join(bi),
         UNI: " ".join(uni),
         JOINED: _joined_stream(norm) if blank_after_word else "",
-        # Overlapping occurrences too (a lookahead): 借款人民币 holds 借款人 and 人民币.
-        COMMON: " ".join([a + bc for a, bc in _COMMON_RE.findall(norm) if a + bc in COMMON_TRIGRAMS]),
+        COMMON: " ".join(common),
     }
 
 

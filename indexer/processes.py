@@ -9,7 +9,10 @@ commit then waits for ever. Children forked from a server that never touched tan
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
+import os
 import sys
+import threading
 from multiprocessing.context import ForkServerContext, SpawnContext
 from types import ModuleType
 
@@ -52,3 +55,23 @@ def _main_packages() -> list[str]:
         if isinstance(name, str) and not name.startswith("__") and name != "builtins":
             names.add(name.split(".")[0])
     return sorted(m for m in list(sys.modules) if m.split(".")[0] in names and not m.startswith("__"))
+
+
+def die_with_parent() -> None:
+    """End this child process when the process that asked for it ends (a pool's initializer).
+
+    A pool worker from the forkserver would outlive an indexing process killed by SIGKILL: it waits for
+    work for ever (it holds both ends of its own task pipe), and it keeps the forkserver alive (every child
+    holds the server's liveness pipe). Its pipe from the process that asked for it (``parent_process()``'s
+    sentinel) reaches end of file when that process ends, however it ends: a thread waits for that.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)  # no clean-up to run: the work belonged to the process that ended
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()

@@ -419,6 +419,8 @@ def pipeline_streams(text: str) -> dict[str, str]:
 @example("x" * 70 + "\n" + "1" * 70)
 @example("邮箱chen\nzy@exa\nmple.c\nom")
 @example("Tel 139 0600 1234")
+@example("借款人民币年利率" * 6)  # one run past MAX_CACHED_RUN: made, not cached
+@example("借款人，借款人，人民币借款人")  # the same run again: from the run cache
 def test_index_streams_equal_the_standard_analyzer(text: str) -> None:
     streams = index_streams(text)
     assert set(streams) == set(FIELDS)
