@@ -145,8 +145,14 @@ class TantivyEngine(IndexEngine):
         return self._writer
 
     def add(self, docs: Iterable[IndexDoc]) -> None:
+        # The last chunk may stay with the analysis workers (StreamMaker.analysed, hold_last) until the
+        # next add, delete or commit takes it: they analyse these documents while the writer takes the
+        # previous ones.
+        self._take(self._analyser.analysed(self._checked(docs), hold_last=True))
+
+    def _take(self, analysed: Iterable[tuple[IndexDoc, dict[str, str]]]) -> None:
         writer = self._ensure_writer()
-        for doc, streams in self._analyser.analysed(self._checked(docs)):
+        for doc, streams in analysed:
             tdoc = self._document(doc, streams)
             # Deletes apply to everything added before them, committed or not: a later add wins.
             writer.delete_documents_by_term("id", doc.id)
@@ -176,6 +182,7 @@ class TantivyEngine(IndexEngine):
 
     def delete(self, ids: Iterable[str]) -> None:
         writer = self._ensure_writer()
+        self._take(self._analyser.held())  # added before: deleted by this
         for doc_id in ids:
             writer.delete_documents_by_term("id", doc_id)
             self._dirty = True
@@ -184,12 +191,14 @@ class TantivyEngine(IndexEngine):
         self._check_open()
         if self._writer is None:
             return
+        self._take(self._analyser.held())
         self._writer.commit()
         self._dirty = False
         self._reload()
 
     def optimize(self) -> None:
         writer = self._ensure_writer()
+        self._take(self._analyser.held())
         writer.commit()
         self._dirty = False
         writer.garbage_collect_files()

@@ -181,6 +181,26 @@ def test_analysis_in_worker_processes_indexes_the_same(opener: Opener) -> None:
     assert found(engine, "撤销") == {"d000"}
 
 
+def test_documents_still_with_the_analysis_workers_are_deleted_and_committed_in_order(opener: Opener) -> None:
+    workers = EngineOptions(lock_timeout=0, writer_heap_mb=50, writer_threads=1, analysis_workers=2)
+    engine = opener(options=workers)
+    engine.add(doc(f"d{n:03}", f"第{n}号 放款通知") for n in range(300))
+    # d298 and d299 are in the last chunk, which an engine may still be analysing
+    engine.delete(["d000", "d298", "d299"])
+    engine.add([doc("d299", "重新放款")])
+    engine.add([doc("d100", "更正")])  # a replacement, itself in a later add
+    engine.commit()
+    assert engine.doc_count() == 298
+    assert found(engine, "重新放款") == {"d299"}
+    assert found(engine, "更正") == {"d100"}
+    assert engine.count(q("放款通知")) == 296
+    engine.add(doc(f"x{n}", "未提交") for n in range(10))
+    engine.close()  # without a commit: nothing of it is kept
+    reopened = opener(options=workers)
+    assert reopened.count(q("未提交")) == 0
+    assert reopened.doc_count() == 298
+
+
 def test_a_closed_engine_refuses_work(engine: IndexEngine) -> None:
     engine.close()
     with pytest.raises(RuntimeError):
