@@ -186,8 +186,9 @@ FREQUENT_BIGRAMS = frozenset(
 )
 COMMON_TRIGRAMS = frozenset(a + b[1] for a in FREQUENT_BIGRAMS for b in FREQUENT_BIGRAMS if a[1] == b[0])
 MAX_WORD = 64
-# The analyzer's cache of CJK runs' tokens (index_streams): entries, and the longest run kept (a run is
-# most often a clause between two punctuation marks; long ones rarely come back and would fill memory).
+# The analyzer's cache of CJK runs' tokens (index_streams): entries (about 12 MB when full), and the
+# longest run kept (a run is most often a clause between two punctuation marks; long ones rarely come back
+# and would fill memory).
 RUN_CACHE_SIZE = 16_384
 MAX_CACHED_RUN = 40
 # Soft-break joins (see the module docstring): joins per variant (a 19-digit account number written in
