@@ -51,15 +51,20 @@ def test_workers_started_while_a_lock_is_held_do_not_keep_it(tmp_path: Path) -> 
         maker.close()
 
 
+def _stat(stat: Path) -> list[str] | None:
+    """A /proc/<pid>/stat's fields after the command name (state, parent, …); None once it ended."""
+    try:
+        return stat.read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+
+
 def _children(pid: int) -> set[int]:
     """Processes whose parent is ``pid`` (from /proc: no helper library needed)."""
     found: set[int] = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:
-            continue  # ended meanwhile
-        if int(fields[1]) == pid:
+        fields = _stat(stat)
+        if fields is not None and int(fields[1]) == pid:
             found.add(int(stat.parent.name))
     return found
 
@@ -137,8 +142,5 @@ def test_workers_end_when_the_indexing_process_is_killed(tmp_path: Path) -> None
 
 def _running(pid: int) -> bool:
     """Alive and not a zombie waiting for its parent."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    fields = _stat(Path(f"/proc/{pid}/stat"))
+    return fields is not None and fields[0] != "Z"
