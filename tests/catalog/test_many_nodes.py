@@ -1,10 +1,19 @@
 """Many nodes on one PostgreSQL catalog and one shared archive folder, as real processes.
 
 Two `dossier serve` processes on two ports and two inbox watchers (the second a standby) stand in for two
-hosts. At once: 500 uploads through each server, 500 files dropped into the inbox, 200 documents generated
-through the API. Mid-flow one server and the active watcher are SIGKILLed and restarted; the standby
-watcher takes over meanwhile. Afterwards every input is filed exactly once (or quarantined with a reason),
-`dossier audit verify` passes, and the catalog, the files and the search index agree.
+hosts. At once, interleaved: 150 uploads through each server, 150 files dropped into the inbox, 60
+documents generated through the API. Mid-flow one server and the active watcher are SIGKILLed and
+restarted; the standby watcher takes over meanwhile. Afterwards every input is filed exactly once (or
+quarantined with a reason), `dossier audit verify` passes, and the catalog, the files and the search index
+agree.
+
+The counts are what the kill needs, not a load figure. The kill comes once UPLOADS_PER_SERVER // 2 of
+the 360 requests are answered, so the flow runs on both sides of it: both servers and the active watcher
+before; uploads to the dead server retried and drops waiting while B's host is down; the restarted server
+and the watcher that takes over after. 360 requests and 150 drops from nine threads keep every process
+busy in each stretch; the earlier 1,000 uploads, 500 drops and 200 generations added nothing to that and
+took 140-200 s on this 2-core machine (these, about 55 s). The three streams are interleaved, not
+submitted one after the other, so drops arrive throughout the flow, the kill and the restart included.
 """
 
 from __future__ import annotations
@@ -15,7 +24,9 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +53,9 @@ from dossier.archive.registry import ensure_borrower, find_borrower
 from dossier.config import load_config
 from dossier.kinds.registry import get_kind
 
-UPLOADS_PER_SERVER = 500
-DROPS = 500
-GENERATED = 200
+UPLOADS_PER_SERVER = 150
+DROPS = 150
+GENERATED = 60
 CONFIG = """\
 [catalog]
 url = "{url}"
@@ -147,14 +158,23 @@ def test_two_servers_and_two_watchers_on_one_catalog_file_everything_once(tmp_pa
         b.watch("--standby")  # the new process on B's host; A's standby has taken over by now
         a.watch("--standby")
 
+    # Every stream spread evenly over the whole flow, in the order the pool takes them.
+    work: list[tuple[float, Callable[[], object]]] = [
+        *(
+            ((i + 0.5) / DROPS, partial(drop, home / "_inbox", rel, body))
+            for i, (rel, body) in enumerate(drops.items())
+        ),
+        *(
+            ((n + 0.5) / len(uploads), partial(upload, name, body, a if n % 2 else b))
+            for n, (name, body) in enumerate(uploads.items())
+        ),
+        *(((n + 0.5) / GENERATED, partial(generate, n)) for n in range(GENERATED)),
+    ]
+    work.sort(key=lambda w: w[0])
     try:
         with ThreadPoolExecutor(max_workers=10) as pool:
             futures = [pool.submit(chaos)]
-            for relative, body in drops.items():
-                futures.append(pool.submit(drop, home / "_inbox", relative, body))
-            for n, (name, body) in enumerate(uploads.items()):
-                futures.append(pool.submit(upload, name, body, a if n % 2 else b))
-            futures += [pool.submit(generate, n) for n in range(GENERATED)]
+            futures += [pool.submit(task) for _, task in work]
             for future in futures:
                 future.result()
         assert killed.is_set()

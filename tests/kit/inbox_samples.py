@@ -245,13 +245,14 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
     return process.wait(timeout=timeout)
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds."""
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, *, every: float = 0.1) -> None:
+    """Poll ``condition`` every ``every`` seconds until it holds; fail naming ``what`` after ``timeout``
+    seconds."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.1)
+        time.sleep(every)
 
 
 def drop(inbox: Path, relative: str, content: bytes) -> Path:
