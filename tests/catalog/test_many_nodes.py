@@ -2,10 +2,11 @@
 
 Two `dossier serve` processes on two ports and two inbox watchers (the second a standby) stand in for two
 hosts. At once, interleaved: 150 uploads through each server, 150 files dropped into the inbox, 60
-documents generated through the API. Mid-flow one server and the active watcher are SIGKILLed and
-restarted; the standby watcher takes over meanwhile. Afterwards every input is filed exactly once (or
-quarantined with a reason), `dossier audit verify` passes, and the catalog, the files and the search index
-agree.
+documents generated through the API. Mid-flow B's host dies (its server and its standby watcher) and A's
+active watcher is SIGKILLed, so for a moment no watcher runs; B's host comes back with a new watcher, which
+takes over from the dead active one, and A's host starts a standby again. Afterwards every input is filed
+exactly once (or quarantined with a reason), `dossier audit verify` passes, and the catalog, the files and
+the search index agree.
 
 The counts are what the kill needs, not a load figure. The kill comes once UPLOADS_PER_SERVER // 2 of
 the 360 requests are answered, so the flow runs on both sides of it: both servers and the active watcher
@@ -155,7 +156,7 @@ def test_two_servers_and_two_watchers_on_one_catalog_file_everything_once(tmp_pa
         killed.set()
         time.sleep(1.0)
         b.serve()
-        b.watch("--standby")  # the new process on B's host; A's standby has taken over by now
+        b.watch("--standby")  # the new process on B's host: the active watcher is dead, so it takes over
         a.watch("--standby")
 
     # Every stream spread evenly over the whole flow, in the order the pool takes them.
