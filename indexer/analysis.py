@@ -661,6 +661,8 @@ class GapMap:
 
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Original span of characters ``[i, j)`` of ``text`` (``j > i``)."""
+        if not self.cuts:
+            return i, j
         return self._original(i), self._original(j - 1) + 1
 
 

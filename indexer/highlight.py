@@ -24,7 +24,16 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from indexer.analysis import CJK_CLASS, WORD_CLASS, joined_breaks, joins_apply, normalize_spans, script_runs
+from indexer.analysis import (
+    CJK_CLASS,
+    WORD_CLASS,
+    GapMap,
+    MappedText,
+    joined_breaks,
+    joins_apply,
+    normalize_spans,
+    script_runs,
+)
 from indexer.query import Query, terms_for_highlight
 
 __all__ = ["ELLIPSIS", "Segment", "Snippet", "match_spans", "snippets"]
@@ -33,6 +42,13 @@ Segment = tuple[str, bool]  # (text, is_match)
 Snippet = tuple[Segment, ...]
 
 ELLIPSIS = "…"
+NORMALIZED_CACHE_SIZE = 256
+"""Hit texts whose normalization (with its map back) is kept per process. Normalizing is about half of a
+snippet's cost, and a search's hits are often the same documents again: the next page, a narrowed query,
+a phrase every document shares. Keyed by the text itself, so an entry is never stale."""
+MAX_CACHED_TEXT = 16_384
+"""Longer texts are normalized each time; so the cache holds at most about 16 MB (two-byte characters,
+the text and its normalized form), and typically a few."""
 _SEP = f"(?:[^\\w{CJK_CLASS}]|_)"  # characters that only separate runs
 _SPACE_RE = re.compile(r"\s+")
 _WORD_RE = re.compile(WORD_CLASS)
@@ -44,6 +60,7 @@ class _Term:
     whole_start: bool  # a word run at its start: no letter or digit may come right before
     whole_end: bool  # likewise after its end
     joined: bool  # an identifier (analysis.joins_apply): also looked for in the collapsed text
+    apart: bool  # one run that cannot overlap itself: its occurrences never overlap (a plain finditer)
 
     def bounded(self, text: str, start: int, end: int) -> bool:
         """Whether a match at ``text[start:end]`` keeps a word run whole."""
@@ -66,7 +83,13 @@ def _term(term: str) -> _Term | None:
         # rather than by lookarounds: compiling the word class under IGNORECASE took 7 ms per new term.
         parts.append(re.escape(run) if cjk else f"(?i:{re.escape(run)})")
         previous = cjk
-    return _Term(re.compile("".join(parts)), not runs[0][1], not runs[-1][1], joins_apply(term))
+    apart = len(runs) == 1 and not _overlaps(runs[0][0] if runs[0][1] else runs[0][0].lower())
+    return _Term(re.compile("".join(parts)), not runs[0][1], not runs[-1][1], joins_apply(term), apart)
+
+
+def _overlaps(run: str) -> bool:
+    """Whether two occurrences of ``run`` can overlap: some proper prefix of it is also its suffix."""
+    return any(run.startswith(run[-k:]) for k in range(1, len(run)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +134,11 @@ def _has(ordered: list[int], value: int) -> bool:
     return k < len(ordered) and ordered[k] == value
 
 
+@functools.lru_cache(maxsize=NORMALIZED_CACHE_SIZE)
+def _normalized(text: str) -> GapMap | MappedText:
+    return normalize_spans(text)
+
+
 def _occurrences(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
     """Every match, overlapping ones too (哈哈 in 哈哈哈)."""
     pos = 0
@@ -124,16 +152,18 @@ def match_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     compiled = [t for t in map(_term, terms) if t is not None]
     if not compiled or not text:
         return []
-    mapped = normalize_spans(text)
+    mapped = _normalized(text) if len(text) <= MAX_CACHED_TEXT else normalize_spans(text)
     norm = mapped.text
     collapsed: _Collapsed | None = None
     spans: list[tuple[int, int]] = []
     for term in compiled:
-        spans.extend(
-            mapped.span(m.start(), m.end())
-            for m in _occurrences(term.pattern, norm)
-            if term.bounded(norm, m.start(), m.end())
-        )
+        found = term.pattern.finditer(norm) if term.apart else _occurrences(term.pattern, norm)
+        if term.whole_start or term.whole_end:
+            spans.extend(
+                mapped.span(m.start(), m.end()) for m in found if term.bounded(norm, m.start(), m.end())
+            )
+        else:  # a CJK run at each edge: nothing to check there
+            spans.extend(mapped.span(*m.span()) for m in found)
         if term.joined:
             collapsed = collapsed or _Collapsed.of(norm)
             if collapsed.cuts:  # an identifier, and the text has soft breaks: also match it joined
@@ -152,14 +182,13 @@ def match_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     return merged
 
 
-def _best_window(spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
-    """Indexes [i, j) of the run of spans fitting in one window with the most spans (earliest on ties)."""
+def _best_window(starts: list[int], ends: list[int], width: int) -> tuple[int, int]:
+    """Indexes [i, j) of the run of spans fitting in one window with the most spans (earliest on ties).
+    The spans are apart and sorted, so their ends increase too and each run's end is a bisection."""
     best = (0, 1)
     j = 0
-    for i, (start, _) in enumerate(spans):
-        j = max(j, i + 1)
-        while j < len(spans) and spans[j][1] - start <= width:
-            j += 1
+    for i, start in enumerate(starts):
+        j = bisect.bisect_right(ends, start + width, max(j, i + 1))
         if j - i > best[1] - best[0]:
             best = (i, j)
     return best
@@ -182,17 +211,26 @@ def _pad(start: int, end: int, width: int, length: int) -> tuple[int, int]:
 def _windows(
     spans: list[tuple[int, int]], length: int, max_snippets: int, width: int
 ) -> list[tuple[int, int]]:
+    # Spans are sorted and apart (match_spans merged those that touch): the spans a window touches are
+    # one run of them, found by bisection on their starts and on their (also increasing) ends.
+    all_starts = [a for a, _ in spans]
+    all_ends = [b for _, b in spans]
     remaining = list(spans)
     chosen: list[tuple[int, int]] = []
     while remaining and len(chosen) < max_snippets:
-        i, j = _best_window(remaining, width)
-        start, end = _pad(remaining[i][0], max(b for _, b in remaining[i:j]), width, length)
+        starts = [a for a, _ in remaining]
+        ends = [b for _, b in remaining]
+        i, j = _best_window(starts, ends, width)
+        start, end = _pad(starts[i], ends[j - 1], width, length)
         # never cut a match at the window's edge: take in whole any span the window touches
-        for a, b in spans:
-            if a < end and b > start:
-                start, end = min(start, a), max(end, b)
+        first = bisect.bisect_right(all_ends, start)
+        last = bisect.bisect_left(all_starts, end) - 1
+        if first <= last:
+            start, end = min(start, all_starts[first]), max(end, all_ends[last])
         chosen.append((start, end))
-        remaining = [(a, b) for a, b in remaining if b <= start or a >= end]
+        # the spans left are those before the window and those after it
+        before, after = bisect.bisect_right(ends, start), bisect.bisect_left(starts, end)
+        remaining = remaining[:before] + remaining[after:]
     chosen.sort()
     merged: list[tuple[int, int]] = []
     for a, b in chosen:
@@ -204,34 +242,39 @@ def _windows(
 
 
 def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
+    """The window [start, end) with ``spans``, the matches inside it (a window never cuts one)."""
     # Spans are sorted and apart (match_spans merged those that touch), so the window's pieces alternate:
     # plain text (with the ellipses), a match, plain text, … and no two matches are adjacent.
     segments: list[Segment] = []
     plain = ELLIPSIS if start > 0 else ""
     pos = start
     for a, b in spans:
-        if b <= start:
-            continue
-        if a >= end:
-            break
-        a, b = max(a, start), min(b, end)
         plain += text[pos:a]
         if plain:
-            segments.append((_SPACE_RE.sub(" ", plain), False))
-        segments.append((_SPACE_RE.sub(" ", text[a:b]), True))
+            segments.append((_collapse(plain), False))
+        segments.append((_collapse(text[a:b]), True))
         plain = ""
         pos = b
     plain += text[pos:end]
     if end < len(text):
         plain += ELLIPSIS
     if plain:
-        segments.append((_SPACE_RE.sub(" ", plain), False))
+        segments.append((_collapse(plain), False))
     # no blank at the snippet's edges (nor between an ellipsis and the text)
     if segments and not segments[0][1]:
         segments[0] = (_trim_edge(segments[0][0], front=True), False)
     if segments and not segments[-1][1]:
         segments[-1] = (_trim_edge(segments[-1][0], front=False), False)
     return tuple(segment for segment in segments if segment[0])
+
+
+def _collapse(piece: str) -> str:
+    """White space runs as one space. A printable piece holds no white space but the plain space (every
+    other white space character is a control or a separator), so without two spaces in a row it is left
+    as it is, with no regex pass: most pieces of a snippet are such."""
+    if piece.isprintable() and "  " not in piece:
+        return piece
+    return _SPACE_RE.sub(" ", piece)
 
 
 def _trim_edge(piece: str, *, front: bool) -> str:
@@ -250,4 +293,8 @@ def snippets(text: str, query: Query, *, max_snippets: int = 3, width: int = 80)
     spans = match_spans(text, terms_for_highlight(query))
     if not spans:
         return [_render(text, 0, min(len(text), width), [])]
-    return [_render(text, a, b, spans) for a, b in _windows(spans, len(text), max_snippets, width)]
+    starts = [a for a, _ in spans]
+    return [
+        _render(text, a, b, spans[bisect.bisect_left(starts, a) : bisect.bisect_left(starts, b)])
+        for a, b in _windows(spans, len(text), max_snippets, width)
+    ]

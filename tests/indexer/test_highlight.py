@@ -8,7 +8,15 @@ import re
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import JOINED, MAX_JOINS, UNI, WORD_CLASS, index_streams, normalize_text
+from indexer.analysis import (
+    JOINED,
+    MAX_JOINS,
+    UNI,
+    WORD_CLASS,
+    index_streams,
+    normalize_mapped,
+    normalize_text,
+)
 from indexer.highlight import ELLIPSIS, Snippet, match_spans, snippets
 from indexer.query import MatchAll, Text, parse
 
@@ -215,3 +223,127 @@ def test_a_split_identifier_is_always_marked_whole(case: tuple[str, str, str]) -
     start = text.index(shown)
     spans = match_spans(text, [identifier])
     assert (start, start + len(shown)) in spans, (text, identifier, [text[a:b] for a, b in spans])
+
+
+# --- the fast paths held to plain references ---------------------------------------------------------------
+
+
+def _reference_spans(text: str, term: str) -> list[tuple[int, int]]:
+    """Every occurrence, overlapping ones too, found by trying each position of the normalized text, mapped
+    back through the full per-character map (``normalize_mapped``), merged."""
+    from indexer.highlight import _term
+
+    compiled = _term(term)
+    assert compiled is not None
+    mapped = normalize_mapped(text)
+    norm = mapped.text
+    spans = []
+    for i in range(len(norm)):
+        m = compiled.pattern.match(norm, i)
+        if m and m.end() > i and compiled.bounded(norm, i, m.end()):
+            spans.append(mapped.span(i, m.end()))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="借款人借借款款 \n，ＪＫJ1", min_size=1, max_size=60),
+    st.sampled_from(["借款", "借借", "款款款", "借款人", "借", "JK", "J", "借款JK"]),
+)
+def test_occurrences_match_a_search_from_every_position(text: str, term: str) -> None:
+    # 借款 cannot overlap itself (found by one scan), 借借 and 款款款 can (found from every start); no term
+    # with a digit: an identifier is also matched joined across breaks, which the reference leaves out
+    assert match_spans(text, [term]) == _reference_spans(text, term), (text, term)
+
+
+def _reference_windows(
+    spans: list[tuple[int, int]], length: int, max_snippets: int, width: int
+) -> list[tuple[int, int]]:
+    """The windows as first written: linear scans, every span looked at for each window."""
+
+    def best(spans: list[tuple[int, int]]) -> tuple[int, int]:
+        found = (0, 1)
+        j = 0
+        for i, (start, _) in enumerate(spans):
+            j = max(j, i + 1)
+            while j < len(spans) and spans[j][1] - start <= width:
+                j += 1
+            if j - i > found[1] - found[0]:
+                found = (i, j)
+        return found
+
+    def pad(start: int, end: int) -> tuple[int, int]:
+        extra = width - (end - start)
+        if extra <= 0:
+            return start, end
+        left, right = start - extra // 2, end + (extra - extra // 2)
+        if left < 0:
+            right, left = min(length, right - left), 0
+        if right > length:
+            left, right = max(0, left - (right - length)), length
+        return left, right
+
+    remaining = list(spans)
+    chosen: list[tuple[int, int]] = []
+    while remaining and len(chosen) < max_snippets:
+        i, j = best(remaining)
+        start, end = pad(remaining[i][0], max(b for _, b in remaining[i:j]))
+        for a, b in spans:
+            if a < end and b > start:
+                start, end = min(start, a), max(end, b)
+        chosen.append((start, end))
+        remaining = [(a, b) for a, b in remaining if b <= start or a >= end]
+    chosen.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in chosen:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+@st.composite
+def apart_spans(draw: st.DrawFn) -> tuple[list[tuple[int, int]], int]:
+    """Sorted spans with a gap between each two (as match_spans merges them), and the text's length."""
+    spans = []
+    pos = 0
+    for _ in range(draw(st.integers(min_value=1, max_value=30))):
+        a = pos + draw(st.integers(min_value=1, max_value=40))
+        b = a + draw(st.integers(min_value=1, max_value=12))
+        spans.append((a, b))
+        pos = b
+    return spans, pos + draw(st.integers(min_value=0, max_value=40))
+
+
+@settings(max_examples=400, deadline=None)
+@given(apart_spans(), st.integers(min_value=1, max_value=4), st.integers(min_value=1, max_value=100))
+def test_windows_are_those_of_the_linear_scans(
+    case: tuple[list[tuple[int, int]], int], most: int, width: int
+) -> None:
+    from indexer.highlight import _windows
+
+    spans, length = case
+    assert _windows(spans, length, most, width) == _reference_windows(spans, length, most, width)
+
+
+def test_a_hit_text_is_normalized_once_and_a_long_one_is_never_kept() -> None:
+    from indexer.highlight import MAX_CACHED_TEXT, _normalized
+
+    text = "借款人：张三\n借 款 人 签字：" + "某" * 100
+    before = _normalized.cache_info()
+    first = snippets(text, Text("借款人"))
+    again = snippets(text, Text("借款人"))
+    after = _normalized.cache_info()
+    assert first == again and marked(first) == ["借款人", "借 款 人"]
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    long_text = "借款人" + "某" * MAX_CACHED_TEXT
+    assert marked(snippets(long_text, Text("借款人"))) == ["借款人"]
+    assert _normalized.cache_info().currsize == after.currsize  # not kept
