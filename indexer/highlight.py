@@ -21,6 +21,8 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -47,8 +49,9 @@ NORMALIZED_CACHE_SIZE = 256
 snippet's cost, and a search's hits are often the same documents again: the next page, a narrowed query,
 a phrase every document shares. Keyed by the text itself, so an entry is never stale."""
 MAX_CACHED_TEXT = 16_384
-"""Longer texts are normalized each time; so the cache holds at most about 16 MB (two-byte characters,
-the text and its normalized form), and typically a few."""
+"""Longer texts are normalized each time. Only a compact map is kept (a GapMap: the normalized text and its
+dropped gaps), never a per-character map (a text NFKC really changes, ① or ㎡: two tuples of ints per
+character, about 60 bytes each), so the cache holds at most about 32 MB, typically a few."""
 _SEP = f"(?:[^\\w{CJK_CLASS}]|_)"  # characters that only separate runs
 _SPACE_RE = re.compile(r"\s+")
 _WORD_RE = re.compile(WORD_CLASS)
@@ -134,9 +137,39 @@ def _has(ordered: list[int], value: int) -> bool:
     return k < len(ordered) and ordered[k] == value
 
 
-@functools.lru_cache(maxsize=NORMALIZED_CACHE_SIZE)
-def _normalized(text: str) -> GapMap | MappedText:
-    return normalize_spans(text)
+class _NormalizedTexts:
+    """The LRU cache of hit texts' compact normalizations (NORMALIZED_CACHE_SIZE, MAX_CACHED_TEXT)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[str, GapMap] = OrderedDict()
+        self._guard = threading.Lock()  # request threads share it
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def __call__(self, text: str) -> GapMap | MappedText:
+        if len(text) > MAX_CACHED_TEXT:
+            return normalize_spans(text)
+        with self._guard:
+            kept = self._kept.get(text)
+            if kept is not None:
+                self._kept.move_to_end(text)
+                self.hits += 1
+                return kept
+            self.misses += 1
+        mapped = normalize_spans(text)  # outside the lock: other threads' hits need not wait for it
+        if isinstance(mapped, GapMap):
+            with self._guard:
+                self._kept[text] = mapped
+                if len(self._kept) > self._size:
+                    self._kept.popitem(last=False)
+        return mapped
+
+
+_normalized = _NormalizedTexts(NORMALIZED_CACHE_SIZE)
 
 
 def _occurrences(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
@@ -152,7 +185,7 @@ def match_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     compiled = [t for t in map(_term, terms) if t is not None]
     if not compiled or not text:
         return []
-    mapped = _normalized(text) if len(text) <= MAX_CACHED_TEXT else normalize_spans(text)
+    mapped = _normalized(text)
     norm = mapped.text
     collapsed: _Collapsed | None = None
     spans: list[tuple[int, int]] = []
