@@ -204,12 +204,15 @@ def match_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
                     if collapsed.bounded(m.start(), m.end()):
                         first, last = collapsed.position(m.start()), collapsed.position(m.end() - 1)
                         spans.append(mapped.span(first, last + 1))
-    spans.sort()
+    return _merged(sorted(spans))
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans with those that overlap or touch made one."""
     merged: list[tuple[int, int]] = []
     for a, b in spans:
         if merged and a <= merged[-1][1]:
-            if b > merged[-1][1]:
-                merged[-1] = (merged[-1][0], b)
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
         else:
             merged.append((a, b))
     return merged
@@ -264,14 +267,7 @@ def _windows(
         # the spans left are those before the window and those after it
         before, after = bisect.bisect_right(ends, start), bisect.bisect_left(starts, end)
         remaining = remaining[:before] + remaining[after:]
-    chosen.sort()
-    merged: list[tuple[int, int]] = []
-    for a, b in chosen:
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
+    return _merged(sorted(chosen))
 
 
 def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:

@@ -242,7 +242,11 @@ def _reference_spans(text: str, term: str) -> list[tuple[int, int]]:
         m = compiled.pattern.match(norm, i)
         if m and m.end() > i and compiled.bounded(norm, i, m.end()):
             spans.append(mapped.span(i, m.end()))
-    spans.sort()
+    return _merged(sorted(spans))
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans with those that overlap or touch made one (both references merge as the code does)."""
     merged: list[tuple[int, int]] = []
     for a, b in spans:
         if merged and a <= merged[-1][1]:
@@ -300,14 +304,7 @@ def _reference_windows(
                 start, end = min(start, a), max(end, b)
         chosen.append((start, end))
         remaining = [(a, b) for a, b in remaining if b <= start or a >= end]
-    chosen.sort()
-    merged: list[tuple[int, int]] = []
-    for a, b in chosen:
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
+    return _merged(sorted(chosen))
 
 
 @st.composite
