@@ -32,7 +32,11 @@ extensions and compatibility ideographs, radicals, ``〇``, ``々``, kana and Ha
 letters/digits (called *word runs*: ``jk2026``, ``11010519491231002x``, an 18-character credit code).
 Everything else (punctuation, white space, ``_``) only separates runs. Word runs are lower-cased and, when
 longer than ``MAX_WORD`` (64) characters, split into consecutive 64-character pieces (deterministic, so the
-query side splits the same way; no engine-side limit is ever reached).
+query side splits the same way; no engine-side limit is ever reached). Each piece but the first starts with
+``SPLIT_MARK`` and each but the last ends with it, so a piece only matches the same piece of a run of the
+same length: a query of 14 zeros must not match the last piece of ``…x00000000000000`` (a word run matches
+only a whole word run), and a query of the first 128 characters of a longer run must not match its first two
+pieces.
 
 Three positional index fields, each a stream of tokens with consecutive positions, which engines index with a
 plain WHITESPACE tokenizer (no engine-side analysis at all: tantivy's ngram tokenizer puts every gram at
@@ -134,6 +138,7 @@ __all__ = [
     "MAX_LETTER_PIECE",
     "MAX_WORD",
     "SOFT_BREAK",
+    "SPLIT_MARK",
     "UNI",
     "WORD_CLASS",
     "Analyzer",
@@ -165,7 +170,7 @@ __all__ = [
     "standard_analyzer",
 ]
 
-ANALYZER_VERSION = 4
+ANALYZER_VERSION = 5
 BI = "bi"
 UNI = "uni"
 JOINED = "joined"
@@ -186,6 +191,8 @@ FREQUENT_BIGRAMS = frozenset(
 )
 COMMON_TRIGRAMS = frozenset(a + b[1] for a in FREQUENT_BIGRAMS for b in FREQUENT_BIGRAMS if a[1] == b[0])
 MAX_WORD = 64
+# Marks where SplitLong cut a long word run (module docstring); not a word character, so no query text has it.
+SPLIT_MARK = "~"
 # The analyzer's cache of CJK runs' tokens (index_streams): entries (about 12 MB when full), and the
 # longest run kept (a run is most often a clause between two punctuation marks; long ones rarely come back
 # and would fill memory).
@@ -559,7 +566,8 @@ class LowerCase(TokenFilter):
 
 
 class SplitLong(TokenFilter):
-    """Cut word runs longer than ``limit`` into consecutive ``limit``-character pieces."""
+    """Cut word runs longer than ``limit`` into consecutive ``limit``-character pieces, marked where they
+    were cut (``SPLIT_MARK``: before every piece but the first, after every piece but the last)."""
 
     def __init__(self, limit: int = MAX_WORD) -> None:
         if limit < 1:
@@ -573,7 +581,12 @@ class SplitLong(TokenFilter):
                 yield p
                 continue
             for k in range(0, len(p.text), n):
-                yield Piece(p.text[k : k + n], False, p.starts[k : k + n], p.ends[k : k + n])
+                text, starts, ends = p.text[k : k + n], p.starts[k : k + n], p.ends[k : k + n]
+                if k:  # the mark spans the character next to it
+                    text, starts, ends = SPLIT_MARK + text, starts[:1] + starts, ends[:1] + ends
+                if k + n < len(p.text):
+                    text, starts, ends = text + SPLIT_MARK, starts + starts[-1:], ends + ends[-1:]
+                yield Piece(text, False, starts, ends)
 
 
 class CjkBigrams(TokenFilter):
@@ -742,7 +755,11 @@ def _word_tokens(run: str) -> list[str]:
     low = run.lower()
     if len(low) <= MAX_WORD:
         return [low]
-    return [low[k : k + MAX_WORD] for k in range(0, len(low), MAX_WORD)]
+    last = len(low) - MAX_WORD  # the start of a piece that is not the last is below this
+    return [
+        f"{SPLIT_MARK if k else ''}{low[k : k + MAX_WORD]}{SPLIT_MARK if k < last else ''}"
+        for k in range(0, len(low), MAX_WORD)
+    ]
 
 
 def script_runs(text: str) -> list[tuple[str, bool]]:

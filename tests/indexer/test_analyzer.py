@@ -19,6 +19,7 @@ from indexer.analysis import (
     JOINED,
     MAX_JOINS,
     MAX_WORD,
+    SPLIT_MARK,
     UNI,
     Analyzer,
     CjkBigrams,
@@ -155,8 +156,9 @@ def test_lower_case_that_changes_length_keeps_the_whole_span() -> None:
 def test_split_long_cuts_word_runs_deterministically() -> None:
     out = list(SplitLong(4)([piece("abcdefghij", False), piece("一二三四五六", True)]))
     assert [(p.text, p.starts[0], p.ends[-1]) for p in out] == [
-        ("abcd", 0, 4), ("efgh", 4, 8), ("ij", 8, 10), ("一二三四五六", 0, 6),
+        ("abcd~", 0, 4), ("~efgh~", 4, 8), ("~ij", 8, 10), ("一二三四五六", 0, 6),
     ]  # fmt: skip
+    assert all(len(p.text) == len(p.starts) == len(p.ends) for p in out)
     with pytest.raises(ValueError):
         SplitLong(0)
 
@@ -235,9 +237,23 @@ def test_identifiers_stay_whole() -> None:
 
 def test_long_word_runs_split_the_same_for_documents_and_queries() -> None:
     run = "A" * 64 + "B" * 64 + "C" * 10
-    assert index_streams(run)[BI].split(" ") == ["a" * 64, "b" * 64, "c" * 10]
-    assert query_plan(run) == [PhrasePlan(BI, ("a" * 64, "b" * 64, "c" * 10))]
-    assert query_plan(run + "9") == word_plans("a" * 64, "b" * 64, "c" * 10 + "9")
+    pieces = ("a" * 64 + "~", "~" + "b" * 64 + "~", "~" + "c" * 10)
+    assert index_streams(run)[BI].split(" ") == list(pieces)
+    assert query_plan(run) == [PhrasePlan(BI, pieces)]
+    assert query_plan(run + "9") == word_plans(*pieces[:2], "~" + "c" * 10 + "9")
+
+
+@pytest.mark.parametrize(
+    "query", ["C" * 10, "B" * 64, "A" * 64, "A" * 64 + "B" * 64, "B" * 64 + "C" * 10, "C" * 10 + "9"]
+)
+def test_a_piece_of_a_long_word_run_is_no_word(query: str) -> None:
+    """A word run matches only a whole word run: a query that is one or more pieces of a longer run (cut
+    where SplitLong cuts it) finds nothing, and the highlighter agrees."""
+    document = f"合同 {'A' * 64 + 'B' * 64 + 'C' * 10} 结束"
+    index = PhraseIndex(document)
+    assert not any(index.phrase(plan) for plan in query_plan(query))
+    assert match_spans(document, [query]) == []
+    assert index.finds("A" * 64 + "B" * 64 + "C" * 10)
 
 
 def test_normalize_text() -> None:
@@ -469,7 +485,7 @@ def test_tokens_are_whitespace_free_short_and_map_to_the_original(text: str) -> 
     for field in FIELDS:
         for token in standard_analyzer(field)(text):
             assert token.text and token.text == "".join(token.text.split())
-            assert len(token.text) <= MAX_WORD
+            assert len(token.text.strip(SPLIT_MARK)) <= MAX_WORD
             assert 0 <= token.start < token.end <= len(text)
 
 
@@ -614,6 +630,10 @@ def test_a_split_identifier_finds_its_document(case: tuple[str, str]) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(split_identifier(), document_and_query()), st.integers(0, 4))
+# A joined token longer than MAX_WORD (a 60- or 124-character run joined to the identifier after it) is cut
+# in pieces; the last is 14 zeros, a query that no whole word of the text is.
+@example(("0" * 36 + "x" * 12 + "Y" * 12 + " 100000000000000000", "0" * 14), 0)
+@example(("0" * 36 + "x" * 44 + "Y" * 44 + " 100000000000000000", "0" * 14), 0)
 def test_a_joined_match_is_where_the_pieces_touch(case: tuple[str, str], drop: int) -> None:
     """Precision: the ``joined`` plan of a word query matches only where the text holds the query with
     joinable soft breaks inside its runs (what the highlighter marks, a regex over the text)."""
