@@ -22,7 +22,7 @@ class ServiceSettings(BaseModel):
     secure_cookies: Literal["auto", "always"] = "auto"
     """``auto``: the session cookie is Secure when the browser's connection is TLS (directly or through a
     trusted proxy); ``always``: Secure whatever the request says (a site served only over https)."""
-    search_threads: int = Field(2, ge=1, le=64)
+    search_threads: int = Field(1, ge=1, le=64)
     """How many API searches one service process works on at once; the others wait their turn. A search
     is mostly Python under the GIL: more threads add switching, not speed (see the README's bench)."""
     max_upload_bytes: int = Field(4 << 30, ge=1)
