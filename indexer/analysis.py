@@ -33,10 +33,9 @@ letters/digits (called *word runs*: ``jk2026``, ``11010519491231002x``, an 18-ch
 Everything else (punctuation, white space, ``_``) only separates runs. Word runs are lower-cased and, when
 longer than ``MAX_WORD`` (64) characters, split into consecutive 64-character pieces (deterministic, so the
 query side splits the same way; no engine-side limit is ever reached). Each piece but the first starts with
-``SPLIT_MARK`` and each but the last ends with it, so a piece only matches the same piece of a run of the
-same length: a query of 14 zeros must not match the last piece of ``…x00000000000000`` (a word run matches
-only a whole word run), and a query of the first 128 characters of a longer run must not match its first two
-pieces.
+``SPLIT_MARK`` and each but the last ends with it, so the pieces of a query's run match, as a phrase, only a
+whole word run of the text, cut the same way: a query of 14 zeros must not match the last piece of
+``…x00000000000000``, nor a query of a long run's first 128 characters its first two pieces.
 
 Three positional index fields, each a stream of tokens with consecutive positions, which engines index with a
 plain WHITESPACE tokenizer (no engine-side analysis at all: tantivy's ngram tokenizer puts every gram at
