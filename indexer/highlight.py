@@ -218,18 +218,6 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _best_window(starts: list[int], ends: list[int], width: int) -> tuple[int, int]:
-    """Indexes [i, j) of the run of spans fitting in one window with the most spans (earliest on ties).
-    The spans are apart and sorted, so their ends increase too and each run's end is a bisection."""
-    best = (0, 1)
-    j = 0
-    for i, start in enumerate(starts):
-        j = bisect.bisect_right(ends, start + width, max(j, i + 1))
-        if j - i > best[1] - best[0]:
-            best = (i, j)
-    return best
-
-
 def _pad(start: int, end: int, width: int, length: int) -> tuple[int, int]:
     """Grow [start, end) to ``width`` characters around its middle, within [0, length)."""
     extra = width - (end - start)
@@ -247,26 +235,34 @@ def _pad(start: int, end: int, width: int, length: int) -> tuple[int, int]:
 def _windows(
     spans: list[tuple[int, int]], length: int, max_snippets: int, width: int
 ) -> list[tuple[int, int]]:
-    # Spans are sorted and apart (match_spans merged those that touch): the spans a window touches are
-    # one run of them, found by bisection on their starts and on their (also increasing) ends.
-    all_starts = [a for a, _ in spans]
-    all_ends = [b for _, b in spans]
-    remaining = list(spans)
+    # Spans are sorted and apart (match_spans merged those that touch), so their ends increase too: how
+    # many spans a window starting at span i holds is one bisection, made once for every i (``reach``).
+    # A chosen window is at least ``width`` wide (or the whole text), so no later window reaches across
+    # it: the spans left are runs of indexes (``left``), and a window in one ends at the run's end.
+    starts = [a for a, _ in spans]
+    ends = [b for _, b in spans]
+    reach = [bisect.bisect_right(ends, start + width, i + 1) for i, start in enumerate(starts)]
+    left = [(0, len(spans))]
     chosen: list[tuple[int, int]] = []
-    while remaining and len(chosen) < max_snippets:
-        starts = [a for a, _ in remaining]
-        ends = [b for _, b in remaining]
-        i, j = _best_window(starts, ends, width)
-        start, end = _pad(starts[i], ends[j - 1], width, length)
+    while left and len(chosen) < max_snippets:
+        best_i, best_j = left[0][0], left[0][0] + 1  # the most spans, the earliest on ties
+        for lo, hi in left:
+            for i in range(lo, hi):
+                j = reach[i] if reach[i] < hi else hi
+                if j - i > best_j - best_i:
+                    best_i, best_j = i, j
+        start, end = _pad(starts[best_i], ends[best_j - 1], width, length)
         # never cut a match at the window's edge: take in whole any span the window touches
-        first = bisect.bisect_right(all_ends, start)
-        last = bisect.bisect_left(all_starts, end) - 1
+        first = bisect.bisect_right(ends, start)
+        last = bisect.bisect_left(starts, end) - 1
         if first <= last:
-            start, end = min(start, all_starts[first]), max(end, all_ends[last])
+            start, end = min(start, starts[first]), max(end, ends[last])
         chosen.append((start, end))
         # the spans left are those before the window and those after it
         before, after = bisect.bisect_right(ends, start), bisect.bisect_left(starts, end)
-        remaining = remaining[:before] + remaining[after:]
+        left = [
+            run for lo, hi in left for run in ((lo, min(hi, before)), (max(lo, after), hi)) if run[0] < run[1]
+        ]
     return _merged(sorted(chosen))
 
 
@@ -316,7 +312,7 @@ def _trim_edge(piece: str, *, front: bool) -> str:
 
 def snippets(text: str, query: Query, *, max_snippets: int = 3, width: int = 80) -> list[Snippet]:
     """Up to ``max_snippets`` snippets of ``text`` with the matches of ``query`` marked."""
-    if not text.strip() or max_snippets < 1:
+    if not text or text.isspace() or max_snippets < 1:
         return []
     width = max(width, 1)
     spans = match_spans(text, terms_for_highlight(query))
