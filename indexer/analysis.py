@@ -320,6 +320,13 @@ class MappedText:
             return i, j
         return self.starts[i], self.ends[j - 1]
 
+    def spans(self, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """:meth:`span` of each pair."""
+        starts, ends = self.starts, self.ends
+        if starts is None or ends is None:
+            return pairs
+        return [(starts[i], ends[j - 1]) for i, j in pairs]
+
     def char_spans(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
         if self.starts is None or self.ends is None:
             n = len(self.text)
@@ -676,6 +683,17 @@ class GapMap:
         if not self.cuts:
             return i, j
         return self._original(i), self._original(j - 1) + 1
+
+    def spans(self, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """:meth:`span` of each pair, in one loop (a snippet maps every match of its text)."""
+        cuts, shifts = self.cuts, self.shifts
+        if not cuts:
+            return pairs
+        out = []
+        for i, j in pairs:
+            k, m = bisect.bisect_right(cuts, i), bisect.bisect_right(cuts, j - 1)
+            out.append((i + (shifts[k - 1] if k else 0), j + (shifts[m - 1] if m else 0)))
+        return out
 
 
 def normalize_spans(text: str) -> GapMap | MappedText:

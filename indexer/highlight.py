@@ -192,11 +192,9 @@ def match_spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     for term in compiled:
         found = term.pattern.finditer(norm) if term.apart else _occurrences(term.pattern, norm)
         if term.whole_start or term.whole_end:
-            spans.extend(
-                mapped.span(m.start(), m.end()) for m in found if term.bounded(norm, m.start(), m.end())
-            )
+            spans.extend(mapped.spans([m.span() for m in found if term.bounded(norm, m.start(), m.end())]))
         else:  # a CJK run at each edge: nothing to check there
-            spans.extend(mapped.span(*m.span()) for m in found)
+            spans.extend(mapped.spans([m.span() for m in found]))
         if term.joined:
             collapsed = collapsed or _Collapsed.of(norm)
             if collapsed.cuts:  # an identifier, and the text has soft breaks: also match it joined

@@ -37,6 +37,7 @@ from indexer.analysis import (
     index_streams,
     is_cjk,
     normalize_mapped,
+    normalize_spans,
     normalize_text,
     query_plan,
     script_runs,
@@ -477,6 +478,23 @@ def test_normalization_agrees_with_unicodedata_and_maps_to_the_original(text: st
         start, end = mapped.span(i, i + 1)
         assert 0 <= start < end <= len(text)
         assert char in unicodedata.normalize("NFKC", text[start:end])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(_TEXT, _ID_TEXT), st.data())
+@example("中 国\n银 行", None)
+def test_the_compact_map_spans_as_the_full_map(text: str, data: st.DataObject | None) -> None:
+    """normalize_spans (a GapMap when it can) maps every span as normalize_mapped does, one span at a time
+    and in one ``spans`` call (what snippets use)."""
+    full, compact = normalize_mapped(text), normalize_spans(text)
+    assert compact.text == full.text
+    n = len(full.text)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n + 1)]
+    if data is not None and pairs:
+        pairs = data.draw(st.lists(st.sampled_from(pairs), max_size=30))
+    expected = [full.span(i, j) for i, j in pairs]
+    assert [compact.span(i, j) for i, j in pairs] == expected
+    assert compact.spans(pairs) == full.spans(pairs) == expected
 
 
 @settings(max_examples=300, deadline=None)
