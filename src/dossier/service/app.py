@@ -101,6 +101,7 @@ def create_app(home: Path | str, config: Config, *, watch: bool = False) -> Fast
 
 ENV_HOME = "DOSSIER_SERVE_HOME"
 ENV_WATCH = "DOSSIER_SERVE_WATCH"
+ENV_SUPERVISOR = "DOSSIER_SERVE_SUPERVISOR"
 
 
 def app_from_environment() -> FastAPI:
@@ -108,7 +109,10 @@ def app_from_environment() -> FastAPI:
     import os
 
     from dossier.config import config_path_from_environment, load_config
+    from dossier.service.supervisor import end_with_supervisor
 
+    # First: a worker must not outlive a supervisor killed outright (supervisor.py).
+    end_with_supervisor(int(os.environ[ENV_SUPERVISOR]))
     # `dossier serve` resolved --config into $DOSSIER_CONFIG for its workers; each resolves it once here.
     config = load_config(config_path_from_environment())
     return create_app(os.environ[ENV_HOME], config, watch=os.environ.get(ENV_WATCH) == "1")
