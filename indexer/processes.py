@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import sys
 import threading
 from multiprocessing.context import ForkServerContext, SpawnContext
@@ -57,13 +58,17 @@ def _main_packages() -> list[str]:
     return sorted(m for m in list(sys.modules) if m.split(".")[0] in names and not m.startswith("__"))
 
 
-def die_with_parent() -> None:
-    """End this child process when the process that asked for it ends (a pool's initializer).
+def die_with_parent(*, graceful: bool = False) -> None:
+    """End this child process when the process that asked for it ends (a pool's initializer, a server's
+    worker).
 
     A pool worker from the forkserver would outlive an indexing process killed by SIGKILL: it waits for
     work for ever (it holds both ends of its own task pipe), and it keeps the forkserver alive (every child
-    holds the server's liveness pipe). Its pipe from the process that asked for it (``parent_process()``'s
-    sentinel) reaches end of file when that process ends, however it ends: a thread waits for that.
+    holds the server's liveness pipe). A worker of `dossier serve --workers N` would go on holding the port.
+    Its pipe from the process that asked for it (``parent_process()``'s sentinel) reaches end of file when
+    that process ends, however it ends, even before this is called: a thread waits for that.
+    ``graceful``: then send this process SIGTERM, so a server shuts down as when it is stopped, instead of
+    exiting at once.
     """
     parent = multiprocessing.parent_process()
     if parent is None:
@@ -72,6 +77,9 @@ def die_with_parent() -> None:
 
     def watch() -> None:
         multiprocessing.connection.wait([sentinel])
-        os._exit(1)  # no clean-up to run: the work belonged to the process that ended
+        if graceful:
+            os.kill(os.getpid(), signal.SIGTERM)
+        else:
+            os._exit(1)  # no clean-up to run: the work belonged to the process that ended
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from kit.procs import children, running
 
 from indexer.analysis import UNI
 from indexer.engines.analysis_pool import AnalysisWorkerDied, StreamMaker
@@ -51,27 +52,9 @@ def test_workers_started_while_a_lock_is_held_do_not_keep_it(tmp_path: Path) -> 
         maker.close()
 
 
-def _stat(stat: Path) -> list[str] | None:
-    """A /proc/<pid>/stat's fields after the command name (state, parent, …); None once it ended."""
-    try:
-        return stat.read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-
-
-def _children(pid: int) -> set[int]:
-    """Processes whose parent is ``pid`` (from /proc: no helper library needed)."""
-    found: set[int] = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        fields = _stat(stat)
-        if fields is not None and int(fields[1]) == pid:
-            found.add(int(stat.parent.name))
-    return found
-
-
 def _descendants(pid: int) -> set[int]:
     out: set[int] = set()
-    for child in _children(pid):
+    for child in children(pid):
         out |= {child, *_descendants(child)}
     return out
 
@@ -84,7 +67,7 @@ def test_a_worker_that_dies_fails_its_batch_and_the_next_batch_gets_a_new_pool()
         warm = [IndexDoc("w", "预热"), IndexDoc("x", "贷款")]  # a task per worker: both workers start
         assert [s[UNI] for _, s in maker.analysed(warm)] == ["预 热", "贷 款"]
         # The pool's workers are the forkserver's children, not this process's.
-        workers = _descendants(os.getpid()) - before - _children(os.getpid())
+        workers = _descendants(os.getpid()) - before - children(os.getpid())
         assert len(workers) == 2, f"expected the pool's two workers, found {workers}"
         # Long enough that both workers are still analysing when they are killed.
         batch = maker.analysed(IndexDoc(f"d{n}", "借款人" * 3_000_000) for n in range(2))
@@ -126,21 +109,15 @@ def test_workers_end_when_the_indexing_process_is_killed(tmp_path: Path) -> None
     )
     try:
         assert process.stdout is not None and process.stdout.readline().strip() == "up"
-        server = _children(process.pid)
-        workers = set().union(*(_children(pid) for pid in server))
+        server = children(process.pid)
+        workers = set().union(*(children(pid) for pid in server))
         assert len(workers) >= 2, f"expected the pool's workers under its forkserver, found {workers}"
         process.kill()
         process.wait(timeout=30)
         deadline = time.monotonic() + 20
-        while (alive := {pid for pid in workers if _running(pid)}) and time.monotonic() < deadline:
+        while (alive := {pid for pid in workers if running(pid)}) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not alive, f"analysis workers {sorted(alive)} outlived the killed indexing process"
     finally:
         process.kill()
         process.wait(timeout=30)
-
-
-def _running(pid: int) -> bool:
-    """Alive and not a zombie waiting for its parent."""
-    fields = _stat(Path(f"/proc/{pid}/stat"))
-    return fields is not None and fields[0] != "Z"

@@ -17,7 +17,7 @@ from indexer.analysis import (
     normalize_mapped,
     normalize_text,
 )
-from indexer.highlight import ELLIPSIS, Snippet, match_spans, snippets
+from indexer.highlight import ELLIPSIS, Snippet, _merged, match_spans, snippets
 from indexer.query import MatchAll, Text, parse
 
 
@@ -227,6 +227,8 @@ def test_a_split_identifier_is_always_marked_whole(case: tuple[str, str, str]) -
 
 # --- the fast paths held to plain references ---------------------------------------------------------------
 
+# Both references merge spans with the code's own _merged: what they check is the finding, not the merge.
+
 
 def _reference_spans(text: str, term: str) -> list[tuple[int, int]]:
     """Every occurrence, overlapping ones too, found by trying each position of the normalized text, mapped
@@ -243,17 +245,6 @@ def _reference_spans(text: str, term: str) -> list[tuple[int, int]]:
         if m and m.end() > i and compiled.bounded(norm, i, m.end()):
             spans.append(mapped.span(i, m.end()))
     return _merged(sorted(spans))
-
-
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted spans with those that overlap or touch made one (both references merge as the code does)."""
-    merged: list[tuple[int, int]] = []
-    for a, b in spans:
-        if merged and a <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,40 +1,18 @@
 """`dossier serve --workers N`: the workers end with the process that started them, even when it is killed
-outright (service/supervisor.py), so nothing old keeps the port after a crash."""
+outright (indexer.processes.die_with_parent), so nothing old keeps the port after a crash."""
 
 from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 from accesskit import make_home
 from kit.nodes import free_port
+from kit.procs import children, running
 from servicekit import start_server
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue  # gone meanwhile
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has ended; only its exit status is left
 
 
 def _answers(port: int) -> bool:
@@ -54,16 +32,16 @@ def test_workers_end_when_the_supervisor_is_killed(tmp_path: Path) -> None:
         while time.monotonic() < deadline and len(workers) < 2:
             # the resource tracker is a child too: the workers are the ones that serve the app
             workers = [
-                p for p in _children(process.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()
+                p for p in children(process.pid) if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()
             ]
             time.sleep(0.2)
         assert len(workers) == 2
         process.kill()  # SIGKILL: the supervisor cannot stop anything itself
         process.wait(timeout=10)
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and (any(map(_alive, workers)) or _answers(port)):
+        while time.monotonic() < deadline and (any(map(running, workers)) or _answers(port)):
             time.sleep(0.2)
-        assert not any(map(_alive, workers)), "a worker outlived its supervisor"
+        assert not any(map(running, workers)), "a worker outlived its supervisor"
         assert not _answers(port), "the port still answers"
         # and the port is free for a new server
         again = start_server(home, port)
@@ -71,15 +49,7 @@ def test_workers_end_when_the_supervisor_is_killed(tmp_path: Path) -> None:
         again.wait(timeout=30)
     finally:
         for pid in workers:
-            if _alive(pid):
+            if running(pid):
                 os.kill(pid, signal.SIGKILL)
         if process.poll() is None:
             process.kill()
-
-
-def test_a_worker_whose_supervisor_is_gone_does_not_start() -> None:
-    # In a process of its own: the call asks the kernel to signal the caller when its parent ends.
-    code = "from dossier.service.supervisor import end_with_supervisor; end_with_supervisor(1)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
-    assert "the supervisor (pid 1) is gone" in done.stderr

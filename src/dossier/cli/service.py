@@ -39,7 +39,7 @@ def serve(
     import uvicorn
 
     from dossier.config import ENV_CONFIG
-    from dossier.service.app import ENV_HOME, ENV_SUPERVISOR, ENV_WATCH, create_app
+    from dossier.service.app import ENV_HOME, ENV_WATCH, create_app
     from dossier.service.settings import service_settings
 
     config = cli_config()
@@ -54,7 +54,6 @@ def serve(
     # Separate processes build their own application from the environment; the catalog and the index
     # already serialize writers across processes, and one watcher per home is enforced by its lock.
     os.environ[ENV_HOME], os.environ[ENV_WATCH] = str(path), "1" if watch else "0"
-    os.environ[ENV_SUPERVISOR] = str(os.getpid())  # the workers end with this process (service/supervisor.py)
     bank_file = cli_config_path()
     if bank_file is not None:
         os.environ[ENV_CONFIG] = str(bank_file)  # each worker loads the same file once

@@ -101,7 +101,6 @@ def create_app(home: Path | str, config: Config, *, watch: bool = False) -> Fast
 
 ENV_HOME = "DOSSIER_SERVE_HOME"
 ENV_WATCH = "DOSSIER_SERVE_WATCH"
-ENV_SUPERVISOR = "DOSSIER_SERVE_SUPERVISOR"
 
 
 def app_from_environment() -> FastAPI:
@@ -109,10 +108,11 @@ def app_from_environment() -> FastAPI:
     import os
 
     from dossier.config import config_path_from_environment, load_config
-    from dossier.service.supervisor import end_with_supervisor
+    from indexer.processes import die_with_parent
 
-    # First: a worker must not outlive a supervisor killed outright (supervisor.py).
-    end_with_supervisor(int(os.environ[ENV_SUPERVISOR]))
+    # First: a worker must not outlive the supervisor that started it, even one killed outright (it would
+    # go on holding the port with the code it started with).
+    die_with_parent(graceful=True)
     # `dossier serve` resolved --config into $DOSSIER_CONFIG for its workers; each resolves it once here.
     config = load_config(config_path_from_environment())
     return create_app(os.environ[ENV_HOME], config, watch=os.environ.get(ENV_WATCH) == "1")
