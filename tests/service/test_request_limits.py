@@ -101,6 +101,59 @@ def test_a_declared_length_over_the_limit_is_413_and_closes(client: TestClient, 
     assert response.headers["connection"] == "close"
 
 
+# -- connections of a real `dossier serve`: kept, unless a body is left unread
+
+
+def answer(sock: socket.socket) -> tuple[int, dict[str, str]]:
+    """The status and headers of the next answer on ``sock``, its body read to its end (Content-Length)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError(f"the server closed the connection; received {data[:200]!r}")
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    while len(body) < int(headers["content-length"]):
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection within a body")
+        body += chunk
+    return int(status_line.split()[1]), headers
+
+
+def test_requests_without_a_body_keep_their_connection(demo: Demo) -> None:
+    # Every answer used to close its connection: a GET declares no body, and the body limit took "no
+    # length given" for a chunked body left unread. Each request then paid a new connection.
+    port = free_port()
+    process = start_server(demo.home, port)
+    token = demo.headers("auditor")["Authorization"]
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            for request in (
+                "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n",
+                f"GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n\r\n",
+                "GET /login HTTP/1.1\r\nHost: x\r\n\r\n",
+                # a body declared empty is no body left unread either
+                "POST /logout HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+            ):
+                sock.sendall(request.encode())
+                status, headers = answer(sock)
+                assert status < 500 and headers.get("connection") != "close", (request, status, headers)
+            # The same connection, still open: a body declared over the limit is refused and closes it.
+            sock.sendall(
+                b"POST /api/v1/borrowers/1/officers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                + f"Authorization: {token}\r\nContent-Length: {2 * MiB}\r\n\r\n{{}}".encode()
+            )
+            status, headers = answer(sock)
+            assert (status, headers.get("connection")) == (413, "close")
+            assert sock.recv(1) == b""
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 # -- unauthenticated uploads to a real `dossier serve`
 
 

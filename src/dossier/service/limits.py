@@ -6,7 +6,7 @@ body passes its route's limit. Routes take ``[service].max_input_bytes`` unless 
 with :func:`takes_files`; those take files up to ``[media].max_file_bytes`` each (the form reader in
 ``service.uploads`` checks each file; here only the whole body is bounded). A response sent before the
 body was read to its end closes the connection (unless only a small rest is left), so the rest of an
-unwanted body is never read at all.
+unwanted body is never read at all; a request without a body (a GET) keeps its connection.
 """
 
 from __future__ import annotations
@@ -98,11 +98,15 @@ class RequestBody:
         return message
 
     def unread_is_large(self) -> bool:
-        """More than a small body is still to come, or nobody said how much (chunked)."""
+        """More than a small body is still to come, or nobody said how much (chunked). A request that
+        declares no body, neither its length nor a transfer coding (a GET, say), has none (RFC 9112
+        section 6.3), so its connection is kept."""
         if self.complete:
             return False
         declared = _content_length(self._scope)
-        return declared is None or declared - self.received > self._settings.max_input_bytes
+        if declared is None:
+            return _header(self._scope, b"transfer-encoding") is not None
+        return declared - self.received > self._settings.max_input_bytes
 
     def too_large(self) -> BodyTooLarge:
         files = self.max_files
@@ -148,12 +152,20 @@ class BodyLimits:
             await _send_413(send, exc)
 
 
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            text = value.decode("latin-1").strip()
-            return int(text) if text.isdigit() else None
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """The request's first ``name`` header (the server gives the names in lower case)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
     return None
+
+
+def _content_length(scope: Scope) -> int | None:
+    value = _header(scope, b"content-length")
+    if value is None:
+        return None
+    text = value.decode("latin-1").strip()
+    return int(text) if text.isdigit() else None
 
 
 def _has_close(message: Message) -> bool:
