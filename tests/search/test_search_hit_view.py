@@ -1,13 +1,14 @@
-"""One SearchHit: the API's hit is a view of the core one, shown field for field, path and hash kept in."""
+"""One SearchHit: the API's hit is a view of the core one, shown field for field, path and hash kept in;
+the answer's JSON, made from plain values, is the one its schema would make."""
 
 from __future__ import annotations
 
 from dataclasses import fields
 from datetime import date
 
-from dossier.search.querying import HitRendition, SearchHit
+from dossier.search.querying import HitRendition, SearchHit, SearchPage
 from dossier.service.api import schemas
-from dossier.service.api.search import SHOWN_FIELDS, hit_schema
+from dossier.service.api.search import SHOWN_FIELDS, hit_view, result_json
 
 HIDDEN = {"path", "sha256"}
 """Core fields the API never shows: a download goes by the document's id."""
@@ -21,7 +22,7 @@ def test_the_api_hit_has_the_core_fields_minus_the_hidden_ones() -> None:
     assert set(SHOWN_FIELDS) == core - HIDDEN - {"snippets", "renditions"}
 
 
-def test_the_api_hit_shows_each_field_of_the_core_hit() -> None:
+def core_hit(**changes: object) -> SearchHit:
     hit = SearchHit(
         document_id=7,
         score=1.25,
@@ -39,7 +40,14 @@ def test_the_api_hit_shows_each_field_of_the_core_hit() -> None:
         snippets=[(("甲方与", False), ("借款合同", True))],
         renditions=[HitRendition("pdf-a", "borrowers/x/7.pdf", "cd" * 32)],
     )
-    shown = hit_schema(hit).model_dump()
+    for name, value in changes.items():
+        setattr(hit, name, value)
+    return hit
+
+
+def test_the_api_hit_shows_each_field_of_the_core_hit() -> None:
+    hit = core_hit()
+    shown = schemas.SearchHit.model_validate(hit_view(hit)).model_dump()
     for name in SHOWN_FIELDS:
         assert shown[name] == getattr(hit, name), name
     assert not HIDDEN & set(shown)
@@ -48,3 +56,27 @@ def test_the_api_hit_shows_each_field_of_the_core_hit() -> None:
     assert shown["renditions"] == [
         {"kind": "pdf-a", "download_url": "/api/v1/documents/7/download?rendition=pdf-a"}
     ]
+
+
+def test_the_answer_is_the_json_its_schema_makes() -> None:
+    hits = [
+        core_hit(),
+        # the optional fields empty, a score with many digits, no snippet, no rendition
+        core_hit(
+            document_id=8, score=0.1 + 0.2, doc_date=None, contract_number=None, snippets=[], renditions=[]
+        ),
+    ]
+    page = SearchPage(
+        query="借款合同 JK2026",
+        filters={"borrower": "91350205MA2XK7Q396"},
+        engine="tantivy",
+        total=2,
+        offset=0,
+        limit=20,
+        hits=hits,
+        pending=3,
+    )
+    made = result_json(page, 20)
+    # Exactly the bytes the schema serializes: the same fields, in the same order, with the same values.
+    assert schemas.SearchResult.model_validate_json(made).model_dump_json().encode() == made
+    assert list(schemas.SearchHit.model_fields) == list(hit_view(hits[0]))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import io
 from dataclasses import fields
-from typing import Annotated
+from typing import Annotated, Any
 
-from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from fastapi.responses import Response
+from pydantic_core import to_json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -137,17 +139,32 @@ SHOWN_FIELDS = tuple(
 )
 
 
-def hit_schema(hit: SearchHit) -> schemas.SearchHit:
-    """The API's view of a hit: its shown fields as they are, snippets marked, downloads by id."""
+def hit_view(hit: SearchHit) -> dict[str, Any]:
+    """The API's view of a hit, as :class:`schemas.SearchHit` has it (its fields in its order): the shown
+    fields as they are, snippets marked, downloads by id."""
     download = f"/api/v1/documents/{hit.document_id}/download"
-    return schemas.SearchHit(
-        **{name: getattr(hit, name) for name in SHOWN_FIELDS},
-        snippets=[marked(s) for s in hit.snippets],
-        download_url=download,
-        renditions=[
-            schemas.HitRendition(kind=r.kind, download_url=f"{download}?rendition={r.kind}")
-            for r in hit.renditions
-        ],
+    view = {name: getattr(hit, name) for name in SHOWN_FIELDS}
+    view["snippets"] = [marked(s) for s in hit.snippets]
+    view["download_url"] = download
+    view["renditions"] = [
+        {"kind": r.kind, "download_url": f"{download}?rendition={r.kind}"} for r in hit.renditions
+    ]
+    return view
+
+
+def result_json(page: SearchPage, limit: int) -> bytes:
+    """The answer to a search as JSON, a :class:`schemas.SearchResult`. Made from plain values: building
+    the models first only checked again what the core made typed (a test holds the two together)."""
+    return to_json(
+        {
+            "query": page.query,
+            "filters": page.filters,
+            "total": page.total,
+            "offset": page.offset,
+            "limit": limit,
+            "pending": page.pending,
+            "hits": [hit_view(h) for h in page.hits],
+        }
     )
 
 
@@ -164,20 +181,13 @@ async def search(
         return run_search(who.svc, who, params, offset=offset, limit=limit, purpose="search")
 
     # In the process's search threads, not the shared pool: searches past [service].search_threads wait
-    # here instead of taking turns on the GIL.
-    page = await to_thread.run_sync(answer, limiter=who.svc.search_slots())
-    result = schemas.SearchResult(
-        query=page.query,
-        filters={k: v for k, v in page.filters.items()},
-        total=page.total,
-        offset=page.offset,
-        limit=limit,
-        pending=page.pending,
-        hits=[hit_schema(h) for h in page.hits],
-    )
+    # here instead of taking turns on the GIL. In a copy of the request's context, as a hop to the pool
+    # would run it (the token's audit details are set in it).
+    loop = asyncio.get_running_loop()
+    page = await loop.run_in_executor(who.svc.search_executor(), contextvars.copy_context().run, answer)
     # Serialized here, once: returned as a model, it would be validated against response_model again
     # (which still documents the answer in the OpenAPI schema).
-    return Response(result.model_dump_json(), media_type="application/json")
+    return Response(result_json(page, limit), media_type="application/json")
 
 
 @router.get(
