@@ -48,6 +48,7 @@ from benchlib import (
     machine,
     markdown_table,
     note,
+    stop_cleanly_on_sigterm,
     text_table,
     write_result,
 )
@@ -281,6 +282,7 @@ FIGURES = (
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    stop_cleanly_on_sigterm()
     args = parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-auth-"))
     here = Path(__file__).resolve().parents[1]

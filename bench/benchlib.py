@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -44,6 +45,12 @@ class Series:
         if not self.values:
             return "—"
         return f"{min(self.values):.1f}–{max(self.values):.1f}"
+
+
+def stop_cleanly_on_sigterm() -> None:
+    """Unwind on SIGTERM (``kill``, ``timeout``) as on Ctrl-C: the bench's ``finally`` blocks then stop the
+    servers and workers it started, which SIGTERM's default action would leave running."""
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
 
 
 def timed(fn: Callable[[], object]) -> float:

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
-from benchlib import RESULTS, BenchError, Series, entry_point, note
+from benchlib import RESULTS, BenchError, Series, entry_point, note, stop_cleanly_on_sigterm
 from ledger import AS_OF, write_ledger
 from sqlalchemy import event
 
@@ -254,6 +254,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    stop_cleanly_on_sigterm()
     args = parse_args(argv)
     skip = set(filter(None, args.skip.split(",")))
     dossier = entry_point("dossier")

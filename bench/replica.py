@@ -32,7 +32,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchlib import Series, machine, markdown_table, note, text_table, write_result
+from benchlib import Series, machine, markdown_table, note, stop_cleanly_on_sigterm, text_table, write_result
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from kit.postgres import throwaway_cluster
@@ -235,6 +235,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    stop_cleanly_on_sigterm()
     args = parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="dossier-bench-replica-"))
     cluster = throwaway_cluster("dossier-bench-pg-")

@@ -50,7 +50,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from benchlib import machine, markdown_table, note, text_table, write_result
+from benchlib import machine, markdown_table, note, stop_cleanly_on_sigterm, text_table, write_result
 
 from dossier.domain.capital import to_capital
 from indexer.analysis import index_streams
@@ -632,6 +632,7 @@ def report(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    stop_cleanly_on_sigterm()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

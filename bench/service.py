@@ -50,7 +50,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-from benchlib import RESULTS, BenchError, Series, entry_point, machine, markdown_table, note, text_table
+from benchlib import (
+    RESULTS,
+    BenchError,
+    Series,
+    entry_point,
+    machine,
+    markdown_table,
+    note,
+    stop_cleanly_on_sigterm,
+    text_table,
+)
 from search import USES, amount, company, contract_number, credit_code, person, resident_id
 from sqlalchemy import func, select
 
@@ -849,6 +859,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    stop_cleanly_on_sigterm()
     args = parse_args(argv)
     if args.serve_anchor is not None:
         serve_anchor(args.serve_anchor, args.port)

@@ -38,7 +38,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from benchlib import BenchError, Series, entry_point, machine, markdown_table, note, text_table, write_result
+from benchlib import (
+    BenchError,
+    Series,
+    entry_point,
+    machine,
+    markdown_table,
+    note,
+    stop_cleanly_on_sigterm,
+    text_table,
+    write_result,
+)
 from sqlalchemy import select
 
 from dossier.archive import Archive
@@ -401,6 +411,7 @@ def report(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    stop_cleanly_on_sigterm()
     args = parse_args(argv)
     started = time.monotonic()
     facts = machine()
