@@ -68,7 +68,8 @@ class Services:
 
         An executor, not the event loop's own hand-over (anyio's limiter): a thread that finishes a
         search takes the next queued one itself, where the limiter made it wait for a turn of the event
-        loop to be handed each search (with `serve --workers 2`, 5 % more searches per second)."""
+        loop to be handed each search (with `serve --workers 2`, in interleaved pairs: from no change to
+        5 % more searches per second)."""
         with self._search_guard:
             if self._search_executor is None:
                 self._search_executor = ThreadPoolExecutor(
