@@ -39,8 +39,16 @@ class Services:
     """The archive's index, kept open: one searcher per process, its events group-committed."""
     watcher: Any = None
     watcher_thread: threading.Thread | None = None
-    _search_executor: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
-    _search_guard: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    search_executor: ThreadPoolExecutor = field(init=False, repr=False)
+    """The threads API searches run in ([service].search_threads); none is started before the first search.
+
+    An executor, not the event loop's own hand-over (anyio's limiter): a thread that finishes a search
+    takes the next queued one itself, where the limiter made it wait for a turn of the event loop to be
+    handed each search (with `serve --workers 2`, in interleaved pairs: from no change to 5 % more
+    searches per second)."""
+
+    def __post_init__(self) -> None:
+        self.search_executor = ThreadPoolExecutor(self.settings.search_threads, thread_name_prefix="search")
 
     @property
     def config(self) -> Config:
@@ -62,20 +70,6 @@ class Services:
         if self.search is None:
             self.search = SearchIndex(self.archive, batches=EventBatches(self.archive))
         return self.search
-
-    def search_executor(self) -> ThreadPoolExecutor:
-        """The threads API searches run in ([service].search_threads), made at the first search.
-
-        An executor, not the event loop's own hand-over (anyio's limiter): a thread that finishes a
-        search takes the next queued one itself, where the limiter made it wait for a turn of the event
-        loop to be handed each search (with `serve --workers 2`, in interleaved pairs: from no change to
-        5 % more searches per second)."""
-        with self._search_guard:
-            if self._search_executor is None:
-                self._search_executor = ThreadPoolExecutor(
-                    self.settings.search_threads, thread_name_prefix="search"
-                )
-            return self._search_executor
 
     def make_searchable(self) -> None:
         """Index what was just filed, unless another process is at it (then the outbox keeps it)."""
@@ -114,9 +108,8 @@ class Services:
         if self.watcher is not None and self.watcher_thread is not None:
             self.watcher.request_stop()
             self.watcher_thread.join(timeout=30)
-        if self._search_executor is not None:
-            # A search under way finishes (its audit event committed); queued ones are dropped unanswered.
-            self._search_executor.shutdown(cancel_futures=True)
+        # A search under way finishes (its audit event committed); queued ones are dropped unanswered.
+        self.search_executor.shutdown(cancel_futures=True)
         if self.search is not None:
             self.search.close()
         self.archive.close()

@@ -184,7 +184,7 @@ async def search(
     # here instead of taking turns on the GIL. In a copy of the request's context, as a hop to the pool
     # would run it (the token's audit details are set in it).
     loop = asyncio.get_running_loop()
-    page = await loop.run_in_executor(who.svc.search_executor(), contextvars.copy_context().run, answer)
+    page = await loop.run_in_executor(who.svc.search_executor, contextvars.copy_context().run, answer)
     # Serialized here, once: returned as a model, it would be validated against response_model again
     # (which still documents the answer in the OpenAPI schema).
     return Response(result_json(page, limit), media_type="application/json")
