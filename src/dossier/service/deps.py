@@ -121,7 +121,8 @@ def _authorization(request: Request) -> tuple[str, str]:
 async def _signed_in(request: Request, svc: ServicesDep) -> Principal | None:
     scheme, value = _authorization(request)
     if scheme == "bearer" and value:
-        # The catalog is read in the thread pool, never on the event loop (which serves every request).
+        # The catalog is read in the thread pool, not on the event loop (which serves every request); an API
+        # search on the embedded catalog is the one exception (Services.searches_on_loop).
         found = await run_in_threadpool(_token_use, svc, value.strip())
         if found is None:
             raise Unauthorized(TOKEN_REFUSED)
@@ -206,10 +207,11 @@ def _allowed(svc: Services, user: Principal, action: Action) -> Principal:
 
 @dataclass(frozen=True)
 class Caller:
-    """The user of a route that does its work in one hop to the thread pool: an API token is checked in
-    that hop, read afresh in the route's own catalog transaction (as :func:`_token_use` reads it in one
-    of its own), rather than in a hop and a transaction of its own before it. Any other credential
-    (password, session cookie) is checked before the route, as usual."""
+    """The user of a route that reads the catalog in one transaction of its own (in one hop to the thread
+    pool; an API search on the embedded catalog, on the event loop): an API token is checked there, read
+    afresh in the route's own catalog transaction (as :func:`_token_use` reads it in one of its own),
+    rather than in a hop and a transaction of its own before it. Any other credential (password, session
+    cookie) is checked before the route, as usual."""
 
     svc: Services
     action: Action
@@ -220,8 +222,8 @@ class Caller:
 
     def principal(self, session: Session) -> Principal:
         """The user, if their role may do the action (else 401/403 as :func:`require` answers). Call it
-        in the thread pool, first thing in the route's catalog ``session`` (then call :meth:`note_use`
-        once that session's transaction is over)."""
+        first thing in the route's catalog ``session`` (then call :meth:`note_use`, a write, in the thread
+        pool once that session's transaction is over)."""
         user = self.known
         if user is None:
             found = principal_for_token(

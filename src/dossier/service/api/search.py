@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import io
-from dataclasses import fields
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -76,18 +79,25 @@ async def search_params(
     return SearchParams(q, borrower, loan, category, type, date_from, date_to)
 
 
-def run_search(
+@dataclass(frozen=True)
+class Searched:
+    """A search run, before its audit event: the page and who searched (known once the token was read)."""
+
+    page: SearchPage
+    principal: Principal
+
+
+def search_reads(
     svc: Services,
     user: Principal | Caller,
     params: SearchParams,
     *,
     offset: int,
     limit: int | None,
-    purpose: str,
-) -> SearchPage:
-    """The search as ``user`` may run it (officers within their borrowers), logged in the audit chain.
-    A :class:`Caller` with an API token has it checked in the search's own catalog transaction, before
-    anything else is read there."""
+) -> Searched:
+    """The search as ``user`` may run it (officers within their borrowers): every read it makes, in one
+    catalog transaction, and no write (:func:`record_search` writes its event). A :class:`Caller` with an
+    API token has it checked in that transaction, before anything else is read there."""
     searcher: list[Principal] = []
 
     def filters(session: Session) -> Filters:
@@ -111,23 +121,50 @@ def run_search(
             config=svc.config,
         )
 
-    index = svc.search_index()
-    try:
-        page = index.search(params.q or "", filters=filters, offset=offset, limit=limit)
+    with _answered_as_http():
+        page = svc.search_index().search(params.q or "", filters=filters, offset=offset, limit=limit)
+    (principal,) = searcher
+    return Searched(page, principal)
+
+
+def record_search(svc: Services, user: Principal | Caller, searched: Searched, *, purpose: str) -> None:
+    """The writes of a search: its audit event (committed when this returns: before the answer) and the
+    API token's last use when due."""
+    principal = searched.principal
+    audit = {"role": principal.role.value, "via": principal.via, "purpose": purpose}
+    with _answered_as_http():
         if isinstance(user, Caller):
             user.note_use()
-        (principal,) = searcher
-        # Committed before the answer, as every search's event (after the search: who searched is
-        # known only once the token was read in the search's transaction).
-        audit = {"role": principal.role.value, "via": principal.via, "purpose": purpose}
-        index.log(page, principal.actor, audit)
+        svc.search_index().log(searched.page, principal.actor, audit)
+
+
+def run_search(
+    svc: Services,
+    user: Principal | Caller,
+    params: SearchParams,
+    *,
+    offset: int,
+    limit: int | None,
+    purpose: str,
+) -> SearchPage:
+    """The search and its audit event, one after the other in the calling thread."""
+    searched = search_reads(svc, user, params, offset=offset, limit=limit)
+    record_search(svc, user, searched, purpose=purpose)
+    return searched.page
+
+
+@contextmanager
+def _answered_as_http() -> Iterator[None]:
+    """A search's errors as the API answers them: its words or filters 422, an unusable index or catalog
+    503."""
+    try:
+        yield
     except QuerySyntaxError as exc:
         raise HTTPException(422, f"q (检索式): {exc}") from None
     except SearchError as exc:
         raise HTTPException(422, str(exc)) from None
     except DossierError as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
-    return page
 
 
 # What the API shows of a core hit besides its snippets and renditions: every field both have. The path and
@@ -175,16 +212,32 @@ async def search(
     offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Response:
-    def answer() -> SearchPage:
-        # The API token's check, the search (catalog, index) and its audit event in one hop to the thread
-        # pool: the check is no hop of its own (see deps.Caller).
-        return run_search(who.svc, who, params, offset=offset, limit=limit, purpose="search")
-
-    # In the process's search threads, not the shared pool: searches past [service].search_threads wait
-    # here instead of taking turns on the GIL. In a copy of the request's context, as a hop to the pool
-    # would run it (the token's audit details are set in it).
+    svc = who.svc
     loop = asyncio.get_running_loop()
-    page = await loop.run_in_executor(who.svc.search_executor, contextvars.copy_context().run, answer)
+    if svc.searches_on_loop:
+        # The reads here, the writes in a search thread (see Services.searches_on_loop). The searches take
+        # turns: while one's event is being committed (mostly a wait for the disk, or for the catalog's
+        # write lock) the event loop answers other requests, and with one search at a time (the default)
+        # the next search's reads wait here, not contending with that thread for the GIL. The write runs
+        # in a copy of the request's context: the token's audit details are set in it.
+        async with svc.search_turns:
+            searched = search_reads(svc, who, params, offset=offset, limit=limit)
+            await loop.run_in_executor(
+                svc.search_executor,
+                contextvars.copy_context().run,
+                functools.partial(record_search, svc, who, searched, purpose="search"),
+            )
+        page = searched.page
+    else:
+
+        def answer() -> SearchPage:
+            # The API token's check, the search (catalog, index) and its audit event in one hop to the
+            # thread pool: the check is no hop of its own (see deps.Caller).
+            return run_search(svc, who, params, offset=offset, limit=limit, purpose="search")
+
+        # In a copy of the request's context, as a hop to the pool would run it (the token's audit
+        # details are set in it).
+        page = await loop.run_in_executor(svc.search_executor, contextvars.copy_context().run, answer)
     # Serialized here, once: returned as a model, it would be validated against response_model again
     # (which still documents the answer in the OpenAPI schema).
     return Response(result_json(page, limit), media_type="application/json")

@@ -1,0 +1,66 @@
+"""On the embedded catalog an API search reads on the event loop and writes its audit event in the search
+thread (Services.searches_on_loop): a search whose event waits for the catalog's write lock holds up no
+other request, and answers once its event is committed. (test_search_threads.py: how many at once.)"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from accesskit import basic, bearer, events, make_home
+from fastapi.testclient import TestClient
+
+from dossier.archive.home import Archive
+from dossier.config import load_config
+from dossier.search.indexing import index_pending
+from dossier.service.app import create_app
+
+pytestmark = pytest.mark.embedded  # the SQLite catalog's own path; on PostgreSQL a search is one hop
+
+QUERY = {"q": "借款"}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = make_home(tmp_path_factory.mktemp("search-on-loop") / "archive", {"dave": ("auditor", False)})
+    with Archive.open(home, config=load_config()) as archive:
+        index_pending(archive)  # an empty index, but built: searches answer 200
+    return home
+
+
+def token_headers(client: TestClient) -> dict[str, str]:
+    made = client.post("/api/v1/tokens", json={"name": "script"}, headers=basic("dave"))
+    assert made.status_code == 201, made.text
+    return bearer(made.json()["token"])
+
+
+def test_a_search_waiting_for_the_write_lock_holds_up_no_other_request(home: Path) -> None:
+    with TestClient(create_app(home, config=load_config())) as client:
+        assert client.app.state.services.searches_on_loop  # type: ignore[attr-defined]
+        headers = token_headers(client)
+        logged = len(events(home, "search"))
+        # The catalog's write lock, held as a long filing in another process would hold it.
+        blocker = sqlite3.connect(home / ".dossier" / "catalog.sqlite", timeout=0, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            with ThreadPoolExecutor(2) as pool:
+                waiting = pool.submit(client.get, "/api/v1/search", params=QUERY, headers=headers)
+                time.sleep(0.5)
+                assert not waiting.done()  # its event cannot be committed yet, so it does not answer
+                try:
+                    # Answered at once: a process that wrote the event on its event loop would answer
+                    # nothing until the lock is let go (TimeoutError here).
+                    health = pool.submit(client.get, "/api/v1/health").result(timeout=2.0)
+                    still_waiting = not waiting.done()
+                finally:
+                    blocker.execute("ROLLBACK")
+                answered = waiting.result(timeout=30)
+        finally:
+            blocker.close()
+        assert health.status_code == 200
+        assert still_waiting
+        assert answered.status_code == 200, answered.text
+        assert len(events(home, "search")) == logged + 1
