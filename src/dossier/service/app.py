@@ -27,6 +27,7 @@ from dossier.service.api import (
     verifications,
 )
 from dossier.service.limits import BodyLimits
+from dossier.service.params import RefuseNul
 from dossier.service.state import Services
 
 API = "/api/v1"
@@ -71,6 +72,9 @@ def create_app(home: Path | str, config: Config, *, watch: bool = False) -> Fast
         redoc_url=None,
     )
     errors.install(app)
+    # Before any route: a NUL in the path or query is a 422, never a value for the catalog (inside the
+    # headers' middleware, so the refusal carries them too).
+    app.add_middleware(RefuseNul)
     headers.install(app)
 
     # Every body is counted as it streams, against its route's limit (service/limits.py).

@@ -3,14 +3,18 @@
 An integer past SQLite's 64 bits (``offset=1e23``) or a moment that cannot be moved to UTC
 (``since=0001-01-01T00:00:00``) used to reach the core and answer 500. Every paging offset, day and
 moment a request carries is checked here, once, and answers a 422 that names the parameter in English
-and Chinese. A moment without an offset is read on the bank's clock ([locale]), as pages show them."""
+and Chinese. A moment without an offset is read on the bank's clock ([locale]), as pages show them.
+A NUL character anywhere in a request's path or query is refused before any route (:class:`RefuseNul`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, tzinfo
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Query
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 MAX_OFFSET = 100_000
 """Deepest page anyone pages to; beyond it a narrower query is the answer."""
@@ -60,3 +64,35 @@ def checked_moment(name: str, label: str, value: datetime | None, zone: tzinfo) 
         raise _out_of_range(name, label, value.isoformat())
     aware = value if value.tzinfo is not None else value.replace(tzinfo=zone)
     return aware.astimezone(UTC)
+
+
+class RefuseNul:
+    """ASGI middleware: a request whose path or query holds a NUL character is answered 422, naming the
+    parameter. PostgreSQL's text cannot hold one, so such a value (``q=%00``) reached the catalog, in a
+    lookup or in the request's audit event, and failed there as a 500; SQLite took it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        where = _holding_nul(scope) if scope["type"] == "http" else None
+        if where is None:
+            await self.app(scope, receive, send)
+            return
+        refused = JSONResponse(
+            {"detail": f"{where}: contains a NUL character (含有空字符)"}, status_code=UNPROCESSABLE
+        )
+        await refused(scope, receive, send)
+
+
+def _holding_nul(scope: Scope) -> str | None:
+    """The part of the request line that holds a NUL character, if one does."""
+    if "\x00" in scope["path"]:
+        return "path (路径)"
+    raw: bytes = scope.get("query_string", b"")
+    if b"%00" not in raw and b"\x00" not in raw:
+        return None  # the common case, without parsing
+    for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return f"{name.replace(chr(0), '')} (查询参数)"
+    return None
