@@ -50,14 +50,6 @@ class Services:
     takes the next queued one itself, where the limiter made it wait for a turn of the event loop to be
     handed each search (with `serve --workers 2`, in interleaved pairs: from no change to 5 % more
     searches per second)."""
-    searches_on_loop: bool = field(init=False)
-    """On the embedded catalog an API search reads on the event loop and writes (its audit event, the
-    token's last use) in :attr:`search_executor`. Its reads are CPU only: a local SQLite file in WAL mode,
-    whose readers never wait for a writer, and the index in this process. In a thread of their own they
-    gained nothing but GIL hand-offs: the event loop's thread, woken by the next request, was woken again
-    at every moment the search thread let the GIL go (a SQLite step, a tantivy call), 18.7 times per
-    request, for 20 % more CPU per search. On PostgreSQL the reads wait on the network, so the whole
-    search makes its hop to the thread."""
     search_turns: asyncio.Semaphore = field(init=False, repr=False)
     """On the embedded catalog, the API searches under way in this process at once, from their reads to
     their committed event ([service].search_threads; on PostgreSQL the executor's threads bound them):
@@ -66,8 +58,18 @@ class Services:
 
     def __post_init__(self) -> None:
         self.search_executor = ThreadPoolExecutor(self.settings.search_threads, thread_name_prefix="search")
-        self.searches_on_loop = not is_postgresql(self.archive.engine)
         self.search_turns = asyncio.Semaphore(self.settings.search_threads)
+
+    @property
+    def searches_on_loop(self) -> bool:
+        """On the embedded catalog an API search reads on the event loop and writes (its audit event,
+        the token's last use) in :attr:`search_executor`. Its reads are CPU only: a local SQLite file in
+        WAL mode, whose readers never wait for a writer, and the index in this process. In a thread of
+        their own they gained nothing but GIL hand-offs: the event loop's thread, woken by the next
+        request, was woken again at every moment the search thread let the GIL go (a SQLite step, a
+        tantivy call), 18.7 times per request, for 20 % more CPU per search. On PostgreSQL the reads wait
+        on the network, so the whole search makes its hop to the thread."""
+        return not is_postgresql(self.archive.engine)
 
     @property
     def config(self) -> Config:

@@ -229,15 +229,13 @@ async def search(
             )
         page = searched.page
     else:
-
-        def answer() -> SearchPage:
-            # The API token's check, the search (catalog, index) and its audit event in one hop to the
-            # thread pool: the check is no hop of its own (see deps.Caller).
-            return run_search(svc, who, params, offset=offset, limit=limit, purpose="search")
-
-        # In a copy of the request's context, as a hop to the pool would run it (the token's audit
-        # details are set in it).
-        page = await loop.run_in_executor(svc.search_executor, contextvars.copy_context().run, answer)
+        # The API token's check, the search (catalog, index) and its audit event in one hop to a search
+        # thread (the check is no hop of its own, see deps.Caller), in a copy of the request's context.
+        page = await loop.run_in_executor(
+            svc.search_executor,
+            contextvars.copy_context().run,
+            functools.partial(run_search, svc, who, params, offset=offset, limit=limit, purpose="search"),
+        )
     # Serialized here, once: returned as a model, it would be validated against response_model again
     # (which still documents the answer in the OpenAPI schema).
     return Response(result_json(page, limit), media_type="application/json")
