@@ -60,7 +60,7 @@ from indexer.engines.query_plan import (
     parse_sort,
 )
 from indexer.engines.storage import WriterLock, stream_fields
-from indexer.highlight import snippets
+from indexer.highlight import Highlighter
 
 NAME = "tantivy"
 TOKENIZER = "ws"
@@ -277,10 +277,11 @@ class TantivyEngine(IndexEngine):
                 order=tantivy.Order.Desc if descending else tantivy.Order.Asc,
             )
         hits = []
+        marks = Highlighter(query) if highlight else None
         for value, address in result.hits:
             stored = searcher.doc(address)
             keywords, dates, extra = decode_meta(_stored(stored, "meta").decode("utf-8"))
-            marked = snippets(_stored(stored, "text").decode("utf-8"), query) if highlight else []
+            marked = marks(_stored(stored, "text").decode("utf-8")) if marks else []
             score = float(value) if ordering is None else 0.0
             hits.append(Hit(_stored(stored, "id"), score, keywords, dates, extra, marked))
         return SearchResult(total=_count(result), hits=hits)

@@ -52,7 +52,7 @@ from indexer.engines.query_plan import (
     parse_sort,
 )
 from indexer.engines.storage import WriterLock, stream_fields
-from indexer.highlight import snippets
+from indexer.highlight import Highlighter
 
 NAME = "whoosh"
 INDEX_NAME = "MAIN"
@@ -218,10 +218,11 @@ class WhooshEngine(IndexEngine):
             facet = sorting.TranslateFacet(_missing_last(not descending), sorting.FieldFacet(field_name))
             results = searcher.search(native, limit=offset + limit, sortedby=facet)
         hits = []
+        marks = Highlighter(query) if highlight else None
         for found in results[offset : offset + limit]:
             stored = found.fields()
             keywords, dates, extra = decode_meta(stored["meta"])
-            marked = snippets(stored["text"], query) if highlight else []
+            marked = marks(stored["text"]) if marks else []
             score = float(found.score) if ordering is None else 0.0
             hits.append(Hit(stored["id"], score, keywords, dates, extra, marked))
         return SearchResult(total=len(results), hits=hits)

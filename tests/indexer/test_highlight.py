@@ -17,7 +17,7 @@ from indexer.analysis import (
     normalize_mapped,
     normalize_text,
 )
-from indexer.highlight import ELLIPSIS, Snippet, _merged, match_spans, snippets
+from indexer.highlight import ELLIPSIS, Highlighter, Snippet, _collapse, _merged, match_spans, snippets
 from indexer.query import MatchAll, Text, parse
 
 
@@ -320,6 +320,24 @@ def test_windows_are_those_of_the_linear_scans(
 
     spans, length = case
     assert _windows(spans, length, most, width) == _reference_windows(spans, length, most, width)
+
+
+_WHITE = "".join(c for c in map(chr, range(0x3100)) if c.isspace())  # \t \n \x1c \x85 \xa0 \u3000 …
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_WHITE + "借款人ab1，…", max_size=30))
+def test_white_space_runs_collapse_to_one_space_as_the_regex_would(piece: str) -> None:
+    # _collapse splits and joins instead of a regex pass: the same white space, the same edges
+    assert _collapse(piece) == re.sub(r"\s+", " ", piece)
+
+
+def test_a_highlighter_made_once_gives_each_text_its_snippets() -> None:
+    query = parse("借款人 OR 张三")
+    texts = ["借款人张三签字", "某银行\n借款人：李四\n\n担保人张三", "无关文字"]
+    highlight = Highlighter(query, max_snippets=2, width=10)
+    assert [highlight(t) for t in texts] == [snippets(t, query, max_snippets=2, width=10) for t in texts]
+    assert marked(highlight(texts[1])) == ["借款人", "张三"]
 
 
 def test_a_hit_text_is_normalized_once_and_a_long_one_is_never_kept() -> None:
