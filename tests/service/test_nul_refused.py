@@ -1,14 +1,17 @@
-"""A NUL character in a request's path or query is refused with a 422 naming the parameter, before any
-route: on PostgreSQL such a value failed in the catalog as a 500 (schemathesis found ``q=%00`` on the
-search, whose audit event holds the query); SQLite took it. The suite's PostgreSQL pass runs these too."""
+"""A NUL character in a request's path, query, JSON body or form is refused with a 422 naming the parameter
+or field, before it reaches the catalog: on PostgreSQL such a value failed there as a 500 (schemathesis
+found ``q=%00`` on the search, whose audit event holds the query); SQLite took it. The suite's PostgreSQL
+pass runs these too."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
-from servicekit import Demo, build
+from servicekit import PASSWORD, Demo, build, text_pdf
 
 from dossier.config import load_config
 from dossier.service.app import create_app
@@ -49,3 +52,57 @@ def test_the_same_requests_without_the_nul_are_answered(client: TestClient, demo
     for url in urls:
         answer = client.get(url, headers=demo.headers("auditor"))
         assert answer.status_code == 200, (url, answer.text)
+
+
+def _refused(answer: httpx.Response, named: str) -> None:
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"] == f"{named}: contains a NUL character (含有空字符)"
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"username": "nul\u0000user", "role": "auditor", "password": PASSWORD}, "username (请求体字段)"),
+        (
+            {"username": "nuluser", "role": "auditor", "password": PASSWORD, "display_name": "\u0000"},
+            "display_name (请求体字段)",
+        ),
+        ({"username": "nuluser", "role": "auditor", "password": PASSWORD, "x\u0000": 1}, "x (请求体字段)"),
+    ],
+)
+def test_a_nul_in_a_json_body_is_refused_naming_the_field(
+    client: TestClient, demo: Demo, body: dict[str, object], named: str
+) -> None:
+    raw = json.dumps(body)  # as a client writes it: the NUL as its escape
+    assert "\\u0000" in raw
+    headers = {**demo.headers("admin"), "Content-Type": "application/json"}
+    _refused(client.post("/api/v1/users", content=raw, headers=headers), named)
+    assert client.get("/api/v1/users", headers=demo.headers("admin")).json()[-1]["username"] != "nuluser"
+
+
+def test_a_json_body_that_only_spells_the_escape_is_answered_as_usual(client: TestClient, demo: Demo) -> None:
+    # A backslash then "u0000" is text, no NUL: the user is added with that name as written
+    body = {"username": "u0000", "role": "auditor", "password": PASSWORD, "display_name": "a\\u0000b"}
+    answer = client.post("/api/v1/users", json=body, headers=demo.headers("admin"))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["display_name"] == "a\\u0000b"
+
+
+def test_a_nul_in_a_urlencoded_form_is_refused_naming_the_field(client: TestClient) -> None:
+    answer = client.post(
+        "/login",
+        content=b"username=ad%00min&password=x&csrf_token=t",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    _refused(answer, "username (表单字段)")
+
+
+def test_a_nul_in_a_multipart_field_is_refused_naming_the_field(client: TestClient, demo: Demo) -> None:
+    files = {"file": ("证明.pdf", text_pdf("营业执照"), "application/pdf")}
+    answer = client.post(
+        "/api/v1/documents/upload",
+        files=files,
+        data={"borrower": "91350205MA2X\x00K7Q396"},
+        headers=demo.headers("archivist"),
+    )
+    _refused(answer, "borrower (表单字段)")

@@ -4,17 +4,19 @@ An integer past SQLite's 64 bits (``offset=1e23``) or a moment that cannot be mo
 (``since=0001-01-01T00:00:00``) used to reach the core and answer 500. Every paging offset, day and
 moment a request carries is checked here, once, and answers a 422 that names the parameter in English
 and Chinese. A moment without an offset is read on the bank's clock ([locale]), as pages show them.
-A NUL character anywhere in a request's path or query is refused before any route (:class:`RefuseNul`)."""
+A NUL character in a request's path, query or small body (JSON, a urlencoded form) is refused before any
+route (:class:`RefuseNul`); a form read as it streams refuses one as it reads it (:func:`nul_refused`)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, tzinfo
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Query
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_OFFSET = 100_000
 """Deepest page anyone pages to; beyond it a narrower query is the answer."""
@@ -66,33 +68,130 @@ def checked_moment(name: str, label: str, value: datetime | None, zone: tzinfo) 
     return aware.astimezone(UTC)
 
 
+NUL = "\x00"
+
+
+def nul_refused(where: str) -> HTTPException:
+    """The 422 for a NUL character in ``where`` (a parameter or field, with its Chinese kind)."""
+    return HTTPException(UNPROCESSABLE, _nul_detail(where))
+
+
+def _nul_detail(where: str) -> str:
+    return f"{where}: contains a NUL character (含有空字符)"
+
+
 class RefuseNul:
-    """ASGI middleware: a request whose path or query holds a NUL character is answered 422, naming the
-    parameter. PostgreSQL's text cannot hold one, so such a value (``q=%00``) reached the catalog, in a
-    lookup or in the request's audit event, and failed there as a 500; SQLite took it."""
+    """ASGI middleware: a request whose path, query or small body holds a NUL character is answered 422,
+    naming the parameter or field. PostgreSQL's text cannot hold one, so such a value (``q=%00``, a JSON
+    ``"\\u0000"``) reached the catalog, in a lookup, a row or the request's audit event, and failed there
+    as a 500; SQLite took it.
+
+    Bodies are looked at when they are JSON or a urlencoded form: small (their route's limit, counted by
+    BodyLimits around this middleware), and read whole by their route anyway. They are read here and
+    handed on unchanged. A multipart form (it may carry files) is checked as it is read
+    (``service.uploads``)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        where = _holding_nul(scope) if scope["type"] == "http" else None
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        where = _holding_nul(scope)
+        kind = _body_kind(scope) if where is None else None
+        if kind is not None:
+            body, after = await _whole_body(receive)
+            where = _body_holding_nul(kind, body)
+            receive = _replaying(body, after, receive)
         if where is None:
             await self.app(scope, receive, send)
             return
-        refused = JSONResponse(
-            {"detail": f"{where}: contains a NUL character (含有空字符)"}, status_code=UNPROCESSABLE
-        )
+        refused = JSONResponse({"detail": _nul_detail(where)}, status_code=UNPROCESSABLE)
         await refused(scope, receive, send)
 
 
 def _holding_nul(scope: Scope) -> str | None:
     """The part of the request line that holds a NUL character, if one does."""
-    if "\x00" in scope["path"]:
+    if NUL in scope["path"]:
         return "path (路径)"
     raw: bytes = scope.get("query_string", b"")
+    return _pair_holding_nul(raw, "查询参数")
+
+
+def _pair_holding_nul(raw: bytes, kind: str) -> str | None:
+    """The name of the first ``name=value`` pair of a urlencoded text that holds a NUL character."""
     if b"%00" not in raw and b"\x00" not in raw:
         return None  # the common case, without parsing
     for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
-        if "\x00" in name or "\x00" in value:
-            return f"{name.replace(chr(0), '')} (查询参数)"
+        if NUL in name or NUL in value:
+            return f"{name.replace(NUL, '')} ({kind})"
     return None
+
+
+_JSON, _FORM = "json", "form"
+
+
+def _body_kind(scope: Scope) -> str | None:
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower()
+            if media == b"application/json" or media.endswith(b"+json"):
+                return _JSON
+            return _FORM if media == b"application/x-www-form-urlencoded" else None
+    return None
+
+
+def _body_holding_nul(kind: str, body: bytes) -> str | None:
+    if kind == _FORM:
+        return _pair_holding_nul(body, "表单字段")
+    # JSON writes a NUL only as the escape \u0000 (a raw one is not JSON, and its parser refuses it).
+    if b"\\u0000" not in body:
+        return None
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None  # the route answers the malformed body
+    path = _path_to_nul(document, [])
+    return None if path is None else f"{'.'.join(path) or 'body'} (请求体字段)"
+
+
+def _path_to_nul(value: Any, path: list[str]) -> list[str] | None:
+    """Where in a parsed JSON document a string (a value or a key) holds a NUL character."""
+    if isinstance(value, str):
+        return path if NUL in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = [*path, key.replace(NUL, "")] if NUL in key else _path_to_nul(item, [*path, key])
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _path_to_nul(item, [*path, str(index)])
+            if found is not None:
+                return found
+    return None
+
+
+async def _whole_body(receive: Receive) -> tuple[bytes, Message | None]:
+    """The request's body, and the message that cut it short (a disconnect), if one did."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), message
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), None
+
+
+def _replaying(body: bytes, after: Message | None, receive: Receive) -> Receive:
+    """A receive that hands on the body read here, then what the client sends next."""
+    pending: list[Message] = [{"type": "http.request", "body": body, "more_body": after is not None}]
+    if after is not None:
+        pending.append(after)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay

@@ -30,6 +30,7 @@ from python_multipart.multipart import MultipartParser, QuerystringParser, parse
 from dossier.archive.names import check_name
 from dossier.errors import DossierError
 from dossier.service.limits import request_body
+from dossier.service.params import NUL, nul_refused
 from dossier.service.settings import ServiceSettings
 
 _STATE = "form_stream"
@@ -177,7 +178,10 @@ class FormStream:
                 await to_thread.run_sync(self._file[3].write, value)
         elif self._field is not None:
             key, data = self._field
-            self.form.fields.setdefault(key, []).append(data.decode("utf-8", errors="replace"))
+            value = data.decode("utf-8", errors="replace")
+            if NUL in key or NUL in value:
+                raise nul_refused(f"{key.replace(NUL, '')} (表单字段)")
+            self.form.fields.setdefault(key, []).append(value)
             self._field = None
         elif self._file is not None:
             key, sent, path, handle = self._file

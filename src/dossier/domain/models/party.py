@@ -6,7 +6,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from dossier.domain.enums import CustomerType, MaritalStatus, PartyKind, PremisesType
 from dossier.domain.identifiers import parse_resident_id
@@ -32,6 +40,15 @@ class DomainModel(BaseModel):
     """Base of every input model: unknown fields are errors, so a typo never passes silently."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # A NUL is no text anyone wrote, and PostgreSQL's text cannot hold one: a name or number with one
+        # would fail in the catalog when the document is filed, not here with its field named.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("contains a NUL character (含有空字符)")
+        return value
 
 
 class PersonRef(DomainModel):
