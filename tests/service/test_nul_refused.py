@@ -106,3 +106,16 @@ def test_a_nul_in_a_multipart_field_is_refused_naming_the_field(client: TestClie
         headers=demo.headers("archivist"),
     )
     _refused(answer, "borrower (表单字段)")
+
+
+def test_a_deep_json_body_is_looked_through_and_one_too_deep_is_the_parsers(
+    client: TestClient, demo: Demo
+) -> None:
+    headers = {**demo.headers("admin"), "Content-Type": "application/json"}
+    deep = client.post("/api/v1/users", content="[" * 60 + '"\\u0000"' + "]" * 60, headers=headers)
+    assert deep.status_code == 422, deep.text
+    named = ".".join(["0"] * 60)[:100]  # the path, cut short
+    assert deep.json()["detail"] == f"{named} (请求体字段): contains a NUL character (含有空字符)"
+    # past the parser's depth: FastAPI's own 400, not a 500 from this walk
+    too_deep = client.post("/api/v1/users", content="[" * 5000 + '"\\u0000"' + "]" * 5000, headers=headers)
+    assert too_deep.status_code == 400, too_deep.text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, tzinfo
+from enum import Enum
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -69,6 +70,8 @@ def checked_moment(name: str, label: str, value: datetime | None, zone: tzinfo) 
 
 
 NUL = "\x00"
+MAX_NAMED = 100
+"""Characters of a field's path an answer repeats."""
 
 
 def nul_refused(where: str) -> HTTPException:
@@ -129,47 +132,54 @@ def _pair_holding_nul(raw: bytes, kind: str) -> str | None:
     return None
 
 
-_JSON, _FORM = "json", "form"
+class _Body(Enum):
+    """The bodies looked at here: small, and read whole by their routes anyway."""
+
+    JSON = "json"
+    FORM = "form"
 
 
-def _body_kind(scope: Scope) -> str | None:
+def _body_kind(scope: Scope) -> _Body | None:
     for key, value in scope["headers"]:
         if key == b"content-type":
             media = value.split(b";", 1)[0].strip().lower()
             if media == b"application/json" or media.endswith(b"+json"):
-                return _JSON
-            return _FORM if media == b"application/x-www-form-urlencoded" else None
+                return _Body.JSON
+            return _Body.FORM if media == b"application/x-www-form-urlencoded" else None
     return None
 
 
-def _body_holding_nul(kind: str, body: bytes) -> str | None:
-    if kind == _FORM:
+def _body_holding_nul(kind: _Body, body: bytes) -> str | None:
+    if kind is _Body.FORM:
         return _pair_holding_nul(body, "表单字段")
     # JSON writes a NUL only as the escape \u0000 (a raw one is not JSON, and its parser refuses it).
     if b"\\u0000" not in body:
         return None
     try:
         document = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None  # the route answers the malformed body
-    path = _path_to_nul(document, [])
-    return None if path is None else f"{'.'.join(path) or 'body'} (请求体字段)"
+    path = _path_to_nul(document)
+    # the field as a client names it (a path deep in a document is cut short)
+    return None if path is None else f"{'.'.join(path)[:MAX_NAMED] or 'body'} (请求体字段)"
 
 
-def _path_to_nul(value: Any, path: list[str]) -> list[str] | None:
-    """Where in a parsed JSON document a string (a value or a key) holds a NUL character."""
-    if isinstance(value, str):
-        return path if NUL in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = [*path, key.replace(NUL, "")] if NUL in key else _path_to_nul(item, [*path, key])
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _path_to_nul(item, [*path, str(index)])
-            if found is not None:
-                return found
+def _path_to_nul(document: Any) -> list[str] | None:
+    """Where in a parsed JSON document a string (a value or a key) holds a NUL character. A walk with a
+    stack of its own: a document nested as deep as the parser allows is no recursion here."""
+    stack: list[tuple[Any, list[str]]] = [(document, [])]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if NUL in value:
+                return path
+        elif isinstance(value, dict):
+            for key, item in reversed(value.items()):
+                if NUL in key:
+                    return [*path, key.replace(NUL, "")]
+                stack.append((item, [*path, key]))
+        elif isinstance(value, list):
+            stack.extend((item, [*path, str(i)]) for i, item in reversed(list(enumerate(value))))
     return None
 
 
