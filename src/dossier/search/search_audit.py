@@ -50,8 +50,8 @@ def log_search(
     wanted = page.filters.get("borrower")
 
     def log(session: Session) -> None:
-        # append_events: the event as written is not needed here (append_event would build it as an
-        # ORM object, a tenth of the event's cost).
+        # append_events: nothing here reads the event as written (append_event returns it built as an
+        # ORM object).
         key = _borrower_key(session, wanted) if wanted else None
         append_events(session, [EventDraft(actor, "search", target, key, details)])
 

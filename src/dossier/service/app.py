@@ -72,8 +72,9 @@ def create_app(home: Path | str, config: Config, *, watch: bool = False) -> Fast
         redoc_url=None,
     )
     errors.install(app)
-    # Before any route: a NUL in the path or query is a 422, never a value for the catalog (inside the
-    # headers' middleware, so the refusal carries them too).
+    # Before any route: a NUL in the path, query or a JSON or urlencoded body is a 422, never a value for
+    # the catalog (inside the headers' middleware, so the refusal carries them too; inside BodyLimits, so
+    # a body read here is counted against its limit).
     app.add_middleware(RefuseNul)
     headers.install(app)
 
