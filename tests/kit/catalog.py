@@ -1,4 +1,5 @@
-"""Tampering with an archive's catalog as someone with the database file would, and reading it back."""
+"""Tampering with an archive's catalog as someone with the database file would, and reading it back; its
+write lock held as another writer holds it."""
 
 from __future__ import annotations
 
@@ -36,17 +37,47 @@ def sql(archive: Archive, statement: str, *params: object) -> list[tuple]:
         connection.close()
 
 
-def _postgresql(archive: Archive, statement: str, params: tuple[object, ...]) -> list[tuple]:
+def _dsn(archive: Archive) -> str:
     import psycopg
 
     url = archive.engine.url
-    dsn = psycopg.conninfo.make_conninfo(
+    return psycopg.conninfo.make_conninfo(
         host=url.query.get("host") or url.host or "",
         port=str(url.query.get("port") or url.port or 5432),
         user=url.username or "",
         dbname=url.database or "",
     )
-    with psycopg.connect(dsn) as connection:
+
+
+@contextmanager
+def write_lock_held(archive: Archive) -> Iterator[None]:
+    """The catalog's write lock held by another connection, as a long filing in another process holds it
+    (SQLite: BEGIN IMMEDIATE; PostgreSQL: the catalog writer's advisory lock)."""
+    if archive.engine.dialect.name == "postgresql":
+        import psycopg
+
+        from dossier.locks import CATALOG_WRITER_KEY, NAMESPACE
+
+        with psycopg.connect(_dsn(archive)) as writer:
+            writer.execute("SELECT pg_advisory_xact_lock(%s, %s)", (NAMESPACE, CATALOG_WRITER_KEY))
+            try:
+                yield
+            finally:
+                writer.rollback()
+        return
+    holder = sqlite3.connect(archive.home / ".dossier" / "catalog.sqlite", timeout=0, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def _postgresql(archive: Archive, statement: str, params: tuple[object, ...]) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(_dsn(archive)) as connection:
         connection.execute("SET session_replication_role = replica")
         cursor = connection.execute(statement.replace("?", "%s"), params)  # type: ignore[arg-type]
         return list(cursor.fetchall()) if cursor.description else []

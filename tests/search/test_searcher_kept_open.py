@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from kit.catalog import write_lock_held
 from sqlalchemy import select
 
 from dossier.archive import Archive
@@ -107,6 +108,39 @@ def test_concurrent_searches_share_one_commit_and_keep_their_own_details(archive
     )
     assert sorted(e.actor for e in events) == [f"auditor-{n}" for n in range(followers)]
     assert all(e.details["token_id"] == int(e.actor.rsplit("-", 1)[1]) for e in events)
+    assert archive.transaction(verify_chain, write=False).ok
+
+
+def test_an_event_written_now_commits_alone_or_is_not_written(archive: Archive) -> None:
+    batches = EventBatches(archive)
+    index = SearchIndex(archive, batches=batches)
+    page = index.search("经营正常")
+    assert index.log_now(page, "auditor-now", {})
+    assert batches.commits == 1
+    # While a batch is being committed, an event is not written now: it would wait for that batch.
+    leader_in, release = threading.Event(), threading.Event()
+
+    def leader_write(session: object) -> None:
+        leader_in.set()
+        release.wait(30)
+
+    first = threading.Thread(target=batches.append, args=(leader_write,))
+    first.start()
+    leader_in.wait()
+    try:
+        assert not index.log_now(page, "auditor-behind-a-batch", {})
+    finally:
+        release.set()
+        first.join()
+    # While another writer holds the catalog's write lock, neither.
+    with write_lock_held(archive):
+        assert not index.log_now(page, "auditor-behind-a-writer", {})
+    assert batches.commits == 2
+    assert index.log_now(page, "auditor-again", {})
+    actors = archive.transaction(
+        lambda s: list(s.execute(select(Event.actor).where(Event.action == "search")).scalars()), write=False
+    )
+    assert actors == ["auditor-now", "auditor-again"]
     assert archive.transaction(verify_chain, write=False).ok
 
 

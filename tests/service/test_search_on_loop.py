@@ -1,6 +1,7 @@
-"""On the embedded catalog an API search reads on the event loop and writes its audit event in the search
-thread (Services.searches_on_loop): a search whose event waits for the catalog's write lock holds up no
-other request, and answers once its event is committed. (test_search_threads.py: how many at once.)"""
+"""On the embedded catalog an API search reads on the event loop (Services.searches_on_loop), and writes
+its audit event there too when nothing makes it wait; a write that would wait (for the catalog's write
+lock, or the token's last use) goes to the search thread: such a search holds up no other request, and
+answers once its event is committed. (test_search_threads.py: how many at once.)"""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from accesskit import basic, bearer, events, make_home
@@ -64,3 +66,25 @@ def test_a_search_waiting_for_the_write_lock_holds_up_no_other_request(home: Pat
         assert still_waiting
         assert answered.status_code == 200, answered.text
         assert len(events(home, "search")) == logged + 1
+
+
+def test_a_search_whose_event_need_not_wait_writes_it_on_the_event_loop(home: Path) -> None:
+    with TestClient(create_app(home, config=load_config())) as client:
+        executor = client.app.state.services.search_executor  # type: ignore[attr-defined]
+        headers = token_headers(client)
+        hops: list[object] = []
+        submit = executor.submit
+
+        def counted_submit(*args: Any, **kwargs: Any) -> Any:
+            hops.append(args[0])
+            return submit(*args, **kwargs)
+
+        executor.submit = counted_submit
+        for n in range(4):
+            logged = len(events(home, "search"))
+            answer = client.get("/api/v1/search", params=QUERY, headers=headers)
+            assert answer.status_code == 200, answer.text
+            assert len(events(home, "search")) == logged + 1, "committed before the search answers"
+            # The new token's first use is a write of its last use: that search's writes go to the search
+            # thread; the next ones' event is written at once, on the event loop.
+            assert len(hops) == 1, n

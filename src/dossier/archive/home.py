@@ -106,6 +106,7 @@ class Archive:
             engine, expire_on_commit=False, info={SESSION_CONFIG: config, SESSION_HEAD_HINT: HeadHint()}
         )
         self._readonly = engine.execution_options(**{db.WRITE_OPTION: False})
+        self._now = engine.execution_options(**{db.NO_WAIT_OPTION: True})
         self._owner: str | None = None
         self._owner_lease = ExitStack()
         self._owner_guard = threading.Lock()
@@ -209,17 +210,20 @@ class Archive:
     # ----------------------------------------------------------------- catalog
 
     @contextmanager
-    def session(self, *, write: bool = True) -> Iterator[Session]:
+    def session(self, *, write: bool = True, wait: bool = True) -> Iterator[Session]:
         """A catalog session that commits when the block ends normally and rolls back otherwise.
 
-        Writing sessions take the catalog's write lock when they begin (SQLite: BEGIN IMMEDIATE).
+        Writing sessions take the catalog's write lock when they begin (SQLite: BEGIN IMMEDIATE), waiting
+        for another writer to let it go; with ``wait=False`` they raise :class:`db.CatalogBusy` instead
+        (not on this thread's filing connection, which holds its own turn).
         """
         pinned: Connection | None = getattr(self._pinned, "connection", None)
         if pinned is not None:
             # The filing connection held by this thread (filing_connection): its begin hook opens the
             # writing transaction itself; reads run without one.
             pinned.execution_options(**{db.WRITE_OPTION: write})
-        session = self._sessions(bind=pinned or (self._engine if write else self._readonly))
+        bind = self._readonly if not write else self._engine if wait else self._now
+        session = self._sessions(bind=pinned or bind)
         try:
             yield session
             session.commit()
@@ -231,16 +235,18 @@ class Archive:
             if pinned is not None:
                 pinned.execution_options(**{db.WRITE_OPTION: False})
 
-    def transaction(self, fn: Callable[..., T], *, write: bool = True) -> T:
-        """``fn`` in one session, run again if the catalog was busy; returns what ``fn`` returns."""
+    def transaction(self, fn: Callable[..., T], *, write: bool = True, wait: bool = True) -> T:
+        """``fn`` in one session, run again if the catalog was busy; returns what ``fn`` returns. With
+        ``wait=False`` a writing ``fn`` runs once, only if the write lock is free now: else
+        :class:`db.CatalogBusy`, with nothing written (for a caller that must not be held up)."""
         # Callable[..., T], not Callable[[Session], T]: callers bind loop values as lambda defaults
         # (``lambda s, r=row: ...``), which mypy can only match against an open signature.
 
         def once() -> T:
-            with self.session(write=write) as session:
+            with self.session(write=write, wait=wait) as session:
                 return fn(session)
 
-        return db.retrying(once)
+        return db.retrying(once) if wait else once()
 
     @contextmanager
     def filing_lock(self, *, exclusive: bool = False) -> Iterator[None]:

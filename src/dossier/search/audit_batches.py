@@ -7,6 +7,10 @@ first thread to arrive commits its event together with every event queued while 
 transaction was committing (leader and followers, no thread of its own): N concurrent searches cost one
 flush, and each caller still returns only once its own event is durable.
 
+A caller that must not be held up (a search on the event loop) uses :meth:`EventBatches.append_now`
+instead: its event alone, at once, when nothing is queued and the catalog's write lock is free; else
+nothing is written and it appends as above, from a thread that may wait.
+
 Events go through the audit chain's ``append_event`` in the order they were queued. The leader runs the
 transaction in an empty context, so the request details of the leader's request (see
 ``dossier.archive.audit_context``) never reach the other requests' events: each caller passes its own.
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from dossier.archive.catalog.db import CatalogBusy
 from dossier.archive.home import Archive
 from dossier.errors import DossierError
 
@@ -77,6 +82,25 @@ class EventBatches:
                 self._leading = False
                 self._changed.notify_all()
         return _outcome(mine)
+
+    def append_now(self, write: EventWrite) -> bool:
+        """Commit ``write`` alone in the calling thread, without waiting for anything: True once it is
+        committed; False, with nothing written, while a batch is being committed or queued here or
+        another writer holds the catalog's write lock (then :meth:`append` it). Its own errors raise."""
+        with self._changed:
+            if self._leading or self._queue:
+                return False
+            self._leading = True
+        try:
+            self._archive.transaction(write, wait=False)
+            self.commits += 1
+            return True
+        except CatalogBusy:
+            return False
+        finally:
+            with self._changed:
+                self._leading = False
+                self._changed.notify_all()
 
     def _commit(self, batch: list[_Queued]) -> None:
         def write_all(session: Session) -> None:

@@ -2,8 +2,9 @@
 
 Each search run for a person is one ``search`` event in the archive's audit chain; a filter that names
 one borrower files the event under that borrower, so the borrower's history shows who looked. With
-``batches`` (the service's) the event is group-committed with concurrent searches' events
-(audit_batches.py); either way it is committed before the search answers.
+``batches`` (the service's) the event is group-committed with concurrent searches' events, or committed
+at once by a caller that must not wait (audit_batches.py); either way it is committed before the search
+answers.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dossier.archive.audit import EventDraft, append_events
 from dossier.archive.audit_context import request_details
 from dossier.archive.catalog.models import Borrower
 from dossier.archive.home import Archive
-from dossier.search.audit_batches import EventBatches
+from dossier.search.audit_batches import EventBatches, EventWrite
 
 if TYPE_CHECKING:
     from dossier.search.querying import SearchPage
@@ -25,15 +26,9 @@ if TYPE_CHECKING:
 TARGET_CHARS = 300
 
 
-def log_search(
-    archive: Archive,
-    page: SearchPage,
-    actor: str,
-    extra: dict[str, Any],
-    *,
-    batches: EventBatches | None = None,
-) -> None:
-    """Append the ``search`` event for ``page`` (query, filters, hit count, plus ``extra``)."""
+def search_event(page: SearchPage, actor: str, extra: dict[str, Any]) -> EventWrite:
+    """The write of the ``search`` event for ``page`` (query, filters, hit count, plus ``extra``), with
+    the request details of the calling request, taken now."""
     details = {
         # Taken here, in the searching request: a batch commits in another request's thread.
         **request_details(),
@@ -55,10 +50,23 @@ def log_search(
         key = _borrower_key(session, wanted) if wanted else None
         append_events(session, [EventDraft(actor, "search", target, key, details)])
 
+    return log
+
+
+def log_search(
+    archive: Archive,
+    page: SearchPage,
+    actor: str,
+    extra: dict[str, Any],
+    *,
+    batches: EventBatches | None = None,
+) -> None:
+    """Append the ``search`` event for ``page``; committed when this returns."""
+    write = search_event(page, actor, extra)
     if batches is None:
-        archive.transaction(log)
+        archive.transaction(write)
     else:
-        batches.append(log)
+        batches.append(write)
 
 
 def _borrower_key(session: Session, wanted: str) -> str | None:

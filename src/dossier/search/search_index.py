@@ -20,7 +20,7 @@ from dossier.search.index_place import IndexPlace
 from dossier.search.indexing import Indexer, IndexReport, Progress
 from dossier.search.querying import FiltersIn, Searcher, SearchPage
 from dossier.search.replica import ApplyReport, Lag, Replica
-from dossier.search.search_audit import log_search
+from dossier.search.search_audit import log_search, search_event
 from dossier.search.settings import ReplicaIdentity, SearchSettings
 
 
@@ -136,6 +136,12 @@ class SearchIndex:
         """The ``search`` event of a page searched without ``actor``, committed (group-committed in a
         service) before this returns; for a caller who learns who searched only in the search itself."""
         log_search(self.archive, page, actor, extra, batches=self.searcher.batches)
+
+    def log_now(self, page: SearchPage, actor: str, extra: dict[str, Any]) -> bool:
+        """:meth:`log` in the calling thread if it need not wait (``EventBatches.append_now``): True once
+        committed; False, with nothing written, when it would wait (then :meth:`log` it elsewhere)."""
+        batches = self.searcher.batches
+        return batches is not None and batches.append_now(search_event(page, actor, extra))
 
     def doc_count(self) -> int:
         return self.searcher.doc_count()

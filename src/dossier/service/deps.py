@@ -238,6 +238,11 @@ class Caller:
             set_request_details(user.audit_details())
         return _allowed(self.svc, user, self.action)
 
+    @property
+    def use_due(self) -> bool:
+        """Whether :meth:`note_use` has a write to make."""
+        return bool(self._due)
+
     def note_use(self) -> None:
         """Write the token's last use if the read in the route's session found it due (a write, so not
         in that read-only transaction; at most once per LAST_USED_RESOLUTION per token)."""

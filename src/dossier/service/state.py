@@ -43,8 +43,8 @@ class Services:
     watcher_thread: threading.Thread | None = None
     search_executor: ThreadPoolExecutor = field(init=False, repr=False)
     """The threads API searches make their hop to ([service].search_threads); none is started before the
-    first search. On PostgreSQL a whole search runs there; on the embedded catalog its writes only (see
-    :attr:`searches_on_loop`).
+    first search. On PostgreSQL a whole search runs there; on the embedded catalog its writes only, and
+    only when they would wait (see :attr:`searches_on_loop`).
 
     An executor, not the event loop's own hand-over (anyio's limiter): a thread that finishes a search
     takes the next queued one itself, where the limiter made it wait for a turn of the event loop to be
@@ -53,8 +53,8 @@ class Services:
     search_turns: asyncio.Semaphore = field(init=False, repr=False)
     """On the embedded catalog, the API searches under way in this process at once, from their reads to
     their committed event ([service].search_threads; on PostgreSQL the executor's threads bound them):
-    with one, the next search's reads wait while an event is being written, so the two do not contend
-    for the GIL."""
+    with one, the next search's reads wait while an event is being written in the search thread, so the
+    two do not contend for the GIL."""
 
     def __post_init__(self) -> None:
         self.search_executor = ThreadPoolExecutor(self.settings.search_threads, thread_name_prefix="search")
@@ -62,13 +62,16 @@ class Services:
 
     @property
     def searches_on_loop(self) -> bool:
-        """On the embedded catalog an API search reads on the event loop and writes (its audit event,
-        the token's last use) in :attr:`search_executor`. Its reads are CPU only: a local SQLite file in
-        WAL mode, whose readers never wait for a writer, and the index in this process. In a thread of
-        their own they gained nothing but GIL hand-offs: the event loop's thread, woken by the next
-        request, was woken again at every moment the search thread let the GIL go (a SQLite step, a
-        tantivy call), 18.7 times per request, for 20 % more CPU per search. On PostgreSQL the reads wait
-        on the network, so the whole search makes its hop to the thread."""
+        """On the embedded catalog an API search reads on the event loop, and writes its audit event
+        there too when that needs no wait (the catalog's write lock free now, no token use due); a write
+        that would wait (another writer holds the lock; the token's last use) goes to
+        :attr:`search_executor`. Its reads are CPU only: a local SQLite file in WAL mode, whose readers
+        never wait for a writer, and the index in this process. In a thread of their own they gained
+        nothing but GIL hand-offs: the event loop's thread, woken by the next request, was woken again at
+        every moment the search thread let the GIL go (a SQLite step, a tantivy call), 18.7 times per
+        request, for 20 % more CPU per search; the hop for the event alone cost more than the event's
+        write (one WAL append and flush). On PostgreSQL the reads wait on the network, so the whole
+        search makes its hop to the thread."""
         return not is_postgresql(self.archive.engine)
 
     @property

@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 from dossier.errors import DossierError
 from dossier.locks import CATALOG_WRITER_KEY, NAMESPACE, LockName, Locks
-from dossier.retrying import CATALOG_ATTEMPTS, catalog_busy
+from dossier.retrying import CATALOG_ATTEMPTS, catalog_busy, is_busy
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -42,6 +42,7 @@ HEAD = "0014"
 """The newest revision in ``migrations/versions``; a test keeps it equal to Alembic's head. Knowing it
 here spares every open the cost of importing Alembic when there is nothing to migrate."""
 BUSY_TIMEOUT_S = 60.0
+_BUSY_TIMEOUT_PRAGMA = f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}"
 WRITE_OPTION = "dossier_write"
 """Execution option read by the ``begin`` hook: False for read-only sessions."""
 MIGRATING_OPTION = "dossier_migrating"
@@ -51,7 +52,19 @@ EXPLICIT_BEGIN_OPTION = "dossier_explicit_begin"
 hook opens itself (``BEGIN``, then the writer lock), as on SQLite; its reads run without a transaction.
 Archive.filing_connection keeps one for a filing: the filing lock and the filing's transactions share it."""
 
+NO_WAIT_OPTION = "dossier_no_wait"
+"""Execution option of a writing session that must not wait for the catalog's write lock: SQLite begins
+it with no busy timeout, PostgreSQL only tries the writer lock; a lock another writer holds is
+:class:`CatalogBusy` at once."""
+
 T = TypeVar("T")
+
+
+class CatalogBusy(DossierError):
+    """Another writer holds the catalog's write lock, and the transaction was not to wait for it."""
+
+    def __init__(self) -> None:
+        super().__init__("the catalog's write lock is held by another writer (目录正被其他写入者占用)")
 
 
 class SchemaMismatch(DossierError):
@@ -104,7 +117,7 @@ def make_engine(url: str, pool: Pool) -> Engine:
         # Let SQLAlchemy's begin hook issue BEGIN itself; pysqlite would otherwise defer it.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute(_BUSY_TIMEOUT_PRAGMA)
         cursor.execute("PRAGMA foreign_keys = ON")
         # FULL: a committed catalog row survives a power cut, which the filing protocol relies on.
         cursor.execute("PRAGMA synchronous = FULL")
@@ -112,10 +125,33 @@ def make_engine(url: str, pool: Pool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        write = connection.get_execution_options().get(WRITE_OPTION, True)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = connection.get_execution_options()
+        if not options.get(WRITE_OPTION, True):
+            connection.exec_driver_sql("BEGIN")
+        elif options.get(NO_WAIT_OPTION, False):
+            _begin_immediate_now(connection)
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _begin_immediate_now(connection: Connection) -> None:
+    """SQLite's BEGIN IMMEDIATE without its busy timeout: the write lock now, or :class:`CatalogBusy`.
+    Only the begin can wait in WAL mode: a writer that holds the lock commits without waiting for
+    readers."""
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None
+    # On the driver's own connection: the pragmas are not statements of the transaction.
+    dbapi_connection.execute("PRAGMA busy_timeout = 0")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except DBAPIError as exc:
+        if is_busy(exc):
+            raise CatalogBusy() from exc
+        raise
+    finally:
+        dbapi_connection.execute(_BUSY_TIMEOUT_PRAGMA)
 
 
 def _server_engine(url: str, pool: Pool) -> Engine:
@@ -134,6 +170,10 @@ def _server_engine(url: str, pool: Pool) -> Engine:
         "SELECT pg_advisory_xact_lock(:ns, :key), "
         "(SELECT version_num FROM alembic_version LIMIT 1) AS revision"
     )
+    writer_now = text(
+        "SELECT pg_try_advisory_xact_lock(:ns, :key) AS taken, "
+        "(SELECT version_num FROM alembic_version LIMIT 1) AS revision"
+    )
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -144,6 +184,11 @@ def _server_engine(url: str, pool: Pool) -> Engine:
             return
         if options.get(EXPLICIT_BEGIN_OPTION, False):
             revision = _begin_writing(connection)
+        elif options.get(NO_WAIT_OPTION, False):
+            row = connection.execute(writer_now, {"ns": NAMESPACE, "key": CATALOG_WRITER_KEY}).one()
+            if not row.taken:
+                raise CatalogBusy()
+            revision = row.revision
         else:
             revision = connection.execute(writer, {"ns": NAMESPACE, "key": CATALOG_WRITER_KEY}).one().revision
         if revision != HEAD:

@@ -130,12 +130,26 @@ def search_reads(
 def record_search(svc: Services, user: Principal | Caller, searched: Searched, *, purpose: str) -> None:
     """The writes of a search: its audit event (committed when this returns: before the answer) and the
     API token's last use when due."""
-    principal = searched.principal
-    audit = {"role": principal.role.value, "via": principal.via, "purpose": purpose}
     with _answered_as_http():
         if isinstance(user, Caller):
             user.note_use()
-        svc.search_index().log(searched.page, principal.actor, audit)
+        svc.search_index().log(searched.page, searched.principal.actor, _audit(searched, purpose))
+
+
+def record_search_now(svc: Services, user: Principal | Caller, searched: Searched, *, purpose: str) -> bool:
+    """:func:`record_search` in the calling thread if no write has to wait: no token use due and the
+    catalog's write lock free (``EventBatches.append_now``). True once the event is committed; False,
+    with nothing written, otherwise."""
+    if isinstance(user, Caller) and user.use_due:
+        return False
+    with _answered_as_http():
+        return svc.search_index().log_now(searched.page, searched.principal.actor, _audit(searched, purpose))
+
+
+def _audit(searched: Searched, purpose: str) -> dict[str, str]:
+    """What a search event says of the searcher besides the actor."""
+    principal = searched.principal
+    return {"role": principal.role.value, "via": principal.via, "purpose": purpose}
 
 
 def run_search(
@@ -215,18 +229,21 @@ async def search(
     svc = who.svc
     loop = asyncio.get_running_loop()
     if svc.searches_on_loop:
-        # The reads here, the writes in a search thread (see Services.searches_on_loop). The searches take
-        # turns: while one's event is being committed (mostly a wait for the disk, or for the catalog's
-        # write lock) the event loop answers other requests, and with one search at a time (the default)
-        # the next search's reads wait here, not contending with that thread for the GIL. The write runs
-        # in a copy of the request's context: the token's audit details are set in it.
+        # The reads here (see Services.searches_on_loop); the event too when it need not wait: the
+        # catalog's write lock is free, so it costs one WAL append and flush, less than the hop to a
+        # thread did (the GIL handed back and forth while the thread wrote). A write that would wait
+        # (for another writer, or the token's last use) goes to a search thread, and meanwhile the event
+        # loop answers other requests. The searches take turns: with one at a time (the default) the
+        # next search's reads wait here, not contending with that thread for the GIL. The thread's
+        # write runs in a copy of the request's context: the token's audit details are set in it.
         async with svc.search_turns:
             searched = search_reads(svc, who, params, offset=offset, limit=limit)
-            await loop.run_in_executor(
-                svc.search_executor,
-                contextvars.copy_context().run,
-                functools.partial(record_search, svc, who, searched, purpose="search"),
-            )
+            if not record_search_now(svc, who, searched, purpose="search"):
+                await loop.run_in_executor(
+                    svc.search_executor,
+                    contextvars.copy_context().run,
+                    functools.partial(record_search, svc, who, searched, purpose="search"),
+                )
         page = searched.page
     else:
         # The API token's check, the search (catalog, index) and its audit event in one hop to a search
