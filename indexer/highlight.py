@@ -25,6 +25,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add, sub
 
 from indexer.analysis import (
     CJK_CLASS,
@@ -239,64 +241,78 @@ def _pad(start: int, end: int, width: int, length: int) -> tuple[int, int]:
 
 
 def _windows(
-    spans: list[tuple[int, int]], length: int, max_snippets: int, width: int
+    starts: list[int], ends: list[int], length: int, max_snippets: int, width: int
 ) -> list[tuple[int, int]]:
     # Spans are sorted and apart (match_spans merged those that touch), so their ends increase too: how
-    # many spans a window starting at span i holds is one bisection, made once for every i (``reach``).
-    # A chosen window is at least ``width`` wide (or the whole text), so no later window reaches across
-    # it: the spans left are runs of indexes (``left``), and a window in one ends at the run's end.
-    starts = [a for a, _ in spans]
-    ends = [b for _, b in spans]
-    reach = [bisect.bisect_right(ends, start + width, i + 1) for i, start in enumerate(starts)]
-    left = [(0, len(spans))]
+    # many spans a window starting at span i holds is one bisection (``gain[i]``, made for every i by
+    # map, in C). A chosen window is at least ``width`` wide (or the whole text), so no later window
+    # reaches across it: the spans it takes count for nothing after it, and a window starting before it
+    # holds at most the spans up to it.
+    n = len(starts)
+    gain = list(
+        map(
+            sub,
+            map(bisect.bisect_right, repeat(ends, n), map(add, starts, repeat(width, n)), range(1, n + 1)),
+            range(n),
+        )
+    )
+    pick = gain.__getitem__
     chosen: list[tuple[int, int]] = []
-    while left and len(chosen) < max_snippets:
-        best_i, best_j = left[0][0], left[0][0] + 1  # the most spans, the earliest on ties
-        for lo, hi in left:
-            for i in range(lo, hi):
-                j = reach[i] if reach[i] < hi else hi
-                if j - i > best_j - best_i:
-                    best_i, best_j = i, j
-        start, end = _pad(starts[best_i], ends[best_j - 1], width, length)
+    while len(chosen) < max_snippets:
+        best = max(range(n), key=pick)  # the most spans, the earliest on ties
+        count = gain[best]
+        if count <= 0:
+            break
+        start, end = _pad(starts[best], ends[best + count - 1], width, length)
         # never cut a match at the window's edge: take in whole any span the window touches
-        first = bisect.bisect_right(ends, start)
-        last = bisect.bisect_left(starts, end) - 1
-        if first <= last:
-            start, end = min(start, starts[first]), max(end, ends[last])
+        first, after = bisect.bisect_right(ends, start), bisect.bisect_left(starts, end)
+        if first < after:
+            start, end = min(start, starts[first]), max(end, ends[after - 1])
         chosen.append((start, end))
-        # the spans left are those before the window and those after it
-        before, after = bisect.bisect_right(ends, start), bisect.bisect_left(starts, end)
-        left = [
-            run for lo, hi in left for run in ((lo, min(hi, before)), (max(lo, after), hi)) if run[0] < run[1]
-        ]
-    return _merged(sorted(chosen))
+        # the spans it holds are taken; a window before it stops at it
+        gain[first:after] = repeat(0, after - first)
+        i = first - 1
+        while i >= 0 and i + gain[i] > first:
+            gain[i] = first - i
+            i -= 1
+    return chosen if len(chosen) == 1 else _merged(sorted(chosen))
 
 
 def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
     """The window [start, end) with ``spans``, the matches inside it (a window never cuts one)."""
     # Spans are sorted and apart (match_spans merged those that touch), so the window's pieces alternate:
-    # plain text (with the ellipses), a match, plain text, … and no two matches are adjacent.
+    # plain text, a match, plain text, … and no two matches are adjacent.
     segments: list[Segment] = []
-    plain = ELLIPSIS if start > 0 else ""
     pos = start
     for a, b in spans:
-        plain += text[pos:a]
-        if plain:
-            segments.append((_collapse(plain), False))
+        if a > pos:
+            segments.append((_collapse(text[pos:a]), False))
         segments.append((_collapse(text[a:b]), True))
-        plain = ""
         pos = b
-    plain += text[pos:end]
-    if end < len(text):
-        plain += ELLIPSIS
-    if plain:
-        segments.append((_collapse(plain), False))
-    # no blank at the snippet's edges (nor between an ellipsis and the text)
-    if segments and not segments[0][1]:
+    if end > pos:
+        segments.append((_collapse(text[pos:end]), False))
+    # An ellipsis where the text is cut, and no blank at the snippet's edges (nor after an ellipsis).
+    # Where the text itself begins or ends, _trim_edge keeps an ellipsis of the text's own there and
+    # trims beside it, as it trims beside one of ours.
+    if start > 0:
+        if segments and not segments[0][1]:
+            segments[0] = (ELLIPSIS + segments[0][0].lstrip(), False)
+        else:
+            segments.insert(0, (ELLIPSIS, False))
+    elif segments and not segments[0][1]:
         segments[0] = (_trim_edge(segments[0][0], front=True), False)
-    if segments and not segments[-1][1]:
+    if end < len(text):
+        if segments and not segments[-1][1]:
+            segments[-1] = (segments[-1][0].rstrip() + ELLIPSIS, False)
+        else:
+            segments.append((ELLIPSIS, False))
+    elif segments and not segments[-1][1]:
         segments[-1] = (_trim_edge(segments[-1][0], front=False), False)
-    return tuple(segment for segment in segments if segment[0])
+    if segments and not segments[0][0]:
+        del segments[0]
+    if segments and not segments[-1][0]:
+        del segments[-1]
+    return tuple(segments)
 
 
 def _collapse(piece: str) -> str:
@@ -343,9 +359,10 @@ class Highlighter:
         if not spans:
             return [_render(text, 0, min(len(text), width), [])]
         starts = [a for a, _ in spans]
+        ends = [b for _, b in spans]
         return [
             _render(text, a, b, spans[bisect.bisect_left(starts, a) : bisect.bisect_left(starts, b)])
-            for a, b in _windows(spans, len(text), self._max, width)
+            for a, b in _windows(starts, ends, len(text), self._max, width)
         ]
 
 

@@ -319,10 +319,56 @@ def test_windows_are_those_of_the_linear_scans(
     from indexer.highlight import _windows
 
     spans, length = case
-    assert _windows(spans, length, most, width) == _reference_windows(spans, length, most, width)
+    starts, ends = [a for a, _ in spans], [b for _, b in spans]
+    assert _windows(starts, ends, length, most, width) == _reference_windows(spans, length, most, width)
 
 
 _WHITE = "".join(c for c in map(chr, range(0x3100)) if c.isspace())  # \t \n \x1c \x85 \xa0 \u3000 …
+
+
+def _reference_render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
+    """A window's snippet as first written: the ellipses joined to the text, then each piece collapsed,
+    then the blanks at the edges trimmed."""
+
+    def trim(piece: str, *, front: bool) -> str:
+        if front:
+            body = piece.removeprefix(ELLIPSIS).lstrip()
+            return (ELLIPSIS if piece.startswith(ELLIPSIS) else "") + body
+        body = piece.removesuffix(ELLIPSIS).rstrip()
+        return body + (ELLIPSIS if piece.endswith(ELLIPSIS) else "")
+
+    def collapse(piece: str) -> str:
+        return re.sub(r"\s+", " ", piece)
+
+    segments: list[tuple[str, bool]] = []
+    piece, pos = (ELLIPSIS if start > 0 else ""), start
+    for a, b in spans:
+        piece += text[pos:a]
+        if piece:
+            segments.append((collapse(piece), False))
+        segments.append((collapse(text[a:b]), True))
+        piece, pos = "", b
+    piece += text[pos:end] + (ELLIPSIS if end < len(text) else "")
+    if piece:
+        segments.append((collapse(piece), False))
+    if segments and not segments[0][1]:
+        segments[0] = (trim(segments[0][0], front=True), False)
+    if segments and not segments[-1][1]:
+        segments[-1] = (trim(segments[-1][0], front=False), False)
+    return tuple(s for s in segments if s[0])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_WHITE[:12] + "借款人年利率 …，ab1", min_size=1, max_size=60), st.data())
+def test_a_window_renders_as_first_written(text: str, data: st.DataObject) -> None:
+    from indexer.highlight import _render
+
+    start = data.draw(st.integers(min_value=0, max_value=len(text) - 1))
+    end = data.draw(st.integers(min_value=start + 1, max_value=len(text)))
+    # matches inside the window, apart from each other (as windows get them)
+    cuts = sorted(data.draw(st.sets(st.integers(min_value=start, max_value=end), max_size=8)))
+    spans = list(itertools.pairwise(cuts))[::2]
+    assert _render(text, start, end, spans) == _reference_render(text, start, end, spans)
 
 
 @settings(max_examples=400, deadline=None)
