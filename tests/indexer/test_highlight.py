@@ -17,7 +17,16 @@ from indexer.analysis import (
     normalize_mapped,
     normalize_text,
 )
-from indexer.highlight import ELLIPSIS, Highlighter, Snippet, _collapse, _merged, match_spans, snippets
+from indexer.highlight import (
+    ELLIPSIS,
+    Highlighter,
+    Snippet,
+    _collapse,
+    _merged,
+    _trim_edge,
+    match_spans,
+    snippets,
+)
 from indexer.query import MatchAll, Text, parse
 
 
@@ -328,14 +337,7 @@ _WHITE = "".join(c for c in map(chr, range(0x3100)) if c.isspace())  # \t \n \x1
 
 def _reference_render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Snippet:
     """A window's snippet as first written: the ellipses joined to the text, then each piece collapsed,
-    then the blanks at the edges trimmed."""
-
-    def trim(piece: str, *, front: bool) -> str:
-        if front:
-            body = piece.removeprefix(ELLIPSIS).lstrip()
-            return (ELLIPSIS if piece.startswith(ELLIPSIS) else "") + body
-        body = piece.removesuffix(ELLIPSIS).rstrip()
-        return body + (ELLIPSIS if piece.endswith(ELLIPSIS) else "")
+    then the blanks at the edges trimmed (by _trim_edge, as then)."""
 
     def collapse(piece: str) -> str:
         return re.sub(r"\s+", " ", piece)
@@ -352,9 +354,9 @@ def _reference_render(text: str, start: int, end: int, spans: list[tuple[int, in
     if piece:
         segments.append((collapse(piece), False))
     if segments and not segments[0][1]:
-        segments[0] = (trim(segments[0][0], front=True), False)
+        segments[0] = (_trim_edge(segments[0][0], front=True), False)
     if segments and not segments[-1][1]:
-        segments[-1] = (trim(segments[-1][0], front=False), False)
+        segments[-1] = (_trim_edge(segments[-1][0], front=False), False)
     return tuple(s for s in segments if s[0])
 
 

@@ -105,7 +105,7 @@ class RequestBody:
             return False
         declared = _content_length(self._scope)
         if declared is None:
-            return _header(self._scope, b"transfer-encoding") is not None
+            return request_header(self._scope, b"transfer-encoding") is not None
         return declared - self.received > self._settings.max_input_bytes
 
     def too_large(self) -> BodyTooLarge:
@@ -152,7 +152,7 @@ class BodyLimits:
             await _send_413(send, exc)
 
 
-def _header(scope: Scope, name: bytes) -> bytes | None:
+def request_header(scope: Scope, name: bytes) -> bytes | None:
     """The request's first ``name`` header (the server gives the names in lower case)."""
     for key, value in scope["headers"]:
         if key == name:
@@ -161,7 +161,7 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
 
 
 def _content_length(scope: Scope) -> int | None:
-    value = _header(scope, b"content-length")
+    value = request_header(scope, b"content-length")
     if value is None:
         return None
     text = value.decode("latin-1").strip()

@@ -19,6 +19,8 @@ from fastapi import HTTPException, Query
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dossier.service.limits import request_header
+
 MAX_OFFSET = 100_000
 """Deepest page anyone pages to; beyond it a narrower query is the answer."""
 EARLIEST = date(1900, 1, 1)
@@ -140,13 +142,13 @@ class _Body(Enum):
 
 
 def _body_kind(scope: Scope) -> _Body | None:
-    for key, value in scope["headers"]:
-        if key == b"content-type":
-            media = value.split(b";", 1)[0].strip().lower()
-            if media == b"application/json" or media.endswith(b"+json"):
-                return _Body.JSON
-            return _Body.FORM if media == b"application/x-www-form-urlencoded" else None
-    return None
+    value = request_header(scope, b"content-type")
+    if value is None:
+        return None
+    media = value.split(b";", 1)[0].strip().lower()
+    if media == b"application/json" or media.endswith(b"+json"):
+        return _Body.JSON
+    return _Body.FORM if media == b"application/x-www-form-urlencoded" else None
 
 
 def _body_holding_nul(kind: _Body, body: bytes) -> str | None:
