@@ -21,12 +21,10 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import repeat
-from operator import add, sub
+from itertools import islice, repeat
+from operator import add, itemgetter, lt, sub
 
 from indexer.analysis import (
     CJK_CLASS,
@@ -38,6 +36,7 @@ from indexer.analysis import (
     normalize_spans,
     script_runs,
 )
+from indexer.lru import LruCache
 from indexer.query import Query, terms_for_highlight
 
 __all__ = ["ELLIPSIS", "Highlighter", "Segment", "Snippet", "match_spans", "snippets"]
@@ -56,6 +55,8 @@ dropped gaps), never a per-character map (a text NFKC really changes, ① or ㎡
 character, about 60 bytes each), so the cache holds at most about 32 MB, typically a few."""
 _SEP = f"(?:[^\\w{CJK_CLASS}]|_)"  # characters that only separate runs
 _WORD_RE = re.compile(WORD_CLASS)
+_SPAN = re.Match.span
+_START, _END = itemgetter(0), itemgetter(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,31 +143,28 @@ class _NormalizedTexts:
     """The LRU cache of hit texts' compact normalizations (NORMALIZED_CACHE_SIZE, MAX_CACHED_TEXT)."""
 
     def __init__(self, size: int) -> None:
-        self._size = size
-        self._kept: OrderedDict[str, GapMap] = OrderedDict()
-        self._guard = threading.Lock()  # request threads share it
-        self.hits = 0
-        self.misses = 0
+        self._kept: LruCache[str, GapMap] = LruCache(size)
 
     def __len__(self) -> int:
         return len(self._kept)
 
+    @property
+    def hits(self) -> int:
+        return self._kept.hits
+
+    @property
+    def misses(self) -> int:
+        return self._kept.misses
+
     def __call__(self, text: str) -> GapMap | MappedText:
         if len(text) > MAX_CACHED_TEXT:
             return normalize_spans(text)
-        with self._guard:
-            kept = self._kept.get(text)
-            if kept is not None:
-                self._kept.move_to_end(text)
-                self.hits += 1
-                return kept
-            self.misses += 1
-        mapped = normalize_spans(text)  # outside the lock: other threads' hits need not wait for it
+        kept = self._kept.get(text)
+        if kept is not None:
+            return kept
+        mapped = normalize_spans(text)  # outside the cache's lock: other threads' hits need not wait for it
         if isinstance(mapped, GapMap):
-            with self._guard:
-                self._kept[text] = mapped
-                if len(self._kept) > self._size:
-                    self._kept.popitem(last=False)
+            self._kept.put(text, mapped)
         return mapped
 
 
@@ -202,7 +200,7 @@ def _spans(text: str, compiled: tuple[_Term, ...]) -> list[tuple[int, int]]:
         if term.whole_start or term.whole_end:
             spans.extend(mapped.spans([m.span() for m in found if term.bounded(norm, m.start(), m.end())]))
         else:  # a CJK run at each edge: nothing to check there
-            spans.extend(mapped.spans([m.span() for m in found]))
+            spans.extend(mapped.spans(list(map(_SPAN, found))))
         if term.joined:
             collapsed = collapsed or _Collapsed.of(norm)
             if collapsed.cuts:  # an identifier, and the text has soft breaks: also match it joined
@@ -217,6 +215,9 @@ def _spans(text: str, compiled: tuple[_Term, ...]) -> list[tuple[int, int]]:
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Sorted spans with those that overlap or touch made one."""
+    # Mostly each ends before the next starts (one term's matches): that check is made in C.
+    if all(map(lt, map(_END, spans), map(_START, islice(spans, 1, None)))):
+        return spans
     merged: list[tuple[int, int]] = []
     for a, b in spans:
         if merged and a <= merged[-1][1]:
@@ -256,13 +257,12 @@ def _windows(
             range(n),
         )
     )
-    pick = gain.__getitem__
     chosen: list[tuple[int, int]] = []
-    while len(chosen) < max_snippets:
-        best = max(range(n), key=pick)  # the most spans, the earliest on ties
-        count = gain[best]
+    while len(chosen) < max_snippets and n:
+        count = max(gain)
         if count <= 0:
             break
+        best = gain.index(count)  # the most spans, the earliest on ties
         start, end = _pad(starts[best], ends[best + count - 1], width, length)
         # never cut a match at the window's edge: take in whole any span the window touches
         first, after = bisect.bisect_right(ends, start), bisect.bisect_left(starts, end)
@@ -284,13 +284,25 @@ def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Sn
     # plain text, a match, plain text, … and no two matches are adjacent.
     segments: list[Segment] = []
     pos = start
-    for a, b in spans:
-        if a > pos:
-            segments.append((_collapse(text[pos:a]), False))
-        segments.append((_collapse(text[a:b]), True))
-        pos = b
-    if end > pos:
-        segments.append((_collapse(text[pos:end]), False))
+    flat = text[start:end].replace("\n", " ")
+    if flat.isprintable() and "  " not in flat:
+        # Its only white space was single spaces and line breaks (every other white space character is
+        # not printable), so each piece of it is what _collapse makes of the piece: cut, no pass each.
+        for a, b in spans:
+            if a > pos:
+                segments.append((flat[pos - start : a - start], False))
+            segments.append((flat[a - start : b - start], True))
+            pos = b
+        if end > pos:
+            segments.append((flat[pos - start :], False))
+    else:
+        for a, b in spans:
+            if a > pos:
+                segments.append((_collapse(text[pos:a]), False))
+            segments.append((_collapse(text[a:b]), True))
+            pos = b
+        if end > pos:
+            segments.append((_collapse(text[pos:end]), False))
     # An ellipsis where the text is cut, and no blank at the snippet's edges (nor after an ellipsis).
     # Where the text itself begins or ends, _trim_edge keeps an ellipsis of the text's own there and
     # trims beside it, as it trims beside one of ours.
@@ -344,12 +356,15 @@ class Highlighter:
     """Snippets of texts with one query's matches marked: made once per search, so a page of hits
     compiles the query's terms once. ``highlighter(text)`` is :func:`snippets` of ``text``."""
 
-    __slots__ = ("_max", "_terms", "_width")
+    __slots__ = ("_max", "_terms", "_width", "key")
 
     def __init__(self, query: Query, *, max_snippets: int = 3, width: int = 80) -> None:
-        self._terms = _compiled(terms_for_highlight(query))
+        terms = tuple(terms_for_highlight(query))
+        self._terms = _compiled(terms)
         self._max = max_snippets
         self._width = max(width, 1)
+        self.key: Hashable = (terms, self._max, self._width)
+        """Equal for two highlighters that make the same snippets of every text."""
 
     def __call__(self, text: str) -> list[Snippet]:
         if not text or text.isspace() or self._max < 1:
@@ -358,8 +373,8 @@ class Highlighter:
         spans = _spans(text, self._terms)
         if not spans:
             return [_render(text, 0, min(len(text), width), [])]
-        starts = [a for a, _ in spans]
-        ends = [b for _, b in spans]
+        starts = list(map(_START, spans))
+        ends = list(map(_END, spans))
         return [
             _render(text, a, b, spans[bisect.bisect_left(starts, a) : bisect.bisect_left(starts, b)])
             for a, b in _windows(starts, ends, len(text), self._max, width)

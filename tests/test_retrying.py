@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,15 @@ from sqlalchemy.exc import OperationalError
 
 from dossier.archive.catalog import db
 from dossier.inbox.outcome import Outcome
-from dossier.retrying import CATALOG_ATTEMPTS, FILING_ATTEMPTS, catalog_busy, filing_interrupted, is_busy
+from dossier.retrying import (
+    CATALOG_ATTEMPTS,
+    FILING_ATTEMPTS,
+    WRITE_NOW_ATTEMPTS,
+    catalog_busy,
+    filing_interrupted,
+    is_busy,
+    write_lock_soon,
+)
 
 
 @pytest.fixture
@@ -85,3 +94,57 @@ def test_not_now_is_tried_again_with_the_item_read_back_before_each_try() -> Non
     )
     assert got is Outcome.FILED and len(reads) == 2
     assert FILING_ATTEMPTS == 20
+
+
+def test_a_write_that_would_wait_is_tried_again_on_the_event_loop_which_answers_meanwhile() -> None:
+    async def scenario() -> tuple[bool, int, int]:
+        ticks = 0
+        running = True
+
+        async def other_requests() -> None:  # what the event loop also serves while the write pauses
+            nonlocal ticks
+            while running:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        answers = iter([False, False, True])
+        tries = 0
+
+        def attempt() -> bool:
+            nonlocal tries
+            tries += 1
+            return next(answers)
+
+        other = asyncio.ensure_future(other_requests())
+        await asyncio.sleep(0)
+        wrote = await write_lock_soon(attempt)
+        running = False
+        await other
+        return wrote, tries, ticks
+
+    wrote, tries, ticks = asyncio.run(scenario())
+    assert (wrote, tries) == (True, 3)
+    assert ticks > 2  # the other task ran during the pauses: the loop was not held
+
+
+def test_a_write_that_always_would_wait_gives_up_after_its_tries_with_nothing_raised() -> None:
+    tries: list[int] = []
+
+    def attempt() -> bool:
+        tries.append(1)
+        return False
+
+    assert asyncio.run(write_lock_soon(attempt)) is False
+    assert len(tries) == WRITE_NOW_ATTEMPTS == 4
+
+
+def test_an_error_of_the_write_is_raised_at_once() -> None:
+    tries: list[int] = []
+
+    def attempt() -> bool:
+        tries.append(1)
+        raise RuntimeError("broken catalog")
+
+    with pytest.raises(RuntimeError, match="broken catalog"):
+        asyncio.run(write_lock_soon(attempt))
+    assert len(tries) == 1

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import tantivy
 
@@ -60,7 +61,8 @@ from indexer.engines.query_plan import (
     parse_sort,
 )
 from indexer.engines.storage import WriterLock, stream_fields
-from indexer.highlight import Highlighter
+from indexer.highlight import Highlighter, Snippet
+from indexer.lru import LruCache
 
 NAME = "tantivy"
 TOKENIZER = "ws"
@@ -80,6 +82,45 @@ def _count(result: tantivy.SearchResult) -> int:
     """The total of a search made with ``count=True``."""
     count: int | None = result.count  # type: ignore[attr-defined]  # the binding has it, its stub not
     return count or 0
+
+
+class _Stored(NamedTuple):
+    """A hit's stored fields, decoded: shared by every search that hits it again (read, never changed)."""
+
+    id: str
+    keywords: dict[str, list[str]]
+    dates: dict[str, date | None]
+    extra: dict[str, str]
+    text: str
+
+
+class _Marked(NamedTuple):
+    """A hit's snippets for one query: shared like its fields."""
+
+    snippets: tuple[Snippet, ...]
+
+    def weight(self) -> int:
+        return 64 + sum(sys.getsizeof(piece) + 64 for snippet in self.snippets for piece, _ in snippet)
+
+
+class _Top(NamedTuple):
+    """A query's page of hits: how many match, and the page's (score, address) pairs."""
+
+    total: int
+    hits: tuple[tuple[Any, Any], ...]
+
+
+_StoredCache = LruCache[tuple[Hashable, ...], _Stored | _Marked | _Top]
+"""What one reader commit answered: under ("top", plan, offset, limit, order) a query's page of hits;
+under a hit's address, (segment ordinal, doc), its decoded stored fields; under (segment ordinal, doc,
+highlighter key) its snippets for a query. The next request for the same phrase, or the next page, is
+answered from here. An address means another document after a reload, and a query may find more or
+fewer: each reload starts a new cache."""
+
+
+def _decoded(doc: tantivy.Document) -> _Stored:
+    keywords, dates, extra = decode_meta(_stored(doc, "meta").decode("utf-8"))
+    return _Stored(_stored(doc, "id"), keywords, dates, extra, _stored(doc, "text").decode("utf-8"))
 
 
 def _stored(doc: tantivy.Document, name: str) -> Any:
@@ -114,6 +155,7 @@ class TantivyEngine(IndexEngine):
         self._index.config_reader("Manual")
         self._generation = self._meta_generation()
         self._reload_lock = threading.Lock()
+        self._hit_cache: _StoredCache = LruCache(options.hit_cache_bytes)
         self._writer: tantivy.IndexWriter | None = None
         self._analyser = StreamMaker(options.analysis_workers)
         self._dirty = False
@@ -239,13 +281,39 @@ class TantivyEngine(IndexEngine):
         with self._reload_lock:
             self._generation = self._meta_generation()
             self._index.reload()
+            self._hit_cache = LruCache(self.options.hit_cache_bytes)
 
     def _fresh_searcher(self) -> tantivy.Searcher:
         """A searcher on the latest commit, whoever made it; one stat when nothing changed."""
+        return self._fresh_reader()[0]
+
+    def _fresh_reader(self) -> tuple[tantivy.Searcher, _StoredCache]:
+        """:meth:`_fresh_searcher` with the hit cache of its commit: taken together under the reload
+        lock, so a reload in another thread never pairs one commit's searcher with another's cache."""
         self._check_open()
         if self._meta_generation() != self._generation:
             self._reload()
-        return self._index.searcher()
+        with self._reload_lock:
+            return self._index.searcher(), self._hit_cache
+
+    @staticmethod
+    def _hit_fields(searcher: tantivy.Searcher, cache: _StoredCache, address: Any) -> _Stored:
+        key = (address.segment_ord, address.doc)
+        found = cache.get(key)
+        if not isinstance(found, _Stored):
+            found = _decoded(searcher.doc(address))
+            # What the text holds in memory, plus a rough share for the decoded meta.
+            cache.put(key, found, sys.getsizeof(found.text) + 512)
+        return found
+
+    @staticmethod
+    def _hit_snippets(cache: _StoredCache, address: Any, text: str, marks: Highlighter) -> list[Snippet]:
+        key = (address.segment_ord, address.doc, marks.key)
+        kept = cache.get(key)
+        if not isinstance(kept, _Marked):
+            kept = _Marked(tuple(marks(text)))
+            cache.put(key, kept, kept.weight())
+        return list(kept.snippets)  # a list of its own: the kept tuple is shared
 
     def search(
         self,
@@ -259,13 +327,39 @@ class TantivyEngine(IndexEngine):
         self._check_open()
         if offset < 0 or limit < 0:
             raise ValueError("offset and limit must not be negative (分页参数不能为负)")
-        native = self._native(lower_query(query, self.schema))
+        plan = lower_query(query, self.schema)
         ordering = parse_sort(sort, self.schema)
-        searcher = self._fresh_searcher()
+        searcher, cache = self._fresh_reader()
+        top = self._top(searcher, cache, plan, offset, limit, ordering)
+        hits = []
+        marks = Highlighter(query) if highlight else None
+        for value, address in top.hits:
+            found = self._hit_fields(searcher, cache, address)
+            marked = self._hit_snippets(cache, address, found.text, marks) if marks else []
+            score = float(value) if ordering is None else 0.0
+            hits.append(Hit(found.id, score, found.keywords, found.dates, found.extra, marked))
+        return SearchResult(total=top.total, hits=hits)
+
+    def _top(
+        self,
+        searcher: tantivy.Searcher,
+        cache: _StoredCache,
+        plan: Plan,
+        offset: int,
+        limit: int,
+        ordering: tuple[str, bool] | None,
+    ) -> _Top:
+        key = ("top", plan, offset, limit, ordering)
+        kept = cache.get(key)
+        if isinstance(kept, _Top):
+            return kept
+        native = self._native(plan)
         if limit == 0:
-            return SearchResult(total=_count(searcher.search(native, limit=1, count=True)), hits=[])
-        if ordering is None:
+            result = searcher.search(native, limit=1, count=True)
+            kept = _Top(_count(result), ())
+        elif ordering is None:
             result = searcher.search(native, limit=limit, offset=offset, count=True)
+            kept = _Top(_count(result), tuple(result.hits))
         else:
             field_name, descending = ordering
             result = searcher.search(
@@ -276,15 +370,9 @@ class TantivyEngine(IndexEngine):
                 order_by_field=field_name,
                 order=tantivy.Order.Desc if descending else tantivy.Order.Asc,
             )
-        hits = []
-        marks = Highlighter(query) if highlight else None
-        for value, address in result.hits:
-            stored = searcher.doc(address)
-            keywords, dates, extra = decode_meta(_stored(stored, "meta").decode("utf-8"))
-            marked = marks(_stored(stored, "text").decode("utf-8")) if marks else []
-            score = float(value) if ordering is None else 0.0
-            hits.append(Hit(_stored(stored, "id"), score, keywords, dates, extra, marked))
-        return SearchResult(total=_count(result), hits=hits)
+            kept = _Top(_count(result), tuple(result.hits))
+        cache.put(key, kept, 256 + 128 * len(kept.hits))
+        return kept
 
     def count(self, query: q.Query) -> int:
         native = self._native(lower_query(query, self.schema))

@@ -339,6 +339,31 @@ def test_hits_carry_keywords_dates_and_stored_values(engine: IndexEngine) -> Non
     assert hit.stored == {"title": "借款合同"}
 
 
+def test_a_hit_searched_again_after_the_index_changed_is_the_new_document(engine: IndexEngine) -> None:
+    # The first document's segment goes with its deletion, so the new document is where it was: a hit
+    # remembered by its place from before the commit would name the old document.
+    index(engine, doc("a", "甲方借款", borrower="B1", title="旧"))
+    (first,) = engine.search(q("借款")).hits
+    assert (first.id, first.stored, first.keywords) == ("a", {"title": "旧"}, {"borrower": ["B1"]})
+    engine.delete(["a"])
+    engine.commit()
+    index(engine, doc("b", "乙方借款", borrower="B2", title="新"))
+    (hit,) = engine.search(q("借款")).hits
+    assert (hit.id, hit.stored, hit.keywords) == ("b", {"title": "新"}, {"borrower": ["B2"]})
+    assert [text for snippet in hit.snippets for text, _ in snippet] == ["乙方", "借款"]
+
+
+def test_a_reader_sees_another_engines_replacement_of_a_hit(opener: Opener) -> None:
+    writer = opener()
+    index(writer, doc("a", "甲方借款", title="旧"))
+    reader = opener()
+    assert [h.stored for h in reader.search(q("借款")).hits] == [{"title": "旧"}]
+    writer.delete(["a"])
+    writer.commit()
+    index(writer, doc("b", "乙方借款", title="新"))
+    assert [(h.id, h.stored) for h in reader.search(q("借款")).hits] == [("b", {"title": "新"})]
+
+
 # --- highlighting -----------------------------------------------------------------------------------------
 
 
@@ -354,6 +379,16 @@ def test_snippets_mark_the_query_text(engine: IndexEngine) -> None:
     assert marked(engine, '"张三申请"') == ["张三申请"]
     (hit,) = engine.search(q("流动资金"), highlight=False).hits
     assert hit.snippets == []
+
+
+def test_a_hit_found_again_is_marked_for_the_query_that_found_it(engine: IndexEngine) -> None:
+    index(engine, doc("a", "甲方向乙方借款，乙方为借款人。"))
+    assert marked(engine, "借款") == ["借款", "借款"]
+    assert marked(engine, "乙方") == ["乙方", "乙方"]
+    (hit,) = engine.search(q("借款")).hits
+    hit.snippets.clear()  # a caller's own list: the next search's hit is whole
+    assert marked(engine, "借款") == ["借款", "借款"]
+    assert marked(engine, "甲方 OR 借款人") == ["甲方", "借款人"]
 
 
 def test_snippets_mark_the_original_text_of_normalised_matches(engine: IndexEngine) -> None:

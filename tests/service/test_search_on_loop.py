@@ -5,6 +5,7 @@ answers once its event is committed. (test_search_threads.py: how many at once.)
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -88,3 +89,43 @@ def test_a_search_whose_event_need_not_wait_writes_it_on_the_event_loop(home: Pa
             # The new token's first use is a write of its last use: that search's writes go to the search
             # thread; the next ones' event is written at once, on the event loop.
             assert len(hops) == 1, n
+
+
+def test_an_event_refused_by_a_short_writer_is_written_on_the_event_loop_once_it_is_done(home: Path) -> None:
+    # Another process's commit holds the write lock about a millisecond: the search's event is tried
+    # again on the event loop after a short pause, with no hop to the search thread.
+    with TestClient(create_app(home, config=load_config())) as client:
+        services = client.app.state.services  # type: ignore[attr-defined]
+        executor, batches = services.search_executor, services.search_index().searcher.batches
+        headers = token_headers(client)
+        assert client.get("/api/v1/search", params=QUERY, headers=headers).status_code == 200  # token used
+        hops: list[object] = []
+        submit = executor.submit
+
+        def counted_submit(*args: Any, **kwargs: Any) -> Any:
+            hops.append(args[0])
+            return submit(*args, **kwargs)
+
+        executor.submit = counted_submit
+        logged, declined = len(events(home, "search")), batches.declined
+        blocker = sqlite3.connect(
+            home / ".dossier" / "catalog.sqlite", timeout=0, isolation_level=None, check_same_thread=False
+        )
+        blocker.execute("BEGIN IMMEDIATE")
+
+        async def commit_once_refused() -> None:
+            # On the app's own event loop: it runs while the search pauses, right after the refusal.
+            deadline = time.monotonic() + 10
+            while batches.declined == declined and time.monotonic() < deadline:
+                await asyncio.sleep(0)
+            blocker.execute("ROLLBACK")
+
+        try:
+            client.portal.start_task_soon(commit_once_refused)  # type: ignore[union-attr]
+            answer = client.get("/api/v1/search", params=QUERY, headers=headers)
+        finally:
+            blocker.close()
+        assert answer.status_code == 200, answer.text
+        assert batches.declined == declined + 1  # refused once, then written
+        assert hops == []
+        assert len(events(home, "search")) == logged + 1

@@ -51,6 +51,8 @@ class EventBatches:
         self._leading = False
         self.commits = 0
         """Shared transactions committed so far (each one synchronous flush of the catalog)."""
+        self.declined = 0
+        """Times :meth:`append_now` declined (a batch under way here, or another writer's lock)."""
 
     def waiting(self) -> int:
         """Events queued behind the transaction being committed now."""
@@ -89,16 +91,20 @@ class EventBatches:
         another writer holds the catalog's write lock (then :meth:`append` it). Its own errors raise."""
         with self._changed:
             if self._leading or self._queue:
+                self.declined += 1
                 return False
             self._leading = True
+        busy = False
         try:
             self._archive.transaction(write, wait=False)
             self.commits += 1
             return True
         except CatalogBusy:
+            busy = True
             return False
         finally:
             with self._changed:
+                self.declined += busy  # under the lock: a decline above may count at the same time
                 self._leading = False
                 self._changed.notify_all()
 

@@ -94,7 +94,10 @@ class IndexPlace:
         )
 
     def options(self) -> EngineOptions:
-        return EngineOptions(lock_timeout=self.settings.lock_timeout_seconds)
+        return EngineOptions(
+            lock_timeout=self.settings.lock_timeout_seconds,
+            hit_cache_bytes=self.settings.hit_cache_mb * 2**20,
+        )
 
     def built(self) -> bool:
         """Whether an engine has written this index (its schema marker is there)."""

@@ -12,7 +12,7 @@ CLOSE = "】"
 
 def marked(snippet: Snippet) -> str:
     """The snippet as one string with 【】 around each match."""
-    return "".join(f"{OPEN}{text}{CLOSE}" if match else text for text, match in snippet)
+    return "".join([f"{OPEN}{text}{CLOSE}" if match else text for text, match in snippet])
 
 
 def segments(snippet: Snippet) -> list[dict[str, Any]]:

@@ -327,7 +327,7 @@ def _shown(session: Session, ids: list[int]) -> dict[int, _Shown]:
     found: dict[int, _Shown] = {}
     for doc_id, title, path, sha256, key, name, contract, kind, r_path, r_sha256 in session.execute(
         _SHOWN, {"ids": ids}
-    ):
+    ).all():
         shown = found.get(doc_id)
         if shown is None:
             shown = found[doc_id] = _Shown(title, path, sha256, key, name, contract, [])

@@ -35,6 +35,7 @@ class SearchSettings(BaseModel):
     ocr_timeout_seconds: float = Field(900.0, gt=0)
     ocr_max_pages: int = Field(200, ge=1)
     pending_cache_seconds: float = Field(1.0, ge=0)
+    hit_cache_mb: int = Field(32, ge=0, le=65_536)
     index_path: str = ""
     """This node's index replica folder; empty: ``<home>/.dossier/index``."""
     node: str = Field("", max_length=200)

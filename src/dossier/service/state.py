@@ -63,8 +63,9 @@ class Services:
     @property
     def searches_on_loop(self) -> bool:
         """On the embedded catalog an API search reads on the event loop, and writes its audit event
-        there too when that needs no wait (the catalog's write lock free now, no token use due); a write
-        that would wait (another writer holds the lock; the token's last use) goes to
+        there too when that needs no wait (the catalog's write lock free now, or after a pause or three
+        of at most 2 ms on the loop; no token use due); a write that would wait longer (another writer
+        holds the lock; the token's last use) goes to
         :attr:`search_executor`. Its reads are CPU only: a local SQLite file in WAL mode, whose readers
         never wait for a writer, and the index in this process. In a thread of their own they gained
         nothing but GIL hand-offs: the event loop's thread, woken by the next request, was woken again at

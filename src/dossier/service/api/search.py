@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
@@ -21,6 +22,7 @@ from dossier.access.roles import Action
 from dossier.access.users import Principal
 from dossier.archive.catalog.models import Borrower
 from dossier.errors import DossierError
+from dossier.retrying import write_lock_soon
 from dossier.search.csv_export import write_csv
 from dossier.search.fields import Filters, SearchError, make_filters
 from dossier.search.marking import marked
@@ -146,6 +148,18 @@ def record_search_now(svc: Services, user: Principal | Caller, searched: Searche
         return svc.search_index().log_now(searched.page, searched.principal.actor, _audit(searched, purpose))
 
 
+async def record_search_soon(
+    svc: Services, user: Principal | Caller, searched: Searched, *, purpose: str
+) -> bool:
+    """:func:`record_search_now`, tried again after short pauses on the event loop while another writer
+    holds the catalog's write lock (``retrying.write_lock_soon``): another process's commit holds it
+    about a millisecond, and the hop to a thread costs more. False, with nothing written, if every try
+    declined, and at once when the token's last use is due."""
+    if isinstance(user, Caller) and user.use_due:
+        return False
+    return await write_lock_soon(functools.partial(record_search_now, svc, user, searched, purpose=purpose))
+
+
 def _audit(searched: Searched, purpose: str) -> dict[str, str]:
     """What a search event says of the searcher besides the actor."""
     principal = searched.principal
@@ -189,12 +203,14 @@ SHOWN_FIELDS = tuple(
     if name in {f.name for f in fields(SearchHit)} and name not in ("snippets", "renditions")
 )
 
+_shown_values = attrgetter(*SHOWN_FIELDS)
+
 
 def hit_view(hit: SearchHit) -> dict[str, Any]:
     """The API's view of a hit, as :class:`schemas.SearchHit` has it (its fields in its order): the shown
     fields as they are, snippets marked, downloads by id."""
     download = f"/api/v1/documents/{hit.document_id}/download"
-    view = {name: getattr(hit, name) for name in SHOWN_FIELDS}
+    view = dict(zip(SHOWN_FIELDS, _shown_values(hit), strict=True))
     view["snippets"] = [marked(s) for s in hit.snippets]
     view["download_url"] = download
     view["renditions"] = [
@@ -231,14 +247,16 @@ async def search(
     if svc.searches_on_loop:
         # The reads here (see Services.searches_on_loop); the event too when it need not wait: the
         # catalog's write lock is free, so it costs one WAL append and flush, less than the hop to a
-        # thread did (the GIL handed back and forth while the thread wrote). A write that would wait
-        # (for another writer, or the token's last use) goes to a search thread, and meanwhile the event
-        # loop answers other requests. The searches take turns: with one at a time (the default) the
-        # next search's reads wait here, not contending with that thread for the GIL. The thread's
-        # write runs in a copy of the request's context: the token's audit details are set in it.
+        # thread did (the GIL handed back and forth while the thread wrote). Another process's commit
+        # holds the lock about a millisecond: the write is tried again after short pauses, in which
+        # the event loop answers other requests. A write that would still wait (a longer writer, or
+        # the token's last use) goes to a search thread, and meanwhile the event loop answers other
+        # requests. The searches take turns: with one at a time (the default) the next search's reads
+        # wait here, not contending with that thread for the GIL. The thread's write runs in a copy of
+        # the request's context: the token's audit details are set in it.
         async with svc.search_turns:
             searched = search_reads(svc, who, params, offset=offset, limit=limit)
-            if not record_search_now(svc, who, searched, purpose="search"):
+            if not await record_search_soon(svc, who, searched, purpose="search"):
                 await loop.run_in_executor(
                     svc.search_executor,
                     contextvars.copy_context().run,
