@@ -282,27 +282,23 @@ def _render(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> Sn
     """The window [start, end) with ``spans``, the matches inside it (a window never cuts one)."""
     # Spans are sorted and apart (match_spans merged those that touch), so the window's pieces alternate:
     # plain text, a match, plain text, … and no two matches are adjacent.
+    # With its line breaks as spaces, a window whose only white space was single spaces and line breaks
+    # (every other white space character is not printable) is cut into the pieces _collapse would make:
+    # no pass per piece. Any other window is cut from the text and each piece collapsed.
+    flat = text[start:end].replace("\n", " ")
+    as_is = flat.isprintable() and "  " not in flat
+    source, base = (flat, start) if as_is else (text, 0)
     segments: list[Segment] = []
     pos = start
-    flat = text[start:end].replace("\n", " ")
-    if flat.isprintable() and "  " not in flat:
-        # Its only white space was single spaces and line breaks (every other white space character is
-        # not printable), so each piece of it is what _collapse makes of the piece: cut, no pass each.
-        for a, b in spans:
-            if a > pos:
-                segments.append((flat[pos - start : a - start], False))
-            segments.append((flat[a - start : b - start], True))
-            pos = b
-        if end > pos:
-            segments.append((flat[pos - start :], False))
-    else:
-        for a, b in spans:
-            if a > pos:
-                segments.append((_collapse(text[pos:a]), False))
-            segments.append((_collapse(text[a:b]), True))
-            pos = b
-        if end > pos:
-            segments.append((_collapse(text[pos:end]), False))
+    for a, b in spans:
+        if a > pos:
+            segments.append((source[pos - base : a - base], False))
+        segments.append((source[a - base : b - base], True))
+        pos = b
+    if end > pos:
+        segments.append((source[pos - base : end - base], False))
+    if not as_is:
+        segments = [(_collapse(piece), match) for piece, match in segments]
     # An ellipsis where the text is cut, and no blank at the snippet's edges (nor after an ellipsis).
     # Where the text itself begins or ends, _trim_edge keeps an ellipsis of the text's own there and
     # trims beside it, as it trims beside one of ours.

@@ -1,7 +1,7 @@
 """A least-recently-used cache bounded by the total weight of what it keeps, safe across threads.
 
-The indexer's one cache helper: hit texts' normalizations (highlight) and hits' decoded stored fields
-(the tantivy engine) both keep their values here.
+The indexer's one cache helper: hit texts' normalizations (highlight) and what the tantivy engine keeps
+of one reader commit's answers (pages of hits, their decoded stored fields, their snippets) are kept here.
 """
 
 from __future__ import annotations

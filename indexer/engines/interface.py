@@ -109,10 +109,10 @@ class EngineOptions:
     # Processes running the analyzer while the engine indexes (0: analyse in the calling thread). The
     # analyzer is Python and the slowest step; on two cores 2 workers overlap it with tantivy's threads.
     analysis_workers: int = 0
-    # tantivy: what is kept of hits per process (bytes; 0: nothing), for the reader's current commit:
-    # their decoded stored fields, and their snippets per query. Fetching and decoding a hit's fields
-    # was about a fifth of a common-phrase search's CPU, its snippets more than a third, and the same
-    # hits come back often: the next page, a narrowed query, the same phrase searched again.
+    # tantivy: what is kept of searches per process (bytes; 0: nothing), for the reader's current commit:
+    # a query's page of hits, the hits' decoded stored fields, their snippets per query. Fetching and
+    # decoding a hit's fields was about a fifth of a common-phrase search's CPU, its snippets more than a
+    # third, and the same hits come back often: the next page, a narrowed query, the same phrase again.
     hit_cache_bytes: int = 32 * 2**20
 
 

@@ -40,6 +40,19 @@ def token_headers(client: TestClient) -> dict[str, str]:
     return bearer(made.json()["token"])
 
 
+def counted_hops(executor: Any) -> list[object]:
+    """What ``executor`` is handed from now on: each hop of a search to its thread."""
+    hops: list[object] = []
+    submit = executor.submit
+
+    def counted_submit(*args: Any, **kwargs: Any) -> Any:
+        hops.append(args[0])
+        return submit(*args, **kwargs)
+
+    executor.submit = counted_submit
+    return hops
+
+
 def test_a_search_waiting_for_the_write_lock_holds_up_no_other_request(home: Path) -> None:
     with TestClient(create_app(home, config=load_config())) as client:
         assert client.app.state.services.searches_on_loop  # type: ignore[attr-defined]
@@ -73,14 +86,7 @@ def test_a_search_whose_event_need_not_wait_writes_it_on_the_event_loop(home: Pa
     with TestClient(create_app(home, config=load_config())) as client:
         executor = client.app.state.services.search_executor  # type: ignore[attr-defined]
         headers = token_headers(client)
-        hops: list[object] = []
-        submit = executor.submit
-
-        def counted_submit(*args: Any, **kwargs: Any) -> Any:
-            hops.append(args[0])
-            return submit(*args, **kwargs)
-
-        executor.submit = counted_submit
+        hops = counted_hops(executor)
         for n in range(4):
             logged = len(events(home, "search"))
             answer = client.get("/api/v1/search", params=QUERY, headers=headers)
@@ -99,14 +105,7 @@ def test_an_event_refused_by_a_short_writer_is_written_on_the_event_loop_once_it
         executor, batches = services.search_executor, services.search_index().searcher.batches
         headers = token_headers(client)
         assert client.get("/api/v1/search", params=QUERY, headers=headers).status_code == 200  # token used
-        hops: list[object] = []
-        submit = executor.submit
-
-        def counted_submit(*args: Any, **kwargs: Any) -> Any:
-            hops.append(args[0])
-            return submit(*args, **kwargs)
-
-        executor.submit = counted_submit
+        hops = counted_hops(executor)
         logged, declined = len(events(home, "search")), batches.declined
         blocker = sqlite3.connect(
             home / ".dossier" / "catalog.sqlite", timeout=0, isolation_level=None, check_same_thread=False

@@ -138,26 +138,22 @@ def record_search(svc: Services, user: Principal | Caller, searched: Searched, *
         svc.search_index().log(searched.page, searched.principal.actor, _audit(searched, purpose))
 
 
-def record_search_now(svc: Services, user: Principal | Caller, searched: Searched, *, purpose: str) -> bool:
-    """:func:`record_search` in the calling thread if no write has to wait: no token use due and the
-    catalog's write lock free (``EventBatches.append_now``). True once the event is committed; False,
-    with nothing written, otherwise."""
-    if isinstance(user, Caller) and user.use_due:
-        return False
-    with _answered_as_http():
-        return svc.search_index().log_now(searched.page, searched.principal.actor, _audit(searched, purpose))
-
-
 async def record_search_soon(
     svc: Services, user: Principal | Caller, searched: Searched, *, purpose: str
 ) -> bool:
-    """:func:`record_search_now`, tried again after short pauses on the event loop while another writer
-    holds the catalog's write lock (``retrying.write_lock_soon``): another process's commit holds it
-    about a millisecond, and the hop to a thread costs more. False, with nothing written, if every try
-    declined, and at once when the token's last use is due."""
+    """:func:`record_search` in the calling thread if no write has to wait: no token use due, and the
+    catalog's write lock free (``EventBatches.append_now``), now or after short pauses on the event loop
+    (``retrying.write_lock_soon``: another process's commit holds it about a millisecond, and the hop to
+    a thread costs more). True once the event is committed; False, with nothing written, otherwise."""
     if isinstance(user, Caller) and user.use_due:
         return False
-    return await write_lock_soon(functools.partial(record_search_now, svc, user, searched, purpose=purpose))
+    index, actor, details = svc.search_index(), searched.principal.actor, _audit(searched, purpose)
+
+    def now() -> bool:
+        with _answered_as_http():
+            return index.log_now(searched.page, actor, details)
+
+    return await write_lock_soon(now)
 
 
 def _audit(searched: Searched, purpose: str) -> dict[str, str]:
